@@ -1,0 +1,24 @@
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The only place the CLI reads process.env. The data folder is SEALBOX_HOME, else
+ * `data/` in the checkout this file was built in — never the current directory.
+ */
+export interface CliEnv {
+  home: string;
+  storeUrl: string | undefined;
+}
+
+export function readCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
+  const checkout = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+  return {
+    home: env.SEALBOX_HOME ? resolve(env.SEALBOX_HOME) : resolve(checkout, "data"),
+    storeUrl: env.SEALBOX_STORE || undefined,
+  };
+}
+
+/** Reads a secret from the variable a `--…-env` flag names. Set-but-empty is the empty string. */
+export function secretFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return Object.hasOwn(env, name) ? (env[name] ?? "") : undefined;
+}

@@ -1,0 +1,14 @@
+export const HELP = `sealbox — secure mail (S/MIME) server and webmail
+
+Usage:
+  sealbox --version                 print the version
+  sealbox --help                    this help
+  sealbox ui                        the interactive terminal UI
+  sealbox store info [--json]       the store in use and its schema version
+
+Environment:
+  SEALBOX_HOME    data folder (default: data/ in the checkout)
+  SEALBOX_STORE   store URL: sqlite:PATH (default: sealbox.db in the data folder) or postgres://…
+
+Exit codes: 0 ok, 1 the operation failed (message says why), 2 usage error.
+`;

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+import { SEALBOX_VERSION } from "@sealbox/core";
+import { AbortError, EXIT_BUG, EXIT_FAILURE, EXIT_USAGE, UsageError } from "./errors.js";
+import { HELP } from "./help.js";
+
+type Command = (args: string[]) => Promise<number>;
+
+/**
+ * Commands load lazily: `sealbox --version` and the plain script commands never load Ink,
+ * React or the store unless they use them, so they start fast.
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  ui: async () => (await import("./commands/ui.js")).run,
+  store: async () => (await import("./commands/store.js")).run,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === "--version" || first === "-V") {
+    process.stdout.write(`sealbox ${SEALBOX_VERSION}\n`);
+    return 0;
+  }
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const load = commands[first];
+  if (!load) throw new UsageError(`unknown command "${first}" (see sealbox --help)`);
+  return (await load())(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`sealbox: ${error.message}\n`);
+      process.exitCode = EXIT_USAGE;
+    } else if (error instanceof AbortError) {
+      process.stderr.write(`sealbox: ${error.message}\n`);
+      process.exitCode = EXIT_FAILURE;
+    } else {
+      process.stderr.write(
+        `sealbox: unexpected error (a bug):\n${error instanceof Error ? error.stack : String(error)}\n`,
+      );
+      process.exitCode = EXIT_BUG;
+    }
+  },
+);

@@ -1,0 +1,15 @@
+import { resolve } from "node:path";
+
+/** The only place the web app reads process.env. */
+export interface WebEnv {
+  home: string;
+  storeUrl: string | undefined;
+}
+
+export function readWebEnv(env: NodeJS.ProcessEnv = process.env): WebEnv {
+  // next start runs with cwd = apps/web; the checkout's data folder is two levels up.
+  return {
+    home: env.SEALBOX_HOME ? resolve(env.SEALBOX_HOME) : resolve(process.cwd(), "../../data"),
+    storeUrl: env.SEALBOX_STORE || undefined,
+  };
+}

@@ -1,0 +1,3 @@
+import { sealboxVitest } from "../../tooling/vitest.shared.ts";
+
+export default sealboxVitest();

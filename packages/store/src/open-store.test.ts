@@ -1,0 +1,58 @@
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { backends } from "../test/backends.js";
+import { StoreError } from "./errors.js";
+import { LATEST_SCHEMA_VERSION, openStore } from "./open-store.js";
+import { parseStoreUrl } from "./store-url.js";
+
+describe.each(backends)("openStore on $name", (backend) => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+
+  it("applies every migration on open, and reopening is a no-op", async () => {
+    const target = await backend.fresh();
+    cleanups.push(target.cleanup);
+    const store = await openStore(target.url, { base: target.base });
+    expect(LATEST_SCHEMA_VERSION).toBeGreaterThan(0);
+    expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    await store.close();
+    const again = await openStore(target.url, { base: target.base });
+    expect(await again.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    await again.close();
+  });
+
+  it("survives two processes' worth of concurrent opens", async () => {
+    const target = await backend.fresh();
+    cleanups.push(target.cleanup);
+    const stores = await Promise.all([1, 2, 3].map(() => openStore(target.url, { base: target.base })));
+    for (const s of stores) expect(await s.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+});
+
+describe("store URLs", () => {
+  it("resolves relative sqlite paths against the data folder, not the cwd", () => {
+    expect(parseStoreUrl("sqlite:x.db", "/data/folder")).toEqual({
+      kind: "sqlite",
+      path: "/data/folder/x.db",
+    });
+    expect(parseStoreUrl("sqlite:/abs/x.db", "/data")).toEqual({ kind: "sqlite", path: "/abs/x.db" });
+  });
+
+  it("refuses anything else with a specific error", () => {
+    expect(() => parseStoreUrl("mysql://x", "/d")).toThrow(StoreError);
+    expect(() => parseStoreUrl("sqlite:", "/d")).toThrow(/no file path/);
+  });
+
+  it("creates the SQLite file in WAL mode", async () => {
+    const target = await backends[0]!.fresh();
+    const store = await openStore(target.url, { base: target.base });
+    await store.close();
+    expect(existsSync(join(target.base, "sealbox.db"))).toBe(true);
+    expect(statSync(join(target.base, "sealbox.db")).size).toBeGreaterThan(0);
+    await target.cleanup();
+  });
+});

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Adds up vitest's JSON reports (one per package) and the build/lint/typecheck checks, and
+// prints the closing line "N passed, N failed". A package whose report is missing (its
+// runner crashed) counts as a failure, as does any failed check. Exit 1 on any failure.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const dir = process.argv[2];
+const root = new URL("..", import.meta.url).pathname;
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const problems = [];
+
+for (const file of readdirSync(dir).filter((f) => f.endsWith(".check"))) {
+  const name = file.replace(/\.check$/, "");
+  if (readFileSync(join(dir, file), "utf8").trim() !== "pass") problems.push(`check failed: ${name}`);
+}
+
+const packages = ["packages", "apps"].flatMap((group) =>
+  readdirSync(join(root, group)).map((name) => join(root, group, name)),
+);
+for (const pkgDir of packages) {
+  const manifest = join(pkgDir, "package.json");
+  if (!existsSync(manifest)) continue;
+  const pkg = JSON.parse(readFileSync(manifest, "utf8"));
+  if (!pkg.scripts?.test) continue;
+  const report = join(dir, `${pkg.name.replace(/[@/]/g, "_")}.json`);
+  if (!existsSync(report)) {
+    failed += 1;
+    problems.push(`no test report from ${pkg.name} (its runner did not finish)`);
+    continue;
+  }
+  const json = JSON.parse(readFileSync(report, "utf8"));
+  for (const suite of json.testResults ?? []) {
+    for (const t of suite.assertionResults ?? []) {
+      if (t.status === "passed") passed += 1;
+      else if (t.status === "failed") {
+        failed += 1;
+        problems.push(`${pkg.name}: ${t.fullName}`);
+      } else skipped += 1;
+    }
+    // A file that failed to load has no assertions but a failure message.
+    if ((suite.assertionResults ?? []).length === 0 && suite.status === "failed") {
+      failed += 1;
+      problems.push(`${pkg.name}: ${suite.name} failed to run: ${(suite.message ?? "").split("\n")[0]}`);
+    }
+  }
+}
+
+if (problems.length > 0) {
+  console.log("\nFailures:");
+  for (const p of problems) console.log(`  - ${p}`);
+}
+const checkFailures = problems.filter((p) => p.startsWith("check failed")).length;
+console.log(`\n${passed} passed, ${failed + checkFailures} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(problems.length > 0 ? 1 : 0);

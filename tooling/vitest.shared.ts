@@ -1,0 +1,32 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { defineConfig, type ViteUserConfig } from "vitest/config";
+
+/**
+ * One vitest configuration for every package: workspace packages resolve to their
+ * TypeScript sources (the `@sealbox/source` export condition), and timeouts are sized
+ * for the 2-core CI machine, not a laptop.
+ */
+export function sealboxVitest(overrides: ViteUserConfig["test"] = {}): ViteUserConfig {
+  // scripts/test collects one JSON report per package to compute the closing summary line.
+  const resultsDir = process.env.SEALBOX_TEST_RESULTS;
+  const packageName = JSON.parse(readFileSync(join(process.cwd(), "package.json"), "utf8")).name as string;
+  const reporters: NonNullable<ViteUserConfig["test"]>["reporters"] = resultsDir
+    ? ["default", ["json", { outputFile: join(resultsDir, `${packageName.replace(/[@/]/g, "_")}.json`) }]]
+    : ["default"];
+  // Vite's default server conditions, with ours first.
+  const conditions = ["@sealbox/source", "module", "node", "development|production"];
+  return defineConfig({
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: ["@sealbox/source"] } },
+    test: {
+      environment: "node",
+      include: ["src/**/*.test.ts", "src/**/*.test.tsx", "test/**/*.test.ts", "test/**/*.test.tsx"],
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
+      pool: "forks",
+      reporters,
+      ...overrides,
+    },
+  });
+}
