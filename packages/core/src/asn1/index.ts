@@ -1,0 +1,2 @@
+export * from "./ber-reader.js";
+export * as der from "./der-writer.js";
