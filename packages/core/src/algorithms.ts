@@ -31,12 +31,60 @@ export interface DigestInfo {
 }
 
 export const DIGESTS: readonly DigestInfo[] = [
-  { name: "MD5", oid: "1.2.840.113549.2.5", node: "md5", micalg: "md5", length: 16, blockSize: 64, weak: true },
-  { name: "SHA-1", oid: "1.3.14.3.2.26", node: "sha1", micalg: "sha-1", length: 20, blockSize: 64, weak: true },
-  { name: "SHA-224", oid: "2.16.840.1.101.3.4.2.4", node: "sha224", micalg: "sha-224", length: 28, blockSize: 64, weak: false },
-  { name: "SHA-256", oid: "2.16.840.1.101.3.4.2.1", node: "sha256", micalg: "sha-256", length: 32, blockSize: 64, weak: false },
-  { name: "SHA-384", oid: "2.16.840.1.101.3.4.2.2", node: "sha384", micalg: "sha-384", length: 48, blockSize: 128, weak: false },
-  { name: "SHA-512", oid: "2.16.840.1.101.3.4.2.3", node: "sha512", micalg: "sha-512", length: 64, blockSize: 128, weak: false },
+  {
+    name: "MD5",
+    oid: "1.2.840.113549.2.5",
+    node: "md5",
+    micalg: "md5",
+    length: 16,
+    blockSize: 64,
+    weak: true,
+  },
+  {
+    name: "SHA-1",
+    oid: "1.3.14.3.2.26",
+    node: "sha1",
+    micalg: "sha-1",
+    length: 20,
+    blockSize: 64,
+    weak: true,
+  },
+  {
+    name: "SHA-224",
+    oid: "2.16.840.1.101.3.4.2.4",
+    node: "sha224",
+    micalg: "sha-224",
+    length: 28,
+    blockSize: 64,
+    weak: false,
+  },
+  {
+    name: "SHA-256",
+    oid: "2.16.840.1.101.3.4.2.1",
+    node: "sha256",
+    micalg: "sha-256",
+    length: 32,
+    blockSize: 64,
+    weak: false,
+  },
+  {
+    name: "SHA-384",
+    oid: "2.16.840.1.101.3.4.2.2",
+    node: "sha384",
+    micalg: "sha-384",
+    length: 48,
+    blockSize: 128,
+    weak: false,
+  },
+  {
+    name: "SHA-512",
+    oid: "2.16.840.1.101.3.4.2.3",
+    node: "sha512",
+    micalg: "sha-512",
+    length: 64,
+    blockSize: 128,
+    weak: false,
+  },
 ];
 
 export interface CipherInfo {
@@ -56,16 +104,116 @@ export interface CipherInfo {
 }
 
 export const CIPHERS: readonly CipherInfo[] = [
-  { name: "AES-128-CBC", oid: "2.16.840.1.101.3.4.1.2", node: "aes-128-cbc", keyLength: 16, blockSize: 16, mode: "cbc", effectiveBits: null, legacy: false, wrapOid: "2.16.840.1.101.3.4.1.5" },
-  { name: "AES-192-CBC", oid: "2.16.840.1.101.3.4.1.22", node: "aes-192-cbc", keyLength: 24, blockSize: 16, mode: "cbc", effectiveBits: null, legacy: false, wrapOid: "2.16.840.1.101.3.4.1.25" },
-  { name: "AES-256-CBC", oid: "2.16.840.1.101.3.4.1.42", node: "aes-256-cbc", keyLength: 32, blockSize: 16, mode: "cbc", effectiveBits: null, legacy: false, wrapOid: "2.16.840.1.101.3.4.1.45" },
-  { name: "AES-128-GCM", oid: "2.16.840.1.101.3.4.1.6", node: "aes-128-gcm", keyLength: 16, blockSize: 16, mode: "gcm", effectiveBits: null, legacy: false, wrapOid: "2.16.840.1.101.3.4.1.5" },
-  { name: "AES-192-GCM", oid: "2.16.840.1.101.3.4.1.26", node: "aes-192-gcm", keyLength: 24, blockSize: 16, mode: "gcm", effectiveBits: null, legacy: false, wrapOid: "2.16.840.1.101.3.4.1.25" },
-  { name: "AES-256-GCM", oid: "2.16.840.1.101.3.4.1.46", node: "aes-256-gcm", keyLength: 32, blockSize: 16, mode: "gcm", effectiveBits: null, legacy: false, wrapOid: "2.16.840.1.101.3.4.1.45" },
-  { name: "3DES-CBC", oid: "1.2.840.113549.3.7", node: "des-ede3-cbc", keyLength: 24, blockSize: 8, mode: "cbc", effectiveBits: null, legacy: true, wrapOid: "1.2.840.113549.1.9.16.3.6" },
-  { name: "RC2(40bit)", oid: "1.2.840.113549.3.2", node: null, keyLength: 5, blockSize: 8, mode: "cbc", effectiveBits: 40, legacy: true, wrapOid: null },
-  { name: "RC2(64bit)", oid: "1.2.840.113549.3.2", node: null, keyLength: 8, blockSize: 8, mode: "cbc", effectiveBits: 64, legacy: true, wrapOid: null },
-  { name: "RC2(128bit)", oid: "1.2.840.113549.3.2", node: null, keyLength: 16, blockSize: 8, mode: "cbc", effectiveBits: 128, legacy: true, wrapOid: null },
+  {
+    name: "AES-128-CBC",
+    oid: "2.16.840.1.101.3.4.1.2",
+    node: "aes-128-cbc",
+    keyLength: 16,
+    blockSize: 16,
+    mode: "cbc",
+    effectiveBits: null,
+    legacy: false,
+    wrapOid: "2.16.840.1.101.3.4.1.5",
+  },
+  {
+    name: "AES-192-CBC",
+    oid: "2.16.840.1.101.3.4.1.22",
+    node: "aes-192-cbc",
+    keyLength: 24,
+    blockSize: 16,
+    mode: "cbc",
+    effectiveBits: null,
+    legacy: false,
+    wrapOid: "2.16.840.1.101.3.4.1.25",
+  },
+  {
+    name: "AES-256-CBC",
+    oid: "2.16.840.1.101.3.4.1.42",
+    node: "aes-256-cbc",
+    keyLength: 32,
+    blockSize: 16,
+    mode: "cbc",
+    effectiveBits: null,
+    legacy: false,
+    wrapOid: "2.16.840.1.101.3.4.1.45",
+  },
+  {
+    name: "AES-128-GCM",
+    oid: "2.16.840.1.101.3.4.1.6",
+    node: "aes-128-gcm",
+    keyLength: 16,
+    blockSize: 16,
+    mode: "gcm",
+    effectiveBits: null,
+    legacy: false,
+    wrapOid: "2.16.840.1.101.3.4.1.5",
+  },
+  {
+    name: "AES-192-GCM",
+    oid: "2.16.840.1.101.3.4.1.26",
+    node: "aes-192-gcm",
+    keyLength: 24,
+    blockSize: 16,
+    mode: "gcm",
+    effectiveBits: null,
+    legacy: false,
+    wrapOid: "2.16.840.1.101.3.4.1.25",
+  },
+  {
+    name: "AES-256-GCM",
+    oid: "2.16.840.1.101.3.4.1.46",
+    node: "aes-256-gcm",
+    keyLength: 32,
+    blockSize: 16,
+    mode: "gcm",
+    effectiveBits: null,
+    legacy: false,
+    wrapOid: "2.16.840.1.101.3.4.1.45",
+  },
+  {
+    name: "3DES-CBC",
+    oid: "1.2.840.113549.3.7",
+    node: "des-ede3-cbc",
+    keyLength: 24,
+    blockSize: 8,
+    mode: "cbc",
+    effectiveBits: null,
+    legacy: true,
+    wrapOid: "1.2.840.113549.1.9.16.3.6",
+  },
+  {
+    name: "RC2(40bit)",
+    oid: "1.2.840.113549.3.2",
+    node: null,
+    keyLength: 5,
+    blockSize: 8,
+    mode: "cbc",
+    effectiveBits: 40,
+    legacy: true,
+    wrapOid: null,
+  },
+  {
+    name: "RC2(64bit)",
+    oid: "1.2.840.113549.3.2",
+    node: null,
+    keyLength: 8,
+    blockSize: 8,
+    mode: "cbc",
+    effectiveBits: 64,
+    legacy: true,
+    wrapOid: null,
+  },
+  {
+    name: "RC2(128bit)",
+    oid: "1.2.840.113549.3.2",
+    node: null,
+    keyLength: 16,
+    blockSize: 8,
+    mode: "cbc",
+    effectiveBits: 128,
+    legacy: true,
+    wrapOid: null,
+  },
 ];
 
 /** Ciphers Sealbox writes. 3DES only on explicit request; RC2 never. */
@@ -215,7 +363,8 @@ export function cipherByName(name: string): CipherInfo | undefined {
 
 /** RC2 needs its effective key bits to pick the name; every other cipher maps by OID alone. */
 export function cipherByOid(oid: string, rc2EffectiveBits?: number): CipherInfo | undefined {
-  if (oid === "1.2.840.113549.3.2") return CIPHERS.find((c) => c.oid === oid && c.effectiveBits === rc2EffectiveBits);
+  if (oid === "1.2.840.113549.3.2")
+    return CIPHERS.find((c) => c.oid === oid && c.effectiveBits === rc2EffectiveBits);
   return CIPHERS.find((c) => c.oid === oid);
 }
 

@@ -1,4 +1,4 @@
-export { CoreError, type CoreErrorCode, isCoreError } from "./errors.js";
-export { SEALBOX_VERSION } from "./version.js";
 export * from "./algorithms.js";
 export * from "./asn1/index.js";
+export { CoreError, type CoreErrorCode, isCoreError } from "./errors.js";
+export { SEALBOX_VERSION } from "./version.js";

@@ -27,11 +27,16 @@ describe("DER writer and BER reader round trips (property)", () => {
   it("OBJECT IDENTIFIER", () => {
     const arc = fc.bigInt({ min: 0n, max: 1n << 40n });
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 39 }), fc.array(arc, { maxLength: 8 }), (a, b, rest) => {
-        const dotted = [a, b, ...rest].join(".");
-        const bytes = der.oid(dotted);
-        expect(readOid(bytes, readRoot(bytes))).toBe(dotted);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 39 }),
+        fc.array(arc, { maxLength: 8 }),
+        (a, b, rest) => {
+          const dotted = [a, b, ...rest].join(".");
+          const bytes = der.oid(dotted);
+          expect(readOid(bytes, readRoot(bytes))).toBe(dotted);
+        },
+      ),
     );
   });
 
@@ -50,13 +55,16 @@ describe("DER writer and BER reader round trips (property)", () => {
 
   it("times follow the 2050 rule", () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date("1900-01-01"), max: new Date("2200-01-01"), noInvalidDate: true }), (d) => {
-        const whole = new Date(Math.floor(d.getTime() / 1000) * 1000);
-        const bytes = der.time(whole);
-        const y = whole.getUTCFullYear();
-        expect(bytes[0]).toBe(y >= 1950 && y <= 2049 ? 0x17 : 0x18);
-        expect(readTime(bytes, readRoot(bytes)).getTime()).toBe(whole.getTime());
-      }),
+      fc.property(
+        fc.date({ min: new Date("1900-01-01"), max: new Date("2200-01-01"), noInvalidDate: true }),
+        (d) => {
+          const whole = new Date(Math.floor(d.getTime() / 1000) * 1000);
+          const bytes = der.time(whole);
+          const y = whole.getUTCFullYear();
+          expect(bytes[0]).toBe(y >= 1950 && y <= 2049 ? 0x17 : 0x18);
+          expect(readTime(bytes, readRoot(bytes)).getTime()).toBe(whole.getTime());
+        },
+      ),
     );
   });
 
@@ -79,7 +87,13 @@ describe("BER reader on hostile input", () => {
   });
 
   it("rejects lengths past the end, trailing bytes, missing end-of-contents", () => {
-    for (const bad of [[0x30, 0x05, 0x01], [0x05, 0x00, 0x00], [0x30, 0x80, 0x05, 0x00], [0x04, 0x80, 0x00, 0x00], []]) {
+    for (const bad of [
+      [0x30, 0x05, 0x01],
+      [0x05, 0x00, 0x00],
+      [0x30, 0x80, 0x05, 0x00],
+      [0x04, 0x80, 0x00, 0x00],
+      [],
+    ]) {
       expect(() => readRoot(Uint8Array.from(bad))).toThrow(CoreError);
     }
   });
@@ -94,7 +108,9 @@ describe("BER reader on hostile input", () => {
     expect(() => readRoot(bomb)).toThrow(expect.objectContaining({ code: "limit-exceeded" }));
     const flood = der.sequence(...Array.from({ length: 200 }, () => der.nullValue()));
     const root = readRoot(flood);
-    expect(() => children(flood, root, berContext({ maxNodes: 100 }))).toThrow(expect.objectContaining({ code: "limit-exceeded" }));
+    expect(() => children(flood, root, berContext({ maxNodes: 100 }))).toThrow(
+      expect.objectContaining({ code: "limit-exceeded" }),
+    );
   });
 
   it("never throws anything but CoreError on random bytes (property)", () => {

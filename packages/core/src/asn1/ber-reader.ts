@@ -50,7 +50,13 @@ function malformed(message: string, offset: number): CoreError {
  * Reads one element starting at `offset`, which must end at or before `limit`.
  * Indefinite-length elements are walked (children only, recursively) to find their end.
  */
-export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.length, ctx: BerContext = berContext(), depth = 0): Tlv {
+export function readTlv(
+  buf: Uint8Array,
+  offset: number,
+  limit: number = buf.length,
+  ctx: BerContext = berContext(),
+  depth = 0,
+): Tlv {
   if (depth > ctx.limits.maxDepth) {
     throw new CoreError("limit-exceeded", `ASN.1: nesting deeper than ${ctx.limits.maxDepth}`);
   }
@@ -84,7 +90,17 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.len
       if (buf[cursor] === 0 && buf[cursor + 1] === 0) break;
       cursor = readTlv(buf, cursor, limit, ctx, depth + 1).end;
     }
-    return { tagClass, constructed, tagNumber, tag: first, start: offset, contentStart, contentEnd: cursor, end: cursor + 2, indefinite: true };
+    return {
+      tagClass,
+      constructed,
+      tagNumber,
+      tag: first,
+      start: offset,
+      contentStart,
+      contentEnd: cursor,
+      end: cursor + 2,
+      indefinite: true,
+    };
   }
   let length: number;
   if (lengthByte < 0x80) {
@@ -99,11 +115,25 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.len
   const contentStart = pos;
   const contentEnd = contentStart + length;
   if (contentEnd > limit) throw malformed(`length ${length} runs past the end of its container`, offset);
-  return { tagClass, constructed, tagNumber, tag: first, start: offset, contentStart, contentEnd, end: contentEnd, indefinite: false };
+  return {
+    tagClass,
+    constructed,
+    tagNumber,
+    tag: first,
+    start: offset,
+    contentStart,
+    contentEnd,
+    end: contentEnd,
+    indefinite: false,
+  };
 }
 
 /** The direct children of a constructed element, read lazily (for very long piece lists). */
-export function* iterateChildren(buf: Uint8Array, parent: Tlv, ctx: BerContext = berContext()): Generator<Tlv> {
+export function* iterateChildren(
+  buf: Uint8Array,
+  parent: Tlv,
+  ctx: BerContext = berContext(),
+): Generator<Tlv> {
   if (!parent.constructed) throw malformed("expected a constructed element", parent.start);
   let cursor = parent.contentStart;
   while (cursor < parent.contentEnd) {
@@ -136,7 +166,10 @@ export function contentBytes(buf: Uint8Array, tlv: Tlv): Uint8Array {
 
 export function expectTag(tlv: Tlv, tag: number, what: string): Tlv {
   if (tlv.tag !== tag) {
-    throw malformed(`expected ${what} (tag 0x${tag.toString(16)}), found tag 0x${tlv.tag.toString(16)}`, tlv.start);
+    throw malformed(
+      `expected ${what} (tag 0x${tag.toString(16)}), found tag 0x${tlv.tag.toString(16)}`,
+      tlv.start,
+    );
   }
   return tlv;
 }
@@ -171,13 +204,18 @@ export function contextTag(n: number, constructed: boolean): number {
  * pieces (BER streaming, RFC 5652 §5.4: only the value octets count, never the piece
  * headers). `implicitTags` lists the tags accepted for the outer element besides 0x04/0x24.
  */
-export function* octetStringPieces(buf: Uint8Array, tlv: Tlv, ctx: BerContext = berContext()): Generator<Uint8Array> {
+export function* octetStringPieces(
+  buf: Uint8Array,
+  tlv: Tlv,
+  ctx: BerContext = berContext(),
+): Generator<Uint8Array> {
   if (!tlv.constructed) {
     yield contentBytes(buf, tlv);
     return;
   }
   for (const piece of iterateChildren(buf, tlv, ctx)) {
-    if (piece.tagNumber !== 4 || piece.tagClass !== 0) throw malformed("constructed OCTET STRING holds a non-OCTET STRING", piece.start);
+    if (piece.tagNumber !== 4 || piece.tagClass !== 0)
+      throw malformed("constructed OCTET STRING holds a non-OCTET STRING", piece.start);
     yield* octetStringPieces(buf, piece, ctx);
   }
 }
@@ -244,13 +282,32 @@ export function readTime(buf: Uint8Array, tlv: Tlv): Date {
     if (!match) throw malformed(`bad UTCTime "${text}"`, tlv.start);
     const yy = Number(match[1]);
     const year = yy >= 50 ? 1900 + yy : 2000 + yy;
-    return new Date(Date.UTC(year, Number(match[2]) - 1, Number(match[3]), Number(match[4]), Number(match[5]), Number(match[6] ?? 0)));
+    return new Date(
+      Date.UTC(
+        year,
+        Number(match[2]) - 1,
+        Number(match[3]),
+        Number(match[4]),
+        Number(match[5]),
+        Number(match[6] ?? 0),
+      ),
+    );
   }
   if (tlv.tag === TAG.GENERALIZED_TIME) {
     match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d+))?Z$/.exec(text);
     if (!match) throw malformed(`bad GeneralizedTime "${text}"`, tlv.start);
     const ms = match[7] ? Math.round(Number(`0.${match[7]}`) * 1000) : 0;
-    return new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), Number(match[4]), Number(match[5]), Number(match[6]), ms));
+    return new Date(
+      Date.UTC(
+        Number(match[1]),
+        Number(match[2]) - 1,
+        Number(match[3]),
+        Number(match[4]),
+        Number(match[5]),
+        Number(match[6]),
+        ms,
+      ),
+    );
   }
   throw malformed("expected a time", tlv.start);
 }

@@ -46,7 +46,8 @@ export function sortDer(items: readonly Bytes[]): Bytes[] {
 
 export const explicit = (n: number, inner: Bytes): Bytes => tlv(0xa0 | n, inner);
 /** [n] IMPLICIT over a constructed type: same content, new tag. */
-export const implicitConstructed = (n: number, content: Bytes | readonly Bytes[]): Bytes => tlv(0xa0 | n, content);
+export const implicitConstructed = (n: number, content: Bytes | readonly Bytes[]): Bytes =>
+  tlv(0xa0 | n, content);
 /** [n] IMPLICIT over a primitive type. */
 export const implicitPrimitive = (n: number, content: Bytes): Bytes => tlv(0x80 | n, content);
 
@@ -87,7 +88,10 @@ export function unsignedInteger(magnitude: Bytes): Bytes {
   while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
   const trimmed = magnitude.subarray(i);
   const pad = ((trimmed[0] ?? 0) & 0x80) !== 0;
-  return tlv(TAG.INTEGER, pad ? concat([Uint8Array.of(0), trimmed]) : trimmed.length ? trimmed : Uint8Array.of(0));
+  return tlv(
+    TAG.INTEGER,
+    pad ? concat([Uint8Array.of(0), trimmed]) : trimmed.length ? trimmed : Uint8Array.of(0),
+  );
 }
 
 export function oid(dotted: string): Bytes {
