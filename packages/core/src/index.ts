@@ -1,4 +1,5 @@
 export * from "./algorithms.js";
 export * from "./asn1/index.js";
 export { CoreError, type CoreErrorCode, isCoreError } from "./errors.js";
+export * from "./pki/index.js";
 export { SEALBOX_VERSION } from "./version.js";

@@ -1,0 +1,4 @@
+export * from "./certificate.js";
+export * from "./identity.js";
+export * from "./name.js";
+export * from "./pem.js";
