@@ -292,6 +292,8 @@ export const OID = {
   aes192Wrap: "2.16.840.1.101.3.4.1.25",
   aes256Wrap: "2.16.840.1.101.3.4.1.45",
   cms3DesWrap: "1.2.840.113549.1.9.16.3.6",
+  // content encryption without a CIPHERS-unique OID (RFC 3370 §5.2)
+  rc2Cbc: "1.2.840.113549.3.2",
   // password-based (RFC 8018, RFC 7292)
   pbkdf2: "1.2.840.113549.1.5.12",
   pbes2: "1.2.840.113549.1.5.13",

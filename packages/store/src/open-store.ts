@@ -1,10 +1,34 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
+import { type AccountRepository, accountRepository } from "./accounts/accounts.js";
+import { type LoginResult, loginUseCase } from "./accounts/login.js";
+import { DEFAULT_SCRYPT, type ScryptParams } from "./accounts/password-hash.js";
+import { type AddressBookRepository, addressBookRepository } from "./address-books/address-books.js";
+import {
+  type ContactCertificateRepository,
+  contactCertificateRepository,
+} from "./address-books/contact-certificates.js";
+import { type ContactRepository, contactRepository } from "./address-books/contacts.js";
+import type { StoreContext } from "./context.js";
+import { type DeliverOptions, type DeliveryResult, deliverUseCase } from "./delivery/deliver.js";
+import { type DirectoryEntry, directoryLookup } from "./directory/lookup-directory.js";
+import { type DomainRepository, domainRepository } from "./domains/domains.js";
+import { type TrustAnchorRepository, trustAnchorRepository } from "./domains/trust-anchors.js";
 import { StoreError } from "./errors.js";
-import { LATEST_SCHEMA_VERSION, migrations } from "./migrations/index.js";
+import { type JobQueue, type JobQueueOptions, jobQueue } from "./jobs/jobs.js";
+import { type StoreLogger, stderrLogger } from "./logger.js";
+import { type BlobStore, tableBlobStore } from "./mail/blob-store.js";
+import { type MailboxRepository, mailboxRepository } from "./mail/mailboxes.js";
+import { type MessagePage, messagePager, type PageOptions } from "./mail/message-page.js";
+import { type MessageRepository, messageRepository } from "./mail/messages.js";
+import type { Engine } from "./migrations/column-types.js";
+import { LATEST_SCHEMA_VERSION, migrationsFor } from "./migrations/index.js";
+import { type RuleRepository, ruleRepository } from "./rules/rules.js";
+import type { Database as Schema } from "./schema.js";
+import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { parseStoreUrl, type StoreLocation } from "./store-url.js";
 
 export interface Store {
@@ -12,8 +36,29 @@ export interface Store {
   /** Number of migrations applied; equals LATEST_SCHEMA_VERSION after open. */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;
-  /** For repositories inside this package only. */
-  readonly db: Kysely<unknown>;
+  /** For repositories inside this package (and its tests) only. */
+  readonly db: Kysely<Schema>;
+  /** Everything repositories are built from, for use-cases added inside this package. */
+  readonly context: StoreContext;
+
+  readonly domains: DomainRepository;
+  readonly trustAnchors: TrustAnchorRepository;
+  readonly accounts: AccountRepository;
+  /** A uniform failure for unknown address and wrong password (accounts/login.ts). */
+  login(address: string, password: string): Promise<LoginResult>;
+  readonly addressBooks: AddressBookRepository;
+  readonly contacts: ContactRepository;
+  readonly contactCertificates: ContactCertificateRepository;
+  /** The published certificate of a local user, by address. */
+  lookupDirectory(address: string): Promise<DirectoryEntry | undefined>;
+  readonly mailboxes: MailboxRepository;
+  readonly messages: MessageRepository;
+  /** A page of a mailbox, newest first, with a keyset cursor; optionally a subject/sender search. */
+  listMessages(accountId: string, mailboxId: string, options?: PageOptions): Promise<MessagePage>;
+  readonly rules: RuleRepository;
+  /** Local delivery through the rules, in one transaction. */
+  deliver(account: { id: string }, raw: Uint8Array, options?: DeliverOptions): Promise<DeliveryResult>;
+  readonly jobs: JobQueue;
 }
 
 export interface OpenStoreOptions {
@@ -21,6 +66,15 @@ export interface OpenStoreOptions {
   base: string;
   /** SQLite busy timeout in ms (several processes share one file). */
   busyTimeoutMs?: number;
+  /** The clock (epoch ms). Default Date.now. */
+  now?: () => number;
+  /** Where store logs (never contents or secrets). Default: one line per event on stderr. */
+  logger?: StoreLogger;
+  /** Where raw message bytes live. Default: the message_blobs table. */
+  blobs?: BlobStore;
+  /** Cost of new login-password hashes. Default DEFAULT_SCRYPT; lower only in tests. */
+  passwordHashing?: ScryptParams;
+  jobs?: JobQueueOptions;
 }
 
 /**
@@ -30,42 +84,80 @@ export interface OpenStoreOptions {
  */
 export async function openStore(url: string, options: OpenStoreOptions): Promise<Store> {
   const location = parseStoreUrl(url, options.base);
-  const db = location.kind === "sqlite" ? openSqlite(location.path, options) : openPostgres(location.url);
+  const db =
+    location.kind === "sqlite" ? openSqlite(location.path, options) : openPostgres(location.url);
   try {
-    await migrate(db);
+    await migrate(db, location.kind);
   } catch (error) {
     await db.destroy();
     throw error;
   }
+  const context: StoreContext = {
+    db,
+    engine: location.kind,
+    now: options.now ?? Date.now,
+    logger: options.logger ?? stderrLogger,
+    blobs: options.blobs ?? tableBlobStore,
+    passwordHashing: options.passwordHashing ?? DEFAULT_SCRYPT,
+  };
   return {
     kind: location.kind,
     db,
+    context,
     async schemaVersion() {
       const row = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(db);
       return Number(row.rows[0]?.n ?? 0);
     },
     close: () => db.destroy(),
+    domains: domainRepository(context),
+    trustAnchors: trustAnchorRepository(context),
+    accounts: accountRepository(context),
+    login: loginUseCase(context),
+    addressBooks: addressBookRepository(context),
+    contacts: contactRepository(context),
+    contactCertificates: contactCertificateRepository(context),
+    lookupDirectory: directoryLookup(context),
+    mailboxes: mailboxRepository(context),
+    messages: messageRepository(context),
+    listMessages: messagePager(context),
+    rules: ruleRepository(context),
+    deliver: deliverUseCase(context),
+    jobs: jobQueue(context, options.jobs),
   };
 }
 
-function openSqlite(path: string, options: OpenStoreOptions): Kysely<unknown> {
+function openSqlite(path: string, options: OpenStoreOptions): Kysely<Schema> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   const database = new Database(path);
   database.pragma("journal_mode = WAL");
-  database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+  database.pragma(`busy_timeout = ${busyTimeoutMs}`);
   database.pragma("secure_delete = ON");
   database.pragma("foreign_keys = ON");
   database.pragma("synchronous = FULL");
-  return new Kysely({ dialect: new SqliteDialect({ database }) });
+  return new Kysely({ dialect: new ImmediateSqliteDialect(database, busyTimeoutMs) });
 }
 
-function openPostgres(url: string): Kysely<unknown> {
-  return new Kysely({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
+/** int8 (bigint): epoch-ms timestamps, sizes and counts. Exact below 2^53, which all of those are. */
+const INT8_OID = 20;
+
+function openPostgres(url: string): Kysely<Schema> {
+  // The parser is set on our own pool only, never on pg's global type registry.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID && format !== "binary"
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
   });
+  return new Kysely({ dialect: new PostgresDialect({ pool }) });
 }
 
-async function migrate(db: Kysely<unknown>): Promise<void> {
+async function migrate(db: Kysely<Schema>, engine: Engine): Promise<void> {
+  const migrations = migrationsFor(engine);
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   // Web, worker and CLI may open a fresh SQLite file at the same moment. Each migration is
   // one transaction, so a loser of that race sees "already exists", rolls back, and on the

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,10 +95,20 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGINT"); // fast shutdown
+        // SIGINT = fast shutdown. Signal the postmaster itself: as root the child is runuser,
+        // which ignores SIGINT while it waits, so signalling it would orphan postgres.
+        child.kill("SIGINT");
+        try {
+          const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+          if (pid > 0) process.kill(pid, "SIGINT");
+        } catch {
+          // already gone
+        }
         await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
         if (child.exitCode === null) child.kill("SIGKILL");
       }
+      // Let go of the log pipe: a straggling postgres helper holding it must not keep the test run alive.
+      child.stderr?.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
   };

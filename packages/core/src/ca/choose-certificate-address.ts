@@ -1,0 +1,18 @@
+/**
+ * The address a user certificate is issued for (issue #4 item 3): the account's From address
+ * when it belongs to the account (one of its addresses, compared case-insensitively), else the
+ * account's own address. Comparison is on the whole address, trimmed.
+ */
+export function chooseCertificateAddress(input: {
+  fromAddress: string | undefined;
+  accountAddress: string;
+  accountAddresses: readonly string[];
+}): string {
+  const from = input.fromAddress?.trim();
+  if (from) {
+    const wanted = from.toLowerCase();
+    const own = [input.accountAddress, ...input.accountAddresses];
+    if (own.some((a) => a.trim().toLowerCase() === wanted)) return from;
+  }
+  return input.accountAddress.trim();
+}

@@ -1,0 +1,76 @@
+import type { DigestInfo } from "../../algorithms.js";
+import type { Certificate } from "../../pki/certificate.js";
+import { checkSmimeUsage, validatePath } from "../../pki/chain.js";
+import type { Crl } from "../../pki/crl.js";
+import { matchAddress } from "./address.js";
+import type { SignerStatus } from "./types.js";
+
+export interface JudgeContext {
+  trust: readonly Certificate[];
+  /** Message certificates, then known ones: path-building candidates. */
+  intermediates: readonly Certificate[];
+  crls: readonly Crl[];
+  at: Date;
+  expectedAddresses: readonly string[] | undefined;
+  maxPathCandidates: number | undefined;
+}
+
+export interface Judgement {
+  status: Exclude<SignerStatus, "bad-signature">;
+  reason: string;
+  chain: Certificate[];
+  email: string | undefined;
+}
+
+/**
+ * Everything after a cryptographically good signature, in the issue's status order: revoked,
+ * expired / not-yet-valid, untrusted (path validation), wrong-usage (RFC 8550 §4.4), weak
+ * algorithm (MD5 is never valid), address mismatch (RFC 8550 §3), else valid.
+ */
+export function judgeSigner(cert: Certificate, digest: DigestInfo, ctx: JudgeContext): Judgement {
+  const firstEmail = cert.emails[0];
+  const path = validatePath(cert, {
+    trust: ctx.trust,
+    intermediates: ctx.intermediates,
+    crls: ctx.crls,
+    at: ctx.at,
+    maxCandidates: ctx.maxPathCandidates,
+  });
+  if (!path.ok)
+    return { status: path.status, reason: path.reason, chain: path.chain ?? [cert], email: firstEmail };
+  const { chain } = path;
+  const usage = checkSmimeUsage(cert, "sign");
+  if (usage) return { status: "wrong-usage", reason: usage, chain, email: firstEmail };
+  if (digest.name === "MD5")
+    return {
+      status: "weak-algorithm",
+      reason: "signed with MD5, which is never accepted",
+      chain,
+      email: firstEmail,
+    };
+  if (ctx.expectedAddresses && ctx.expectedAddresses.length > 0) {
+    if (cert.emails.length === 0)
+      return {
+        status: "address-mismatch",
+        reason: "certificate has no email address",
+        chain,
+        email: undefined,
+      };
+    const matched = matchAddress(cert.emails, ctx.expectedAddresses);
+    if (!matched)
+      return {
+        status: "address-mismatch",
+        reason: `no certificate address matches ${ctx.expectedAddresses.join(", ")} (certificate: ${cert.emails.join(", ")})`,
+        chain,
+        email: firstEmail,
+      };
+    return { status: "valid", reason: validReason(digest), chain, email: matched };
+  }
+  return { status: "valid", reason: validReason(digest), chain, email: firstEmail };
+}
+
+function validReason(digest: DigestInfo): string {
+  return digest.weak
+    ? `signature verified and certificate trusted (weak digest ${digest.name})`
+    : "signature verified and certificate trusted";
+}

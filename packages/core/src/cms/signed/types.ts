@@ -1,0 +1,116 @@
+import type { CipherName, DigestName } from "../../algorithms.js";
+import type { BerLimits } from "../../asn1/ber-reader.js";
+import type { Certificate } from "../../pki/certificate.js";
+import type { Crl } from "../../pki/crl.js";
+import type { Identity } from "../../pki/identity.js";
+
+/** Content to sign or to verify against: the exact bytes (the caller canonicalises MIME). */
+export type ContentSource = Uint8Array | AsyncIterable<Uint8Array>;
+
+export interface SignerOptions {
+  identity: Identity;
+  /** Default SHA-256. SHA-1 only when asked for explicitly; MD5 is never written. */
+  digest?: DigestName;
+  /** RSA keys only: PKCS#1 v1.5 (default) or RSASSA-PSS (RFC 4056). */
+  scheme?: "pkcs1" | "pss";
+  /** SignerIdentifier (RFC 5652 §5.3): issuerAndSerialNumber (v1, default) or subjectKeyIdentifier (v3). */
+  sid?: "issuerAndSerialNumber" | "subjectKeyIdentifier";
+}
+
+export interface SignOptions {
+  signers: SignerOptions[];
+  /** true: eContent absent (multipart/signed); false: content inside (opaque signed-data). */
+  detached: boolean;
+  /** The signingTime attribute value. Default `now()`. */
+  signingTime?: Date;
+  /** Clock used when `signingTime` is not given. Default `() => new Date()`. */
+  now?: () => Date;
+  /** SMIMECapabilities in preference order (RFC 8551 §2.5.2). Default DEFAULT_CAPABILITIES. */
+  capabilities?: CipherName[];
+  /** Include each signer's certificate and chain (default true). */
+  includeChain?: boolean;
+  /** Write signed attributes (default true). Without them the signature covers the content directly. */
+  signedAttributes?: boolean;
+  /** eContentType (default id-data). Anything else requires signed attributes (RFC 5652 §5.3). */
+  contentType?: string;
+}
+
+export interface VerifyLimits {
+  /** BER reader limits for the whole message. */
+  ber?: Partial<BerLimits>;
+  /** Most SignerInfos examined (each costs a public-key operation). */
+  maxSigners?: number;
+  /** Most certificates read from the message (each costs a key import). */
+  maxCertificates?: number;
+  /** Most issuer candidates tried per path search. */
+  maxPathCandidates?: number;
+}
+
+export interface VerifyOptions {
+  /** Detached content (exact bytes). Required when eContent is absent; refused when present. */
+  content?: ContentSource;
+  /** Trust anchors. */
+  trust: readonly Certificate[];
+  /** Address book, directory, extra intermediates: candidates, never anchors. */
+  known?: readonly Certificate[];
+  crls?: readonly Crl[];
+  /** Validation time (SMIME-NOTES §7.5). Default `now()`. */
+  at?: Date;
+  now?: () => Date;
+  /** Addresses one of which a certificate address must equal (From/Sender or --from). */
+  expectedAddresses?: readonly string[];
+  limits?: VerifyLimits;
+  /**
+   * Parsed message certificates by SHA-256 (hex) of their DER, owned by the caller and reused
+   * across calls: a certificate's key import costs more than the RSA verification itself.
+   * Entries are added while the map holds fewer than 1000.
+   */
+  certificateCache?: Map<string, Certificate>;
+}
+
+export type SignerStatus =
+  | "bad-signature"
+  | "revoked"
+  | "expired"
+  | "not-yet-valid"
+  | "untrusted"
+  | "wrong-usage"
+  | "weak-algorithm"
+  | "address-mismatch"
+  | "valid";
+
+export interface SignerVerdict {
+  /** The certificate's common name, if any. */
+  name?: string;
+  /** The certificate address that matched expectedAddresses, else its first address. */
+  email?: string;
+  emails: string[];
+  certificate?: Certificate;
+  /** The digest name, or the OID when we do not know it. */
+  digest: DigestName | string;
+  /** "RSA", "RSA-PSS", "ECDSA", "Ed25519", or the OID when unsupported. */
+  signatureAlgorithm: string;
+  status: SignerStatus;
+  /** SHA-1 or MD5. */
+  weakDigest?: true;
+  /** The signer's claim (unauthenticated, RFC 5652 §11.3). */
+  signingTime?: Date;
+  reason: string;
+  /** leaf → anchor when a path was found, else as far as it got. */
+  chain: Certificate[];
+}
+
+export interface VerifyResult {
+  form: "detached" | "encapsulated";
+  /** eContent value octets (joined across BER pieces), for the encapsulated form. */
+  content?: Uint8Array;
+  /** eContentType, dotted. */
+  contentType: string;
+  /** The signers' digest algorithms we know, in order, without repeats. */
+  digests: DigestName[];
+  signers: SignerVerdict[];
+  /** Every certificate the message carried (parsed; unparseable ones are skipped). */
+  certificates: Certificate[];
+  /** The validation time used. */
+  at: Date;
+}

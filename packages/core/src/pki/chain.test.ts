@@ -1,0 +1,270 @@
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Ca, type Issued, OpensslPki } from "../cms/signed/test-support/openssl-pki.js";
+import { checkSmimeUsage, crlIsUsable, validatePath } from "./chain.js";
+import { parseCrl } from "./crl.js";
+
+const DAY = 86_400_000;
+const now = new Date();
+const later = (days: number) => new Date(now.getTime() + days * DAY);
+
+let pki: OpensslPki;
+let root: Ca;
+let inter: Ca;
+let leaf: Issued;
+
+beforeAll(() => {
+  pki = new OpensslPki();
+  root = pki.root("Chain Root");
+  inter = pki.intermediate(root, "Chain Inter");
+  leaf = pki.leaf(inter, { cn: "Alice", emails: ["alice@example.test"] });
+});
+afterAll(() => pki.cleanup());
+
+const validate = (cert: Issued, extra: Partial<Parameters<typeof validatePath>[1]> = {}) =>
+  validatePath(cert.cert, { trust: [root.cert], intermediates: [inter.cert], at: now, ...extra });
+
+describe("validatePath (RFC 5280 §6 subset) on openssl-made chains", () => {
+  it("builds leaf → intermediate → anchor", () => {
+    const r = validate(leaf);
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.chain.map((c) => c.subject)).toEqual(["CN=Alice", "CN=Chain Inter", "CN=Chain Root"]);
+  });
+
+  it("a leaf that is itself an anchor is trusted alone", () => {
+    const r = validatePath(leaf.cert, { trust: [leaf.cert], intermediates: [], at: now });
+    expect(r).toMatchObject({ ok: true });
+    if (r.ok) expect(r.chain).toHaveLength(1);
+  });
+
+  it("reports a missing intermediate as untrusted, naming the issuer", () => {
+    const r = validate(leaf, { intermediates: [] });
+    expect(r).toMatchObject({
+      ok: false,
+      status: "untrusted",
+      reason: "issuer CN=Chain Inter not trusted or not found",
+    });
+  });
+
+  it("never trusts a root just because it was offered as a candidate", () => {
+    const evil = pki.root("Evil Root");
+    const mallory = pki.leaf(evil, { cn: "Mallory", emails: ["alice@example.test"] });
+    const r = validatePath(mallory.cert, { trust: [root.cert], intermediates: [evil.cert], at: now });
+    expect(r).toMatchObject({ ok: false, status: "untrusted", reason: "root CN=Evil Root is not trusted" });
+  });
+
+  it("expired and not-yet-valid at the validation time, for the leaf and for a CA", () => {
+    const shortLived = pki.leaf(inter, { cn: "Short", end: later(10) });
+    const expired = validate(shortLived, { at: later(20) });
+    expect(expired).toMatchObject({ ok: false, status: "expired" });
+    if (!expired.ok)
+      expect(expired.reason).toBe(
+        `certificate CN=Short expired ${shortLived.cert.notAfter.toISOString().replace(".000Z", "Z")}`,
+      );
+    expect(validate(shortLived, { at: later(5) }).ok).toBe(true);
+
+    const future = pki.leaf(inter, { cn: "Future", start: later(3) });
+    expect(validate(future)).toMatchObject({ ok: false, status: "not-yet-valid" });
+    expect(validate(future, { at: later(4) }).ok).toBe(true);
+
+    const shortCa = pki.intermediate(root, "Short CA", { end: later(5) });
+    const under = pki.leaf(shortCa, { cn: "Under Short CA", end: later(300) });
+    const r = validatePath(under.cert, { trust: [root.cert], intermediates: [shortCa.cert], at: later(6) });
+    expect(r).toMatchObject({ ok: false, status: "expired" });
+    if (!r.ok) expect(r.reason).toContain("CN=Short CA expired");
+  });
+
+  it("an expired leaf that is also untrusted reports expired (status order)", () => {
+    const shortLived = pki.leaf(inter, { cn: "Short Untrusted", end: later(2) });
+    expect(validate(shortLived, { intermediates: [], at: later(3) })).toMatchObject({ status: "expired" });
+  });
+
+  it("refuses an issuer without cA=TRUE, without keyCertSign, or beyond pathLenConstraint", () => {
+    const notCa = pki.intermediate(root, "Not A CA", { ext: "basicConstraints = CA:FALSE\n" });
+    const a = pki.leaf(notCa, { cn: "Under Not A CA" });
+    const r1 = validatePath(a.cert, { trust: [root.cert], intermediates: [notCa.cert], at: now });
+    expect(r1).toMatchObject({
+      ok: false,
+      status: "untrusted",
+      reason: "CN=Not A CA is not a CA (basicConstraints)",
+    });
+
+    const noSign = pki.intermediate(root, "No KeyCertSign", {
+      ext: "basicConstraints = critical,CA:TRUE\nkeyUsage = critical,cRLSign,digitalSignature\n",
+    });
+    const b = pki.leaf(noSign, { cn: "Under No KeyCertSign" });
+    const r2 = validatePath(b.cert, { trust: [root.cert], intermediates: [noSign.cert], at: now });
+    expect(r2).toMatchObject({ status: "untrusted", reason: "CN=No KeyCertSign lacks keyCertSign" });
+
+    const zero = pki.intermediate(root, "PathLen Zero", { pathlen: 0 });
+    const deeper = pki.intermediate(zero, "Below PathLen Zero");
+    const c = pki.leaf(deeper, { cn: "Too Deep" });
+    const r3 = validatePath(c.cert, { trust: [root.cert], intermediates: [zero.cert, deeper.cert], at: now });
+    expect(r3).toMatchObject({ status: "untrusted" });
+    if (!r3.ok) expect(r3.reason).toContain("CN=PathLen Zero pathLenConstraint 0 exceeded");
+    const direct = pki.leaf(zero, { cn: "Directly Below" });
+    expect(validatePath(direct.cert, { trust: [root.cert], intermediates: [zero.cert], at: now }).ok).toBe(
+      true,
+    );
+  });
+
+  it("refuses MD5 anywhere in the chain", () => {
+    const md5 = pki.leaf(inter, { cn: "MD5 Leaf", md: "md5" });
+    expect(md5.cert.signatureAlgorithm.oid).toBe("1.2.840.113549.1.1.4");
+    const r = validate(md5);
+    expect(r).toMatchObject({ ok: false, status: "untrusted" });
+    if (!r.ok) expect(r.reason).toContain("MD5");
+  });
+
+  it("refuses a certificate whose signature was altered", () => {
+    const der = Buffer.from(leaf.cert.der);
+    der[der.length - 5] = (der[der.length - 5] as number) ^ 1;
+    const forged = { ...leaf.cert, der, signatureValue: der.subarray(der.length - 256) };
+    const r = validatePath(forged, { trust: [root.cert], intermediates: [inter.cert], at: now });
+    expect(r).toMatchObject({ ok: false, status: "untrusted" });
+    if (!r.ok) expect(r.reason).toContain("does not verify");
+  });
+
+  it("fails on an unrecognised critical extension", () => {
+    const odd = pki.leaf(inter, { cn: "Odd", extra: "1.3.6.1.4.1.99999.1 = critical,ASN1:NULL\n" });
+    expect(validate(odd)).toMatchObject({
+      status: "untrusted",
+      reason: "CN=Odd has unrecognised critical extension 1.3.6.1.4.1.99999.1",
+    });
+  });
+
+  it("applies rfc822Name name constraints (permitted and excluded), to SAN and subject emailAddress", () => {
+    const constrained = pki.intermediate(root, "Constrained CA", {
+      extra: "nameConstraints = critical,permitted;email:example.test,excluded;email:.bad.example\n",
+    });
+    const opts = { trust: [root.cert], intermediates: [constrained.cert], at: now };
+    const inside = pki.leaf(constrained, { cn: "Inside", emails: ["bob@example.test"] });
+    expect(validatePath(inside.cert, opts).ok).toBe(true);
+    const outside = pki.leaf(constrained, { cn: "Outside", emails: ["bob@other.test"] });
+    expect(validatePath(outside.cert, opts)).toMatchObject({ status: "untrusted" });
+    const legacy = pki.leaf(constrained, { cn: "Legacy", subjectEmail: "eve@other.test" });
+    const r = validatePath(legacy.cert, opts);
+    expect(r).toMatchObject({ status: "untrusted" });
+    if (!r.ok) expect(r.reason).toContain("eve@other.test is outside the permitted subtrees");
+    const excludedCa = pki.intermediate(root, "Excluding CA", {
+      extra: "nameConstraints = critical,excluded;email:.bad.example\n",
+    });
+    const bad = pki.leaf(excludedCa, { cn: "Bad", emails: ["x@mail.bad.example"] });
+    const r2 = validatePath(bad.cert, { ...opts, intermediates: [excludedCa.cert] });
+    expect(r2).toMatchObject({ status: "untrusted" });
+    if (!r2.ok) expect(r2.reason).toContain("is in an excluded subtree");
+  });
+
+  it("matches an anchor by SPKI + subject (a re-issued root with the same key)", () => {
+    const reissued = pki.root("Chain Root", { end: later(7000) });
+    expect(reissued.cert.sha256).not.toBe(root.cert.sha256);
+    const r = validatePath(leaf.cert, { trust: [reissued.cert], intermediates: [inter.cert], at: now });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.chain[2]).toBe(reissued.cert);
+  });
+
+  it("backtracks past a dead-end cross-certificate and survives issuer loops", () => {
+    const other = pki.root("Other Root");
+    const crossDead = pki.intermediate(other, "Cross CA"); // same key as crossGood (key per name)
+    const crossGood = pki.intermediate(root, "Cross CA");
+    const user = pki.leaf(crossDead, { cn: "Cross User" });
+    const r = validatePath(user.cert, {
+      trust: [root.cert],
+      intermediates: [crossDead.cert, other.cert, crossGood.cert],
+      at: now,
+    });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.chain[1]).toBe(crossGood.cert);
+
+    // A issues B, B issues A': a loop with no anchor must terminate as untrusted.
+    const a0 = pki.root("Loop A");
+    const b1 = pki.intermediate(a0, "Loop B");
+    const a2 = pki.intermediate(b1, "Loop A");
+    const looped = pki.leaf(b1, { cn: "Looped" });
+    const r2 = validatePath(looped.cert, { trust: [root.cert], intermediates: [a2.cert, b1.cert], at: now });
+    expect(r2).toMatchObject({ ok: false, status: "untrusted" });
+    expect(
+      validatePath(looped.cert, { trust: [a0.cert], intermediates: [a2.cert, b1.cert], at: now }).ok,
+    ).toBe(true);
+  });
+
+  it("caps the path length", () => {
+    expect(validate(leaf, { maxDepth: 2 })).toMatchObject({
+      ok: false,
+      status: "untrusted",
+      reason: "path longer than 2 certificates",
+    });
+  });
+});
+
+describe("revocation by CRL (soft-fail without one)", () => {
+  it("parses an openssl CRL the way openssl reads it", () => {
+    const victim = pki.leaf(inter, { cn: "Victim" });
+    const { path, crl } = pki.revoke(victim);
+    const text = execFileSync("openssl", ["crl", "-in", path, "-noout", "-text"]).toString();
+    expect(crl.issuer).toBe("CN=Chain Inter");
+    expect(text).toContain(`Serial Number: ${victim.cert.serialHex.toUpperCase()}`);
+    expect(crl.revoked.get(victim.cert.serial)?.reason).toBe(1);
+    expect(crl.nextUpdate && crl.nextUpdate.getTime() - crl.thisUpdate.getTime()).toBe(30 * DAY);
+    expect(crlIsUsable(crl, inter.cert, new Date())).toBeNull();
+    expect(crlIsUsable(crl, inter.cert, later(31))).toBe("CRL is stale");
+    expect(crlIsUsable(crl, root.cert, new Date())).toBe("CRL issuer differs");
+  });
+
+  it("revoked when the issuer's current CRL lists the serial; ignored when stale, forged or absent", () => {
+    const victim = pki.leaf(inter, { cn: "Revoked Alice", emails: ["alice@example.test"] });
+    const { crl } = pki.revoke(victim);
+    const r = validate(victim, { crls: [crl], at: new Date() });
+    expect(r).toMatchObject({ ok: false, status: "revoked" });
+    // Validated at a time before the revocation: the (newer) CRL does not make it revoked then.
+    expect(validate(victim, { crls: [crl], at: new Date(Date.now() - 3_600_000) }).ok).toBe(true);
+    if (!r.ok) expect(r.reason).toContain(`serial ${victim.cert.serialHex}`);
+    expect(validate(victim).ok).toBe(true); // no CRL known: not checked
+    expect(validate(victim, { crls: [crl], at: later(40) }).ok).toBe(true); // stale CRL
+    expect(validate(leaf, { crls: [crl] }).ok).toBe(true); // other serials unaffected
+
+    const forgedDer = Buffer.from(crl.der);
+    forgedDer[forgedDer.length - 3] = (forgedDer[forgedDer.length - 3] as number) ^ 0x40;
+    const forged = parseCrl(forgedDer);
+    expect(crlIsUsable(forged, inter.cert, new Date())).toContain("does not verify");
+    expect(validate(victim, { crls: [forged], at: new Date() }).ok).toBe(true);
+  });
+
+  it("revoked outranks expired", () => {
+    const victim = pki.leaf(inter, { cn: "Revoked And Expiring", end: later(5) });
+    const { crl } = pki.revoke(victim, { crlDays: 30 });
+    expect(validate(victim, { crls: [crl], at: later(10) })).toMatchObject({ status: "revoked" });
+  });
+});
+
+describe("checkSmimeUsage (RFC 8550 §4.4)", () => {
+  it("accepts S/MIME certificates and names what is missing otherwise", () => {
+    expect(checkSmimeUsage(leaf.cert, "sign")).toBeNull();
+    expect(checkSmimeUsage(leaf.cert, "encrypt")).toBeNull();
+    const server = pki.leaf(inter, {
+      cn: "Server",
+      ext: "basicConstraints = CA:FALSE\nkeyUsage = digitalSignature,keyEncipherment\nextendedKeyUsage = serverAuth\n",
+    });
+    expect(checkSmimeUsage(server.cert, "sign")).toBe("certificate lacks emailProtection");
+    const encOnly = pki.leaf(inter, {
+      cn: "Enc Only",
+      ext: "keyUsage = keyEncipherment\nextendedKeyUsage = emailProtection\n",
+    });
+    expect(checkSmimeUsage(encOnly.cert, "sign")).toBe(
+      "certificate keyUsage lacks digitalSignature and nonRepudiation",
+    );
+    expect(checkSmimeUsage(encOnly.cert, "encrypt")).toBeNull();
+    const any = pki.leaf(inter, {
+      cn: "Any EKU",
+      ext: "keyUsage = nonRepudiation\nextendedKeyUsage = 2.5.29.37.0\n",
+    });
+    expect(checkSmimeUsage(any.cert, "sign")).toBeNull();
+    expect(checkSmimeUsage(any.cert, "encrypt")).toBe("certificate keyUsage lacks keyEncipherment");
+    const ec = pki.leaf(inter, {
+      cn: "EC",
+      key: pki.key("p256"),
+      ext: "keyUsage = digitalSignature,keyEncipherment\n",
+    });
+    expect(checkSmimeUsage(ec.cert, "encrypt")).toBe("certificate keyUsage lacks keyAgreement");
+  });
+});

@@ -1,0 +1,369 @@
+import { domainToASCII } from "node:url";
+import { OID } from "../algorithms.js";
+import { berContext, children, contentBytes, readRoot, type Tlv } from "../asn1/ber-reader.js";
+import { parseSignatureAlgorithm, verifySignature } from "../cms/signed/signature-algorithm.js";
+import { type Certificate, hasKeyUsage, isSelfIssued, KEY_USAGE } from "./certificate.js";
+import type { Crl } from "./crl.js";
+import { type DistinguishedName, readName, sameName } from "./name.js";
+
+/**
+ * Certificate path validation for S/MIME: RFC 5280 §6 (the subset mail needs) and RFC 8550 §4.
+ * Builds leaf → anchor by issuer DN, preferring AKI = SKI, depth-first with backtracking
+ * (cross-certificates), with loop detection and caps. Trust comes only from `trust`: a root the
+ * message carried is just another untrusted candidate (SMIME-NOTES §7.1).
+ *
+ * Revocation is soft-fail: a certificate is checked only when a CRL of its issuer is known,
+ * verifies under the issuer's key, is not stale at `at` (nextUpdate) and has no critical
+ * extension we skip (delta, partitioned, indirect); entries revoked after `at` do not count.
+ * Without such a CRL the certificate is not checked.
+ */
+export type PathFailure = "revoked" | "expired" | "not-yet-valid" | "untrusted";
+
+export type PathResult =
+  | { ok: true; chain: Certificate[] }
+  | { ok: false; status: PathFailure; reason: string; chain?: Certificate[] };
+
+export interface ValidatePathOptions {
+  trust: readonly Certificate[];
+  intermediates: readonly Certificate[];
+  crls?: readonly Crl[];
+  at: Date;
+  /** Most certificates in a path, leaf and anchor included. Stops absurd chains. */
+  maxDepth?: number;
+  /** Most issuer candidates tried in one search. Stops exponential cross-certificate meshes. */
+  maxCandidates?: number;
+}
+
+const RANK: Record<PathFailure, number> = { revoked: 0, expired: 1, "not-yet-valid": 1, untrusted: 2 };
+/** Extensions this module (or certificate.ts) processes; any other critical one fails the path. */
+const UNDERSTOOD = new Set<string>([
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.subjectAltName,
+  OID.nameConstraints,
+  OID.subjectKeyIdentifier,
+  OID.authorityKeyIdentifier,
+  OID.certificatePolicies, // any policy is acceptable: no initial policy set (RFC 5280 §6.1.1 c)
+  OID.crlDistributionPoints,
+  "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
+]);
+
+export function validatePath(leaf: Certificate, options: ValidatePathOptions): PathResult {
+  const maxDepth = options.maxDepth ?? 10;
+  let budget = options.maxCandidates ?? 100;
+  const { trust, at } = options;
+  const crls = options.crls ?? [];
+  const anchorFor = (c: Certificate) =>
+    trust.find(
+      (a) => sameDer(a.der, c.der) || (sameDer(a.spki, c.spki) && sameName(a.subjectName, c.subjectName)),
+    );
+  const pool = dedupe([...trust, ...options.intermediates]);
+
+  let best: { status: PathFailure; reason: string; chain: Certificate[] } | undefined;
+  let deepest: Certificate[] = [leaf];
+  let edgeFailure: string | undefined;
+  const consider = (failure: { status: PathFailure; reason: string; chain: Certificate[] }) => {
+    if (!best || RANK[failure.status] < RANK[best.status]) best = failure;
+  };
+
+  const leafAnchor = anchorFor(leaf);
+  if (leafAnchor) {
+    const problem = checkComplete([leafAnchor], crls, at);
+    return problem ? { ok: false, ...problem, chain: [leafAnchor] } : { ok: true, chain: [leafAnchor] };
+  }
+
+  const search = (path: Certificate[]): Certificate[] | undefined => {
+    const current = path[path.length - 1] as Certificate;
+    if (path.length > deepest.length) deepest = path;
+    for (const candidate of issuerCandidates(current, pool)) {
+      // Loop detection on (subject, key) pairs (RFC 4158 §5.2), which also stops re-issued copies.
+      if (
+        path.some(
+          (p) =>
+            sameDer(p.der, candidate.der) ||
+            (sameDer(p.spki, candidate.spki) && sameName(p.subjectName, candidate.subjectName)),
+        )
+      )
+        continue;
+      if (budget-- <= 0) {
+        edgeFailure ??= "path search gave up: too many issuer candidates";
+        return undefined;
+      }
+      const anchor = anchorFor(candidate);
+      const edge = checkEdge(path, candidate, anchor !== undefined);
+      if (edge) {
+        edgeFailure ??= edge;
+        continue;
+      }
+      const next = [...path, anchor ?? candidate];
+      if (anchor) {
+        const problem = checkComplete(next, crls, at);
+        if (!problem) return next;
+        consider({ ...problem, chain: next });
+      } else if (next.length < maxDepth) {
+        const found = search(next);
+        if (found) return found;
+      } else {
+        edgeFailure ??= `path longer than ${maxDepth} certificates`;
+      }
+    }
+    return undefined;
+  };
+
+  const found = search([leaf]);
+  if (found) return { ok: true, chain: found };
+  if (best) return { ok: false, ...best };
+  // No path reached an anchor: report what is wrong with the best partial path, in status order.
+  const partial = checkValidity(deepest, crls, at);
+  if (partial) return { ok: false, ...partial, chain: deepest };
+  const top = deepest[deepest.length - 1] as Certificate;
+  const reason =
+    edgeFailure ??
+    (isSelfIssued(top)
+      ? `root ${top.subject} is not trusted`
+      : `issuer ${top.issuer} not trusted or not found`);
+  return { ok: false, status: "untrusted", reason, chain: deepest };
+}
+
+/** Candidates whose subject is the certificate's issuer; AKI = SKI matches first, then anchors first. */
+function issuerCandidates(cert: Certificate, pool: readonly Certificate[]): Certificate[] {
+  const matches = pool.filter((c) => sameName(c.subjectName, cert.issuerName));
+  const aki = cert.authorityKeyIdentifier;
+  const score = (c: Certificate) =>
+    aki && c.subjectKeyIdentifier ? (sameDer(aki, c.subjectKeyIdentifier) ? 0 : 2) : 1;
+  return matches.sort((a, b) => score(a) - score(b));
+}
+
+/** Can `issuer` have issued the last certificate of `path` (RFC 5280 §6.1.3 a, §6.1.4 k–n)? */
+function checkEdge(path: readonly Certificate[], issuer: Certificate, isAnchor: boolean): string | undefined {
+  const subject = path[path.length - 1] as Certificate;
+  const bad = verifyIssuedBy(subject, issuer);
+  if (bad) return `${subject.subject}: ${bad}`;
+  const bc = issuer.basicConstraints;
+  // v1 roots without basicConstraints are acceptable as anchors only.
+  if (!(bc?.ca || (isAnchor && bc === undefined))) return `${issuer.subject} is not a CA (basicConstraints)`;
+  if (!hasKeyUsage(issuer, KEY_USAGE.keyCertSign)) return `${issuer.subject} lacks keyCertSign`;
+  if (bc?.pathLength !== undefined) {
+    const below = path.slice(1).filter((c) => !isSelfIssued(c)).length;
+    if (below > bc.pathLength)
+      return `${issuer.subject} pathLenConstraint ${bc.pathLength} exceeded by ${below} intermediates`;
+  }
+  return undefined;
+}
+
+/**
+ * Does `issuer`'s key verify `signed`'s signature? Returns null or the reason. MD5 (and MD2)
+ * are refused outright (SMIME-NOTES §2.4). Works for certificates and CRLs.
+ */
+export function verifyIssuedBy(
+  signed: Pick<Certificate, "tbs" | "signatureAlgorithm" | "signatureValue">,
+  issuer: Certificate,
+): string | null {
+  const alg = parseSignatureAlgorithm(signed.signatureAlgorithm.oid, signed.signatureAlgorithm.parameters);
+  if (alg.kind === "unsupported") return alg.reason;
+  if (!alg.digest) return `signature algorithm ${signed.signatureAlgorithm.oid} names no hash`;
+  if (alg.digest.name === "MD5") return "signed with MD5, which is refused";
+  const bad = verifySignature(alg, alg.digest, issuer.publicKey, signed.tbs, signed.signatureValue);
+  return bad ? `${bad} under ${issuer.subject}` : null;
+}
+
+/** Checks for a path that reached an anchor: revocation, validity, extensions, name constraints. */
+function checkComplete(
+  path: readonly Certificate[],
+  crls: readonly Crl[],
+  at: Date,
+): { status: PathFailure; reason: string } | undefined {
+  const validity = checkValidity(path, crls, at);
+  if (validity) return validity;
+  for (const cert of path.slice(0, -1)) {
+    const unknown = cert.extensions.find((e) => e.critical && !UNDERSTOOD.has(e.oid));
+    if (unknown)
+      return {
+        status: "untrusted",
+        reason: `${cert.subject} has unrecognised critical extension ${unknown.oid}`,
+      };
+  }
+  for (let i = path.length - 1; i >= 1; i--) {
+    const ca = path[i] as Certificate;
+    const constraints = ca.extensions.find((e) => e.oid === OID.nameConstraints);
+    if (!constraints) continue;
+    for (let j = i - 1; j >= 0; j--) {
+      const cert = path[j] as Certificate;
+      if (j > 0 && isSelfIssued(cert)) continue; // RFC 5280 §6.1.3 b
+      const violation = nameConstraintViolation(constraints.value, cert);
+      if (violation)
+        return {
+          status: "untrusted",
+          reason: `${cert.subject} violates name constraints of ${ca.subject}: ${violation}`,
+        };
+    }
+  }
+  return undefined;
+}
+
+/** Revocation first, then validity at `at` of every certificate in the path (the issue's status order). */
+function checkValidity(
+  path: readonly Certificate[],
+  crls: readonly Crl[],
+  at: Date,
+): { status: PathFailure; reason: string } | undefined {
+  for (let i = 0; i + 1 < path.length; i++) {
+    const cert = path[i] as Certificate;
+    const issuer = path[i + 1] as Certificate;
+    for (const crl of crls) {
+      if (!sameName(crl.issuerName, cert.issuerName) || crlIsUsable(crl, issuer, at)) continue;
+      const entry = crl.revoked.get(cert.serial);
+      // A CRL newer than `at` still tells what was revoked by then; later revocations do not count.
+      if (entry && entry.revocationDate.getTime() <= at.getTime())
+        return {
+          status: "revoked",
+          reason: `certificate ${cert.subject} (serial ${cert.serialHex}) revoked ${iso(entry.revocationDate)}`,
+        };
+    }
+  }
+  for (const cert of path) {
+    if (at.getTime() > cert.notAfter.getTime())
+      return { status: "expired", reason: `certificate ${cert.subject} expired ${iso(cert.notAfter)}` };
+    if (at.getTime() < cert.notBefore.getTime())
+      return {
+        status: "not-yet-valid",
+        reason: `certificate ${cert.subject} not valid before ${iso(cert.notBefore)}`,
+      };
+  }
+  return undefined;
+}
+
+/** null when `crl` may be used to decide about certificates of `issuer` at `at`, else why not (RFC 5280 §6.3). */
+export function crlIsUsable(crl: Crl, issuer: Certificate, at: Date): string | null {
+  if (!sameName(crl.issuerName, issuer.subjectName)) return "CRL issuer differs";
+  if (crl.unsupportedCritical.length > 0)
+    return `CRL has unsupported critical ${crl.unsupportedCritical.join(", ")}`;
+  if (!hasKeyUsage(issuer, KEY_USAGE.cRLSign)) return `${issuer.subject} lacks cRLSign`;
+  if (crl.nextUpdate && crl.nextUpdate.getTime() < at.getTime()) return "CRL is stale";
+  return verifyIssuedBy(crl, issuer);
+}
+
+/** RFC 8550 §4.4.2–§4.4.4: null when `cert` may sign (or receive encrypted) mail, else the reason. */
+export function checkSmimeUsage(cert: Certificate, purpose: "sign" | "encrypt"): string | null {
+  const ku = cert.keyUsage;
+  if (ku) {
+    if (purpose === "sign" && !ku.has(KEY_USAGE.digitalSignature) && !ku.has(KEY_USAGE.nonRepudiation))
+      return "certificate keyUsage lacks digitalSignature and nonRepudiation";
+    if (purpose === "encrypt") {
+      const needed =
+        cert.keyAlgorithm === "EC" || cert.keyAlgorithm === "X25519" ? "keyAgreement" : "keyEncipherment";
+      if (!ku.has(KEY_USAGE[needed])) return `certificate keyUsage lacks ${needed}`;
+    }
+  }
+  const eku = cert.extKeyUsage;
+  if (eku && !eku.includes(OID.emailProtection) && !eku.includes(OID.anyExtendedKeyUsage))
+    return "certificate lacks emailProtection";
+  return null;
+}
+
+// --- name constraints (RFC 5280 §4.2.1.10), rfc822Name, dNSName and directoryName -------------------
+
+function nameConstraintViolation(value: Uint8Array, cert: Certificate): string | undefined {
+  const ctx = berContext({ maxNodes: 10_000 });
+  const root = readRoot(value, ctx);
+  const names = subjectNames(cert);
+  for (const subtrees of children(value, root, ctx)) {
+    const permitted = subtrees.tag === 0xa0;
+    const bases = children(value, subtrees, ctx).map((s) => children(value, s, ctx)[0] as Tlv);
+    for (const type of [0x81, 0x82, 0xa4] as const) {
+      const ofType = bases.filter((b) => b.tag === type);
+      if (ofType.length === 0) continue;
+      const mine = names.filter((n) => n.type === type);
+      for (const name of mine) {
+        const hit = ofType.some((b) => matches(type, value, b, name.value));
+        if (permitted && !hit) return `${name.text} is outside the permitted subtrees`;
+        if (!permitted && hit) return `${name.text} is in an excluded subtree`;
+      }
+    }
+    for (const other of bases) {
+      if ([0x81, 0x82, 0xa4].includes(other.tag)) continue;
+      if (names.some((n) => n.type === other.tag))
+        return `unsupported name constraint type [${other.tag & 0x1f}]`;
+    }
+  }
+  return undefined;
+}
+
+type SubjectName = { type: number; value: string | DistinguishedName; text: string };
+
+function subjectNames(cert: Certificate): SubjectName[] {
+  const out: SubjectName[] = [];
+  if (cert.subjectName.attributes.length > 0)
+    out.push({ type: 0xa4, value: cert.subjectName, text: cert.subject });
+  // RFC 5280 §4.2.1.10: rfc822Name constraints also apply to the subject's emailAddress.
+  for (const email of cert.emails) out.push({ type: 0x81, value: email, text: email });
+  const san = cert.extensions.find((e) => e.oid === OID.subjectAltName);
+  if (san) {
+    const ctx = berContext({ maxNodes: 10_000 });
+    for (const gn of children(san.value, readRoot(san.value, ctx), ctx)) {
+      if (gn.tag === 0x81) continue; // already in cert.emails
+      const text = Buffer.from(contentBytes(san.value, gn)).toString("latin1");
+      out.push({ type: gn.tag, value: text, text });
+    }
+  }
+  return out;
+}
+
+function matches(type: number, buf: Uint8Array, base: Tlv, name: string | DistinguishedName): boolean {
+  if (type === 0xa4) {
+    const [inner] = children(buf, base);
+    if (!inner || typeof name === "string") return false;
+    const constraint = readName(buf, inner).attributes;
+    const norm = (s: string) => s.normalize("NFKC").trim().replace(/\s+/g, " ").toLowerCase();
+    return (
+      constraint.length <= name.attributes.length &&
+      constraint.every((c, k) => {
+        const mine = name.attributes[k];
+        return mine !== undefined && mine.oid === c.oid && norm(mine.value) === norm(c.value);
+      })
+    );
+  }
+  if (typeof name !== "string") return false;
+  const constraint = Buffer.from(contentBytes(buf, base)).toString("latin1");
+  if (type === 0x82) return domainWithin(name, constraint);
+  const at = name.lastIndexOf("@");
+  const host = normaliseDomain(name.slice(at + 1));
+  if (constraint.includes("@")) {
+    const cAt = constraint.lastIndexOf("@");
+    return (
+      name.slice(0, at) === constraint.slice(0, cAt) && host === normaliseDomain(constraint.slice(cAt + 1))
+    );
+  }
+  if (constraint.startsWith(".")) return host.endsWith(normaliseDomain(constraint));
+  return host === normaliseDomain(constraint);
+}
+
+function domainWithin(name: string, constraint: string): boolean {
+  const n = normaliseDomain(name);
+  const c = normaliseDomain(constraint.replace(/^\./, ""));
+  return c === "" || n === c || n.endsWith(`.${c}`);
+}
+
+function normaliseDomain(domain: string): string {
+  return (domainToASCII(domain.toLowerCase()) || domain).toLowerCase();
+}
+
+function dedupe(certs: readonly Certificate[]): Certificate[] {
+  const seen = new Set<string>();
+  return certs.filter((c) => !seen.has(c.sha256) && seen.add(c.sha256) !== undefined);
+}
+
+function sameDer(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    a.length === b.length &&
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.length),
+      Buffer.from(b.buffer, b.byteOffset, b.length),
+    ) === 0
+  );
+}
+
+function iso(date: Date): string {
+  return date.toISOString().replace(/\.000Z$/, "Z");
+}

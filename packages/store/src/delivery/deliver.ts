@@ -1,0 +1,164 @@
+import { type Account, accountById } from "../accounts/accounts.js";
+import { type StoreContext, write } from "../context.js";
+import { StoreError } from "../errors.js";
+import type { StoreLogger } from "../logger.js";
+import { readHeader } from "../mail/header-reader.js";
+import { ensureMailbox } from "../mail/mailboxes.js";
+import { detectSecurity } from "../mail/detect-security.js";
+import { insertMessage, type MessageFlag } from "../mail/messages.js";
+import { evaluateRules, type PlannedAction } from "../rules/evaluate-rules.js";
+import { rulesForDelivery } from "../rules/rules.js";
+import type { SecurityKind } from "../schema.js";
+
+/**
+ * Encrypts a complete message for an account (the lead's core-backed implementation:
+ * the original becomes the inner entity; From, To, Cc, Date, Message-ID and — unless the
+ * domain hides it — Subject stay outside). `skipped` says why it could not (no current
+ * certificate, …); the message is then stored as it came and the reason logged.
+ */
+export type EncryptForAccount = (
+  account: Account,
+  raw: Uint8Array,
+) => Promise<{ raw: Uint8Array; cipher: string } | { skipped: string }>;
+
+/** What core can tell from the bytes that the Content-Type alone cannot (e.g. the cipher). */
+export type InspectMessage = (raw: Uint8Array) => { security: SecurityKind; cipher: string | null } | undefined;
+
+export interface DeliverOptions {
+  encryptForAccount?: EncryptForAccount;
+  inspect?: InspectMessage;
+  logger?: StoreLogger;
+  /** Arrival time (default: the store's clock). */
+  receivedAt?: number;
+}
+
+export interface StoredCopy {
+  mailbox: string;
+  id: string;
+  encrypted: boolean;
+  cipher: string | null;
+  security: SecurityKind;
+}
+
+export interface DeliveryResult {
+  stored: StoredCopy[];
+  /** Rules discarded the message and nothing stored it. */
+  discarded: boolean;
+  actions: PlannedAction[];
+  /** Why a Store Encrypted copy was stored as it came (never message content). */
+  notes: string[];
+}
+
+interface Target {
+  mailbox: string;
+  encrypt: boolean;
+}
+
+function plan(actions: readonly PlannedAction[]) {
+  const targets = new Map<string, Target>();
+  let discard = false;
+  const marks = new Set<MessageFlag>();
+  const headers: string[] = [];
+  for (const a of actions) {
+    const arg = a.argument ?? "";
+    if (a.action === "Store in") targets.set(arg, { mailbox: arg, encrypt: targets.get(arg)?.encrypt ?? false });
+    // A mailbox some rule wants encrypted never also gets a plaintext copy.
+    else if (a.action === "Store Encrypted in") targets.set(arg, { mailbox: arg, encrypt: true });
+    else if (a.action === "Discard") discard = true;
+    else if (a.action === "Mark") for (const m of arg.split(",")) marks.add(m.trim() as MessageFlag);
+    else if (a.action === "Add Header") headers.push(arg);
+  }
+  // The implicit keep: a message no storing action took, and no Discard, goes to INBOX once.
+  if (targets.size === 0 && !discard) targets.set("INBOX", { mailbox: "INBOX", encrypt: false });
+  return { targets: [...targets.values()], discard, marks: [...marks], headers };
+}
+
+/** Prepends header lines in the message's own line-ending style; the original bytes follow untouched. */
+function prependHeaders(raw: Uint8Array, headers: readonly string[]): Uint8Array {
+  if (headers.length === 0) return raw;
+  const lf = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, 64 * 1024)).indexOf(0x0a);
+  const eol = lf > 0 && raw[lf - 1] === 0x0d ? "\r\n" : lf === -1 ? "\r\n" : "\n";
+  return Buffer.concat([Buffer.from(headers.map((h) => `${h}${eol}`).join(""), "utf8"), raw]);
+}
+
+/**
+ * Local delivery (issue #5 item 10): domain rules, then account rules, by priority; the
+ * copies are written in ONE transaction, so a crash stores all of them or none, and a
+ * caller (the SMTP listener, `sealbox deliver`) reports success only after the commit.
+ * Encryption runs before the transaction (it can take a while for 50 MB) and the
+ * plaintext is never written for a Store Encrypted copy that could be encrypted. Mail is
+ * never dropped for want of a key: the copy is stored as it came and the reason logged.
+ */
+export function deliverUseCase(ctx: StoreContext) {
+  return async function deliver(
+    account: Pick<Account, "id">,
+    raw: Uint8Array,
+    options: DeliverOptions = {},
+  ): Promise<DeliveryResult> {
+    const logger = options.logger ?? ctx.logger;
+    const current = await accountById(ctx.db, account.id);
+    if (current.disabled) throw new StoreError("forbidden", `account ${current.address} is disabled`);
+    const { fields } = readHeader(raw);
+    const inspected = options.inspect?.(raw);
+    const security = inspected?.security ?? detectSecurity(fields);
+    const rules = await rulesForDelivery(ctx.db, current.id, current.domainId);
+    const actions = evaluateRules(rules, { headers: fields, size: raw.byteLength, security });
+    const { targets, discard, marks, headers } = plan(actions);
+    const bytes = prependHeaders(raw, headers);
+
+    const notes: string[] = [];
+    let encrypted: { raw: Uint8Array; cipher: string | null; security: SecurityKind } | undefined;
+    if (targets.some((t) => t.encrypt)) {
+      let skipped: string | undefined;
+      if (security === "encrypted" || security === "signed+encrypted") {
+        encrypted = { raw: bytes, cipher: inspected?.cipher ?? null, security };
+      } else if (!current.smimeEnabled) skipped = "S/MIME is off for this account or its domain";
+      else if (!options.encryptForAccount) skipped = "no encryption is configured for delivery";
+      else {
+        const result = await options.encryptForAccount(current, bytes);
+        if ("skipped" in result) skipped = result.skipped;
+        else
+          encrypted = {
+            raw: result.raw,
+            cipher: result.cipher,
+            security: security === "signed" ? "signed+encrypted" : "encrypted",
+          };
+      }
+      if (skipped) {
+        notes.push(`stored unencrypted: ${skipped}`);
+        logger.warn(
+          { account: current.address, mailboxes: targets.filter((t) => t.encrypt).map((t) => t.mailbox), reason: skipped },
+          "Store Encrypted: stored unencrypted",
+        );
+      }
+    }
+
+    const stored = await write(ctx, async (trx) => {
+      const now = ctx.now();
+      const copies: StoredCopy[] = [];
+      for (const target of targets) {
+        const mailbox = await ensureMailbox(trx, current.id, target.mailbox, now);
+        const useEncrypted = target.encrypt && encrypted !== undefined;
+        const summary = await insertMessage(ctx, trx, mailbox.id, useEncrypted ? encrypted!.raw : bytes, {
+          flags: marks,
+          receivedAt: options.receivedAt ?? now,
+          security: useEncrypted ? encrypted!.security : security,
+          cipher: useEncrypted ? encrypted!.cipher : (inspected?.cipher ?? null),
+        });
+        copies.push({
+          mailbox: mailbox.name,
+          id: summary.id,
+          encrypted: useEncrypted,
+          cipher: summary.cipher,
+          security: summary.security,
+        });
+      }
+      return copies;
+    });
+    logger.info(
+      { account: current.address, stored: stored.map((s) => s.mailbox), rules: [...new Set(actions.map((a) => a.rule))] },
+      stored.length === 0 ? "discarded by rule" : "delivered",
+    );
+    return { stored, discarded: discard && stored.length === 0, actions, notes };
+  };
+}

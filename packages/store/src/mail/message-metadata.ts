@@ -1,0 +1,51 @@
+import type { SecurityKind } from "../schema.js";
+import { formatAddress, parseAddressList } from "./address-list.js";
+import { detectSecurity } from "./detect-security.js";
+import { decodeEncodedWords } from "./encoded-words.js";
+import { type HeaderField, headerValue, headerValues, readHeader } from "./header-reader.js";
+
+/** The listing columns of a message, decoded for display. */
+export interface MessageMetadata {
+  messageId: string | null;
+  from: string;
+  to: string;
+  cc: string;
+  subject: string;
+  /** The Date header in epoch ms, else the time of arrival. */
+  date: number;
+  size: number;
+  security: SecurityKind;
+  fields: HeaderField[];
+}
+
+/** Keeps listing rows small whatever a header says (display text only; the raw bytes keep everything). */
+const MAX_TEXT = 2000;
+
+const clip = (s: string) => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s);
+
+function addresses(fields: readonly HeaderField[], name: string): string {
+  return clip(
+    headerValues(fields, name)
+      .flatMap(parseAddressList)
+      .map(formatAddress)
+      .join(", "),
+  );
+}
+
+export function extractMetadata(raw: Uint8Array, receivedAt: number): MessageMetadata {
+  const { fields } = readHeader(raw);
+  const dateHeader = headerValue(fields, "Date");
+  const parsed = dateHeader ? Date.parse(dateHeader) : Number.NaN;
+  const messageId = headerValue(fields, "Message-ID")?.trim() ?? null;
+  return {
+    messageId: messageId ? clip(messageId) : null,
+    from: addresses(fields, "From"),
+    to: addresses(fields, "To"),
+    cc: addresses(fields, "Cc"),
+    subject: clip(decodeEncodedWords(headerValue(fields, "Subject") ?? "").replace(/\s+/g, " ").trim()),
+    date: Number.isFinite(parsed) ? parsed : receivedAt,
+    size: raw.byteLength,
+    security: detectSecurity(fields),
+    fields,
+  };
+}

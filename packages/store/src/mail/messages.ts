@@ -1,0 +1,231 @@
+import type { Selectable, SelectQueryBuilder } from "kysely";
+import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../context.js";
+import { StoreError } from "../errors.js";
+import { newId } from "../ids.js";
+import type { Database, MessagesTable, SecurityKind } from "../schema.js";
+import { mailboxById } from "./mailboxes.js";
+import { extractMetadata } from "./message-metadata.js";
+
+export type MessageFlag = "seen" | "flagged" | "deleted";
+export const MESSAGE_FLAGS: readonly MessageFlag[] = ["seen", "flagged", "deleted"];
+export const SECURITY_KINDS: readonly SecurityKind[] = ["plain", "signed", "encrypted", "signed+encrypted"];
+
+export interface MessageSummary {
+  id: string;
+  mailboxId: string;
+  messageId: string | null;
+  from: string;
+  to: string;
+  cc: string;
+  subject: string;
+  /** Epoch ms: the Date header, else arrival. */
+  date: number;
+  size: number;
+  flags: MessageFlag[];
+  security: SecurityKind;
+  /** The content-encryption cipher, when known (set by whoever encrypted or inspected it). */
+  cipher: string | null;
+  createdAt: number;
+}
+
+export interface AppendOptions {
+  flags?: readonly MessageFlag[];
+  /** Arrival time (default: now); the listing date when the message has no usable Date header. */
+  receivedAt?: number;
+  /** Overrides the kind read from Content-Type (e.g. core found it signed+encrypted). */
+  security?: SecurityKind;
+  cipher?: string | null;
+}
+
+export const SUMMARY_COLUMNS = [
+  "id",
+  "mailbox_id",
+  "message_id",
+  "from_text",
+  "to_text",
+  "cc_text",
+  "subject",
+  "date",
+  "size",
+  "seen",
+  "flagged",
+  "deleted",
+  "security",
+  "cipher",
+  "created_at",
+] as const;
+
+type SummaryRow = Pick<Selectable<MessagesTable>, (typeof SUMMARY_COLUMNS)[number]>;
+
+export function toSummary(row: SummaryRow): MessageSummary {
+  const flags = MESSAGE_FLAGS.filter((f) => fromFlag(row[f]));
+  return {
+    id: row.id,
+    mailboxId: row.mailbox_id,
+    messageId: row.message_id,
+    from: row.from_text,
+    to: row.to_text,
+    cc: row.cc_text,
+    subject: row.subject,
+    date: row.date,
+    size: Number(row.size),
+    flags,
+    security: row.security,
+    cipher: row.cipher,
+    createdAt: row.created_at,
+  };
+}
+
+function checkFlags(flags: readonly string[]): MessageFlag[] {
+  for (const f of flags)
+    if (!MESSAGE_FLAGS.includes(f as MessageFlag))
+      throw new StoreError("invalid-argument", `unknown flag "${f}" (flags are ${MESSAGE_FLAGS.join(", ")})`);
+  return flags as MessageFlag[];
+}
+
+/** Stores the bytes and the listing row in the caller's transaction. */
+export async function insertMessage(
+  ctx: StoreContext,
+  q: Executor,
+  mailboxId: string,
+  raw: Uint8Array,
+  options: AppendOptions = {},
+): Promise<MessageSummary> {
+  const now = ctx.now();
+  const meta = extractMetadata(raw, options.receivedAt ?? now);
+  const flags = checkFlags(options.flags ?? []);
+  if (options.security !== undefined && !SECURITY_KINDS.includes(options.security))
+    throw new StoreError("invalid-argument", `unknown security kind "${options.security}"`);
+  const blobId = await ctx.blobs.put(q, raw, now);
+  const row = {
+    id: newId(now),
+    mailbox_id: mailboxId,
+    blob_id: blobId,
+    message_id: meta.messageId,
+    from_text: meta.from,
+    to_text: meta.to,
+    cc_text: meta.cc,
+    subject: meta.subject,
+    subject_lower: meta.subject.toLowerCase(),
+    from_lower: meta.from.toLowerCase(),
+    date: meta.date,
+    size: meta.size,
+    seen: toFlag(flags.includes("seen")),
+    flagged: toFlag(flags.includes("flagged")),
+    deleted: toFlag(flags.includes("deleted")),
+    security: options.security ?? meta.security,
+    cipher: options.cipher ?? null,
+    created_at: now,
+  } as const;
+  await q.insertInto("messages").values(row).execute();
+  return toSummary(row);
+}
+
+/** Deletes matching messages and their bytes in the caller's transaction. */
+export async function deleteMessagesWhere(
+  ctx: StoreContext,
+  q: Executor,
+  filter: (
+    query: SelectQueryBuilder<Database, "messages", { blob_id: string }>,
+  ) => SelectQueryBuilder<Database, "messages", { blob_id: string }>,
+): Promise<number> {
+  const rows = await filter(q.selectFrom("messages").select("blob_id")).execute();
+  if (rows.length === 0) return 0;
+  await q
+    .deleteFrom("messages")
+    .where(
+      "blob_id",
+      "in",
+      rows.map((r) => r.blob_id),
+    )
+    .execute();
+  await ctx.blobs.delete(
+    q,
+    rows.map((r) => r.blob_id),
+  );
+  return rows.length;
+}
+
+/** A message row the account owns, with its blob id; not-found otherwise (never another account's). */
+export async function ownedMessage(
+  q: Executor,
+  accountId: string,
+  messageId: string,
+): Promise<SummaryRow & { blob_id: string }> {
+  const row = await q
+    .selectFrom("messages")
+    .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
+    .select(SUMMARY_COLUMNS.map((c) => `messages.${c}` as const))
+    .select("messages.blob_id")
+    .where("mailboxes.account_id", "=", accountId)
+    .where("messages.id", "=", messageId)
+    .executeTakeFirst();
+  if (!row) throw new StoreError("not-found", `no message ${messageId}`);
+  return row;
+}
+
+export function messageRepository(ctx: StoreContext) {
+  return {
+    /** Appends raw bytes exactly as given to a mailbox of the account. */
+    append: (accountId: string, mailboxId: string, raw: Uint8Array, options: AppendOptions = {}) =>
+      write(ctx, async (trx) => {
+        await mailboxById(trx, accountId, mailboxId);
+        return insertMessage(ctx, trx, mailboxId, raw, options);
+      }),
+
+    get: async (accountId: string, messageId: string): Promise<MessageSummary> =>
+      toSummary(await ownedMessage(ctx.db, accountId, messageId)),
+
+    /** The exact stored bytes. */
+    raw: async (accountId: string, messageId: string): Promise<Uint8Array> => {
+      const row = await ownedMessage(ctx.db, accountId, messageId);
+      return ctx.blobs.get(ctx.db, row.blob_id);
+    },
+
+    setFlags: (accountId: string, messageId: string, flags: Partial<Record<MessageFlag, boolean>>) =>
+      write(ctx, async (trx) => {
+        const row = await ownedMessage(trx, accountId, messageId);
+        const set: Partial<Record<MessageFlag, 0 | 1>> = {};
+        for (const f of checkFlags(Object.keys(flags))) set[f] = toFlag(flags[f] === true);
+        if (Object.keys(set).length > 0) await trx.updateTable("messages").set(set).where("id", "=", row.id).execute();
+        return toSummary({ ...row, ...set });
+      }),
+
+    /** Moves a message to another mailbox of the same account: one UPDATE, so it is never in both or neither. */
+    move: (accountId: string, messageId: string, targetMailboxId: string) =>
+      write(ctx, async (trx) => {
+        const row = await ownedMessage(trx, accountId, messageId);
+        await mailboxById(trx, accountId, targetMailboxId);
+        await trx.updateTable("messages").set({ mailbox_id: targetMailboxId }).where("id", "=", row.id).execute();
+        return toSummary({ ...row, mailbox_id: targetMailboxId });
+      }),
+
+    /** Copies a message (bytes, metadata, flags) to a mailbox of the same account, in one transaction. */
+    copy: (accountId: string, messageId: string, targetMailboxId: string) =>
+      write(ctx, async (trx) => {
+        const row = await ownedMessage(trx, accountId, messageId);
+        await mailboxById(trx, accountId, targetMailboxId);
+        const now = ctx.now();
+        const blobId = await ctx.blobs.copy(trx, row.blob_id, now);
+        const full = await trx.selectFrom("messages").selectAll().where("id", "=", row.id).executeTakeFirstOrThrow();
+        const copy = { ...full, id: newId(now), mailbox_id: targetMailboxId, blob_id: blobId, created_at: now };
+        await trx.insertInto("messages").values(copy).execute();
+        return toSummary(copy);
+      }),
+
+    remove: (accountId: string, messageId: string) =>
+      write(ctx, async (trx) => {
+        const row = await ownedMessage(trx, accountId, messageId);
+        await deleteMessagesWhere(ctx, trx, (q) => q.where("id", "=", row.id));
+      }),
+
+    /** Deletes the messages flagged deleted in a mailbox; returns how many. */
+    expunge: (accountId: string, mailboxId: string) =>
+      write(ctx, async (trx) => {
+        await mailboxById(trx, accountId, mailboxId);
+        return deleteMessagesWhere(ctx, trx, (q) => q.where("mailbox_id", "=", mailboxId).where("deleted", "=", 1));
+      }),
+  };
+}
+
+export type MessageRepository = ReturnType<typeof messageRepository>;

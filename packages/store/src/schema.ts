@@ -1,0 +1,235 @@
+import type { ColumnType } from "kysely";
+
+/**
+ * The row types of every table, as both engines return them (see migrations/). One code
+ * path for SQLite and PostgreSQL means one representation:
+ * - ids are application-made text (UUIDv7, time-ordered: see ids.ts);
+ * - booleans are integers 0/1 (`Flag`), on both engines;
+ * - timestamps are epoch milliseconds in a 64-bit integer (`Millis`); our own pg Pool
+ *   parses int8 to a JS number (open-store.ts), so no row ever holds a string there;
+ * - bytes are `blob` (SQLite) / `bytea` (PostgreSQL), returned as Buffer by both drivers.
+ */
+export type Flag = 0 | 1;
+export type Millis = number;
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+export interface DomainsTable {
+  id: string;
+  name: string;
+  smime_enabled: Defaulted<Flag>;
+  directory_enabled: Defaulted<Flag>;
+  unlock_seconds: Defaulted<number>;
+  /** JSON array of cipher names; null = every writable cipher. */
+  allowed_ciphers: string | null;
+  default_cipher: Defaulted<string>;
+  hide_subject_when_encrypting: Defaulted<Flag>;
+  created_at: Millis;
+}
+
+export interface TrustAnchorsTable {
+  id: string;
+  /** null = server-wide (every domain trusts it). */
+  domain_id: string | null;
+  certificate: Uint8Array;
+  sha256: string;
+  subject: string;
+  added_at: Millis;
+}
+
+export type Role = "user" | "domain-admin" | "server-admin";
+
+export interface AccountsTable {
+  id: string;
+  /** As entered (local part case kept, domain lowercased). */
+  address: string;
+  /** address.toLowerCase(): the unique, case-insensitive key. */
+  address_lower: string;
+  domain_id: string;
+  /** PHC-style scrypt string with its own salt and parameters (accounts/password-hash.ts). */
+  password_hash: string;
+  real_name: Defaulted<string>;
+  /** null = the account address. */
+  from_address: string | null;
+  from_lower: string | null;
+  /** null = the domain's default cipher. */
+  encryption_method: string | null;
+  smime_enabled: Defaulted<Flag>;
+  disabled: Defaulted<Flag>;
+  role: Defaulted<Role>;
+  created_at: Millis;
+}
+
+export interface SecureMailKeysTable {
+  id: string;
+  account_id: string;
+  certificate: Uint8Array;
+  certificate_sha256: string;
+  /** Issuer chain: concatenated DER certificates (der-list.ts), leaf excluded. */
+  chain: Uint8Array;
+  /** PKCS#8 EncryptedPrivateKeyInfo under the Secure Mail Password (core keyvault). */
+  sealed_key: Uint8Array;
+  state: "current" | "earlier";
+  not_after: Millis;
+  created_at: Millis;
+}
+
+export interface ServerCaTable {
+  id: string;
+  certificate: Uint8Array;
+  certificate_sha256: string;
+  chain: Uint8Array;
+  /** Sealed under the server secret (SEALBOX_SECRET or the 0600 file), never plaintext. */
+  sealed_key: Uint8Array;
+  state: "current" | "earlier";
+  source: "generated" | "installed";
+  next_crl_number: Defaulted<number>;
+  created_at: Millis;
+}
+
+export interface IssuedCertificatesTable {
+  id: string;
+  ca_id: string;
+  /** Lowercase hex, as core's Certificate.serialHex. */
+  serial: string;
+  account_id: string | null;
+  certificate_sha256: string;
+  issued_at: Millis;
+  revoked_at: Millis | null;
+  /** RFC 5280 §5.3.1 CRLReason name, e.g. "superseded", "cessationOfOperation". */
+  reason: string | null;
+}
+
+export interface UnlockSessionsTable {
+  /** SHA-256 (hex) of the random session token; the token itself is never stored. */
+  id: string;
+  account_id: string;
+  wrapped: Uint8Array;
+  expires_at: Millis;
+  created_at: Millis;
+}
+
+export interface UnlockAttemptsTable {
+  id: string;
+  account_id: string;
+  at: Millis;
+  ok: Flag;
+}
+
+export interface AddressBooksTable {
+  id: string;
+  account_id: string;
+  name: string;
+  selected: Defaulted<Flag>;
+  created_at: Millis;
+}
+
+export interface ContactsTable {
+  id: string;
+  book_id: string;
+  name: string;
+  email: string;
+  email_lower: string;
+  created_at: Millis;
+}
+
+export interface ContactCertificatesTable {
+  id: string;
+  contact_id: string;
+  certificate: Uint8Array;
+  sha256: string;
+  /** The certificate's address this entry was filed under, lowercased. */
+  email: string;
+  not_after: Millis;
+  added_at: Millis;
+}
+
+export interface MailboxesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  created_at: Millis;
+}
+
+export type SecurityKind = "plain" | "signed" | "encrypted" | "signed+encrypted";
+
+export interface MessagesTable {
+  id: string;
+  mailbox_id: string;
+  /** Key in the blob store (blob-store.ts) holding the exact raw bytes. */
+  blob_id: string;
+  message_id: string | null;
+  from_text: string;
+  to_text: string;
+  cc_text: string;
+  subject: string;
+  /** Lowercased copies for engine-independent, case-insensitive search. */
+  subject_lower: string;
+  from_lower: string;
+  /** The Date header (epoch ms), else the time of arrival. */
+  date: Millis;
+  size: number;
+  seen: Defaulted<Flag>;
+  flagged: Defaulted<Flag>;
+  deleted: Defaulted<Flag>;
+  security: Defaulted<SecurityKind>;
+  cipher: string | null;
+  created_at: Millis;
+}
+
+export interface MessageBlobsTable {
+  id: string;
+  data: Uint8Array;
+  size: number;
+  created_at: Millis;
+}
+
+export interface RulesTable {
+  id: string;
+  domain_id: string | null;
+  account_id: string | null;
+  name: string;
+  /** 1 (first) … 9; null = inactive. */
+  priority: number | null;
+  match_mode: Defaulted<"all" | "any">;
+  /** JSON (rules/rule-types.ts): the public contract. */
+  conditions: string;
+  actions: string;
+  stop: Defaulted<Flag>;
+  created_at: Millis;
+}
+
+export type JobState = "queued" | "leased" | "done" | "dead";
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  payload: Uint8Array | null;
+  state: Defaulted<JobState>;
+  attempts: Defaulted<number>;
+  max_attempts: number;
+  run_at: Millis;
+  lease_until: Millis | null;
+  leased_by: string | null;
+  last_error: string | null;
+  created_at: Millis;
+  completed_at: Millis | null;
+}
+
+export interface Database {
+  domains: DomainsTable;
+  trust_anchors: TrustAnchorsTable;
+  accounts: AccountsTable;
+  secure_mail_keys: SecureMailKeysTable;
+  server_ca: ServerCaTable;
+  issued_certificates: IssuedCertificatesTable;
+  unlock_sessions: UnlockSessionsTable;
+  unlock_attempts: UnlockAttemptsTable;
+  address_books: AddressBooksTable;
+  contacts: ContactsTable;
+  contact_certificates: ContactCertificatesTable;
+  mailboxes: MailboxesTable;
+  messages: MessagesTable;
+  message_blobs: MessageBlobsTable;
+  rules: RulesTable;
+  jobs: JobsTable;
+}
