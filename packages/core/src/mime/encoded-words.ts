@@ -2,8 +2,8 @@
  * RFC 2047 encoded-word decoding for display (Subject, display names): `=?charset?B?…?=` and
  * `=?charset?Q?…?=`, with RFC 2231 §5 language suffixes (`utf-8*en`). Whitespace between
  * adjacent encoded words is dropped (§6.2), and adjacent words in the same charset are decoded
- * together so a multi-byte character split across two words survives. Words that cannot be
- * decoded are left as written. Never throws.
+ * together so a multi-byte character split across two words survives. Malformed words are
+ * left as written; an unknown charset is read as UTF-8 (latin1 if invalid). Never throws.
  */
 import { decodeCharset } from "./bytes.js";
 

@@ -90,6 +90,11 @@ export function qpEncode(bytes: Uint8Array, options: QpEncodeOptions = {}): Uint
   for (let i = 0; i < buf.length; i++) {
     if (o + 16 > out.length) out = grow(out, o, buf.length - i);
     const c = buf[i] as number;
+    if (c > SP && c < 0x7f && c !== EQ && col > 0 && col < max - 2) {
+      out[o++] = c; // fast path: printable, mid-line, far from the soft-break column
+      col++;
+      continue;
+    }
     if (c === LF || c === CR) {
       if (c === CR && buf[i + 1] === LF) i++;
       out[o++] = CR;
