@@ -76,7 +76,7 @@ export function validatePath(leaf: Certificate, options: ValidatePathOptions): P
   const search = (path: Certificate[]): Certificate[] | undefined => {
     const current = path[path.length - 1] as Certificate;
     if (path.length > deepest.length) deepest = path;
-    for (const candidate of issuerCandidates(current, pool)) {
+    for (const candidate of issuerCandidates(current, pool, trust)) {
       // Loop detection on (subject, key) pairs (RFC 4158 §5.2), which also stops re-issued copies.
       if (
         path.some(
@@ -91,7 +91,7 @@ export function validatePath(leaf: Certificate, options: ValidatePathOptions): P
         return undefined;
       }
       const anchor = anchorFor(candidate);
-      const edge = checkEdge(path, candidate, anchor !== undefined);
+      const edge = checkEdge(path, anchor ?? candidate, anchor !== undefined);
       if (edge) {
         edgeFailure ??= edge;
         continue;
@@ -127,11 +127,16 @@ export function validatePath(leaf: Certificate, options: ValidatePathOptions): P
 }
 
 /** Candidates whose subject is the certificate's issuer; AKI = SKI matches first, then anchors first. */
-function issuerCandidates(cert: Certificate, pool: readonly Certificate[]): Certificate[] {
+function issuerCandidates(
+  cert: Certificate,
+  pool: readonly Certificate[],
+  trust: readonly Certificate[],
+): Certificate[] {
   const matches = pool.filter((c) => sameName(c.subjectName, cert.issuerName));
   const aki = cert.authorityKeyIdentifier;
   const score = (c: Certificate) =>
-    aki && c.subjectKeyIdentifier ? (sameDer(aki, c.subjectKeyIdentifier) ? 0 : 2) : 1;
+    (aki && c.subjectKeyIdentifier ? (sameDer(aki, c.subjectKeyIdentifier) ? 0 : 4) : 2) +
+    (trust.includes(c) ? 0 : 1);
   return matches.sort((a, b) => score(a) - score(b));
 }
 

@@ -1,4 +1,6 @@
 export * from "./certificate.js";
+export * from "./chain.js";
+export * from "./crl.js";
 export * from "./identity.js";
 export * from "./name.js";
 export * from "./pem.js";

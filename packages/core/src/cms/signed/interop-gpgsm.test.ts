@@ -83,7 +83,7 @@ describe("signData → gpgsm --verify", () => {
       signers: [{ identity: pki.identity(rsa), sid: "subjectKeyIdentifier" }],
       detached: true,
     });
-    const theirs = opensslSign(tempDir("gpgsm-ski"), CONTENT, [{ issued: rsa }], ["-keyid"]);
+    const theirs = opensslSign(tempDir("gpgsm-ski", pki.dir), CONTENT, [{ issued: rsa }], ["-keyid"]);
     for (const der of [ours, theirs]) {
       const r = gpgsm.verify(der, CONTENT);
       expect(r.goodsig).toBe(false);

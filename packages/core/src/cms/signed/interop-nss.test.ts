@@ -100,7 +100,7 @@ describe("signData → cmsutil -D", () => {
   it("an openssl-signed message with an untrusted root is not GoodSignature for NSS either", () => {
     const evil = pki.root("Nss Evil Root");
     const mallory = pki.leaf(evil, { cn: "Mallory" });
-    const der = opensslSign(tempDir("nss-evil"), CONTENT, [{ issued: mallory }], []);
+    const der = opensslSign(tempDir("nss-evil", pki.dir), CONTENT, [{ issued: mallory }], []);
     expect(nss.verify(der, CONTENT).good).toBe(false);
   });
 });

@@ -23,7 +23,7 @@ const signers: Record<"rsa" | "p256" | "p384", Issued> = {} as never;
 
 beforeAll(() => {
   pki = new OpensslPki();
-  dir = tempDir("interop-openssl");
+  dir = tempDir("interop-openssl", pki.dir);
   root = pki.root("Interop Root");
   inter = pki.intermediate(root, "Interop Inter");
   signers.rsa = pki.leaf(inter, { cn: "Rsa Signer", emails: ["rsa@example.test"] });

@@ -160,7 +160,7 @@ describe("signData output structure", () => {
   });
 
   it("Ed25519 (RFC 8419): SHA-512 message digest, PureEdDSA over the attributes (no peer here verifies it)", async () => {
-    const dir = tempDir("ed25519");
+    const dir = tempDir("ed25519", pki.dir);
     for (const detached of [true, false]) {
       const der = await signData(CONTENT, { signers: [{ identity: pki.identity(ed) }], detached });
       const r = await verifySignedData(der, {

@@ -73,7 +73,7 @@ beforeAll(async () => {
       detached,
     );
   }
-  const dir = tempDir("tamper");
+  const dir = tempDir("tamper", pki.dir);
   add("openssl -stream BER", opensslSign(dir, CONTENT, [{ issued: rsa }], ["-nodetach", "-stream"]), false);
   add("openssl detached", opensslSign(dir, CONTENT, [{ issued: ec }], []), true);
 });

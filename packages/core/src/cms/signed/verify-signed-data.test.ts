@@ -1,6 +1,18 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OID } from "../../algorithms.js";
-import { algorithmIdentifier, octetString, oid, sequence } from "../../asn1/der-writer.js";
+import {
+  algorithmIdentifier,
+  implicitPrimitive,
+  integer,
+  nullValue,
+  octetString,
+  oid,
+  printableString,
+  sequence,
+  setOf,
+  tlv,
+} from "../../asn1/der-writer.js";
 import { CoreError } from "../../errors.js";
 import type { Certificate } from "../../pki/certificate.js";
 import type { Crl } from "../../pki/crl.js";
@@ -17,6 +29,7 @@ import { verifySignedData } from "./verify-signed-data.js";
 const DAY = 86_400_000;
 const later = (days: number) => new Date(Date.now() + days * DAY);
 const CONTENT = Buffer.from("Content-Type: text/plain\r\n\r\nHello, signed world.\r\n");
+const SHA256 = "2.16.840.1.101.3.4.2.1";
 
 let pki: OpensslPki;
 let dir: string;
@@ -29,7 +42,7 @@ const leaves: Record<string, Issued> = {};
 
 beforeAll(() => {
   pki = new OpensslPki();
-  dir = tempDir("verify");
+  dir = tempDir("verify", pki.dir);
   root = pki.root("Verify Root");
   inter = pki.intermediate(root, "Verify Inter");
   alice = pki.leaf(inter, { cn: "Alice Example", emails: ["alice@example.test"] });
@@ -264,6 +277,89 @@ describe("signed-attribute rules (RFC 5652 §5.3, §5.4, §11; RFC 5035)", () =>
     expect(await check(undefined, { eContentType: OID.envelopedData })).toMatchObject({
       status: "bad-signature",
       reason: "signed attributes are required when eContentType is not id-data",
+    });
+  });
+});
+
+describe("algorithm identifiers and signer identifiers as real senders write them", () => {
+  const craft = (extra: Partial<Parameters<typeof craftSignedData>[0]>, who: Issued = alice) => {
+    const identity = pki.identity(who);
+    return verdict(
+      craftSignedData({
+        identity,
+        content: CONTENT,
+        detached: true,
+        attributes: standardAttributes(CONTENT, identity),
+        ...extra,
+      }),
+    );
+  };
+
+  it("digest parameters NULL or absent; sha256WithRSAEncryption or rsaEncryption; id-ecPublicKey for ECDSA", async () => {
+    const ec = pki.leaf(inter, { cn: "Old EC Sender", key: pki.key("p256") });
+    expect(await craft({ digestAlgorithm: algorithmIdentifier(SHA256, nullValue()) })).toMatchObject({
+      status: "valid",
+    });
+    expect(
+      await craft({ signatureAlgorithm: algorithmIdentifier(OID.sha256WithRSA, nullValue()) }),
+    ).toMatchObject({
+      status: "valid",
+      signatureAlgorithm: "RSA",
+    });
+    expect(await craft({ signatureAlgorithm: algorithmIdentifier(OID.ecPublicKey) }, ec)).toMatchObject({
+      status: "valid",
+      signatureAlgorithm: "ECDSA",
+    });
+    expect(await craft({ signatureAlgorithm: algorithmIdentifier(OID.ecdsaWithSha256) }, ec)).toMatchObject({
+      status: "valid",
+    });
+  });
+
+  it("conflicting or unknown algorithms are bad-signature with the reason", async () => {
+    expect(
+      await craft({ signatureAlgorithm: algorithmIdentifier(OID.sha384WithRSA, nullValue()) }),
+    ).toMatchObject({
+      status: "bad-signature",
+      reason: "signatureAlgorithm uses SHA-384 but digestAlgorithm is SHA-256",
+    });
+    expect(await craft({ signatureAlgorithm: algorithmIdentifier(OID.ecdsaWithSha256) })).toMatchObject({
+      status: "bad-signature",
+      reason: "ECDSA signature but the certificate holds a rsa key",
+    });
+    expect(await craft({ signatureAlgorithm: algorithmIdentifier("1.2.3.4.5") })).toMatchObject({
+      status: "bad-signature",
+      reason: "unsupported signature algorithm 1.2.3.4.5",
+      signatureAlgorithm: "1.2.3.4.5",
+    });
+    expect(await craft({ digestAlgorithm: algorithmIdentifier("1.2.840.113549.2.2") })).toMatchObject({
+      status: "bad-signature",
+      reason: "unsupported digest algorithm 1.2.840.113549.2.2",
+    });
+  });
+
+  it("issuer matched by RFC 5280 name comparison, serial by INTEGER value (zero-padded)", async () => {
+    const cert = alice.cert;
+    const hex = cert.serialHex.length % 2 ? `0${cert.serialHex}` : cert.serialHex;
+    const padded = tlv(0x02, Buffer.from(`0000${hex}`, "hex"));
+    const issuer = sequence(setOf([sequence(oid(OID.commonName), printableString("verify  INTER"))]));
+    expect(await craft({ sid: sequence(issuer, padded) })).toMatchObject({ status: "valid" });
+    const wrongSerial = sequence(cert.issuerName.der, integer(cert.serial + 1n));
+    expect(await craft({ sid: wrongSerial })).toMatchObject({
+      status: "bad-signature",
+      reason: "signer certificate not found in the message or known certificates",
+    });
+  });
+
+  it("SKI signer identifier falls back to SHA-1 of the key when the certificate has no SKI extension", async () => {
+    const noSki = pki.leaf(inter, {
+      cn: "No SKI",
+      ext: "basicConstraints = CA:FALSE\nkeyUsage = digitalSignature\nsubjectKeyIdentifier = none\nsubjectAltName = email:noski@example.test\n",
+    });
+    expect(noSki.cert.subjectKeyIdentifier).toBeUndefined();
+    const keyId = createHash("sha1").update(noSki.cert.publicKeyBits).digest();
+    expect(await craft({ sid: implicitPrimitive(0, keyId) }, noSki)).toMatchObject({
+      status: "valid",
+      name: "No SKI",
     });
   });
 });

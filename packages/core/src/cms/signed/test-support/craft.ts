@@ -50,6 +50,12 @@ export function craftSignedData(options: {
   eContentType?: string;
   /** Sort attributes as DER requires (default true). */
   sort?: boolean;
+  /** signatureAlgorithm AlgorithmIdentifier (default rsaEncryption with NULL). */
+  signatureAlgorithm?: Uint8Array;
+  /** digestAlgorithm AlgorithmIdentifier (default SHA-256, parameters absent). */
+  digestAlgorithm?: Uint8Array;
+  /** SignerIdentifier element (default issuerAndSerialNumber from the certificate). */
+  sid?: Uint8Array;
 }): Uint8Array {
   const { identity, content } = options;
   const attrs = options.attributes
@@ -63,10 +69,10 @@ export function craftSignedData(options: {
   const cert = identity.certificate;
   const signerInfo = sequence(
     integer(1),
-    sequence(cert.issuerName.der, integer(cert.serial)),
-    algorithmIdentifier("2.16.840.1.101.3.4.2.1"),
+    options.sid ?? sequence(cert.issuerName.der, integer(cert.serial)),
+    options.digestAlgorithm ?? algorithmIdentifier("2.16.840.1.101.3.4.2.1"),
     ...(signed ? [signed] : []),
-    algorithmIdentifier(OID.rsaEncryption, nullValue()),
+    options.signatureAlgorithm ?? algorithmIdentifier(OID.rsaEncryption, nullValue()),
     octetString(signature),
   );
   const encap = options.detached

@@ -64,7 +64,7 @@ const stamp = (d: Date) =>
     .replace(/\.\d+Z$/, "Z");
 
 export class OpensslPki {
-  readonly dir = mkdtempSync(join(tmpdir(), "sealbox-pki-"));
+  readonly dir = mkdtempSync(join(tmpdir(), "sealbox-sig-pki-"));
   private readonly keys = new Map<string, KeyPair>();
   private counter = 0;
 

@@ -23,8 +23,9 @@ function exec(cmd: string, args: string[], input?: string | Uint8Array, env?: No
   };
 }
 
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `sealbox-${prefix}-`));
+/** A fresh directory, under `parent` when given (so the owner's cleanup removes it). */
+export function tempDir(prefix: string, parent: string = tmpdir()): string {
+  return mkdtempSync(join(parent, `sealbox-sig-${prefix}-`));
 }
 
 /** `openssl cms -sign -binary -outform DER` with the given extra arguments; returns the DER. */
@@ -98,13 +99,14 @@ export function opensslVerify(
 
 /** A gpgsm home that trusts `root`, with the given identities imported. Call `close()` after. */
 export class Gpgsm {
-  readonly home = tempDir("gnupg");
+  readonly home: string;
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(
     private readonly pki: OpensslPki,
     root: Ca,
   ) {
+    this.home = tempDir("gnupg");
     this.env = { ...process.env, GNUPGHOME: this.home };
     writeFileSync(join(this.home, "gpgsm.conf"), "disable-crl-checks\ndisable-trusted-cert-crl-check\n");
     writeFileSync(join(this.home, "gpg-agent.conf"), "allow-loopback-pinentry\n");
@@ -209,13 +211,14 @@ function issued_keygrip(g: Gpgsm, issued: Issued): string {
 
 /** An NSS database trusting `root` for S/MIME, with identities imported by PKCS#12. */
 export class Nss {
-  readonly dir = tempDir("nss");
+  readonly dir: string;
   private readonly db: string;
 
   constructor(
     private readonly pki: OpensslPki,
     root: Ca,
   ) {
+    this.dir = tempDir("nss", pki.dir);
     this.db = `sql:${this.dir}`;
     mkdirSync(this.dir, { recursive: true });
     this.must("certutil", ["-N", "-d", this.db, "--empty-password"]);
