@@ -43,7 +43,9 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, usage: string
 }
 
 export function flagValues(args: ParsedArgs, name: string): string[] {
-  return args.order.filter((o) => o.name === name && typeof o.value === "string").map((o) => o.value as string);
+  return args.order
+    .filter((o) => o.name === name && typeof o.value === "string")
+    .map((o) => o.value as string);
 }
 
 export function flagValue(args: ParsedArgs, name: string, usage: string): string | undefined {

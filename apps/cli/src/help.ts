@@ -5,12 +5,37 @@ Usage:
   sealbox --help                    this help
   sealbox ui                        the interactive terminal UI
   sealbox store info [--json]       the store in use and its schema version
+  sealbox pfx inspect FILE --password-env VAR [--json]     what a PKCS#12 file holds
+  sealbox pfx convert IN --password-env VAR --out OUT --new-password-env VAR2 [--legacy]
+                                    re-protect a PKCS#12 file (AES-256 default, 3DES legacy)
 
 S/MIME (no store needed):
   sealbox smime open FILE.eml [--pfx FILE.p12 --password-env VAR]... [--trust CA.pem]...
         [--cert KNOWN.pem]... [--from ADDRESS] [--at ISO-8601] [--out FILE] [--json]
   sealbox smime protect FILE.eml [--sign --pfx FILE.p12 --password-env VAR [--digest NAME] [--opaque]]
         [--encrypt --to CERT.pem [--to CERT.pem]... [--cipher NAME] [--oaep]] --out FILE
+
+Domains, accounts and mail (the store; every command takes --store URL, every listing --json):
+  sealbox domain add DOMAIN [--smime on|off] [--directory on|off]
+  sealbox domain set DOMAIN [--smime on|off] [--directory on|off] [--unlock-seconds N]
+        [--default-cipher NAME] [--allowed-ciphers LIST|default] [--hide-subject on|off]
+  sealbox domain list [--json]
+  sealbox account add ADDRESS --password-env VAR [--name "Real Name"] [--role user|domain-admin|server-admin]
+        (creates INBOX, Sent, Drafts, Trash; a new domain is created with defaults)
+  sealbox account set ADDRESS [--name NAME] [--from ADDRESS|default] [--encryption-method NAME|default]
+        [--smime on|off] [--disabled on|off] [--role ROLE] [--password-env VAR]
+  sealbox account list [DOMAIN] [--json]
+  sealbox mailbox list ACCOUNT [--json]          also: mailbox create|rename|delete
+  sealbox message list ACCOUNT MAILBOX [--json] [--limit N] [--search TEXT]
+  sealbox message show ACCOUNT MAILBOX ID [--raw|--json]
+                                    also: message flag|move|copy|delete
+  sealbox rule add ACCOUNT|--domain DOMAIN --name NAME [--priority 1-9|inactive]
+        --if "FIELD OP VALUE"... --then "ACTION [ARGUMENT]"... [--stop]     (or --json '{…}')
+  sealbox rule list ACCOUNT|--domain DOMAIN [--json]
+  sealbox rule remove ACCOUNT|--domain DOMAIN NAME
+  sealbox deliver ACCOUNT < message.eml    local delivery through the rules (exit 0 delivered,
+                                    67 no such account, 75 try again later)
+  Secrets come only from the variable a --…-env flag names, or a prompt on a terminal.
 
 Environment:
   SEALBOX_HOME    data folder (default: data/ in the checkout)

@@ -12,6 +12,14 @@ type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   ui: async () => (await import("./commands/ui.js")).run,
   store: async () => (await import("./commands/store.js")).run,
+  smime: async () => (await import("./commands/smime.js")).run,
+  pfx: async () => (await import("./commands/pfx.js")).run,
+  domain: async () => (await import("./commands/domain.js")).run,
+  account: async () => (await import("./commands/account.js")).run,
+  mailbox: async () => (await import("./commands/mailbox.js")).run,
+  message: async () => (await import("./commands/message.js")).run,
+  rule: async () => (await import("./commands/rule.js")).run,
+  deliver: async () => (await import("./commands/deliver.js")).run,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,3 +1,64 @@
+export { type Account, type AccountChanges, type NewAccount, ROLES } from "./accounts/accounts.js";
+export { type MailAddress, parseAddress } from "./accounts/address.js";
+export type { LoginResult } from "./accounts/login.js";
+export { DEFAULT_SCRYPT, hashPassword, type ScryptParams, verifyPassword } from "./accounts/password-hash.js";
+export type { AddressBook, AddressBookWithCount } from "./address-books/address-books.js";
+export type {
+  CertificateLike,
+  ContactCertificate,
+  TakeCertificateResult,
+} from "./address-books/contact-certificates.js";
+export type { Contact, ContactInput } from "./address-books/contacts.js";
+export type { Executor, StoreContext } from "./context.js";
+export type {
+  DeliverOptions,
+  DeliveryResult,
+  EncryptForAccount,
+  InspectMessage,
+  StoredCopy,
+} from "./delivery/deliver.js";
+export type { DirectoryEntry } from "./directory/lookup-directory.js";
+export { normalizeDomain } from "./domains/domain-name.js";
+export { DEFAULT_ALLOWED_CIPHERS, type Domain, type DomainSettings, writableCipher } from "./domains/domains.js";
+export type { AnchorCertificate, TrustAnchor } from "./domains/trust-anchors.js";
 export { StoreError, type StoreErrorCode } from "./errors.js";
+export { newId } from "./ids.js";
+export { DEFAULT_BACKOFF, type BackoffPolicy, retryDelay } from "./jobs/backoff.js";
+export type { Job, JobQueueOptions, QueueStats } from "./jobs/jobs.js";
+export { type StoreLogger, silentLogger, stderrLogger } from "./logger.js";
+export { type ParsedAddress, parseAddressList } from "./mail/address-list.js";
+export { type BlobStore, tableBlobStore } from "./mail/blob-store.js";
+export { detectSecurity, type MediaType, parseMediaType } from "./mail/detect-security.js";
+export { decodeEncodedWords } from "./mail/encoded-words.js";
+export { type HeaderBlock, type HeaderField, headerValue, headerValues, readHeader } from "./mail/header-reader.js";
+export { type Mailbox, type MailboxWithCounts, normalizeMailboxName, STANDARD_MAILBOXES } from "./mail/mailboxes.js";
+export { type MessagePage, type PageOptions } from "./mail/message-page.js";
+export { type MessageMetadata, extractMetadata } from "./mail/message-metadata.js";
+export {
+  type AppendOptions,
+  MESSAGE_FLAGS,
+  type MessageFlag,
+  type MessageSummary,
+  SECURITY_KINDS,
+} from "./mail/messages.js";
 export { LATEST_SCHEMA_VERSION, type OpenStoreOptions, openStore, type Store } from "./open-store.js";
+export { evaluateRules, type PlannedAction, type RuleMessage, type ScopedRule } from "./rules/evaluate-rules.js";
+export { globMatch } from "./rules/glob.js";
+export { actionText, conditionText, parseActionText, parseConditionText, ruleText } from "./rules/rule-text.js";
+export {
+  CONDITION_FIELDS,
+  CONDITION_OPS,
+  type ConditionField,
+  type ConditionOp,
+  DEFAULT_PRIORITY,
+  MARKS,
+  RULE_ACTIONS,
+  type RuleAction,
+  type RuleActionName,
+  type RuleCondition,
+  type RuleDefinition,
+  validateRule,
+} from "./rules/rule-types.js";
+export { type RuleOwner, ruleJson, type StoredRule } from "./rules/rules.js";
+export type { Flag, JobState, Role, SecurityKind } from "./schema.js";
 export { defaultStoreUrl, parseStoreUrl, type StoreLocation } from "./store-url.js";

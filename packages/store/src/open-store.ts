@@ -84,8 +84,9 @@ export interface OpenStoreOptions {
  */
 export async function openStore(url: string, options: OpenStoreOptions): Promise<Store> {
   const location = parseStoreUrl(url, options.base);
+  const logger = options.logger ?? stderrLogger;
   const db =
-    location.kind === "sqlite" ? openSqlite(location.path, options) : openPostgres(location.url);
+    location.kind === "sqlite" ? openSqlite(location.path, options) : openPostgres(location.url, logger);
   try {
     await migrate(db, location.kind);
   } catch (error) {
@@ -96,7 +97,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     db,
     engine: location.kind,
     now: options.now ?? Date.now,
-    logger: options.logger ?? stderrLogger,
+    logger,
     blobs: options.blobs ?? tableBlobStore,
     passwordHashing: options.passwordHashing ?? DEFAULT_SCRYPT,
   };
@@ -141,7 +142,7 @@ function openSqlite(path: string, options: OpenStoreOptions): Kysely<Schema> {
 /** int8 (bigint): epoch-ms timestamps, sizes and counts. Exact below 2^53, which all of those are. */
 const INT8_OID = 20;
 
-function openPostgres(url: string): Kysely<Schema> {
+function openPostgres(url: string, logger: StoreLogger): Kysely<Schema> {
   // The parser is set on our own pool only, never on pg's global type registry.
   const pool = new pg.Pool({
     connectionString: url,
@@ -153,6 +154,11 @@ function openPostgres(url: string): Kysely<Schema> {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that dies (server restart, failover, network) must not take the
+  // process down: pg emits it on the pool, and the next query simply gets a new connection.
+  pool.on("error", (error: Error & { code?: string }) =>
+    logger.warn({ code: error.code ?? null }, "an idle PostgreSQL connection was lost"),
+  );
   return new Kysely({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Certificate, parseCertificate } from "@sealbox/core";
-import { type OpenStoreOptions, openStore, type Store } from "../src/open-store.js";
 import { silentLogger } from "../src/logger.js";
+import { type OpenStoreOptions, openStore, type Store } from "../src/open-store.js";
 import type { Backend } from "./backends.js";
 
 /** Cheap password hashing for tests that are not about it (the hash format is the same). */
@@ -18,7 +18,10 @@ export interface FreshStore {
 }
 
 /** A new empty database on the backend, opened, with quiet logs and cheap hashing. */
-export async function freshStore(backend: Backend, options: Partial<OpenStoreOptions> = {}): Promise<FreshStore> {
+export async function freshStore(
+  backend: Backend,
+  options: Partial<OpenStoreOptions> = {},
+): Promise<FreshStore> {
   const target = await backend.fresh();
   const store = await openStore(target.url, {
     base: target.base,
@@ -78,7 +81,8 @@ export function opensslCertificate(commonName: string, emails: string[], days = 
       "-subj",
       subject,
     ];
-    if (emails.length > 0) args.push("-addext", `subjectAltName=${emails.map((e) => `email:${e}`).join(",")}`);
+    if (emails.length > 0)
+      args.push("-addext", `subjectAltName=${emails.map((e) => `email:${e}`).join(",")}`);
     execFileSync("openssl", args, { stdio: "pipe" });
     return parseCertificate(new Uint8Array(readFileSync(join(dir, "cert.der"))));
   } finally {

@@ -104,7 +104,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
         } catch {
           // already gone
         }
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+        clearTimeout(timer); // a pending 10 s timer would keep the test run alive for nothing
         if (child.exitCode === null) child.kill("SIGKILL");
       }
       // Let go of the log pipe: a straggling postgres helper holding it must not keep the test run alive.

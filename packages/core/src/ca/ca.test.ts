@@ -3,14 +3,14 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isCoreError } from "../errors.js";
-import { KEY_USAGE, sameSpki } from "../pki/certificate.js";
-import { parseCrl } from "../pki/crl.js";
-import { validatePath } from "../pki/chain.js";
-import type { Identity } from "../pki/identity.js";
-import { toPem } from "../pki/pem.js";
 import { exportPfx } from "../pkcs12/export-pfx.js";
 import { importPfx } from "../pkcs12/import-pfx.js";
 import { runAll, tempDir } from "../pkcs12/test-support/peers.js";
+import { KEY_USAGE, sameSpki } from "../pki/certificate.js";
+import { validatePath } from "../pki/chain.js";
+import { parseCrl } from "../pki/crl.js";
+import type { Identity } from "../pki/identity.js";
+import { toPem } from "../pki/pem.js";
 import { chooseCertificateAddress } from "./choose-certificate-address.js";
 import { createCa } from "./create-ca.js";
 import { createCrl } from "./create-crl.js";
@@ -69,7 +69,12 @@ describe("createCa", () => {
       const c = ca.certificate;
       expect(c.basicConstraints).toEqual({ ca: true, pathLength: 0 });
       expect([...(c.keyUsage ?? [])].sort()).toEqual([KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign]);
-      expect(c.extensions.filter((e) => e.critical).map((e) => e.oid).sort()).toEqual(["2.5.29.15", "2.5.29.19"]);
+      expect(
+        c.extensions
+          .filter((e) => e.critical)
+          .map((e) => e.oid)
+          .sort(),
+      ).toEqual(["2.5.29.15", "2.5.29.19"]);
       expect(Buffer.from(c.subjectKeyIdentifier ?? []).toString("hex")).toBe(
         Buffer.from(c.authorityKeyIdentifier ?? [1]).toString("hex"),
       );
@@ -113,10 +118,17 @@ describe("issueUserCertificate", () => {
     expect(c.commonName).toBe("Alice Example");
     expect(c.issuer).toBe("CN=Example Mail CA");
     expect([...(c.keyUsage ?? [])].sort()).toEqual([KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment]);
-    expect([...(carol.certificate.keyUsage ?? [])].sort()).toEqual([KEY_USAGE.digitalSignature, KEY_USAGE.keyAgreement]);
+    expect([...(carol.certificate.keyUsage ?? [])].sort()).toEqual([
+      KEY_USAGE.digitalSignature,
+      KEY_USAGE.keyAgreement,
+    ]);
     expect(c.extKeyUsage).toEqual(["1.3.6.1.5.5.7.3.4"]);
     expect(c.basicConstraints).toEqual({ ca: false, pathLength: undefined });
-    expect(Buffer.from(c.authorityKeyIdentifier ?? []).equals(Buffer.from(rsaCa.certificate.subjectKeyIdentifier ?? [1]))).toBe(true);
+    expect(
+      Buffer.from(c.authorityKeyIdentifier ?? []).equals(
+        Buffer.from(rsaCa.certificate.subjectKeyIdentifier ?? [1]),
+      ),
+    ).toBe(true);
     expect(c.subjectKeyIdentifier?.length).toBe(20);
     expect(c.serialHex).toMatch(/^[4-7][0-9a-f]{31}$/);
     expect(c.serialHex).not.toBe(bob.certificate.serialHex);
@@ -139,7 +151,12 @@ describe("issueUserCertificate", () => {
     expect(sameSpki(issued.certificate.publicKey, alice.certificate.publicKey)).toBe(true);
     expect(issued.certificate.notAfter.getTime()).toBe(rsaCa.certificate.notAfter.getTime());
     expect(issued.certificate.emails).toEqual(["Dora@xn--bcher-kva.example"]);
-    const checked = verify(rsaCa, issued.certificate, ["-purpose", "smimesign"], new Date(NOW.getTime() + 401 * 86_400_000));
+    const checked = verify(
+      rsaCa,
+      issued.certificate,
+      ["-purpose", "smimesign"],
+      new Date(NOW.getTime() + 401 * 86_400_000),
+    );
     expect(checked.ok, checked.out).toBe(true);
   });
 
@@ -153,14 +170,22 @@ describe("issueUserCertificate", () => {
   });
 
   it("RSA-4096 on request, and bad input is refused", async () => {
-    const big = await issueUserCertificate(ecCa, { email: "big@example.test", keyAlgorithm: "RSA-4096", now: NOW });
+    const big = await issueUserCertificate(ecCa, {
+      email: "big@example.test",
+      keyAlgorithm: "RSA-4096",
+      now: NOW,
+    });
     expect(big.certificate.keySize).toBe(4096);
     expect(verify(ecCa, big.certificate, ["-purpose", "smimeencrypt"]).ok).toBe(true);
     await expect(issueUserCertificate(rsaCa, { email: "not-an-address", now: NOW })).rejects.toMatchObject({
       code: "invalid-argument",
     });
     await expect(
-      issueUserCertificate(rsaCa, { email: "x@example.test", validityDays: 0, publicKey: alice.certificate.publicKey }),
+      issueUserCertificate(rsaCa, {
+        email: "x@example.test",
+        validityDays: 0,
+        publicKey: alice.certificate.publicKey,
+      }),
     ).rejects.toMatchObject({ code: "invalid-argument" });
   });
 });
@@ -194,7 +219,11 @@ describe("createCrl", () => {
       nextUpdate: new Date(NOW.getTime() + 86_400_000),
       crlNumber: 7n,
     });
-    const fine = verify(ecCa, carol.certificate, ["-crl_check", "-CRLfile", file("ec-crl.pem", crl, "X509 CRL")]);
+    const fine = verify(ecCa, carol.certificate, [
+      "-crl_check",
+      "-CRLfile",
+      file("ec-crl.pem", crl, "X509 CRL"),
+    ]);
     expect(fine.ok, fine.out).toBe(true);
     const parsed = parseCrl(crl);
     expect(parsed.crlNumber).toBe(7n);
@@ -219,9 +248,13 @@ describe("loadCa", () => {
     const loaded = loadCa(exportPfx(rsaCa, "ca-pw", { iterations: 1000 }), "ca-pw");
     expect(loaded.certificate.sha256).toBe(rsaCa.certificate.sha256);
     expect(sameSpki(createPublicKey(loaded.privateKey), rsaCa.certificate.publicKey)).toBe(true);
-    const user = exportPfx({ ...alice, privateKey: alice.privateKey as NonNullable<typeof alice.privateKey> }, "pw", {
-      iterations: 1000,
-    });
+    const user = exportPfx(
+      { ...alice, privateKey: alice.privateKey as NonNullable<typeof alice.privateKey> },
+      "pw",
+      {
+        iterations: 1000,
+      },
+    );
     try {
       loadCa(user, "pw");
       expect.unreachable();
@@ -240,9 +273,13 @@ describe("importPfx with a renewed certificate for the same key", () => {
       now: new Date(later.getTime() - 86_400_000),
     });
     const privateKey = alice.privateKey as NonNullable<typeof alice.privateKey>;
-    const pfx = exportPfx({ privateKey, certificate: alice.certificate, chain: [renewed.certificate, rsaCa.certificate] }, "pw", {
-      iterations: 1000,
-    });
+    const pfx = exportPfx(
+      { privateKey, certificate: alice.certificate, chain: [renewed.certificate, rsaCa.certificate] },
+      "pw",
+      {
+        iterations: 1000,
+      },
+    );
     expect(importPfx(pfx, "pw", { now: later }).identity.certificate.sha256).toBe(renewed.certificate.sha256);
     expect(importPfx(pfx, "pw", { now: NOW }).identity.certificate.sha256).toBe(alice.certificate.sha256);
   });

@@ -18,7 +18,8 @@ export interface Signer {
  */
 export function signerFor(key: KeyObject): Signer {
   const type = key.asymmetricKeyType;
-  if (type === "rsa") return { key, algorithm: der.algorithmIdentifier(OID.sha256WithRSA, der.nullValue()), digest: "sha256" };
+  if (type === "rsa")
+    return { key, algorithm: der.algorithmIdentifier(OID.sha256WithRSA, der.nullValue()), digest: "sha256" };
   if (type === "ec") {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     const [oid, digest] =

@@ -54,7 +54,9 @@ export function createCrl(ca: Identity, options: CreateCrlOptions): Uint8Array {
     .map((r) => {
       if (r.serial <= 0n) throw new CoreError("invalid-argument", "revoked serial must be positive");
       const reason = r.reason ? CRL_REASONS[r.reason] : 0;
-      const exts = reason ? [der.sequence(extension(OID.crlReason, false, der.tlv(0x0a, Uint8Array.of(reason))))] : [];
+      const exts = reason
+        ? [der.sequence(extension(OID.crlReason, false, der.tlv(0x0a, Uint8Array.of(reason))))]
+        : [];
       return der.sequence(der.integer(r.serial), der.time(wholeSeconds(r.revokedAt)), ...exts);
     });
   const tbs = der.sequence(
@@ -67,7 +69,11 @@ export function createCrl(ca: Identity, options: CreateCrlOptions): Uint8Array {
     der.explicit(
       0,
       der.sequence(
-        extension(OID.authorityKeyIdentifier, false, der.sequence(der.implicitPrimitive(0, keyIdentifier(cert)))),
+        extension(
+          OID.authorityKeyIdentifier,
+          false,
+          der.sequence(der.implicitPrimitive(0, keyIdentifier(cert))),
+        ),
         extension(OID.crlNumber, false, der.integer(crlNumber)),
       ),
     ),

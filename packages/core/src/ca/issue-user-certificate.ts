@@ -1,5 +1,5 @@
-import { domainToASCII } from "node:url";
 import { createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
+import { domainToASCII } from "node:url";
 import { promisify } from "node:util";
 import { OID } from "../algorithms.js";
 import { der } from "../asn1/index.js";
@@ -53,12 +53,15 @@ export async function issueUserCertificate(
 ): Promise<IssuedCertificate> {
   const email = normalizeEmail(options.email);
   const name = (options.name ?? email.display).trim() || email.display;
-  if (name.length > 64) throw new CoreError("invalid-argument", "name must be at most 64 characters (ub-common-name)");
+  if (name.length > 64)
+    throw new CoreError("invalid-argument", "name must be at most 64 characters (ub-common-name)");
   const days = options.validityDays ?? 730;
   if (!Number.isInteger(days) || days < 1 || days > 3650)
     throw new CoreError("invalid-argument", `validity must be 1..3650 days, got ${days}`);
   const now = wholeSeconds(options.now ?? new Date());
-  const privateKey = options.publicKey ? undefined : await generateUserKey(options.keyAlgorithm ?? "RSA-2048");
+  const privateKey = options.publicKey
+    ? undefined
+    : await generateUserKey(options.keyAlgorithm ?? "RSA-2048");
   const publicKey = options.publicKey ?? createPublicKey(privateKey as KeyObject);
   const type = publicKey.asymmetricKeyType;
   if (type !== "rsa" && type !== "ec")
@@ -123,12 +126,21 @@ function normalizeEmail(input: string): { display: string; generalName: Uint8Arr
   const at = address.lastIndexOf("@");
   const local = address.slice(0, at);
   const domain = address.slice(at + 1);
-  if (at < 1 || domain.length === 0 || /[\s<>()[\],;:"]/.test(domain) || /\s/.test(local) || address.length > 254)
+  if (
+    at < 1 ||
+    domain.length === 0 ||
+    /[\s<>()[\],;:"]/.test(domain) ||
+    /\s/.test(local) ||
+    address.length > 254
+  )
     throw new CoreError("invalid-argument", `not an email address: "${input}"`);
   const asciiDomain = domainToASCII(domain);
   if (asciiDomain === "") throw new CoreError("invalid-argument", `bad domain in "${input}"`);
   if (/^[\x21-\x7e]+$/.test(local))
-    return { display: `${local}@${asciiDomain}`, generalName: der.implicitPrimitive(1, Buffer.from(`${local}@${asciiDomain}`, "latin1")) };
+    return {
+      display: `${local}@${asciiDomain}`,
+      generalName: der.implicitPrimitive(1, Buffer.from(`${local}@${asciiDomain}`, "latin1")),
+    };
   return {
     display: address,
     generalName: der.implicitConstructed(0, [

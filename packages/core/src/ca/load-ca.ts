@@ -1,7 +1,7 @@
 import { CoreError } from "../errors.js";
+import { type ImportPfxOptions, importPfx } from "../pkcs12/import-pfx.js";
 import { KEY_USAGE } from "../pki/certificate.js";
 import type { Identity } from "../pki/identity.js";
-import { type ImportPfxOptions, importPfx } from "../pkcs12/import-pfx.js";
 import { signerFor } from "./certificate-builder.js";
 
 /**
@@ -13,9 +13,15 @@ export function loadCa(pfx: Uint8Array, password: string, options: ImportPfxOpti
   const { identity } = importPfx(pfx, password, options);
   const cert = identity.certificate;
   if (!cert.basicConstraints?.ca)
-    throw new CoreError("invalid-argument", `${cert.subject} is not a CA certificate (basicConstraints cA is not TRUE)`);
+    throw new CoreError(
+      "invalid-argument",
+      `${cert.subject} is not a CA certificate (basicConstraints cA is not TRUE)`,
+    );
   if (cert.keyUsage && !cert.keyUsage.has(KEY_USAGE.keyCertSign))
-    throw new CoreError("invalid-argument", `${cert.subject} may not sign certificates (keyUsage lacks keyCertSign)`);
+    throw new CoreError(
+      "invalid-argument",
+      `${cert.subject} may not sign certificates (keyUsage lacks keyCertSign)`,
+    );
   signerFor(identity.privateKey);
   return identity;
 }

@@ -13,13 +13,8 @@ import {
 } from "../asn1/ber-reader.js";
 import { der } from "../asn1/index.js";
 import { CoreError } from "../errors.js";
-import {
-  encodePbeAlgorithm,
-  type PbeScheme,
-  type Pbes2,
-  type Pkcs12Pbe,
-  parsePbeAlgorithm,
-} from "./pbe-scheme.js";
+import { encodePbeAlgorithm } from "./pbe-encode.js";
+import { type PbeScheme, type Pbes2, type Pkcs12Pbe, parsePbeAlgorithm } from "./pbe-scheme.js";
 
 /**
  * EncryptedPrivateKeyInfo (RFC 5958 §3, the PKCS#8 form; also the pkcs8ShroudedKeyBag value,

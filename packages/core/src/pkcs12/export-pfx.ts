@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createPublicKey, randomBytes } from "node:crypto";
 import { digestByName, OID } from "../algorithms.js";
 import { der } from "../asn1/index.js";
 import { CoreError } from "../errors.js";
@@ -6,7 +6,8 @@ import type { Identity } from "../pki/identity.js";
 import { bmpPassword } from "../primitives/pkcs12-kdf.js";
 import { encodeEncryptedPrivateKeyInfo } from "./encrypted-private-key-info.js";
 import { newPbes2, pbeEncrypt } from "./pbe-cipher.js";
-import { encodePbeAlgorithm, newPkcs12Pbe, type Pbes2, type Pkcs12Pbe } from "./pbe-scheme.js";
+import { encodePbeAlgorithm } from "./pbe-encode.js";
+import { newPkcs12Pbe, type Pbes2, type Pkcs12Pbe } from "./pbe-scheme.js";
 import { encodeMacData } from "./pfx-mac.js";
 import { encodeCertBagValue, encodeSafeBag } from "./safe-bags.js";
 
@@ -47,6 +48,9 @@ export function exportPfx(identity: Identity, password: string, options: ExportP
   const iterations = options.iterations ?? (legacy ? DEFAULT_LEGACY_PFX_ITERATIONS : DEFAULT_PFX_ITERATIONS);
   if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > 10_000_000)
     throw new CoreError("invalid-argument", `PFX iteration count must be 1..10,000,000, got ${iterations}`);
+  const ownSpki = createPublicKey(identity.privateKey).export({ type: "spki", format: "der" });
+  if (Buffer.compare(ownSpki, identity.certificate.publicKey.export({ type: "spki", format: "der" })) !== 0)
+    throw new CoreError("key-certificate-mismatch", "the private key does not belong to the certificate");
   const nfc = password.normalize("NFC");
   const raw = Buffer.from(nfc, "utf8");
   const bmp = bmpPassword(nfc);

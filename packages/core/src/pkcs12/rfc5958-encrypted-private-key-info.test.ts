@@ -30,18 +30,29 @@ const schemes: Array<[string, string[]]> = [
 
 describe("decryptPrivateKeyInfo ← openssl pkcs8 -topk8", () => {
   it.each(schemes)("%s", (_name, args) => {
-    const der = openssl(["pkcs8", "-topk8", "-outform", "DER", "-passout", "pass:pässwörd", ...args], Buffer.from(keyPem));
+    const der = openssl(
+      ["pkcs8", "-topk8", "-outform", "DER", "-passout", "pass:pässwörd", ...args],
+      Buffer.from(keyPem),
+    );
     const key = decryptPrivateKeyInfo(der, "pässwörd");
     expect(Buffer.compare(createPublicKey(key).export({ type: "spki", format: "der" }), publicDer)).toBe(0);
-    expect(() => decryptPrivateKeyInfo(der, "passwörd")).toThrow(expect.objectContaining({ code: "wrong-password" }));
+    expect(() => decryptPrivateKeyInfo(der, "passwörd")).toThrow(
+      expect.objectContaining({ code: "wrong-password" }),
+    );
   });
 
   it("reads PEM too, and names what it cannot do", () => {
     const pem = openssl(["pkcs8", "-topk8", "-passout", "pass:pw"], Buffer.from(keyPem)).toString();
     expect(decryptPrivateKeyInfo(pem, "pw").asymmetricKeyType).toBe("ec");
-    const des = openssl(["pkcs8", "-topk8", "-outform", "DER", "-passout", "pass:pw", "-v1", "PBE-MD5-DES", ...LEGACY], Buffer.from(keyPem));
+    const des = openssl(
+      ["pkcs8", "-topk8", "-outform", "DER", "-passout", "pass:pw", "-v1", "PBE-MD5-DES", ...LEGACY],
+      Buffer.from(keyPem),
+    );
     expect(() => decryptPrivateKeyInfo(des, "pw")).toThrow(
-      expect.objectContaining({ code: "unsupported-algorithm", message: expect.stringContaining("pbeWithMD5AndDES-CBC") }),
+      expect.objectContaining({
+        code: "unsupported-algorithm",
+        message: expect.stringContaining("pbeWithMD5AndDES-CBC"),
+      }),
     );
   });
 });

@@ -29,7 +29,16 @@ function writeTemp(bytes: Uint8Array): string {
 
 /** openssl pkcs12 -info on our file: its description of the layout, and the PEM it extracts. */
 function opensslRead(file: string, password: string, legacy: boolean) {
-  const args = ["pkcs12", "-in", file, "-passin", `pass:${password}`, "-info", "-nodes", ...(legacy ? ["-legacy"] : [])];
+  const args = [
+    "pkcs12",
+    "-in",
+    file,
+    "-passin",
+    `pass:${password}`,
+    "-info",
+    "-nodes",
+    ...(legacy ? ["-legacy"] : []),
+  ];
   return runAll("openssl", args);
 }
 
@@ -49,7 +58,9 @@ describe("exportPfx → openssl pkcs12", () => {
     const file = writeTemp(exportPfx(identity, "pässwörd✓", { friendlyName: "Alice", iterations: 2048 }));
     const out = opensslRead(file, "pässwörd✓", false);
     expect(out).toContain("MAC: sha256, Iteration 2048");
-    expect(out).toContain("PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256");
+    expect(out).toContain(
+      "PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256",
+    );
     expect(out).toContain("Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256");
     expect(out.match(/friendlyName: Alice/g)).toHaveLength(2); // key bag and leaf certificate bag
     const keyId = /localKeyID: ([0-9A-F ]+)/.exec(out)?.[1]?.replace(/ /g, "").toLowerCase();
@@ -68,7 +79,9 @@ describe("exportPfx → openssl pkcs12", () => {
   });
 
   it("legacy: 3DES key and certificates, HMAC-SHA1 MAC; OpenSSL reads it without and with -legacy", () => {
-    const file = writeTemp(exportPfx(identity, "pw", { legacy: true, friendlyName: "Alice", iterations: 2048 }));
+    const file = writeTemp(
+      exportPfx(identity, "pw", { legacy: true, friendlyName: "Alice", iterations: 2048 }),
+    );
     for (const legacy of [false, true]) {
       const out = opensslRead(file, "pw", legacy);
       expect(out).toContain("MAC: sha1, Iteration 2048");
@@ -81,9 +94,9 @@ describe("exportPfx → openssl pkcs12", () => {
   it("empty password, both forms OpenSSL knows", () => {
     const file = writeTemp(exportPfx(identity, "", { iterations: 2048 }));
     expect(opensslRead(file, "", false)).toContain("BEGIN PRIVATE KEY");
-    expect(importPfx(exportPfx(identity, "", { legacy: true, iterations: 10 }), "").identity.certificate.sha256).toBe(
-      leaf.sha256,
-    );
+    expect(
+      importPfx(exportPfx(identity, "", { legacy: true, iterations: 10 }), "").identity.certificate.sha256,
+    ).toBe(leaf.sha256);
   });
 
   it("round-trips through importPfx for any password, name and form (property)", () => {
@@ -110,8 +123,14 @@ describe("exportPfx → openssl pkcs12", () => {
     );
   });
 
-  it("refuses absurd iteration counts (misuse)", () => {
-    expect(() => exportPfx(identity, "pw", { iterations: 0 })).toThrow(expect.objectContaining({ code: "invalid-argument" }));
+  it("refuses absurd iteration counts and a key that is not the certificate's (misuse)", () => {
+    expect(() => exportPfx(identity, "pw", { iterations: 0 })).toThrow(
+      expect.objectContaining({ code: "invalid-argument" }),
+    );
+    const other = importPfx(opensslExport(pki, "x", [], pki.otherKey, pki.other), "x").identity;
+    expect(() => exportPfx({ ...identity, privateKey: other.privateKey }, "pw")).toThrow(
+      expect.objectContaining({ code: "key-certificate-mismatch" }),
+    );
   });
 });
 
@@ -126,7 +145,9 @@ describe("compareWithPfx", () => {
 
   it("throws the import codes for a bad file or password", () => {
     const pfx = opensslExport(pki, "file-pw", []);
-    expect(() => compareWithPfx(pfx, "nope", leaf)).toThrow(expect.objectContaining({ code: "wrong-password" }));
+    expect(() => compareWithPfx(pfx, "nope", leaf)).toThrow(
+      expect.objectContaining({ code: "wrong-password" }),
+    );
     expect(() => compareWithPfx(pfx.subarray(0, 100), "file-pw", leaf)).toThrow(
       expect.objectContaining({ code: "corrupt" }),
     );

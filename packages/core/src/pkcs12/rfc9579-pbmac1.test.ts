@@ -30,7 +30,9 @@ describe("PBMAC1 (RFC 9579)", () => {
 
   // The PBMAC1 PBKDF2 parameters of A.1: salt 6f473c38b02e3173, 2048 iterations, keyLength 32.
   const salt = Buffer.from("6f473c38b02e3173", "hex");
-  const paramsAt = A1.indexOf(Buffer.concat([Buffer.from([0x04, 0x08]), salt, Buffer.from([0x02, 0x02, 0x08, 0x00])]));
+  const paramsAt = A1.indexOf(
+    Buffer.concat([Buffer.from([0x04, 0x08]), salt, Buffer.from([0x02, 0x02, 0x08, 0x00])]),
+  );
 
   it("A.4-style: a changed PBMAC1 iteration count fails the MAC; the key still decrypts → integrity", () => {
     expect(paramsAt).toBeGreaterThan(0);

@@ -345,8 +345,9 @@ export function allowsEmailProtection(cert: Certificate): boolean {
 
 /** Same key, by SubjectPublicKeyInfo DER (pairing keys and certificates, matching renewed certificates). */
 export function sameSpki(a: KeyObject, b: KeyObject): boolean {
-  const da = a.export({ type: "spki", format: "der" });
-  const db = b.export({ type: "spki", format: "der" });
+  const publicOf = (k: KeyObject) => (k.type === "private" ? createPublicKey(k) : k);
+  const da = publicOf(a).export({ type: "spki", format: "der" });
+  const db = publicOf(b).export({ type: "spki", format: "der" });
   return Buffer.compare(da, db) === 0;
 }
 

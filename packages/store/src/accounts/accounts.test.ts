@@ -43,19 +43,37 @@ describe.each(backends)("domains and accounts on $name", (backend) => {
       unlockSeconds: 600,
       defaultCipher: "aes-128-gcm",
     });
-    expect(d).toMatchObject({ smimeEnabled: false, directoryEnabled: false, unlockSeconds: 600, defaultCipher: "AES-128-GCM" });
-    await expect(store.domains.set("set.example", { defaultCipher: "RC2(40bit)" })).rejects.toThrow(/not a cipher Sealbox encrypts with/);
-    await expect(store.domains.set("set.example", { defaultCipher: "3DES-CBC" })).rejects.toThrow(/not among the domain's allowed/);
-    const legacy = await store.domains.set("set.example", { allowedCiphers: ["3DES-CBC", "AES-128-GCM"], defaultCipher: "3DES-CBC" });
+    expect(d).toMatchObject({
+      smimeEnabled: false,
+      directoryEnabled: false,
+      unlockSeconds: 600,
+      defaultCipher: "AES-128-GCM",
+    });
+    await expect(store.domains.set("set.example", { defaultCipher: "RC2(40bit)" })).rejects.toThrow(
+      /not a cipher Sealbox encrypts with/,
+    );
+    await expect(store.domains.set("set.example", { defaultCipher: "3DES-CBC" })).rejects.toThrow(
+      /not among the domain's allowed/,
+    );
+    const legacy = await store.domains.set("set.example", {
+      allowedCiphers: ["3DES-CBC", "AES-128-GCM"],
+      defaultCipher: "3DES-CBC",
+    });
     expect(legacy).toMatchObject({ allowedCiphers: ["3DES-CBC", "AES-128-GCM"], defaultCipher: "3DES-CBC" });
-    await expect(store.domains.set("set.example", { allowedCiphers: ["AES-256-CBC"] })).rejects.toThrow(/default cipher/);
+    await expect(store.domains.set("set.example", { allowedCiphers: ["AES-256-CBC"] })).rejects.toThrow(
+      /default cipher/,
+    );
     await expect(store.domains.set("set.example", { unlockSeconds: 0 })).rejects.toThrow(/unlock seconds/);
-    await expect(store.domains.set("nope.example", { smimeEnabled: true })).rejects.toMatchObject({ code: "not-found" });
+    await expect(store.domains.set("nope.example", { smimeEnabled: true })).rejects.toMatchObject({
+      code: "not-found",
+    });
     expect((await store.domains.list()).map((x) => x.name)).toContain("set.example");
   });
 
   it("adds an account with INBOX, Sent, Drafts, Trash and a selected address book", async () => {
-    await expect(store.accounts.add("alice@nowhere.example", { password: "pw" })).rejects.toMatchObject({ code: "not-found" });
+    await expect(store.accounts.add("alice@nowhere.example", { password: "pw" })).rejects.toMatchObject({
+      code: "not-found",
+    });
     const { account, domainCreated } = await store.accounts.add("Alice@Acme.Example", {
       password: "s3cret",
       realName: "Alice A",
@@ -79,7 +97,9 @@ describe.each(backends)("domains and accounts on $name", (backend) => {
     expect(books).toHaveLength(1);
     expect(books[0]).toMatchObject({ name: "Contacts", selected: true, contacts: 0 });
     // Unique case-insensitively.
-    await expect(store.accounts.add("ALICE@acme.example", { password: "x" })).rejects.toMatchObject({ code: "conflict" });
+    await expect(store.accounts.add("ALICE@acme.example", { password: "x" })).rejects.toMatchObject({
+      code: "conflict",
+    });
     expect((await store.accounts.get("alice@ACME.example"))?.id).toBe(account.id);
   });
 
@@ -117,9 +137,15 @@ describe.each(backends)("domains and accounts on $name", (backend) => {
     const reset = await store.accounts.set("bob@acme.example", { fromAddress: null, encryptionMethod: null });
     expect(reset.fromAddress).toBe("bob@acme.example");
     expect(reset.encryptionMethod).toBe("AES-256-CBC");
-    await expect(store.accounts.set("bob@acme.example", { encryptionMethod: "3DES-CBC" })).rejects.toThrow(/does not allow/);
-    await expect(store.accounts.set("bob@acme.example", { role: "root" as never })).rejects.toThrow(/role must be/);
-    await expect(store.accounts.set("ghost@acme.example", { realName: "x" })).rejects.toMatchObject({ code: "not-found" });
+    await expect(store.accounts.set("bob@acme.example", { encryptionMethod: "3DES-CBC" })).rejects.toThrow(
+      /does not allow/,
+    );
+    await expect(store.accounts.set("bob@acme.example", { role: "root" as never })).rejects.toThrow(
+      /role must be/,
+    );
+    await expect(store.accounts.set("ghost@acme.example", { realName: "x" })).rejects.toMatchObject({
+      code: "not-found",
+    });
   });
 
   it("makes S/MIME effective only when both the domain and the account allow it", async () => {
@@ -151,7 +177,10 @@ describe.each(backends)("domains and accounts on $name", (backend) => {
     await store.domains.add("list.example");
     await store.accounts.add("z@list.example", { password: "pw" });
     await store.accounts.add("a@list.example", { password: "pw" });
-    expect((await store.accounts.list("list.example")).map((a) => a.address)).toEqual(["a@list.example", "z@list.example"]);
+    expect((await store.accounts.list("list.example")).map((a) => a.address)).toEqual([
+      "a@list.example",
+      "z@list.example",
+    ]);
     expect((await store.accounts.list()).length).toBeGreaterThanOrEqual(4);
     await expect(store.accounts.list("missing.example")).rejects.toMatchObject({ code: "not-found" });
   });

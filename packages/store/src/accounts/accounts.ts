@@ -6,8 +6,8 @@ import { isUniqueViolation } from "../db-errors.js";
 import { type Domain, findDomain, insertDomain, toDomain, writableCipher } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
-import { deleteMessagesWhere } from "../mail/messages.js";
 import { createMailbox, STANDARD_MAILBOXES } from "../mail/mailboxes.js";
+import { deleteMessagesWhere } from "../mail/messages.js";
 import type { AccountsTable, DomainsTable, Role } from "../schema.js";
 import { parseAddress } from "./address.js";
 import { hashPassword } from "./password-hash.js";
@@ -78,14 +78,22 @@ export function toAccount(row: Selectable<AccountsTable>, domainRow: Selectable<
   };
 }
 
-async function findWhere(q: Executor, column: "address_lower" | "id", value: string): Promise<Account | undefined> {
+async function findWhere(
+  q: Executor,
+  column: "address_lower" | "id",
+  value: string,
+): Promise<Account | undefined> {
   const row = await q.selectFrom("accounts").selectAll().where(column, "=", value).executeTakeFirst();
   if (!row) return undefined;
-  const domain = await q.selectFrom("domains").selectAll().where("id", "=", row.domain_id).executeTakeFirstOrThrow();
+  const domain = await q
+    .selectFrom("domains")
+    .selectAll()
+    .where("id", "=", row.domain_id)
+    .executeTakeFirstOrThrow();
   return toAccount(row, domain);
 }
 
-export function findAccount(q: Executor, address: string): Promise<Account | undefined> {
+export async function findAccount(q: Executor, address: string): Promise<Account | undefined> {
   return findWhere(q, "address_lower", parseAddress(address).lower);
 }
 
@@ -124,7 +132,10 @@ export function accountRepository(ctx: StoreContext) {
           let domainCreated = false;
           if (!domain) {
             if (!init.createDomain)
-              throw new StoreError("not-found", `no domain ${parsed.domain} (add it first, or ask to create it)`);
+              throw new StoreError(
+                "not-found",
+                `no domain ${parsed.domain} (add it first, or ask to create it)`,
+              );
             domain = await insertDomain(trx, now, parsed.domain);
             domainCreated = true;
           }
@@ -160,7 +171,9 @@ export function accountRepository(ctx: StoreContext) {
 
     async set(address: string, changes: AccountChanges): Promise<Account> {
       const passwordHash =
-        changes.password !== undefined ? await hashPassword(changes.password, ctx.passwordHashing) : undefined;
+        changes.password !== undefined
+          ? await hashPassword(changes.password, ctx.passwordHashing)
+          : undefined;
       return write(ctx, async (trx) => {
         const account = await requireAccount(trx, address);
         const columns: Updateable<AccountsTable> = {};
@@ -211,7 +224,9 @@ export function accountRepository(ctx: StoreContext) {
       const domains = new Map(
         (await ctx.db.selectFrom("domains").selectAll().execute()).map((d) => [d.id, d] as const),
       );
-      return (await query.execute()).map((row) => toAccount(row, domains.get(row.domain_id) as Selectable<DomainsTable>));
+      return (await query.execute()).map((row) =>
+        toAccount(row, domains.get(row.domain_id) as Selectable<DomainsTable>),
+      );
     },
 
     /** Deletes an account and everything it owns, message bytes included, in one transaction. */

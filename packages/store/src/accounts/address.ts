@@ -12,7 +12,7 @@ export interface MailAddress {
 
 // RFC 5321 §4.5.3.1.1: local part ≤ 64 octets. Quoted local parts are not accepted for
 // accounts (no mainstream client lets users type them); UTF-8 is (RFC 6531).
-const LOCAL = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}$/u;
+const LOCAL = /^[^\s@<>()[\]\\,;:"\p{Cc}]{1,64}$/u;
 
 export function parseAddress(input: string): MailAddress {
   const trimmed = input.trim();

@@ -35,7 +35,8 @@ export function loginUseCase(ctx: StoreContext) {
       await verifyPassword(password.length > 0 ? password : "x", await decoy);
       return { ok: false, reason: "invalid-credentials" };
     }
-    if (!(await verifyPassword(password, row.password_hash))) return { ok: false, reason: "invalid-credentials" };
+    if (!(await verifyPassword(password, row.password_hash)))
+      return { ok: false, reason: "invalid-credentials" };
     if (row.disabled === 1) return { ok: false, reason: "disabled" };
     return { ok: true, account: await accountById(ctx.db, row.id) };
   };

@@ -31,7 +31,10 @@ function derive(password: string, salt: Buffer, params: ScryptParams, length: nu
 function checkPassword(password: string): void {
   if (password.length === 0) throw new StoreError("invalid-argument", "the login password must not be empty");
   if (password.length > MAX_PASSWORD_LENGTH)
-    throw new StoreError("invalid-argument", `the login password is longer than ${MAX_PASSWORD_LENGTH} characters`);
+    throw new StoreError(
+      "invalid-argument",
+      `the login password is longer than ${MAX_PASSWORD_LENGTH} characters`,
+    );
 }
 
 /**

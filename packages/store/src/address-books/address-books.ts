@@ -40,8 +40,15 @@ export async function createAddressBook(
   now: number,
   selected: boolean,
 ): Promise<AddressBook> {
-  if (selected) await q.updateTable("address_books").set({ selected: 0 }).where("account_id", "=", accountId).execute();
-  const row = { id: newId(now), account_id: accountId, name: checkName(name), selected: selected ? 1 : 0, created_at: now } as const;
+  if (selected)
+    await q.updateTable("address_books").set({ selected: 0 }).where("account_id", "=", accountId).execute();
+  const row = {
+    id: newId(now),
+    account_id: accountId,
+    name: checkName(name),
+    selected: selected ? 1 : 0,
+    created_at: now,
+  } as const;
   try {
     await q.insertInto("address_books").values(row).execute();
   } catch (error) {
@@ -104,7 +111,11 @@ export function addressBookRepository(ctx: StoreContext) {
       write(ctx, async (trx) => {
         const book = await ownedBook(trx, accountId, bookId);
         // Unselect first: the partial unique index allows one selected book per account at any moment.
-        await trx.updateTable("address_books").set({ selected: 0 }).where("account_id", "=", accountId).execute();
+        await trx
+          .updateTable("address_books")
+          .set({ selected: 0 })
+          .where("account_id", "=", accountId)
+          .execute();
         await trx.updateTable("address_books").set({ selected: 1 }).where("id", "=", book.id).execute();
         return { ...book, selected: true };
       }),
@@ -137,7 +148,8 @@ export function addressBookRepository(ctx: StoreContext) {
         const next = others[0];
         if (!next) throw new StoreError("forbidden", "an account keeps at least one address book");
         await trx.deleteFrom("address_books").where("id", "=", book.id).execute();
-        if (book.selected) await trx.updateTable("address_books").set({ selected: 1 }).where("id", "=", next.id).execute();
+        if (book.selected)
+          await trx.updateTable("address_books").set({ selected: 1 }).where("id", "=", next.id).execute();
       }),
   };
 }

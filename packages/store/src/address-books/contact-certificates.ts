@@ -27,7 +27,12 @@ export interface TakeCertificateResult {
   certificateAdded: boolean;
 }
 
-async function attach(q: Executor, contact: Contact, certificate: CertificateLike, now: number): Promise<boolean> {
+async function attach(
+  q: Executor,
+  contact: Contact,
+  certificate: CertificateLike,
+  now: number,
+): Promise<boolean> {
   const existing = await q
     .selectFrom("contact_certificates")
     .select("id")
@@ -36,7 +41,9 @@ async function attach(q: Executor, contact: Contact, certificate: CertificateLik
     .executeTakeFirst();
   if (existing) return false;
   const emails = certificate.emails.map((e) => e.toLowerCase());
-  const email = emails.includes(contact.email.toLowerCase()) ? contact.email.toLowerCase() : (emails[0] ?? "");
+  const email = emails.includes(contact.email.toLowerCase())
+    ? contact.email.toLowerCase()
+    : (emails[0] ?? "");
   await q
     .insertInto("contact_certificates")
     .values({
@@ -115,15 +122,24 @@ export function contactCertificateRepository(ctx: StoreContext) {
           const book = await selectedBook(trx, accountId, now);
           const contact = await insertContact(trx, book.id, { name: name || email, email }, now);
           await attach(trx, contact, certificate, now);
-          return { contact: await ownedContact(trx, accountId, contact.id), created: true, certificateAdded: true };
+          return {
+            contact: await ownedContact(trx, accountId, contact.id),
+            created: true,
+            certificateAdded: true,
+          };
         }
         let added = false;
         for (const match of matches) {
           if (name) await trx.updateTable("contacts").set({ name }).where("id", "=", match.id).execute();
-          added = (await attach(trx, await ownedContact(trx, accountId, match.id), certificate, now)) || added;
+          added =
+            (await attach(trx, await ownedContact(trx, accountId, match.id), certificate, now)) || added;
         }
         const first = matches[0] as { id: string };
-        return { contact: await ownedContact(trx, accountId, first.id), created: false, certificateAdded: added };
+        return {
+          contact: await ownedContact(trx, accountId, first.id),
+          created: false,
+          certificateAdded: added,
+        };
       }),
 
     /**
@@ -138,7 +154,9 @@ export function contactCertificateRepository(ctx: StoreContext) {
         .innerJoin("address_books", "address_books.id", "contacts.book_id")
         .selectAll("contact_certificates")
         .where("address_books.account_id", "=", accountId)
-        .where((eb) => eb.or([eb("contact_certificates.email", "=", lower), eb("contacts.email_lower", "=", lower)]))
+        .where((eb) =>
+          eb.or([eb("contact_certificates.email", "=", lower), eb("contacts.email_lower", "=", lower)]),
+        )
         .orderBy("contact_certificates.not_after", "desc")
         .execute();
       const seen = new Set<string>();

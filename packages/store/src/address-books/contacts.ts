@@ -61,7 +61,12 @@ export async function ownedContact(q: Executor, accountId: string, contactId: st
   return toContact(row as ContactRow);
 }
 
-export async function insertContact(q: Executor, bookId: string, input: ContactInput, now: number): Promise<Contact> {
+export async function insertContact(
+  q: Executor,
+  bookId: string,
+  input: ContactInput,
+  now: number,
+): Promise<Contact> {
   const email = parseAddress(input.email).address;
   const row = {
     id: newId(now),
@@ -114,7 +119,8 @@ export function contactRepository(ctx: StoreContext) {
           set.email = parseAddress(changes.email).address;
           set.email_lower = set.email.toLowerCase();
         }
-        if (Object.keys(set).length > 0) await trx.updateTable("contacts").set(set).where("id", "=", contact.id).execute();
+        if (Object.keys(set).length > 0)
+          await trx.updateTable("contacts").set(set).where("id", "=", contact.id).execute();
         return ownedContact(trx, accountId, contact.id);
       }),
 

@@ -2,9 +2,9 @@ import { type Account, accountById } from "../accounts/accounts.js";
 import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import type { StoreLogger } from "../logger.js";
+import { detectSecurity } from "../mail/detect-security.js";
 import { readHeader } from "../mail/header-reader.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
-import { detectSecurity } from "../mail/detect-security.js";
 import { insertMessage, type MessageFlag } from "../mail/messages.js";
 import { evaluateRules, type PlannedAction } from "../rules/evaluate-rules.js";
 import { rulesForDelivery } from "../rules/rules.js";
@@ -22,7 +22,9 @@ export type EncryptForAccount = (
 ) => Promise<{ raw: Uint8Array; cipher: string } | { skipped: string }>;
 
 /** What core can tell from the bytes that the Content-Type alone cannot (e.g. the cipher). */
-export type InspectMessage = (raw: Uint8Array) => { security: SecurityKind; cipher: string | null } | undefined;
+export type InspectMessage = (
+  raw: Uint8Array,
+) => { security: SecurityKind; cipher: string | null } | undefined;
 
 export interface DeliverOptions {
   encryptForAccount?: EncryptForAccount;
@@ -61,7 +63,8 @@ function plan(actions: readonly PlannedAction[]) {
   const headers: string[] = [];
   for (const a of actions) {
     const arg = a.argument ?? "";
-    if (a.action === "Store in") targets.set(arg, { mailbox: arg, encrypt: targets.get(arg)?.encrypt ?? false });
+    if (a.action === "Store in")
+      targets.set(arg, { mailbox: arg, encrypt: targets.get(arg)?.encrypt ?? false });
     // A mailbox some rule wants encrypted never also gets a plaintext copy.
     else if (a.action === "Store Encrypted in") targets.set(arg, { mailbox: arg, encrypt: true });
     else if (a.action === "Discard") discard = true;
@@ -127,7 +130,11 @@ export function deliverUseCase(ctx: StoreContext) {
       if (skipped) {
         notes.push(`stored unencrypted: ${skipped}`);
         logger.warn(
-          { account: current.address, mailboxes: targets.filter((t) => t.encrypt).map((t) => t.mailbox), reason: skipped },
+          {
+            account: current.address,
+            mailboxes: targets.filter((t) => t.encrypt).map((t) => t.mailbox),
+            reason: skipped,
+          },
           "Store Encrypted: stored unencrypted",
         );
       }
@@ -138,17 +145,17 @@ export function deliverUseCase(ctx: StoreContext) {
       const copies: StoredCopy[] = [];
       for (const target of targets) {
         const mailbox = await ensureMailbox(trx, current.id, target.mailbox, now);
-        const useEncrypted = target.encrypt && encrypted !== undefined;
-        const summary = await insertMessage(ctx, trx, mailbox.id, useEncrypted ? encrypted!.raw : bytes, {
+        const version = target.encrypt ? encrypted : undefined;
+        const summary = await insertMessage(ctx, trx, mailbox.id, version?.raw ?? bytes, {
           flags: marks,
           receivedAt: options.receivedAt ?? now,
-          security: useEncrypted ? encrypted!.security : security,
-          cipher: useEncrypted ? encrypted!.cipher : (inspected?.cipher ?? null),
+          security: version?.security ?? security,
+          cipher: version ? version.cipher : (inspected?.cipher ?? null),
         });
         copies.push({
           mailbox: mailbox.name,
           id: summary.id,
-          encrypted: useEncrypted,
+          encrypted: version !== undefined,
           cipher: summary.cipher,
           security: summary.security,
         });
@@ -156,7 +163,11 @@ export function deliverUseCase(ctx: StoreContext) {
       return copies;
     });
     logger.info(
-      { account: current.address, stored: stored.map((s) => s.mailbox), rules: [...new Set(actions.map((a) => a.rule))] },
+      {
+        account: current.address,
+        stored: stored.map((s) => s.mailbox),
+        rules: [...new Set(actions.map((a) => a.rule))],
+      },
       stored.length === 0 ? "discarded by rule" : "delivered",
     );
     return { stored, discarded: discard && stored.length === 0, actions, notes };

@@ -1,8 +1,8 @@
 import { type CipherName, cipherByName, WRITABLE_CIPHERS } from "@sealbox/core";
+import type { Selectable, Updateable } from "kysely";
 import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
-import type { Selectable, Updateable } from "kysely";
 import type { DomainsTable } from "../schema.js";
 import { normalizeDomain } from "./domain-name.js";
 
@@ -75,7 +75,10 @@ function settingsToColumns(settings: DomainSettings, current: Domain | undefined
   if (settings.unlockSeconds !== undefined) {
     const s = settings.unlockSeconds;
     if (!Number.isInteger(s) || s < 1 || s > MAX_UNLOCK_SECONDS)
-      throw new StoreError("invalid-argument", `unlock seconds must be a whole number from 1 to ${MAX_UNLOCK_SECONDS}`);
+      throw new StoreError(
+        "invalid-argument",
+        `unlock seconds must be a whole number from 1 to ${MAX_UNLOCK_SECONDS}`,
+      );
     columns.unlock_seconds = s;
   }
   let allowed = current?.allowedCiphers ?? [...DEFAULT_ALLOWED_CIPHERS];
@@ -85,7 +88,8 @@ function settingsToColumns(settings: DomainSettings, current: Domain | undefined
       columns.allowed_ciphers = null;
     } else {
       allowed = [...new Set(settings.allowedCiphers.map(writableCipher))];
-      if (allowed.length === 0) throw new StoreError("invalid-argument", "a domain must allow at least one cipher");
+      if (allowed.length === 0)
+        throw new StoreError("invalid-argument", "a domain must allow at least one cipher");
       columns.allowed_ciphers = JSON.stringify(allowed);
     }
   }
@@ -102,7 +106,11 @@ function settingsToColumns(settings: DomainSettings, current: Domain | undefined
 }
 
 export async function findDomain(q: Executor, name: string): Promise<Domain | undefined> {
-  const row = await q.selectFrom("domains").selectAll().where("name", "=", normalizeDomain(name)).executeTakeFirst();
+  const row = await q
+    .selectFrom("domains")
+    .selectAll()
+    .where("name", "=", normalizeDomain(name))
+    .executeTakeFirst();
   return row ? toDomain(row) : undefined;
 }
 
@@ -119,11 +127,18 @@ export async function insertDomain(
   settings: DomainSettings = {},
 ): Promise<Domain> {
   const normalized = normalizeDomain(name);
-  if (await findDomain(q, normalized)) throw new StoreError("conflict", `domain ${normalized} already exists`);
+  if (await findDomain(q, normalized))
+    throw new StoreError("conflict", `domain ${normalized} already exists`);
   const columns = settingsToColumns(settings, undefined);
   await q
     .insertInto("domains")
-    .values({ ...columns, id: newId(now), name: normalized, allowed_ciphers: columns.allowed_ciphers ?? null, created_at: now })
+    .values({
+      ...columns,
+      id: newId(now),
+      name: normalized,
+      allowed_ciphers: columns.allowed_ciphers ?? null,
+      created_at: now,
+    })
     .execute();
   return (await findDomain(q, normalized)) as Domain;
 }

@@ -42,10 +42,18 @@ export function trustAnchorRepository(ctx: StoreContext) {
       try {
         await write(ctx, (trx) => trx.insertInto("trust_anchors").values(row).execute());
       } catch (error) {
-        if (isUniqueViolation(error)) throw new StoreError("conflict", "that certificate is already trusted there");
+        if (isUniqueViolation(error))
+          throw new StoreError("conflict", "that certificate is already trusted there");
         throw error;
       }
-      return { id: row.id, domain, der: row.certificate, sha256: row.sha256, subject: row.subject, source: "configured" };
+      return {
+        id: row.id,
+        domain,
+        der: row.certificate,
+        sha256: row.sha256,
+        subject: row.subject,
+        source: "configured",
+      };
     },
 
     /**
@@ -59,10 +67,15 @@ export function trustAnchorRepository(ctx: StoreContext) {
         .select(["id", "certificate", "certificate_sha256"])
         .orderBy("created_at")
         .execute();
-      let query = ctx.db.selectFrom("trust_anchors").leftJoin("domains", "domains.id", "trust_anchors.domain_id");
-      query = id === null ? query.where("trust_anchors.domain_id", "is", null) : query.where((eb) =>
-        eb.or([eb("trust_anchors.domain_id", "is", null), eb("trust_anchors.domain_id", "=", id)]),
-      );
+      let query = ctx.db
+        .selectFrom("trust_anchors")
+        .leftJoin("domains", "domains.id", "trust_anchors.domain_id");
+      query =
+        id === null
+          ? query.where("trust_anchors.domain_id", "is", null)
+          : query.where((eb) =>
+              eb.or([eb("trust_anchors.domain_id", "is", null), eb("trust_anchors.domain_id", "=", id)]),
+            );
       const rows = await query
         .select([
           "trust_anchors.id",
@@ -96,7 +109,9 @@ export function trustAnchorRepository(ctx: StoreContext) {
     },
 
     remove: async (id: string): Promise<void> => {
-      const result = await write(ctx, (trx) => trx.deleteFrom("trust_anchors").where("id", "=", id).executeTakeFirst());
+      const result = await write(ctx, (trx) =>
+        trx.deleteFrom("trust_anchors").where("id", "=", id).executeTakeFirst(),
+      );
       if (Number(result.numDeletedRows) === 0) throw new StoreError("not-found", `no trust anchor ${id}`);
     },
   };

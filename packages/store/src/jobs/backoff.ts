@@ -14,7 +14,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 30_000, capMs: 6 * 3600_
  * instead of hitting the relay in lockstep, yet never come sooner than half the schedule.
  * `attempts` counts attempts made so far (≥ 1).
  */
-export function retryDelay(attempts: number, random: () => number = Math.random, policy = DEFAULT_BACKOFF): number {
+export function retryDelay(
+  attempts: number,
+  random: () => number = Math.random,
+  policy = DEFAULT_BACKOFF,
+): number {
   const exp = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
   return Math.round(exp / 2 + random() * (exp / 2));
 }

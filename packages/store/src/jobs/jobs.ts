@@ -68,7 +68,10 @@ const toJob = (row: Selectable<JobsTable>): Job => ({
 export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const random = options.random ?? Math.random;
-  const holder = (q: ReturnType<typeof ctx.db.updateTable<"jobs">>, job: Pick<Job, "id" | "leasedBy" | "attempts">) =>
+  const holder = (
+    q: ReturnType<typeof ctx.db.updateTable<"jobs">>,
+    job: Pick<Job, "id" | "leasedBy" | "attempts">,
+  ) =>
     q
       .where("id", "=", job.id)
       .where("state", "=", "leased")
@@ -163,7 +166,11 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
      * at `retryAt`), or, once maxAttempts are used up, dead — payload and last error kept
      * for an operator. Returns the new state, or null when the lease was lost.
      */
-    async fail(job: Job, error: string, opts: { retryAt?: number } = {}): Promise<{ state: JobState; runAt: number } | null> {
+    async fail(
+      job: Job,
+      error: string,
+      opts: { retryAt?: number } = {},
+    ): Promise<{ state: JobState; runAt: number } | null> {
       const now = ctx.now();
       const dead = job.attempts >= job.maxAttempts;
       const runAt = dead ? job.runAt : (opts.retryAt ?? now + retryDelay(job.attempts, random, backoff));
@@ -191,10 +198,22 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
           q.where("state", "=", "leased").where("lease_until", "<", now);
         const dead = await expired(trx.updateTable("jobs"))
           .where((eb) => eb("attempts", ">=", eb.ref("max_attempts")))
-          .set({ state: "dead", lease_until: null, leased_by: null, last_error: "lease expired", completed_at: now })
+          .set({
+            state: "dead",
+            lease_until: null,
+            leased_by: null,
+            last_error: "lease expired",
+            completed_at: now,
+          })
           .executeTakeFirst();
         const requeued = await expired(trx.updateTable("jobs"))
-          .set({ state: "queued", lease_until: null, leased_by: null, last_error: "lease expired", run_at: now })
+          .set({
+            state: "queued",
+            lease_until: null,
+            leased_by: null,
+            last_error: "lease expired",
+            run_at: now,
+          })
           .executeTakeFirst();
         return { requeued: Number(requeued.numUpdatedRows), dead: Number(dead.numUpdatedRows) };
       });
@@ -221,7 +240,11 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
     /** Deletes done jobs completed before `before` (their payloads are already gone). */
     async purgeCompleted(before: number): Promise<number> {
       const result = await write(ctx, (trx) =>
-        trx.deleteFrom("jobs").where("state", "=", "done").where("completed_at", "<", before).executeTakeFirst(),
+        trx
+          .deleteFrom("jobs")
+          .where("state", "=", "done")
+          .where("completed_at", "<", before)
+          .executeTakeFirst(),
       );
       return Number(result.numDeletedRows);
     },

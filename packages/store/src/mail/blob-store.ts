@@ -43,7 +43,12 @@ export const tableBlobStore: BlobStore = {
       .expression((eb) =>
         eb
           .selectFrom("message_blobs")
-          .select([sql<string>`cast(${copy} as text)`.as("id"), "data", "size", sql<number>`cast(${now} as bigint)`.as("created_at")])
+          .select([
+            sql<string>`cast(${copy} as text)`.as("id"),
+            "data",
+            "size",
+            sql<number>`cast(${now} as bigint)`.as("created_at"),
+          ])
           .where("id", "=", id),
       )
       .executeTakeFirst();

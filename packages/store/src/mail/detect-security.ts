@@ -22,7 +22,13 @@ export function parseMediaType(value: string | undefined): MediaType {
     if (v.startsWith('"') && v.endsWith('"') && v.length >= 2) v = v.slice(1, -1).replace(/\\(.)/g, "$1");
     params[name] = v;
   }
-  return { type: (head ?? "").replace(/\([^)]*\)/g, "").trim().toLowerCase(), params };
+  return {
+    type: (head ?? "")
+      .replace(/\([^)]*\)/g, "")
+      .trim()
+      .toLowerCase(),
+    params,
+  };
 }
 
 function splitParams(value: string): string[] {

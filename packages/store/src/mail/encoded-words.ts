@@ -23,15 +23,17 @@ function decodeQ(text: string): Buffer {
 
 export function decodeEncodedWords(value: string): string {
   if (!value.includes("=?")) return value;
-  return value.replace(BETWEEN_WORDS, "$1").replace(ENCODED_WORD, (word, charset: string, enc: string, text: string) => {
-    const label = charset.split("*")[0] as string; // RFC 2231 §5: charset*language
-    let decoder: TextDecoder;
-    try {
-      decoder = new TextDecoder(label);
-    } catch {
-      return word;
-    }
-    const bytes = enc.toUpperCase() === "B" ? Buffer.from(text, "base64") : decodeQ(text);
-    return decoder.decode(bytes);
-  });
+  return value
+    .replace(BETWEEN_WORDS, "$1")
+    .replace(ENCODED_WORD, (word, charset: string, enc: string, text: string) => {
+      const label = charset.split("*")[0] as string; // RFC 2231 §5: charset*language
+      let decoder: TextDecoder;
+      try {
+        decoder = new TextDecoder(label);
+      } catch {
+        return word;
+      }
+      const bytes = enc.toUpperCase() === "B" ? Buffer.from(text, "base64") : decodeQ(text);
+      return decoder.decode(bytes);
+    });
 }

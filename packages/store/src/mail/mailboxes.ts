@@ -44,7 +44,11 @@ const toMailbox = (row: Selectable<MailboxesTable>): Mailbox => ({
   createdAt: row.created_at,
 });
 
-export async function findMailbox(q: Executor, accountId: string, name: string): Promise<Mailbox | undefined> {
+export async function findMailbox(
+  q: Executor,
+  accountId: string,
+  name: string,
+): Promise<Mailbox | undefined> {
   const row = await q
     .selectFrom("mailboxes")
     .selectAll()
@@ -71,14 +75,24 @@ export async function mailboxById(q: Executor, accountId: string, id: string): P
   return toMailbox(row);
 }
 
-export async function createMailbox(q: Executor, accountId: string, name: string, now: number): Promise<Mailbox> {
+export async function createMailbox(
+  q: Executor,
+  accountId: string,
+  name: string,
+  now: number,
+): Promise<Mailbox> {
   const row = { id: newId(now), account_id: accountId, name: normalizeMailboxName(name), created_at: now };
   await q.insertInto("mailboxes").values(row).execute();
   return toMailbox(row);
 }
 
 /** The mailbox, created if missing (a rule may file into a mailbox the user has not made yet). */
-export async function ensureMailbox(q: Executor, accountId: string, name: string, now: number): Promise<Mailbox> {
+export async function ensureMailbox(
+  q: Executor,
+  accountId: string,
+  name: string,
+  now: number,
+): Promise<Mailbox> {
   const existing = await findMailbox(q, accountId, name);
   if (existing) return existing;
   await q

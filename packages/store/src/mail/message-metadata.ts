@@ -24,12 +24,7 @@ const MAX_TEXT = 2000;
 const clip = (s: string) => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s);
 
 function addresses(fields: readonly HeaderField[], name: string): string {
-  return clip(
-    headerValues(fields, name)
-      .flatMap(parseAddressList)
-      .map(formatAddress)
-      .join(", "),
-  );
+  return clip(headerValues(fields, name).flatMap(parseAddressList).map(formatAddress).join(", "));
 }
 
 export function extractMetadata(raw: Uint8Array, receivedAt: number): MessageMetadata {
@@ -42,7 +37,11 @@ export function extractMetadata(raw: Uint8Array, receivedAt: number): MessageMet
     from: addresses(fields, "From"),
     to: addresses(fields, "To"),
     cc: addresses(fields, "Cc"),
-    subject: clip(decodeEncodedWords(headerValue(fields, "Subject") ?? "").replace(/\s+/g, " ").trim()),
+    subject: clip(
+      decodeEncodedWords(headerValue(fields, "Subject") ?? "")
+        .replace(/\s+/g, " ")
+        .trim(),
+    ),
     date: Number.isFinite(parsed) ? parsed : receivedAt,
     size: raw.byteLength,
     security: detectSecurity(fields),

@@ -78,6 +78,9 @@ export function messagePager(ctx: StoreContext) {
     const rows = await query.execute();
     const page = rows.slice(0, limit).map(toSummary);
     const last = page[page.length - 1];
-    return { messages: page, nextCursor: rows.length > limit && last ? encodeCursor(last.date, last.id) : null };
+    return {
+      messages: page,
+      nextCursor: rows.length > limit && last ? encodeCursor(last.date, last.id) : null,
+    };
   };
 }

@@ -187,7 +187,8 @@ export function messageRepository(ctx: StoreContext) {
         const row = await ownedMessage(trx, accountId, messageId);
         const set: Partial<Record<MessageFlag, 0 | 1>> = {};
         for (const f of checkFlags(Object.keys(flags))) set[f] = toFlag(flags[f] === true);
-        if (Object.keys(set).length > 0) await trx.updateTable("messages").set(set).where("id", "=", row.id).execute();
+        if (Object.keys(set).length > 0)
+          await trx.updateTable("messages").set(set).where("id", "=", row.id).execute();
         return toSummary({ ...row, ...set });
       }),
 
@@ -196,7 +197,11 @@ export function messageRepository(ctx: StoreContext) {
       write(ctx, async (trx) => {
         const row = await ownedMessage(trx, accountId, messageId);
         await mailboxById(trx, accountId, targetMailboxId);
-        await trx.updateTable("messages").set({ mailbox_id: targetMailboxId }).where("id", "=", row.id).execute();
+        await trx
+          .updateTable("messages")
+          .set({ mailbox_id: targetMailboxId })
+          .where("id", "=", row.id)
+          .execute();
         return toSummary({ ...row, mailbox_id: targetMailboxId });
       }),
 
@@ -207,8 +212,18 @@ export function messageRepository(ctx: StoreContext) {
         await mailboxById(trx, accountId, targetMailboxId);
         const now = ctx.now();
         const blobId = await ctx.blobs.copy(trx, row.blob_id, now);
-        const full = await trx.selectFrom("messages").selectAll().where("id", "=", row.id).executeTakeFirstOrThrow();
-        const copy = { ...full, id: newId(now), mailbox_id: targetMailboxId, blob_id: blobId, created_at: now };
+        const full = await trx
+          .selectFrom("messages")
+          .selectAll()
+          .where("id", "=", row.id)
+          .executeTakeFirstOrThrow();
+        const copy = {
+          ...full,
+          id: newId(now),
+          mailbox_id: targetMailboxId,
+          blob_id: blobId,
+          created_at: now,
+        };
         await trx.insertInto("messages").values(copy).execute();
         return toSummary(copy);
       }),
@@ -223,7 +238,9 @@ export function messageRepository(ctx: StoreContext) {
     expunge: (accountId: string, mailboxId: string) =>
       write(ctx, async (trx) => {
         await mailboxById(trx, accountId, mailboxId);
-        return deleteMessagesWhere(ctx, trx, (q) => q.where("mailbox_id", "=", mailboxId).where("deleted", "=", 1));
+        return deleteMessagesWhere(ctx, trx, (q) =>
+          q.where("mailbox_id", "=", mailboxId).where("deleted", "=", 1),
+        );
       }),
   };
 }

@@ -86,8 +86,16 @@ export function secureMail(engine: Engine): Migration {
         .addColumn("expires_at", t.millis, (c) => c.notNull())
         .addColumn("created_at", t.millis, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex("unlock_sessions_expiry").on("unlock_sessions").column("expires_at").execute();
-      await db.schema.createIndex("unlock_sessions_account").on("unlock_sessions").column("account_id").execute();
+      await db.schema
+        .createIndex("unlock_sessions_expiry")
+        .on("unlock_sessions")
+        .column("expires_at")
+        .execute();
+      await db.schema
+        .createIndex("unlock_sessions_account")
+        .on("unlock_sessions")
+        .column("account_id")
+        .execute();
 
       await db.schema
         .createTable("unlock_attempts")

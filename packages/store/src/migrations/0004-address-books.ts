@@ -32,7 +32,11 @@ export function addressBooks(engine: Engine): Migration {
         .addColumn("email_lower", "text", (c) => c.notNull())
         .addColumn("created_at", t.millis, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex("contacts_book_email").on("contacts").columns(["book_id", "email_lower"]).execute();
+      await db.schema
+        .createIndex("contacts_book_email")
+        .on("contacts")
+        .columns(["book_id", "email_lower"])
+        .execute();
       await db.schema.createIndex("contacts_email").on("contacts").column("email_lower").execute();
 
       await db.schema

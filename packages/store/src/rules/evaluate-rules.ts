@@ -55,7 +55,9 @@ function candidates(condition: RuleCondition, message: RuleMessage): { texts: st
     const texts = addressHeaders.flatMap((name) =>
       headerValues(message.headers, name).flatMap((value) => [
         oneLine(decodeEncodedWords(value)),
-        ...parseAddressList(value).flatMap((a) => [a.address, a.name, formatAddress(a)].filter((t) => t !== "")),
+        ...parseAddressList(value).flatMap((a) =>
+          [a.address, a.name, formatAddress(a)].filter((t) => t !== ""),
+        ),
       ]),
     );
     return { texts, pattern: condition.value };

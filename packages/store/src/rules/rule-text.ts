@@ -34,8 +34,15 @@ export function parseConditionText(text: string): RuleCondition {
   const rest = trimmed.slice(field.length).trim();
   const op = longestPrefix(CONDITION_OPS, rest);
   if (!op)
-    throw new StoreError("invalid-argument", `"${text}": after ${field} comes one of ${CONDITION_OPS.join(", ")}`);
-  return { field: field as RuleCondition["field"], op: op as RuleCondition["op"], value: rest.slice(op.length).trim() };
+    throw new StoreError(
+      "invalid-argument",
+      `"${text}": after ${field} comes one of ${CONDITION_OPS.join(", ")}`,
+    );
+  return {
+    field: field as RuleCondition["field"],
+    op: op as RuleCondition["op"],
+    value: rest.slice(op.length).trim(),
+  };
 }
 
 export function parseActionText(text: string): RuleAction {
@@ -44,7 +51,9 @@ export function parseActionText(text: string): RuleAction {
   if (!action)
     throw new StoreError("invalid-argument", `"${text}": an action is one of ${RULE_ACTIONS.join(", ")}`);
   const argument = trimmed.slice(action.length).trim();
-  return argument ? { action: action as RuleAction["action"], argument } : { action: action as RuleAction["action"] };
+  return argument
+    ? { action: action as RuleAction["action"], argument }
+    : { action: action as RuleAction["action"] };
 }
 
 /** The text forms back, e.g. for a human-readable `rule list`. */
@@ -57,6 +66,9 @@ export function actionText(a: RuleAction): string {
 }
 
 export function ruleText(rule: RuleDefinition): string {
-  const when = rule.conditions.length === 0 ? "always" : rule.conditions.map(conditionText).join(rule.match === "any" ? " or " : " and ");
+  const when =
+    rule.conditions.length === 0
+      ? "always"
+      : rule.conditions.map(conditionText).join(rule.match === "any" ? " or " : " and ");
   return `if ${when} then ${rule.actions.map(actionText).join(", ")}${rule.stop ? ", then stop" : ""}`;
 }

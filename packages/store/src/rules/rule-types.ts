@@ -70,7 +70,8 @@ export const DEFAULT_PRIORITY = 5;
 const invalid = (message: string) => new StoreError("invalid-argument", message);
 
 function canonical<T extends string>(list: readonly T[], value: unknown, what: string): T {
-  const found = typeof value === "string" ? list.find((x) => x.toLowerCase() === value.trim().toLowerCase()) : undefined;
+  const found =
+    typeof value === "string" ? list.find((x) => x.toLowerCase() === value.trim().toLowerCase()) : undefined;
   if (!found) throw invalid(`unknown ${what} ${JSON.stringify(value)} (one of: ${list.join(", ")})`);
   return found;
 }
@@ -143,7 +144,7 @@ function checkAction(input: unknown): RuleAction {
     }
     case "Add Header": {
       const { name, value } = splitHeaderLine(argument ?? "", "Add Header");
-      if (/[\r\n\u0000]/.test(value)) throw invalid("an added header is one line");
+      if (/\p{Cc}/u.test(value.replaceAll("\t", ""))) throw invalid("an added header is one line");
       return { action, argument: `${name}: ${value}` };
     }
     default:
@@ -162,7 +163,8 @@ export function validateRule(input: unknown): RuleDefinition {
   else if (r.priority === null || (typeof r.priority === "string" && r.priority.toLowerCase() === "inactive"))
     priority = null;
   else {
-    priority = typeof r.priority === "string" && /^\d$/.test(r.priority) ? Number(r.priority) : (r.priority as number);
+    priority =
+      typeof r.priority === "string" && /^\d$/.test(r.priority) ? Number(r.priority) : (r.priority as number);
     if (!Number.isInteger(priority) || priority < 1 || priority > 9)
       throw invalid('priority is 1 (first) to 9, or "inactive"');
   }

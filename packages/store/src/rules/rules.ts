@@ -48,13 +48,19 @@ function whereOwner(q: Executor, owner: RuleOwner) {
 }
 
 /** The rules delivery runs for an account: its domain's, then its own (evaluateRules orders them). */
-export async function rulesForDelivery(q: Executor, accountId: string, domainId: string): Promise<ScopedRule[]> {
+export async function rulesForDelivery(
+  q: Executor,
+  accountId: string,
+  domainId: string,
+): Promise<ScopedRule[]> {
   const rows = await q
     .selectFrom("rules")
     .selectAll()
     .where((eb) => eb.or([eb("domain_id", "=", domainId), eb("account_id", "=", accountId)]))
     .execute();
-  return rows.map(toRule).sort((a, b) => (a.scope === b.scope ? byPriority(a, b) : a.scope === "domain" ? -1 : 1));
+  return rows
+    .map(toRule)
+    .sort((a, b) => (a.scope === b.scope ? byPriority(a, b) : a.scope === "domain" ? -1 : 1));
 }
 
 export function ruleRepository(ctx: StoreContext) {
@@ -62,7 +68,8 @@ export function ruleRepository(ctx: StoreContext) {
     const rule = validateRule(input);
     return write(ctx, async (trx) => {
       const existing = await whereOwner(trx, owner).where("name", "=", rule.name).executeTakeFirst();
-      if (existing && !replace) throw new StoreError("conflict", `a rule named "${rule.name}" already exists`);
+      if (existing && !replace)
+        throw new StoreError("conflict", `a rule named "${rule.name}" already exists`);
       const now = ctx.now();
       const row = {
         id: existing?.id ?? newId(now),
@@ -99,7 +106,11 @@ export function ruleRepository(ctx: StoreContext) {
     remove: async (owner: RuleOwner, name: string): Promise<void> => {
       const result = await write(ctx, (trx) => {
         const q = trx.deleteFrom("rules").where("name", "=", name.trim());
-        return ("domainId" in owner ? q.where("domain_id", "=", owner.domainId) : q.where("account_id", "=", owner.accountId)).executeTakeFirst();
+        return (
+          "domainId" in owner
+            ? q.where("domain_id", "=", owner.domainId)
+            : q.where("account_id", "=", owner.accountId)
+        ).executeTakeFirst();
       });
       if (Number(result.numDeletedRows) === 0) throw new StoreError("not-found", `no rule named "${name}"`);
     },

@@ -1,0 +1,4 @@
+export { DEFAULT_SMIME_LIMITS, type SmimeLimits } from "./limits.js";
+export { type OpenOptions, type OpenResult, openMessage } from "./open.js";
+export { type ProtectOptions, protectMessage } from "./protect.js";
+export type * from "./types.js";

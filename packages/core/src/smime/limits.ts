@@ -1,0 +1,24 @@
+import { type BerLimits, DEFAULT_BER_LIMITS } from "../asn1/ber-reader.js";
+
+/**
+ * Message-level limits (issue #3 item 7). Each is a parameter, never a global; the
+ * defaults suit a mail server that accepts 50 MB messages.
+ */
+export interface SmimeLimits {
+  /** Largest message `open`/`protect` accept. Stops memory exhaustion from one huge message. */
+  maxMessageBytes: number;
+  /** Most S/MIME layers peeled (signed inside encrypted inside signed…). Stops wrapping bombs. */
+  maxLayers: number;
+  /** ASN.1 nesting depth and element count per CMS structure. */
+  ber: BerLimits;
+}
+
+export const DEFAULT_SMIME_LIMITS: Readonly<SmimeLimits> = Object.freeze({
+  maxMessageBytes: 100 * 1024 * 1024,
+  maxLayers: 8,
+  ber: DEFAULT_BER_LIMITS,
+});
+
+export function resolveSmimeLimits(limits: Partial<SmimeLimits> = {}): SmimeLimits {
+  return { ...DEFAULT_SMIME_LIMITS, ...limits, ber: { ...DEFAULT_SMIME_LIMITS.ber, ...limits.ber } };
+}

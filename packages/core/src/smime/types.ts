@@ -1,0 +1,40 @@
+import type { CipherName, DigestName, KeyManagementName } from "../algorithms.js";
+import type { SignerStatus } from "../cms/signed/types.js";
+import type { Certificate } from "../pki/certificate.js";
+
+export interface SignerReport {
+  name: string | null;
+  email: string | null;
+  emails: string[];
+  status: SignerStatus;
+  reason: string;
+  digest: string;
+  weakDigest?: true;
+  signingTime: string | null;
+  certificate?: Certificate;
+}
+
+export interface EncryptedLayer {
+  type: "encrypted";
+  /** "enveloped" (EnvelopedData) or "authEnveloped" (AuthEnvelopedData, AES-GCM). */
+  kind: "enveloped" | "authEnveloped";
+  cipher: CipherName;
+  keyManagement: KeyManagementName[];
+  recipients: number;
+  decrypted: true;
+}
+
+export interface SignedLayer {
+  type: "signed";
+  form: "detached" | "opaque";
+  /** The first signer's digest name (banner: "Signed Data (Text SHA-256)"). */
+  digest: string;
+  digests: string[];
+  /** The signed entity's top-level media type, capitalised: Text, Multipart, Message, Application… */
+  content: string;
+  signers: SignerReport[];
+}
+
+export type Layer = EncryptedLayer | SignedLayer;
+
+export type { CipherName, DigestName };

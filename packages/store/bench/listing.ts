@@ -1,0 +1,137 @@
+/**
+ * Listing benchmark (issue #5 item 8): a 100,000-message mailbox, then the time to list
+ * the first page, a page from the middle (by keyset cursor) and a subject search.
+ *
+ *   node --conditions=@sealbox/source --import tsx bench/listing.ts [--messages N]
+ *   SEALBOX_BENCH_PG=postgres://user@host:port/db  also runs it on PostgreSQL, in a
+ *   temporary database it creates next to `db` and drops afterwards.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import pg from "pg";
+import { silentLogger } from "../src/logger.js";
+import { encodeCursor } from "../src/mail/message-page.js";
+import { newId } from "../src/ids.js";
+import { openStore, type Store } from "../src/open-store.js";
+
+const COUNT = Number(process.argv[process.argv.indexOf("--messages") + 1]) || 100_000;
+const PAGE = 50;
+const RUNS = 15;
+const BATCH = 500;
+
+async function fill(store: Store): Promise<{ accountId: string; mailboxId: string }> {
+  const { account } = await store.accounts.add("bench@bench.example", { password: "bench-password", createDomain: true });
+  const inbox = await store.mailboxes.require(account.id, "INBOX");
+  const start = Date.UTC(2020, 0, 1);
+  const now = Date.now();
+  for (let done = 0; done < COUNT; ) {
+    await store.db.transaction().execute(async (trx) => {
+      for (let b = 0; b < 20 && done < COUNT; b++) {
+        const n = Math.min(BATCH, COUNT - done);
+        const blobs = [];
+        const rows = [];
+        for (let i = 0; i < n; i++) {
+          const k = done + i;
+          // Dates in random order over five years, some equal (ties exercise the id tie-breaker).
+          const date = start + Math.floor(((k * 7919) % COUNT) / 2) * 3_000_000;
+          const subject = `${k % 100 === 0 ? "Invoice" : "Status report"} #${k} for project ${k % 37}`;
+          const from = `Sender ${k % 500} <sender${k % 500}@example.org>`;
+          const raw = Buffer.from(`From: ${from}\r\nSubject: ${subject}\r\n\r\nBody ${k}\r\n`);
+          const blobId = newId(now);
+          blobs.push({ id: blobId, data: raw, size: raw.length, created_at: now });
+          rows.push({
+            id: newId(now),
+            mailbox_id: inbox.id,
+            blob_id: blobId,
+            message_id: `<${k}@bench>`,
+            from_text: from,
+            to_text: "bench@bench.example",
+            cc_text: "",
+            subject,
+            subject_lower: subject.toLowerCase(),
+            from_lower: from.toLowerCase(),
+            date,
+            size: raw.length,
+            seen: (k % 3 === 0 ? 1 : 0) as 0 | 1,
+            created_at: now,
+          });
+        }
+        await trx.insertInto("message_blobs").values(blobs).execute();
+        await trx.insertInto("messages").values(rows).execute();
+        done += n;
+      }
+    });
+  }
+  await sql`analyze`.execute(store.db);
+  return { accountId: account.id, mailboxId: inbox.id };
+}
+
+async function time(label: string, fn: () => Promise<number>): Promise<string> {
+  await fn(); // warm up
+  const samples: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    rows = await fn();
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  const median = samples[Math.floor(RUNS / 2)] as number;
+  const p90 = samples[Math.floor(RUNS * 0.9)] as number;
+  return `  ${label.padEnd(34)} median ${median.toFixed(2).padStart(7)} ms   p90 ${p90.toFixed(2).padStart(7)} ms   (${rows} rows)`;
+}
+
+async function bench(name: string, url: string, base: string): Promise<void> {
+  const store = await openStore(url, { base, logger: silentLogger, passwordHashing: { logN: 10, r: 8, p: 1 } });
+  try {
+    const t0 = performance.now();
+    const { accountId, mailboxId } = await fill(store);
+    console.log(`${name}: filled ${COUNT.toLocaleString("en")} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const middle = await store.db
+      .selectFrom("messages")
+      .select(["date", "id"])
+      .where("mailbox_id", "=", mailboxId)
+      .orderBy("date", "desc")
+      .orderBy("id", "desc")
+      .offset(Math.floor(COUNT / 2))
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const cursor = encodeCursor(middle.date, middle.id);
+    const lines = [
+      await time("first page", async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE })).messages.length),
+      await time("middle page (cursor at 50%)", async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE, cursor })).messages.length),
+      await time('subject search "invoice" (1%)', async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE, search: { text: "invoice", in: "subject" } })).messages.length),
+      await time('search "project 36" (both, 2.7%)', async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE, search: { text: "project 36" } })).messages.length),
+      await time("search with no hit (full scan)", async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE, search: { text: "no such subject" } })).messages.length),
+      await time("mailbox list with counts", async () => (await store.mailboxes.list(accountId)).length),
+    ];
+    for (const line of lines) console.log(line);
+  } finally {
+    await store.close();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "sealbox-bench-"));
+try {
+  await bench("SQLite", `sqlite:${join(dir, "bench.db")}`, dir);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const pgUrl = process.env.SEALBOX_BENCH_PG;
+if (pgUrl) {
+  const name = `sealbox_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  try {
+    await bench("PostgreSQL", pgUrl.replace(/\/[^/?]*(\?|$)/, `/${name}$1`), tmpdir());
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+} else {
+  console.log("PostgreSQL: skipped (set SEALBOX_BENCH_PG=postgres://… to run it)");
+}

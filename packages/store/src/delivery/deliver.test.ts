@@ -1,0 +1,314 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backends } from "../../test/backends.js";
+import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
+import type { Account } from "../accounts/accounts.js";
+import type { StoreLogger } from "../logger.js";
+import type { Store } from "../open-store.js";
+import type { EncryptForAccount } from "./deliver.js";
+
+/** A stand-in for core's encryption: wraps the bytes in a marker an assertion can see. */
+const fakeEncrypt: EncryptForAccount = async (account, raw) => ({
+  raw: Buffer.concat([
+    Buffer.from(
+      `Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nX-Fake-For: ${account.address}\r\n\r\n`,
+    ),
+    Buffer.from(raw).reverse(),
+  ]),
+  cipher: account.encryptionMethod,
+});
+
+function recordingLogger() {
+  const lines: Array<{ level: string; fields: Record<string, unknown>; message: string }> = [];
+  const logger: StoreLogger = {
+    info: (fields, message) => lines.push({ level: "info", fields, message }),
+    warn: (fields, message) => lines.push({ level: "warn", fields, message }),
+  };
+  return { logger, lines };
+}
+
+describe.each(backends)("deliver on $name", (backend) => {
+  let fresh: FreshStore;
+  let store: Store;
+  let n = 0;
+  beforeAll(async () => {
+    fresh = await freshStore(backend);
+    store = fresh.store;
+    await store.domains.add("deliver.example");
+  });
+  afterAll(() => fresh.cleanup());
+
+  async function account(): Promise<Account> {
+    return (await store.accounts.add(`user${n++}@deliver.example`, { password: "pw" })).account;
+  }
+
+  async function contents(a: Account) {
+    const out: Record<
+      string,
+      Array<{ raw: string; flags: string[]; security: string; cipher: string | null }>
+    > = {};
+    for (const box of await store.mailboxes.list(a.id)) {
+      const page = await store.listMessages(a.id, box.id, { limit: 1000 });
+      if (page.messages.length === 0) continue;
+      out[box.name] = await Promise.all(
+        page.messages.map(async (m) => ({
+          raw: Buffer.from(await store.messages.raw(a.id, m.id)).toString("latin1"),
+          flags: m.flags,
+          security: m.security,
+          cipher: m.cipher,
+        })),
+      );
+    }
+    return out;
+  }
+
+  const secretRule = {
+    name: "Secret",
+    conditions: [{ field: "Subject", op: "is", value: "*secret*" }],
+    actions: [{ action: "Store Encrypted in", argument: "INBOX" }],
+  };
+
+  it("with no rules, stores the exact bytes in INBOX once", async () => {
+    const a = await account();
+    const raw = message({ From: "x@y.org", Subject: "hi" });
+    const result = await store.deliver(a, raw);
+    expect(result.stored.map((s) => s.mailbox)).toEqual(["INBOX"]);
+    expect(result.discarded).toBe(false);
+    expect(await contents(a)).toEqual({
+      INBOX: [{ raw: raw.toString("latin1"), flags: [], security: "plain", cipher: null }],
+    });
+  });
+
+  it("Store Encrypted in encrypts through the hook, and no plaintext copy is stored", async () => {
+    const a = await account();
+    await store.rules.add({ accountId: a.id }, secretRule);
+    const raw = message({ Subject: "top secret", From: "boss@x.org" }, "the plans\r\n");
+    const result = await store.deliver(a, raw, { encryptForAccount: fakeEncrypt });
+    expect(result.stored).toEqual([
+      expect.objectContaining({
+        mailbox: "INBOX",
+        encrypted: true,
+        cipher: "AES-256-CBC",
+        security: "encrypted",
+      }),
+    ]);
+    const box = await contents(a);
+    expect(box.INBOX).toHaveLength(1);
+    expect(box.INBOX?.[0]?.raw).toContain(`X-Fake-For: ${a.address}`);
+    expect(box.INBOX?.[0]?.raw).not.toContain("the plans");
+    expect(box.INBOX?.[0]).toMatchObject({ security: "encrypted", cipher: "AES-256-CBC" });
+    const plaintext = await store.db.selectFrom("message_blobs").select("data").execute();
+    expect(plaintext.some((b) => Buffer.from(b.data).includes("the plans"))).toBe(false);
+  });
+
+  it("a signed message encrypted on delivery is signed+encrypted", async () => {
+    const a = await account();
+    await store.rules.add({ accountId: a.id }, secretRule);
+    const raw = message(
+      {
+        Subject: "secret",
+        "Content-Type": 'multipart/signed; protocol="application/pkcs7-signature"; boundary=b',
+      },
+      "--b--\r\n",
+    );
+    const result = await store.deliver(a, raw, { encryptForAccount: fakeEncrypt });
+    expect(result.stored[0]?.security).toBe("signed+encrypted");
+  });
+
+  it("without a hook, or when it skips, stores unencrypted and logs why — mail is never dropped", async () => {
+    const a = await account();
+    await store.rules.add({ accountId: a.id }, secretRule);
+    const { logger, lines } = recordingLogger();
+    const raw = message({ Subject: "secret one" }, "body-one\r\n");
+    const r1 = await store.deliver(a, raw, { logger });
+    expect(r1.stored).toEqual([expect.objectContaining({ mailbox: "INBOX", encrypted: false })]);
+    expect(r1.notes).toEqual(["stored unencrypted: no encryption is configured for delivery"]);
+    const warning = lines.find((l) => l.level === "warn");
+    expect(warning?.fields).toMatchObject({
+      account: a.address,
+      reason: "no encryption is configured for delivery",
+    });
+    expect(JSON.stringify(lines)).not.toContain("body-one");
+    expect(JSON.stringify(lines)).not.toContain("secret one");
+    const r2 = await store.deliver(a, raw, {
+      logger,
+      encryptForAccount: async () => ({ skipped: "no current certificate" }),
+    });
+    expect(r2.notes).toEqual(["stored unencrypted: no current certificate"]);
+    expect((await contents(a)).INBOX?.map((m) => m.raw)).toEqual([
+      raw.toString("latin1"),
+      raw.toString("latin1"),
+    ]);
+  });
+
+  it("with S/MIME off, does not even call the hook", async () => {
+    const a = await account();
+    await store.accounts.set(a.address, { smimeEnabled: false });
+    await store.rules.add({ accountId: a.id }, secretRule);
+    let called = false;
+    const r = await store.deliver(a, message({ Subject: "secret" }), {
+      encryptForAccount: async (x, raw) => {
+        called = true;
+        return fakeEncrypt(x, raw);
+      },
+    });
+    expect(called).toBe(false);
+    expect(r.notes[0]).toMatch(/S\/MIME is off/);
+    expect(r.stored[0]?.encrypted).toBe(false);
+  });
+
+  it("stores already-encrypted mail as it is", async () => {
+    const a = await account();
+    await store.rules.add({ accountId: a.id }, { ...secretRule, conditions: [] });
+    const raw = message(
+      { Subject: "x", "Content-Type": "application/pkcs7-mime; smime-type=enveloped-data" },
+      "MIAGCSqGSIb3DQEHA6CAMIACAQAx\r\n",
+    );
+    let called = false;
+    const r = await store.deliver(a, raw, {
+      encryptForAccount: async () => {
+        called = true;
+        return { skipped: "should not be asked" };
+      },
+      inspect: () => ({ security: "encrypted", cipher: "AES-128-CBC" }),
+    });
+    expect(called).toBe(false);
+    expect(r.notes).toEqual([]);
+    expect(await contents(a)).toEqual({
+      INBOX: [{ raw: raw.toString("latin1"), flags: [], security: "encrypted", cipher: "AES-128-CBC" }],
+    });
+  });
+
+  it("Store in files into other mailboxes (made if missing) instead of INBOX; two rules, two copies", async () => {
+    const a = await account();
+    await store.rules.add(
+      { accountId: a.id },
+      {
+        name: "lists",
+        conditions: [{ field: "Sender", op: "is", value: "*-bounces@*" }],
+        actions: [{ action: "Store in", argument: "Lists" }],
+      },
+    );
+    await store.rules.add(
+      { accountId: a.id },
+      { name: "archive", actions: [{ action: "Store in", argument: "Archive" }] },
+    );
+    const r = await store.deliver(a, message({ Sender: "dev-bounces@lists.org", Subject: "x" }));
+    expect(r.stored.map((s) => s.mailbox).sort()).toEqual(["Archive", "Lists"]);
+    expect(Object.keys(await contents(a)).sort()).toEqual(["Archive", "Lists"]);
+  });
+
+  it("a mailbox both stored in and stored encrypted in gets one encrypted copy", async () => {
+    const a = await account();
+    await store.rules.add(
+      { accountId: a.id },
+      { name: "plain", priority: 1, actions: [{ action: "Store in", argument: "INBOX" }] },
+    );
+    await store.rules.add({ accountId: a.id }, { ...secretRule, priority: 2 });
+    const r = await store.deliver(a, message({ Subject: "secret" }), { encryptForAccount: fakeEncrypt });
+    expect(r.stored).toEqual([expect.objectContaining({ mailbox: "INBOX", encrypted: true })]);
+  });
+
+  it("Discard cancels INBOX; Discard plus Store in keeps the Store in copy", async () => {
+    const a = await account();
+    await store.rules.add(
+      { accountId: a.id },
+      {
+        name: "spam",
+        conditions: [{ field: "Header Field", op: "is", value: "X-Spam: yes*" }],
+        actions: [{ action: "Discard" }],
+      },
+    );
+    const gone = await store.deliver(a, message({ "X-Spam": "yes", Subject: "buy" }));
+    expect(gone).toMatchObject({ stored: [], discarded: true });
+    expect(await contents(a)).toEqual({});
+    await store.rules.add(
+      { accountId: a.id },
+      { name: "keep", priority: 9, actions: [{ action: "Store in", argument: "Junk" }] },
+    );
+    const kept = await store.deliver(a, message({ "X-Spam": "yes", Subject: "buy" }));
+    expect(kept.stored.map((s) => s.mailbox)).toEqual(["Junk"]);
+    expect(kept.discarded).toBe(false);
+  });
+
+  it("Mark sets flags and Add Header prepends in the message's line-ending style", async () => {
+    const a = await account();
+    await store.rules.add(
+      { accountId: a.id },
+      {
+        name: "tag",
+        actions: [
+          { action: "Add Header", argument: "X-Sealbox-Rule: tag" },
+          { action: "Mark", argument: "seen" },
+          { action: "Add Header", argument: "X-Second: 2" },
+          { action: "Mark", argument: "flagged" },
+        ],
+      },
+    );
+    const crlf = message({ Subject: "c" });
+    await store.deliver(a, crlf);
+    const lf = Buffer.from("Subject: l\n\nbody\n");
+    await store.deliver(a, lf);
+    const inbox = (await contents(a)).INBOX ?? [];
+    const raws = inbox.map((m) => m.raw).sort();
+    expect(raws).toContain(`X-Sealbox-Rule: tag\r\nX-Second: 2\r\n${crlf.toString("latin1")}`);
+    expect(raws).toContain(`X-Sealbox-Rule: tag\nX-Second: 2\n${lf.toString("latin1")}`);
+    expect(inbox.every((m) => m.flags.join() === "seen,flagged")).toBe(true);
+  });
+
+  it("domain rules run before account rules and can stop them", async () => {
+    const a = await account();
+    const domain = await store.domains.require("deliver.example");
+    await store.rules.add(
+      { accountId: a.id },
+      { name: "mine", priority: 1, actions: [{ action: "Store in", argument: "Mine" }] },
+    );
+    await store.rules.add(
+      { domainId: domain.id },
+      {
+        name: "quarantine",
+        priority: 9,
+        conditions: [{ field: "Subject", op: "is", value: "*virus*" }],
+        actions: [{ action: "Store in", argument: "Quarantine" }],
+        stop: true,
+      },
+    );
+    expect((await store.deliver(a, message({ Subject: "a virus" }))).stored.map((s) => s.mailbox)).toEqual([
+      "Quarantine",
+    ]);
+    expect((await store.deliver(a, message({ Subject: "fine" }))).stored.map((s) => s.mailbox)).toEqual([
+      "Mine",
+    ]);
+    await store.rules.remove({ domainId: domain.id }, "quarantine");
+  });
+
+  it("refuses a disabled account (the SMTP listener answers 5xx), storing nothing", async () => {
+    const a = await account();
+    await store.accounts.set(a.address, { disabled: true });
+    await expect(store.deliver(a, message({ Subject: "x" }))).rejects.toMatchObject({ code: "forbidden" });
+    expect(await contents(a)).toEqual({});
+  });
+
+  it("stores all copies or none: a failure in the middle leaves nothing behind", async () => {
+    const a = await account();
+    await store.rules.add(
+      { accountId: a.id },
+      {
+        name: "two",
+        actions: [
+          { action: "Store in", argument: "One" },
+          { action: "Store Encrypted in", argument: "Two" },
+        ],
+      },
+    );
+    const blobCount = async () => (await store.db.selectFrom("message_blobs").select("id").execute()).length;
+    const before = await blobCount();
+    // The hook hands back something the store cannot take (not bytes): the second insert fails.
+    await expect(
+      store.deliver(a, message({ Subject: "x" }), {
+        encryptForAccount: async () => ({ raw: null as never, cipher: "AES-256-CBC" }),
+      }),
+    ).rejects.toThrow();
+    expect(await contents(a)).toEqual({});
+    expect(await blobCount()).toBe(before);
+  });
+});

@@ -1,0 +1,65 @@
+import type { Certificate } from "@sealbox/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backends } from "../../test/backends.js";
+import { type FreshStore, freshStore, opensslCertificate } from "../../test/fresh-store.js";
+import type { Store } from "../open-store.js";
+
+let corporate: Certificate;
+let partner: Certificate;
+let serverCa: Certificate;
+beforeAll(() => {
+  corporate = opensslCertificate("Corporate Root", []);
+  partner = opensslCertificate("Partner CA", []);
+  serverCa = opensslCertificate("Sealbox Server CA", []);
+});
+
+describe.each(backends)("trust anchors on $name", (backend) => {
+  let fresh: FreshStore;
+  let store: Store;
+  beforeAll(async () => {
+    fresh = await freshStore(backend);
+    store = fresh.store;
+    await store.domains.add("a.example");
+    await store.domains.add("b.example");
+  });
+  afterAll(() => fresh.cleanup());
+
+  it("combines the server CA, server-wide anchors and the domain's own", async () => {
+    await store.trustAnchors.add(null, corporate);
+    const p = await store.trustAnchors.add("a.example", partner);
+    await expect(store.trustAnchors.add("a.example", partner)).rejects.toMatchObject({ code: "conflict" });
+    await expect(store.trustAnchors.add(null, corporate)).rejects.toMatchObject({ code: "conflict" });
+    // The same certificate may be trusted server-wide and per domain.
+    await store.trustAnchors.add("b.example", corporate);
+    await store.db
+      .insertInto("server_ca")
+      .values({
+        id: "ca-1",
+        certificate: serverCa.der,
+        certificate_sha256: serverCa.sha256,
+        chain: new Uint8Array(),
+        sealed_key: Buffer.from("sealed"),
+        state: "current",
+        source: "generated",
+        created_at: 1,
+      })
+      .execute();
+    const forA = await store.trustAnchors.list("a.example");
+    expect(forA.map((x) => [x.sha256, x.source, x.domain])).toEqual([
+      [serverCa.sha256, "server-ca", null],
+      [corporate.sha256, "configured", null],
+      [partner.sha256, "configured", "a.example"],
+    ]);
+    const forB = await store.trustAnchors.list("b.example");
+    expect(forB.map((x) => x.sha256)).toEqual([serverCa.sha256, corporate.sha256]);
+    expect((await store.trustAnchors.list(null)).map((x) => x.sha256)).toEqual([
+      serverCa.sha256,
+      corporate.sha256,
+    ]);
+    expect(Buffer.from(forA[2]!.der).equals(Buffer.from(partner.der))).toBe(true);
+    await store.trustAnchors.remove(p.id);
+    expect((await store.trustAnchors.list("a.example")).map((x) => x.sha256)).not.toContain(partner.sha256);
+    await expect(store.trustAnchors.remove(p.id)).rejects.toMatchObject({ code: "not-found" });
+    await expect(store.trustAnchors.list("c.example")).rejects.toMatchObject({ code: "not-found" });
+  });
+});
