@@ -1,12 +1,12 @@
 export * from "./algorithms.js";
 export * from "./asn1/index.js";
+export * from "./ca/index.js";
+export * from "./cms/enveloped/index.js";
 export * from "./cms/signed/index.js";
 export { CoreError, type CoreErrorCode, isCoreError } from "./errors.js";
-export * from "./mime/index.js";
-export * from "./pki/index.js";
-export { SEALBOX_VERSION } from "./version.js";
-export * from "./cms/enveloped/index.js";
-export * from "./pkcs12/index.js";
 export * from "./keyvault/index.js";
-export * from "./ca/index.js";
+export * from "./mime/index.js";
+export * from "./pkcs12/index.js";
+export * from "./pki/index.js";
 export * from "./smime/index.js";
+export { SEALBOX_VERSION } from "./version.js";
