@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
+import { newId } from "../src/ids.js";
 import { silentLogger } from "../src/logger.js";
 import { encodeCursor } from "../src/mail/message-page.js";
-import { newId } from "../src/ids.js";
 import { openStore, type Store } from "../src/open-store.js";
 
 const COUNT = Number(process.argv[process.argv.indexOf("--messages") + 1]) || 100_000;
@@ -22,7 +22,10 @@ const RUNS = 15;
 const BATCH = 500;
 
 async function fill(store: Store): Promise<{ accountId: string; mailboxId: string }> {
-  const { account } = await store.accounts.add("bench@bench.example", { password: "bench-password", createDomain: true });
+  const { account } = await store.accounts.add("bench@bench.example", {
+    password: "bench-password",
+    createDomain: true,
+  });
   const inbox = await store.mailboxes.require(account.id, "INBOX");
   const start = Date.UTC(2020, 0, 1);
   const now = Date.now();
@@ -84,11 +87,17 @@ async function time(label: string, fn: () => Promise<number>): Promise<string> {
 }
 
 async function bench(name: string, url: string, base: string): Promise<void> {
-  const store = await openStore(url, { base, logger: silentLogger, passwordHashing: { logN: 10, r: 8, p: 1 } });
+  const store = await openStore(url, {
+    base,
+    logger: silentLogger,
+    passwordHashing: { logN: 10, r: 8, p: 1 },
+  });
   try {
     const t0 = performance.now();
     const { accountId, mailboxId } = await fill(store);
-    console.log(`${name}: filled ${COUNT.toLocaleString("en")} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `${name}: filled ${COUNT.toLocaleString("en")} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const middle = await store.db
       .selectFrom("messages")
       .select(["date", "id"])
@@ -100,11 +109,40 @@ async function bench(name: string, url: string, base: string): Promise<void> {
       .executeTakeFirstOrThrow();
     const cursor = encodeCursor(middle.date, middle.id);
     const lines = [
-      await time("first page", async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE })).messages.length),
-      await time("middle page (cursor at 50%)", async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE, cursor })).messages.length),
-      await time('subject search "invoice" (1%)', async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE, search: { text: "invoice", in: "subject" } })).messages.length),
-      await time('search "project 36" (both, 2.7%)', async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE, search: { text: "project 36" } })).messages.length),
-      await time("search with no hit (full scan)", async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE, search: { text: "no such subject" } })).messages.length),
+      await time(
+        "first page",
+        async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE })).messages.length,
+      ),
+      await time(
+        "middle page (cursor at 50%)",
+        async () => (await store.listMessages(accountId, mailboxId, { limit: PAGE, cursor })).messages.length,
+      ),
+      await time(
+        'subject search "invoice" (1%)',
+        async () =>
+          (
+            await store.listMessages(accountId, mailboxId, {
+              limit: PAGE,
+              search: { text: "invoice", in: "subject" },
+            })
+          ).messages.length,
+      ),
+      await time(
+        'search "project 36" (both, 2.7%)',
+        async () =>
+          (await store.listMessages(accountId, mailboxId, { limit: PAGE, search: { text: "project 36" } }))
+            .messages.length,
+      ),
+      await time(
+        "search with no hit (full scan)",
+        async () =>
+          (
+            await store.listMessages(accountId, mailboxId, {
+              limit: PAGE,
+              search: { text: "no such subject" },
+            })
+          ).messages.length,
+      ),
       await time("mailbox list with counts", async () => (await store.mailboxes.list(accountId)).length),
     ];
     for (const line of lines) console.log(line);

@@ -17,23 +17,32 @@ export type {
   InspectMessage,
   StoredCopy,
 } from "./delivery/deliver.js";
+export { joinDer, splitDer } from "./der-list.js";
 export type { DirectoryEntry } from "./directory/lookup-directory.js";
 export { normalizeDomain } from "./domains/domain-name.js";
-export { DEFAULT_ALLOWED_CIPHERS, type Domain, type DomainSettings, writableCipher } from "./domains/domains.js";
+export {
+  DEFAULT_ALLOWED_CIPHERS,
+  type Domain,
+  type DomainSettings,
+  writableCipher,
+} from "./domains/domains.js";
 export type { AnchorCertificate, TrustAnchor } from "./domains/trust-anchors.js";
 export { StoreError, type StoreErrorCode } from "./errors.js";
 export { newId } from "./ids.js";
-export { DEFAULT_BACKOFF, type BackoffPolicy, retryDelay } from "./jobs/backoff.js";
+export { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from "./jobs/backoff.js";
 export type { Job, JobQueueOptions, QueueStats } from "./jobs/jobs.js";
 export { type StoreLogger, silentLogger, stderrLogger } from "./logger.js";
-export { type ParsedAddress, parseAddressList } from "./mail/address-list.js";
 export { type BlobStore, tableBlobStore } from "./mail/blob-store.js";
-export { detectSecurity, type MediaType, parseMediaType } from "./mail/detect-security.js";
-export { decodeEncodedWords } from "./mail/encoded-words.js";
-export { type HeaderBlock, type HeaderField, headerValue, headerValues, readHeader } from "./mail/header-reader.js";
-export { type Mailbox, type MailboxWithCounts, normalizeMailboxName, STANDARD_MAILBOXES } from "./mail/mailboxes.js";
-export { type MessagePage, type PageOptions } from "./mail/message-page.js";
-export { type MessageMetadata, extractMetadata } from "./mail/message-metadata.js";
+export { detectSecurity } from "./mail/detect-security.js";
+export { type HeaderBlock, headerValue, headerValues, readHeader } from "./mail/header-reader.js";
+export {
+  type Mailbox,
+  type MailboxWithCounts,
+  normalizeMailboxName,
+  STANDARD_MAILBOXES,
+} from "./mail/mailboxes.js";
+export { extractMetadata, formatAddress, type MessageMetadata } from "./mail/message-metadata.js";
+export type { MessagePage, PageOptions } from "./mail/message-page.js";
 export {
   type AppendOptions,
   MESSAGE_FLAGS,
@@ -42,9 +51,20 @@ export {
   SECURITY_KINDS,
 } from "./mail/messages.js";
 export { LATEST_SCHEMA_VERSION, type OpenStoreOptions, openStore, type Store } from "./open-store.js";
-export { evaluateRules, type PlannedAction, type RuleMessage, type ScopedRule } from "./rules/evaluate-rules.js";
+export {
+  evaluateRules,
+  type PlannedAction,
+  type RuleMessage,
+  type ScopedRule,
+} from "./rules/evaluate-rules.js";
 export { globMatch } from "./rules/glob.js";
-export { actionText, conditionText, parseActionText, parseConditionText, ruleText } from "./rules/rule-text.js";
+export {
+  actionText,
+  conditionText,
+  parseActionText,
+  parseConditionText,
+  ruleText,
+} from "./rules/rule-text.js";
 export {
   CONDITION_FIELDS,
   CONDITION_OPS,

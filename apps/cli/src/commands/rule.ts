@@ -78,6 +78,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         priority: "string",
         match: "string",
         if: "string",
+        // biome-ignore lint/suspicious/noThenProperty: a flag spec (--then), never awaited
         then: "string",
         stop: "boolean",
         replace: "boolean",

@@ -3,6 +3,7 @@ import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
 import type { StoreLogger } from "../logger.js";
+import { type BlobStore, tableBlobStore } from "../mail/blob-store.js";
 import type { Store } from "../open-store.js";
 import type { EncryptForAccount } from "./deliver.js";
 
@@ -288,27 +289,51 @@ describe.each(backends)("deliver on $name", (backend) => {
     expect(await contents(a)).toEqual({});
   });
 
-  it("stores all copies or none: a failure in the middle leaves nothing behind", async () => {
+  it("fails closed when the hook hands back no bytes: nothing stored, certainly not plaintext", async () => {
     const a = await account();
-    await store.rules.add(
-      { accountId: a.id },
-      {
-        name: "two",
-        actions: [
-          { action: "Store in", argument: "One" },
-          { action: "Store Encrypted in", argument: "Two" },
-        ],
-      },
-    );
-    const blobCount = async () => (await store.db.selectFrom("message_blobs").select("id").execute()).length;
-    const before = await blobCount();
-    // The hook hands back something the store cannot take (not bytes): the second insert fails.
+    await store.rules.add({ accountId: a.id }, secretRule);
     await expect(
-      store.deliver(a, message({ Subject: "x" }), {
+      store.deliver(a, message({ Subject: "secret" }), {
         encryptForAccount: async () => ({ raw: null as never, cipher: "AES-256-CBC" }),
       }),
-    ).rejects.toThrow();
+    ).rejects.toMatchObject({ code: "invalid-argument" });
     expect(await contents(a)).toEqual({});
-    expect(await blobCount()).toBe(before);
+  });
+
+  it("stores all copies or none: a failure in the middle leaves nothing behind", async () => {
+    // A blob store whose second put fails, mid-transaction, after the first copy was written.
+    let puts = 0;
+    const failing: BlobStore = {
+      ...tableBlobStore,
+      put: async (q, bytes, now) => {
+        if (++puts === 2) throw new Error("disk full");
+        return tableBlobStore.put(q, bytes, now);
+      },
+    };
+    const own = await freshStore(backend, { blobs: failing });
+    try {
+      const { account: a } = await own.store.accounts.add("atomic@atomic.example", {
+        password: "pw",
+        createDomain: true,
+      });
+      await own.store.rules.add(
+        { accountId: a.id },
+        {
+          name: "two",
+          actions: [
+            { action: "Store in", argument: "One" },
+            { action: "Store in", argument: "Two" },
+          ],
+        },
+      );
+      await expect(own.store.deliver(a, message({ Subject: "x" }))).rejects.toThrow("disk full");
+      expect(puts).toBe(2);
+      expect(await own.store.db.selectFrom("messages").select("id").execute()).toEqual([]);
+      expect(await own.store.db.selectFrom("message_blobs").select("id").execute()).toEqual([]);
+      // The mailboxes the rule made inside the failed transaction are gone too.
+      expect(await own.store.mailboxes.get(a.id, "One")).toBeUndefined();
+    } finally {
+      await own.cleanup();
+    }
   });
 });

@@ -120,6 +120,9 @@ export function deliverUseCase(ctx: StoreContext) {
       else {
         const result = await options.encryptForAccount(current, bytes);
         if ("skipped" in result) skipped = result.skipped;
+        else if (!(result.raw instanceof Uint8Array) || result.raw.byteLength === 0)
+          // Fail closed: never file the plaintext under "encrypted" because a hook misbehaved.
+          throw new StoreError("invalid-argument", "encryptForAccount returned no encrypted bytes");
         else
           encrypted = {
             raw: result.raw,
@@ -146,7 +149,7 @@ export function deliverUseCase(ctx: StoreContext) {
       for (const target of targets) {
         const mailbox = await ensureMailbox(trx, current.id, target.mailbox, now);
         const version = target.encrypt ? encrypted : undefined;
-        const summary = await insertMessage(ctx, trx, mailbox.id, version?.raw ?? bytes, {
+        const summary = await insertMessage(ctx, trx, mailbox.id, version ? version.raw : bytes, {
           flags: marks,
           receivedAt: options.receivedAt ?? now,
           security: version?.security ?? security,

@@ -1,7 +1,6 @@
+import { decodeEncodedWords, type ParsedAddress, parseAddressList } from "@sealbox/core";
 import type { SecurityKind } from "../schema.js";
-import { formatAddress, parseAddressList } from "./address-list.js";
 import { detectSecurity } from "./detect-security.js";
-import { decodeEncodedWords } from "./encoded-words.js";
 import { type HeaderField, headerValue, headerValues, readHeader } from "./header-reader.js";
 
 /** The listing columns of a message, decoded for display. */
@@ -15,7 +14,13 @@ export interface MessageMetadata {
   date: number;
   size: number;
   security: SecurityKind;
-  fields: HeaderField[];
+  fields: readonly HeaderField[];
+}
+
+/** "Name <address>", or the address alone, for display. */
+export function formatAddress(a: ParsedAddress): string {
+  if (!a.name) return a.address;
+  return a.address ? `${a.name} <${a.address}>` : a.name;
 }
 
 /** Keeps listing rows small whatever a header says (display text only; the raw bytes keep everything). */

@@ -1,6 +1,6 @@
-import { formatAddress, parseAddressList } from "../mail/address-list.js";
-import { decodeEncodedWords } from "../mail/encoded-words.js";
+import { decodeEncodedWords, parseAddressList } from "@sealbox/core";
 import { type HeaderField, headerValues } from "../mail/header-reader.js";
+import { formatAddress } from "../mail/message-metadata.js";
 import type { SecurityKind } from "../schema.js";
 import { globMatch } from "./glob.js";
 import {

@@ -1,0 +1,133 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { cli, tempHome } from "./test-support/run-cli.js";
+
+const eml = (subject: string, date: string, body = "Hello.\r\n") =>
+  Buffer.from(
+    `From: Bob <bob@x.org>\r\nTo: alice@mail.example\r\nSubject: ${subject}\r\nDate: ${date}\r\n\r\n${body}`,
+  );
+
+describe("sealbox deliver, mailbox and message", () => {
+  let home: string;
+  beforeAll(async () => {
+    home = tempHome();
+    await cli(home, ["account", "add", "alice@mail.example", "--password-env", "PW"], { env: { PW: "pw" } });
+  });
+
+  it("delivers from stdin to INBOX and lists it with the documented JSON fields", async () => {
+    const raw = Buffer.concat([
+      eml("hello", "Mon, 1 Jan 2024 10:00:00 +0000"),
+      Buffer.from([0xff, 0x00, 0x0a]),
+    ]);
+    const d = await cli(home, ["deliver", "alice@mail.example"], { input: raw });
+    expect(d.code).toBe(0);
+    expect(d.stdout).toMatch(/^delivered to INBOX id [0-9a-f-]{36}\n$/);
+    const list = await cli(home, ["message", "list", "alice@mail.example", "INBOX", "--json"]);
+    const [m] = JSON.parse(list.stdout);
+    expect(m).toEqual({
+      id: expect.any(String),
+      subject: "hello",
+      from: "Bob <bob@x.org>",
+      to: "alice@mail.example",
+      date: "2024-01-01T10:00:00.000Z",
+      size: raw.length,
+      security: "plain",
+      cipher: null,
+      flags: [],
+      mailbox: "INBOX",
+    });
+    const show = await cli(home, ["message", "show", "alice@mail.example", "INBOX", m.id, "--raw"]);
+    expect(show.code).toBe(0);
+    expect(show.stdoutBytes.equals(raw)).toBe(true);
+    const counts = await cli(home, ["mailbox", "list", "alice@mail.example", "--json"]);
+    expect(JSON.parse(counts.stdout)[0]).toMatchObject({ name: "INBOX", total: 1, unseen: 1 });
+  });
+
+  it("lists newest first, with --limit and --search", async () => {
+    await cli(home, ["deliver", "alice@mail.example"], {
+      input: eml("older report", "Sun, 1 Jan 2023 10:00:00 +0000"),
+    });
+    await cli(home, ["deliver", "alice@mail.example"], {
+      input: eml("newest", "Mon, 1 Jan 2025 10:00:00 +0000"),
+    });
+    const all = JSON.parse(
+      (await cli(home, ["message", "list", "alice@mail.example", "INBOX", "--json"])).stdout,
+    );
+    expect(all.map((m: { subject: string }) => m.subject)).toEqual(["newest", "hello", "older report"]);
+    const one = JSON.parse(
+      (await cli(home, ["message", "list", "alice@mail.example", "INBOX", "--json", "--limit", "1"])).stdout,
+    );
+    expect(one.map((m: { subject: string }) => m.subject)).toEqual(["newest"]);
+    const found = JSON.parse(
+      (await cli(home, ["message", "list", "alice@mail.example", "INBOX", "--json", "--search", "REPORT"]))
+        .stdout,
+    );
+    expect(found.map((m: { subject: string }) => m.subject)).toEqual(["older report"]);
+  });
+
+  it("flags, copies, moves and deletes; show checks the mailbox named", async () => {
+    const [m] = JSON.parse(
+      (await cli(home, ["message", "list", "alice@mail.example", "INBOX", "--json", "--search", "hello"]))
+        .stdout,
+    );
+    expect(
+      (
+        await cli(home, [
+          "message",
+          "flag",
+          "alice@mail.example",
+          "INBOX",
+          m.id,
+          "--seen",
+          "on",
+          "--flagged",
+          "on",
+        ])
+      ).stdout,
+    ).toBe("flags: seen, flagged\n");
+    expect((await cli(home, ["mailbox", "create", "alice@mail.example", "Archive"])).code).toBe(0);
+    expect(
+      (await cli(home, ["message", "copy", "alice@mail.example", "INBOX", m.id, "--to", "Archive"])).code,
+    ).toBe(0);
+    expect(
+      (await cli(home, ["message", "move", "alice@mail.example", "INBOX", m.id, "--to", "Trash"])).code,
+    ).toBe(0);
+    const wrongBox = await cli(home, ["message", "show", "alice@mail.example", "INBOX", m.id, "--raw"]);
+    expect(wrongBox.code).toBe(1);
+    expect(wrongBox.stdout).toBe("");
+    const archived = JSON.parse(
+      (await cli(home, ["message", "list", "alice@mail.example", "Archive", "--json"])).stdout,
+    );
+    expect(archived).toEqual([
+      expect.objectContaining({ subject: "hello", flags: ["seen", "flagged"], mailbox: "Archive" }),
+    ]);
+    expect((await cli(home, ["message", "delete", "alice@mail.example", "Trash", m.id])).code).toBe(0);
+    expect(
+      JSON.parse((await cli(home, ["message", "list", "alice@mail.example", "Trash", "--json"])).stdout),
+    ).toEqual([]);
+  });
+
+  it("deliver speaks sysexits: 67 unknown account, 2 without a message", async () => {
+    const unknown = await cli(home, ["deliver", "nobody@mail.example"], {
+      input: eml("x", "Mon, 1 Jan 2024 10:00:00 +0000"),
+    });
+    expect(unknown.code).toBe(67);
+    expect(unknown.stderr).toContain("no account nobody@mail.example");
+    expect((await cli(home, ["deliver", "not an address"], { input: "Subject: x\r\n\r\n" })).code).toBe(67);
+    expect((await cli(home, ["deliver", "alice@mail.example"], { input: "" })).code).toBe(2);
+    await cli(home, ["account", "add", "off@mail.example", "--password-env", "PW"], { env: { PW: "pw" } });
+    await cli(home, ["account", "set", "off@mail.example", "--disabled", "on"]);
+    expect((await cli(home, ["deliver", "off@mail.example"], { input: "Subject: x\r\n\r\n" })).code).toBe(67);
+  });
+
+  it("deliver exits 75 (try again) when the store cannot be reached", async () => {
+    const r = await cli(
+      home,
+      ["deliver", "alice@mail.example", "--store", "postgres://nobody@127.0.0.1:1/none"],
+      {
+        input: "Subject: x\r\n\r\n",
+      },
+    );
+    expect(r.code).toBe(75);
+    expect(r.stderr).toMatch(/try again later/);
+  });
+});
