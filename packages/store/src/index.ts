@@ -52,6 +52,12 @@ export {
 } from "./mail/messages.js";
 export { LATEST_SCHEMA_VERSION, type OpenStoreOptions, openStore, type Store } from "./open-store.js";
 export {
+  decodeOutgoing,
+  encodeOutgoing,
+  OUTGOING_JOB_KIND,
+  type OutgoingMessage,
+} from "./outgoing/outgoing-message.js";
+export {
   evaluateRules,
   type PlannedAction,
   type RuleMessage,

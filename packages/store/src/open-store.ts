@@ -18,7 +18,7 @@ import { type DirectoryEntry, directoryLookup } from "./directory/lookup-directo
 import { type DomainRepository, domainRepository } from "./domains/domains.js";
 import { type TrustAnchorRepository, trustAnchorRepository } from "./domains/trust-anchors.js";
 import { StoreError } from "./errors.js";
-import { type JobQueue, type JobQueueOptions, jobQueue } from "./jobs/jobs.js";
+import { type Job, type JobQueue, type JobQueueOptions, jobQueue } from "./jobs/jobs.js";
 import { type StoreLogger, stderrLogger } from "./logger.js";
 import { type BlobStore, tableBlobStore } from "./mail/blob-store.js";
 import { type MailboxRepository, mailboxRepository } from "./mail/mailboxes.js";
@@ -26,6 +26,8 @@ import { type MessagePage, messagePager, type PageOptions } from "./mail/message
 import { type MessageRepository, messageRepository } from "./mail/messages.js";
 import type { Engine } from "./migrations/column-types.js";
 import { LATEST_SCHEMA_VERSION, migrationsFor } from "./migrations/index.js";
+import type { OutgoingMessage } from "./outgoing/outgoing-message.js";
+import { queueOutgoingUseCase } from "./outgoing/queue-outgoing.js";
 import { type RuleRepository, ruleRepository } from "./rules/rules.js";
 import type { Database as Schema } from "./schema.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
@@ -59,6 +61,8 @@ export interface Store {
   /** Local delivery through the rules, in one transaction. */
   deliver(account: { id: string }, raw: Uint8Array, options?: DeliverOptions): Promise<DeliveryResult>;
   readonly jobs: JobQueue;
+  /** Queues a message for the worker's outgoing (relay) consumer. */
+  queueOutgoing(message: OutgoingMessage, options?: { runAt?: number; maxAttempts?: number }): Promise<Job>;
 }
 
 export interface OpenStoreOptions {
@@ -124,6 +128,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     rules: ruleRepository(context),
     deliver: deliverUseCase(context),
     jobs: jobQueue(context, options.jobs),
+    queueOutgoing: queueOutgoingUseCase(context),
   };
 }
 
