@@ -1,3 +1,9 @@
+export { assemblePlaintext, type DecryptLayerResult, decryptOuterLayer } from "./decrypt-layer.js";
+export {
+  ENVELOPE_VISIBLE_FIELDS,
+  type EncryptWholeMessageOptions,
+  encryptWholeMessage,
+} from "./encrypt-whole-message.js";
 export { DEFAULT_SMIME_LIMITS, type SmimeLimits } from "./limits.js";
 export { type OpenOptions, type OpenResult, openMessage } from "./open.js";
 export { type ProtectOptions, protectMessage } from "./protect.js";

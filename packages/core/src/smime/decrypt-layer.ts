@@ -1,0 +1,78 @@
+import { decryptEnveloped } from "../cms/enveloped/index.js";
+import { CoreError } from "../errors.js";
+import { parseContentType } from "../mime/content-type.js";
+import { isContentField } from "../mime/headers.js";
+import { getHeader, type HeaderField, parseEntity } from "../mime/parse-entity.js";
+import type { Identity } from "../pki/identity.js";
+import { decodeEntityBody } from "./body.js";
+import { checkSmimeType, classifyEntity, sniffCms } from "./classify.js";
+import { resolveSmimeLimits, type SmimeLimits } from "./limits.js";
+import type { EncryptedLayer } from "./types.js";
+
+export interface DecryptLayerResult {
+  /** The decrypted content octets, unmodified. */
+  content: Uint8Array;
+  layer: EncryptedLayer;
+  /** The plaintext message to store in place of the encrypted one (see assemblePlaintext). */
+  message: Uint8Array;
+}
+
+/**
+ * Decrypts only the outermost layer of an encrypted message (the Decrypt button):
+ * signatures inside stay as they are, so the stored plaintext still verifies.
+ */
+export async function decryptOuterLayer(
+  raw: Uint8Array,
+  options: { identities: Identity[]; limits?: Partial<SmimeLimits> },
+): Promise<DecryptLayerResult> {
+  const limits = resolveSmimeLimits(options.limits);
+  if (raw.length > limits.maxMessageBytes) {
+    throw new CoreError(
+      "limit-exceeded",
+      `message is ${raw.length} bytes; the limit is ${limits.maxMessageBytes}`,
+    );
+  }
+  const outer = parseEntity(raw);
+  const contentType = parseContentType(getHeader(outer, "content-type")?.value);
+  if (classifyEntity(outer, contentType) !== "pkcs7-mime")
+    throw new CoreError("invalid-argument", "the message is not encrypted");
+  const der = decodeEntityBody(outer);
+  const cms = sniffCms(der);
+  checkSmimeType(contentType.params["smime-type"], cms.kind, cms.oid);
+  if (cms.kind !== "enveloped" && cms.kind !== "authEnveloped")
+    throw new CoreError("invalid-argument", "the message is not encrypted");
+  if (options.identities.length === 0) throw new CoreError("not-a-recipient", "no private key was offered");
+  const result = await decryptEnveloped(der, {
+    identities: options.identities,
+    limits: {
+      maxContentBytes: limits.maxMessageBytes,
+      maxDepth: limits.ber.maxDepth,
+      maxNodes: limits.ber.maxNodes,
+    },
+  });
+  const layer: EncryptedLayer = {
+    type: "encrypted",
+    kind: result.info.kind,
+    cipher: result.info.cipher,
+    keyManagement: [...new Set(result.info.keyManagement)],
+    recipients: result.info.recipients,
+    decrypted: true,
+  };
+  return { content: result.content, layer, message: assemblePlaintext(outer.headers, result.content) };
+}
+
+/**
+ * The plaintext that replaces an encrypted message (issue #5 item 9): the outer header block
+ * without its Content-* fields (and MIME-Version), followed by the decrypted entity, inner
+ * header fields winning — a field name present inside drops every outer field of that name.
+ * A message encrypted whole (Encrypt in place, Store Encrypted) repeats all its visible
+ * fields inside, so it comes back byte for byte.
+ */
+export function assemblePlaintext(outerHeaders: readonly HeaderField[], inner: Uint8Array): Uint8Array {
+  const innerNames = new Set(parseEntity(inner).headers.map((f) => f.name.toLowerCase()));
+  const kept = outerHeaders.filter((f) => {
+    const name = f.name.toLowerCase();
+    return !isContentField(f.name) && name !== "mime-version" && !innerNames.has(name);
+  });
+  return kept.length === 0 ? inner : Buffer.concat([...kept.map((f) => f.raw), inner]);
+}
