@@ -5,7 +5,12 @@ export type StoreErrorCode =
   | "not-found"
   | "conflict"
   | "invalid-argument"
-  | "forbidden";
+  | "forbidden"
+  | "wrong-password" // a Secure Mail Password (or login password) did not match
+  | "rate-limited" // too many wrong Secure Mail Passwords: wait and retry
+  | "no-key" // the account has no current Secure Mail key
+  | "missing-certificates" // a recipient has no usable certificate (send encrypted)
+  | "unavailable"; // a prerequisite is not configured (e.g. no server secret)
 
 export class StoreError extends Error {
   override readonly name = "StoreError";

@@ -87,4 +87,9 @@ export {
 } from "./rules/rule-types.js";
 export { type RuleOwner, ruleJson, type StoredRule } from "./rules/rules.js";
 export type { Flag, JobState, Role, SecurityKind } from "./schema.js";
+export type { MessageCrypto } from "./secure-mail/message-crypto.js";
+export { FAILURE_WINDOW_MS, FREE_FAILURES } from "./secure-mail/password-guard.js";
+export type { GeneratedKeyAlgorithm, SecureMail, SecureMailStatus } from "./secure-mail/secure-mail.js";
+export { SERVER_CA_NAME, type ServerCa, type ServerCaInfo } from "./secure-mail/server-ca.js";
+export { resolveServerSecret, SERVER_SECRET_FILE } from "./secure-mail/server-secret.js";
 export { defaultStoreUrl, parseStoreUrl, type StoreLocation } from "./store-url.js";

@@ -14,6 +14,11 @@ import {
 import { type ContactRepository, contactRepository } from "./address-books/contacts.js";
 import type { StoreContext } from "./context.js";
 import { type DeliverOptions, type DeliveryResult, deliverUseCase } from "./delivery/deliver.js";
+import {
+  type DeliverManyOptions,
+  type DeliverManyResult,
+  deliverManyUseCase,
+} from "./delivery/deliver-many.js";
 import { type DirectoryEntry, directoryLookup } from "./directory/lookup-directory.js";
 import { type DomainRepository, domainRepository } from "./domains/domains.js";
 import { type TrustAnchorRepository, trustAnchorRepository } from "./domains/trust-anchors.js";
@@ -30,6 +35,11 @@ import type { OutgoingMessage } from "./outgoing/outgoing-message.js";
 import { queueOutgoingUseCase } from "./outgoing/queue-outgoing.js";
 import { type RuleRepository, ruleRepository } from "./rules/rules.js";
 import type { Database as Schema } from "./schema.js";
+import { type MessageCrypto, messageCryptoUseCases } from "./secure-mail/message-crypto.js";
+import { passwordGuard } from "./secure-mail/password-guard.js";
+import { type SecureMail, secureMailUseCases } from "./secure-mail/secure-mail.js";
+import { type ServerCa, serverCaUseCases } from "./secure-mail/server-ca.js";
+import { storeEncryptedHook } from "./secure-mail/store-encrypted.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { parseStoreUrl, type StoreLocation } from "./store-url.js";
 
@@ -60,7 +70,22 @@ export interface Store {
   readonly rules: RuleRepository;
   /** Local delivery through the rules, in one transaction. */
   deliver(account: { id: string }, raw: Uint8Array, options?: DeliverOptions): Promise<DeliveryResult>;
+  /**
+   * Delivery to several local accounts (and optionally an outgoing job) in ONE transaction:
+   * each account's rules run, and Store Encrypted copies are encrypted, before it starts.
+   */
+  deliverMany(
+    accounts: ReadonlyArray<{ id: string }>,
+    raw: Uint8Array,
+    options?: DeliverManyOptions,
+  ): Promise<DeliverManyResult>;
   readonly jobs: JobQueue;
+  /** The server CA (created on first use; key sealed under the server secret). */
+  readonly ca: ServerCa;
+  /** The account's Secure Mail key: import, generate, export, change password, remove, status. */
+  readonly secureMail: SecureMail;
+  /** Decrypt and Encrypt in place (one transaction each). */
+  readonly messageCrypto: MessageCrypto;
   /** Queues a message for the worker's outgoing (relay) consumer. */
   queueOutgoing(message: OutgoingMessage, options?: { runAt?: number; maxAttempts?: number }): Promise<Job>;
 }
@@ -79,6 +104,8 @@ export interface OpenStoreOptions {
   /** Cost of new login-password hashes. Default DEFAULT_SCRYPT; lower only in tests. */
   passwordHashing?: ScryptParams;
   jobs?: JobQueueOptions;
+  /** Seals the server CA key (apps pass resolveServerSecret(…)); without it CA operations are unavailable. */
+  serverSecret?: Uint8Array;
 }
 
 /**
@@ -105,6 +132,11 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     blobs: options.blobs ?? tableBlobStore,
     passwordHashing: options.passwordHashing ?? DEFAULT_SCRYPT,
   };
+  const ca = serverCaUseCases(context, options.serverSecret);
+  const secureMail = secureMailUseCases(context, { ca, guard: passwordGuard(context) });
+  const storeEncrypted = storeEncryptedHook(context, secureMail);
+  const deliver = deliverUseCase(context);
+  const deliverMany = deliverManyUseCase(context);
   return {
     kind: location.kind,
     db,
@@ -126,9 +158,15 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     messages: messageRepository(context),
     listMessages: messagePager(context),
     rules: ruleRepository(context),
-    deliver: deliverUseCase(context),
+    deliver: (account, raw, deliverOptions = {}) =>
+      deliver(account, raw, { encryptForAccount: storeEncrypted, ...deliverOptions }),
+    deliverMany: (accounts, raw, manyOptions = {}) =>
+      deliverMany(accounts, raw, { encryptForAccount: storeEncrypted, ...manyOptions }),
     jobs: jobQueue(context, options.jobs),
     queueOutgoing: queueOutgoingUseCase(context),
+    ca,
+    secureMail,
+    messageCrypto: messageCryptoUseCases(context, secureMail),
   };
 }
 

@@ -1,0 +1,287 @@
+import {
+  CoreError,
+  chooseCertificateAddress,
+  compareWithPfx,
+  exportPfx,
+  type Identity,
+  importPfx,
+  isCoreError,
+  issueUserCertificate,
+  normalizeSecureMailPassword,
+  resealPrivateKeys,
+  sealPrivateKey,
+} from "@sealbox/core";
+import { accountById } from "../accounts/accounts.js";
+import { type Executor, type StoreContext, write } from "../context.js";
+import { joinDer } from "../der-list.js";
+import { StoreError } from "../errors.js";
+import { newId } from "../ids.js";
+import { type KeyRow, keyRows, rowCertificate, rowChain, rowIdentity } from "./key-rows.js";
+import type { PasswordGuard } from "./password-guard.js";
+import type { ServerCa } from "./server-ca.js";
+
+export interface SecureMailStatus {
+  hasKey: boolean;
+  email?: string;
+  emails?: string[];
+  name?: string | null;
+  subject?: string;
+  issuer?: string;
+  serial?: string;
+  notBefore?: string;
+  notAfter?: string;
+  keyAlgorithm?: string;
+  keySize?: number;
+  certificateSha256?: string;
+  earlierKeys: number;
+}
+
+export type GeneratedKeyAlgorithm = "RSA-2048" | "RSA-3072" | "RSA-4096" | "EC-P256";
+
+/**
+ * The account's Secure Mail key (issue #5 item 5): a current certificate + chain + sealed
+ * key, and earlier keys kept so old mail still decrypts, all sealed under the one Secure
+ * Mail Password. Every password check goes through the shared rate limit.
+ */
+export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guard: PasswordGuard }) {
+  const { ca, guard } = deps;
+
+  /** Proves the Secure Mail Password by unsealing one key; returns that key's identity. */
+  async function prove(accountId: string, rows: KeyRow[], password: string): Promise<Identity> {
+    const row = rows[0];
+    if (!row) throw new StoreError("no-key", "this account has no Secure Mail key");
+    await guard.check(accountId);
+    try {
+      const identity = rowIdentity(row, password);
+      await guard.record(accountId, true);
+      return identity;
+    } catch (error) {
+      if (isCoreError(error, "wrong-password")) {
+        await guard.record(accountId, false);
+        throw new StoreError("wrong-password", "wrong Secure Mail Password");
+      }
+      throw error;
+    }
+  }
+
+  /** A new key's password: the existing one when keys exist (proven), else a new one (1–100 characters). */
+  async function passwordForNewKey(accountId: string, rows: KeyRow[], password: string): Promise<void> {
+    if (rows.length > 0) await prove(accountId, rows, password);
+    else normalizeSecureMailPassword(password);
+  }
+
+  async function install(
+    q: Executor,
+    accountId: string,
+    identity: Pick<Identity, "certificate" | "chain">,
+    sealed: Uint8Array,
+  ): Promise<void> {
+    const old = await q
+      .selectFrom("secure_mail_keys")
+      .select(["id", "certificate_sha256"])
+      .where("account_id", "=", accountId)
+      .where("state", "=", "current")
+      .executeTakeFirst();
+    if (old) {
+      await q.updateTable("secure_mail_keys").set({ state: "earlier" }).where("id", "=", old.id).execute();
+      await ca.revoke(q, old.certificate_sha256, "superseded");
+    }
+    const now = ctx.now();
+    await q
+      .insertInto("secure_mail_keys")
+      .values({
+        id: newId(now),
+        account_id: accountId,
+        certificate: identity.certificate.der,
+        certificate_sha256: identity.certificate.sha256,
+        chain: joinDer(identity.chain.map((c) => c.der)),
+        sealed_key: sealed,
+        state: "current",
+        not_after: identity.certificate.notAfter.getTime(),
+        created_at: now,
+      })
+      .execute();
+  }
+
+  async function status(accountId: string): Promise<SecureMailStatus> {
+    const rows = await keyRows(ctx.db, accountId);
+    const current = rows.find((r) => r.state === "current");
+    const earlierKeys = rows.filter((r) => r.state === "earlier").length;
+    if (!current) return { hasKey: false, earlierKeys };
+    const cert = rowCertificate(current);
+    return {
+      hasKey: true,
+      email: cert.emails[0] ?? "",
+      emails: cert.emails,
+      name: cert.commonName ?? null,
+      subject: cert.subject,
+      issuer: cert.issuer,
+      serial: cert.serialHex,
+      notBefore: cert.notBefore.toISOString(),
+      notAfter: cert.notAfter.toISOString(),
+      keyAlgorithm: cert.keyAlgorithm,
+      keySize: cert.keySize,
+      certificateSha256: cert.sha256,
+      earlierKeys,
+    };
+  }
+
+  return {
+    status,
+
+    /** Imports a PFX; with a key already present the password must be the current Secure Mail Password (the old key becomes an earlier key). */
+    async importPfx(
+      accountId: string,
+      pfx: Uint8Array,
+      filePassword: string,
+      securePassword: string,
+    ): Promise<SecureMailStatus> {
+      await accountById(ctx.db, accountId);
+      const imported = importPfx(pfx, filePassword, { now: new Date(ctx.now()) });
+      const rows = await keyRows(ctx.db, accountId);
+      await passwordForNewKey(accountId, rows, securePassword);
+      // The PFX's own protection is never kept: the key is re-sealed under the Secure Mail Password.
+      const sealed = sealPrivateKey(imported.identity.privateKey, securePassword);
+      await write(ctx, (trx) => install(trx, accountId, imported.identity, sealed));
+      return status(accountId);
+    },
+
+    /** Generates a key and a certificate from the server CA, for the From address when it is the account's, else the account address. */
+    async generate(
+      accountId: string,
+      securePassword: string,
+      options: { keyAlgorithm?: GeneratedKeyAlgorithm } = {},
+    ): Promise<SecureMailStatus> {
+      const account = await accountById(ctx.db, accountId);
+      const rows = await keyRows(ctx.db, accountId);
+      await passwordForNewKey(accountId, rows, securePassword);
+      const owned = [account.address];
+      if (account.fromSetting) {
+        const fromDomain = account.fromAddress.split("@").pop()?.toLowerCase();
+        const other = await ctx.db
+          .selectFrom("accounts")
+          .select("id")
+          .where("address_lower", "=", account.fromAddress.toLowerCase())
+          .executeTakeFirst();
+        if (fromDomain === account.domain.toLowerCase() && (!other || other.id === account.id))
+          owned.push(account.fromAddress);
+      }
+      const email = chooseCertificateAddress({
+        fromAddress: account.fromAddress,
+        accountAddress: account.address,
+        accountAddresses: owned,
+      });
+      const { identity: caIdentity, row: caRow } = await ca.unsealed();
+      const issued = await issueUserCertificate(caIdentity, {
+        email,
+        ...(account.realName ? { name: account.realName } : {}),
+        keyAlgorithm: options.keyAlgorithm ?? "RSA-2048",
+        now: new Date(ctx.now()),
+      });
+      if (!issued.privateKey) throw new StoreError("conflict", "the CA did not return a key");
+      const sealed = sealPrivateKey(issued.privateKey, securePassword);
+      const chain = [caIdentity.certificate, ...caIdentity.chain];
+      await write(ctx, async (trx) => {
+        await install(trx, accountId, { certificate: issued.certificate, chain }, sealed);
+        await ca.recordIssued(trx, caRow.id, issued.certificate, accountId);
+      });
+      return status(accountId);
+    },
+
+    async exportPfx(
+      accountId: string,
+      securePassword: string,
+      filePassword: string,
+      options: { legacy?: boolean } = {},
+    ): Promise<Uint8Array> {
+      const rows = await keyRows(ctx.db, accountId);
+      const current = rows.filter((r) => r.state === "current");
+      if (current.length === 0)
+        throw new StoreError("no-key", "this account has no current Secure Mail key to export");
+      const identity = await prove(accountId, current, securePassword);
+      return exportPfx(identity, filePassword, { legacy: options.legacy ?? false });
+    },
+
+    /** Re-seals the current and every earlier key under the new password, in one transaction. */
+    async changePassword(accountId: string, oldPassword: string, newPassword: string): Promise<void> {
+      const rows = await keyRows(ctx.db, accountId);
+      await prove(accountId, rows, oldPassword);
+      normalizeSecureMailPassword(newPassword);
+      let resealed: Uint8Array[];
+      try {
+        resealed = resealPrivateKeys(
+          rows.map((r) => r.sealed_key),
+          oldPassword,
+          newPassword,
+        );
+      } catch (error) {
+        if (isCoreError(error, "wrong-password")) {
+          throw new StoreError(
+            "conflict",
+            "an earlier key is sealed under a different password; nothing was changed",
+          );
+        }
+        throw error;
+      }
+      await write(ctx, async (trx) => {
+        for (const [i, row] of rows.entries()) {
+          await trx
+            .updateTable("secure_mail_keys")
+            .set({ sealed_key: resealed[i] as Uint8Array })
+            .where("id", "=", row.id)
+            .execute();
+        }
+      });
+    },
+
+    /** Removes the current key after proving a PFX copy of it exists (no Secure Mail Password needed); earlier keys stay. */
+    async remove(accountId: string, pfx: Uint8Array, filePassword: string): Promise<void> {
+      const rows = await keyRows(ctx.db, accountId);
+      const current = rows.find((r) => r.state === "current");
+      if (!current) throw new StoreError("no-key", "this account has no current Secure Mail key");
+      const { matches } = compareWithPfx(pfx, filePassword, rowCertificate(current));
+      if (!matches)
+        throw new StoreError(
+          "forbidden",
+          "that PFX file does not hold this account's current key; nothing was removed",
+        );
+      await write(ctx, async (trx) => {
+        await trx.deleteFrom("secure_mail_keys").where("id", "=", current.id).execute();
+        await ca.revoke(trx, current.certificate_sha256, "cessationOfOperation");
+      });
+    },
+
+    /** Every key, current first: what decryption on behalf of the account tries (proves the password). */
+    async identities(accountId: string, securePassword: string): Promise<Identity[]> {
+      const rows = await keyRows(ctx.db, accountId);
+      const first = await prove(accountId, rows, securePassword);
+      const rest: Identity[] = [];
+      for (const row of rows.slice(1)) {
+        try {
+          rest.push(rowIdentity(row, securePassword));
+        } catch (error) {
+          if (!(error instanceof CoreError)) throw error;
+          ctx.logger.warn(
+            { accountId, keyId: row.id },
+            "an earlier Secure Mail key does not open with the current password",
+          );
+        }
+      }
+      return [first, ...rest];
+    },
+
+    /** Proves the Secure Mail Password (e.g. before Encrypt in place). */
+    async verifyPassword(accountId: string, securePassword: string): Promise<void> {
+      await prove(accountId, await keyRows(ctx.db, accountId), securePassword);
+    },
+
+    /** The current certificate and its chain, without any key. */
+    async currentCertificate(accountId: string) {
+      const rows = await keyRows(ctx.db, accountId);
+      const current = rows.find((r) => r.state === "current");
+      return current ? { certificate: rowCertificate(current), chain: rowChain(current) } : undefined;
+    },
+  };
+}
+
+export type SecureMail = ReturnType<typeof secureMailUseCases>;
