@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 export interface CliEnv {
   home: string;
   storeUrl: string | undefined;
+  /** SEALBOX_SECRET: seals the server CA key; else a 0600 file in the data folder is used. */
+  secret: string | undefined;
 }
 
 export function readCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
@@ -15,6 +17,7 @@ export function readCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   return {
     home: env.SEALBOX_HOME ? resolve(env.SEALBOX_HOME) : resolve(checkout, "data"),
     storeUrl: env.SEALBOX_STORE || undefined,
+    secret: env.SEALBOX_SECRET || undefined,
   };
 }
 

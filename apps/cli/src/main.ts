@@ -20,6 +20,8 @@ const commands: Record<string, () => Promise<Command>> = {
   message: async () => (await import("./commands/message.js")).run,
   rule: async () => (await import("./commands/rule.js")).run,
   deliver: async () => (await import("./commands/deliver.js")).run,
+  "secure-mail": async () => (await import("./commands/secure-mail.js")).run,
+  ca: async () => (await import("./commands/ca.js")).run,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,4 +1,12 @@
-import { defaultStoreUrl, openStore, type Store, StoreError, type StoreLogger } from "@sealbox/store";
+import { CoreError } from "@sealbox/core";
+import {
+  defaultStoreUrl,
+  openStore,
+  resolveServerSecret,
+  type Store,
+  StoreError,
+  type StoreLogger,
+} from "@sealbox/store";
 import type { ParsedArgs } from "../args.js";
 import { flagValue } from "../args.js";
 import { readCliEnv } from "../env.js";
@@ -43,7 +51,11 @@ export async function withStore<T>(
   const url = flagValue(args, "store", usage) ?? env.storeUrl ?? defaultStoreUrl(env.home);
   let store: Store;
   try {
-    store = await openStore(url, { base: env.home, logger: cliLogger(io) });
+    store = await openStore(url, {
+      base: env.home,
+      logger: cliLogger(io),
+      serverSecret: resolveServerSecret({ secret: env.secret, dataFolder: env.home }),
+    });
   } catch (error) {
     if (error instanceof StoreError && error.code === "invalid-url") throw new UsageError(error.message);
     throw error;
@@ -52,6 +64,7 @@ export async function withStore<T>(
     return await fn(store);
   } catch (error) {
     if (error instanceof StoreError) throw new AbortError(error.message, error.code);
+    if (error instanceof CoreError) throw new AbortError(error.message, error.code);
     throw error;
   } finally {
     await store.close();

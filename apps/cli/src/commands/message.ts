@@ -1,6 +1,7 @@
 import type { MessageSummary, Store } from "@sealbox/store";
 import { flagValue, hasFlag, type ParsedArgs, parseArgs, requireFlag } from "../args.js";
 import { AbortError, UsageError } from "../errors.js";
+import { readSecret } from "./cli-secret.js";
 import { type CliIo, json, onOff, processIo, table, withStore } from "./cli-store.js";
 
 const USAGE = `usage:
@@ -9,6 +10,8 @@ const USAGE = `usage:
   sealbox message flag ACCOUNT MAILBOX ID [--seen on|off] [--flagged on|off] [--deleted on|off]
   sealbox message move|copy ACCOUNT MAILBOX ID --to MAILBOX
   sealbox message delete ACCOUNT MAILBOX ID
+  sealbox message decrypt ACCOUNT MAILBOX ID --secure-password-env VAR [--json]   (the Decrypt button)
+  sealbox message encrypt ACCOUNT MAILBOX ID --secure-password-env VAR [--json]   (the Encrypt button)
   (every command also takes --store URL)`;
 
 /** The public JSON shape of a listed message (add fields freely, never rename). */
@@ -64,6 +67,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       seen: "string",
       flagged: "string",
       deleted: "string",
+      "secure-password-env": "string",
     },
     USAGE,
   );
@@ -156,6 +160,21 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       const { account, message } = await context(store, args, 3);
       await store.messages.remove(account.id, (message as MessageSummary).id);
       io.stdout("deleted\n");
+      return 0;
+    });
+  }
+  if (sub === "decrypt" || sub === "encrypt") {
+    const password = await readSecret(args, "secure-password-env", "Secure Mail Password", USAGE, io);
+    return withStore(args, USAGE, io, async (store) => {
+      const { account, mailbox, message } = await context(store, args, 3);
+      const id = (message as MessageSummary).id;
+      // One transaction each: the stored message is replaced by its other form, never lost or doubled.
+      const result =
+        sub === "decrypt"
+          ? await store.messageCrypto.decryptInPlace(account.id, id, password)
+          : await store.messageCrypto.encryptInPlace(account.id, id, password);
+      if (hasFlag(args, "json")) json(io, messageJson(result, mailbox.name));
+      else io.stdout(`${sub === "decrypt" ? "decrypted" : "encrypted"} in place (new id ${result.id})\n`);
       return 0;
     });
   }

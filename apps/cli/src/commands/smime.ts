@@ -11,6 +11,7 @@ import {
   parseCertificate,
   pemBlocks,
   protectMessage,
+  WRITABLE_CIPHERS,
 } from "@sealbox/core";
 import { flagValue, flagValues, hasFlag, type ParsedArgs, parseArgs } from "../args.js";
 import { secretFromEnv } from "../env.js";
@@ -110,6 +111,10 @@ async function protect(argv: string[]): Promise<number> {
   const cipherInfo = cipher === undefined ? undefined : cipherByName(cipher);
   if (cipher !== undefined && !cipherInfo)
     throw new UsageError(`unknown cipher "${cipher}"\n${PROTECT_USAGE}`);
+  if (cipherInfo && !WRITABLE_CIPHERS.includes(cipherInfo.name))
+    throw new UsageError(
+      `${cipherInfo.name} is read-only legacy; write one of ${WRITABLE_CIPHERS.join(", ")}\n${PROTECT_USAGE}`,
+    );
   const digest = flagValue(args, "digest", PROTECT_USAGE);
   const digestInfo = digest === undefined ? undefined : digestByName(digest);
   if (digest !== undefined && !digestInfo)
