@@ -35,11 +35,28 @@ Domains, accounts and mail (the store; every command takes --store URL, every li
   sealbox rule remove ACCOUNT|--domain DOMAIN NAME
   sealbox deliver ACCOUNT < message.eml    local delivery through the rules (exit 0 delivered,
                                     67 no such account, 75 try again later)
+  sealbox message decrypt|encrypt ACCOUNT MAILBOX ID --secure-password-env VAR
+                                    the Decrypt / Encrypt buttons (replace the stored message)
+  sealbox send ACCOUNT [--sign] [--encrypt] [--cipher NAME] [--secure-password-env VAR] < message.eml
+
+Secure Mail (the account's key and certificate):
+  sealbox secure-mail status ACCOUNT [--json]
+  sealbox secure-mail import ACCOUNT --pfx FILE --password-env VAR --secure-password-env VAR2
+  sealbox secure-mail generate ACCOUNT --secure-password-env VAR [--key rsa-2048|rsa-3072|rsa-4096|ec-p256]
+  sealbox secure-mail export ACCOUNT --secure-password-env VAR --out FILE --file-password-env VAR2 [--legacy]
+  sealbox secure-mail passwd ACCOUNT --secure-password-env OLD --new-secure-password-env NEW
+  sealbox secure-mail remove ACCOUNT --pfx FILE --password-env VAR
+  sealbox ca show [--pem|--json]    the server CA that issues users' certificates
+  sealbox ca install --pfx FILE --password-env VAR      use an existing corporate CA
+  sealbox ca crl --out FILE [--pem]
+
   Secrets come only from the variable a --…-env flag names, or a prompt on a terminal.
 
 Environment:
   SEALBOX_HOME    data folder (default: data/ in the checkout)
   SEALBOX_STORE   store URL: sqlite:PATH (default: sealbox.db in the data folder) or postgres://…
+  SEALBOX_SECRET  server secret sealing the CA key (default: data folder's server-secret file;
+                  set it when several nodes share one PostgreSQL)
 
 Exit codes: 0 ok, 1 the operation failed (message says why), 2 usage error.
 `;

@@ -22,6 +22,7 @@ const commands: Record<string, () => Promise<Command>> = {
   deliver: async () => (await import("./commands/deliver.js")).run,
   "secure-mail": async () => (await import("./commands/secure-mail.js")).run,
   ca: async () => (await import("./commands/ca.js")).run,
+  send: async () => (await import("./commands/send.js")).run,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -92,4 +92,5 @@ export { FAILURE_WINDOW_MS, FREE_FAILURES } from "./secure-mail/password-guard.j
 export type { GeneratedKeyAlgorithm, SecureMail, SecureMailStatus } from "./secure-mail/secure-mail.js";
 export { SERVER_CA_NAME, type ServerCa, type ServerCaInfo } from "./secure-mail/server-ca.js";
 export { resolveServerSecret, SERVER_SECRET_FILE } from "./secure-mail/server-secret.js";
+export type { SendOptions, SendResult } from "./sending/send.js";
 export { defaultStoreUrl, parseStoreUrl, type StoreLocation } from "./store-url.js";

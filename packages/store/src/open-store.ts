@@ -40,6 +40,7 @@ import { passwordGuard } from "./secure-mail/password-guard.js";
 import { type SecureMail, secureMailUseCases } from "./secure-mail/secure-mail.js";
 import { type ServerCa, serverCaUseCases } from "./secure-mail/server-ca.js";
 import { storeEncryptedHook } from "./secure-mail/store-encrypted.js";
+import { type SendOptions, type SendResult, sendUseCase } from "./sending/send.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { parseStoreUrl, type StoreLocation } from "./store-url.js";
 
@@ -86,6 +87,8 @@ export interface Store {
   readonly secureMail: SecureMail;
   /** Decrypt and Encrypt in place (one transaction each). */
   readonly messageCrypto: MessageCrypto;
+  /** Sends a composed message: sign and/or encrypt, Sent copy, local delivery, outgoing queue. */
+  send(accountId: string, raw: Uint8Array, options?: SendOptions): Promise<SendResult>;
   /** Queues a message for the worker's outgoing (relay) consumer. */
   queueOutgoing(message: OutgoingMessage, options?: { runAt?: number; maxAttempts?: number }): Promise<Job>;
 }
@@ -137,6 +140,21 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
   const storeEncrypted = storeEncryptedHook(context, secureMail);
   const deliver = deliverUseCase(context);
   const deliverMany = deliverManyUseCase(context);
+  const deliverWithHooks: Store["deliver"] = (account, raw, deliverOptions = {}) =>
+    deliver(account, raw, { encryptForAccount: storeEncrypted, ...deliverOptions });
+  const contactCertificates = contactCertificateRepository(context);
+  const lookupDirectory = directoryLookup(context);
+  const queueOutgoing = queueOutgoingUseCase(context);
+  const send = sendUseCase(context, {
+    secureMail,
+    certificates: {
+      addressBook: (accountId, address) => contactCertificates.forAddress(accountId, address),
+      directory: (address) => lookupDirectory(address),
+      isRevoked: (sha256) => ca.isRevoked(sha256),
+    },
+    deliverLocal: (accountId, raw) => deliverWithHooks({ id: accountId }, raw),
+    queueOutgoing: (message) => queueOutgoing(message),
+  });
   return {
     kind: location.kind,
     db,
@@ -152,18 +170,18 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     login: loginUseCase(context),
     addressBooks: addressBookRepository(context),
     contacts: contactRepository(context),
-    contactCertificates: contactCertificateRepository(context),
-    lookupDirectory: directoryLookup(context),
+    contactCertificates,
+    lookupDirectory,
     mailboxes: mailboxRepository(context),
     messages: messageRepository(context),
     listMessages: messagePager(context),
     rules: ruleRepository(context),
-    deliver: (account, raw, deliverOptions = {}) =>
-      deliver(account, raw, { encryptForAccount: storeEncrypted, ...deliverOptions }),
+    deliver: deliverWithHooks,
     deliverMany: (accounts, raw, manyOptions = {}) =>
       deliverMany(accounts, raw, { encryptForAccount: storeEncrypted, ...manyOptions }),
     jobs: jobQueue(context, options.jobs),
-    queueOutgoing: queueOutgoingUseCase(context),
+    queueOutgoing,
+    send,
     ca,
     secureMail,
     messageCrypto: messageCryptoUseCases(context, secureMail),

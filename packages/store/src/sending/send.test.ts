@@ -1,0 +1,154 @@
+import { createCa, type Identity, issueUserCertificate, openMessage } from "@sealbox/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backends } from "../../test/backends.js";
+import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
+import type { Account } from "../accounts/accounts.js";
+import type { Store } from "../open-store.js";
+import { decodeOutgoing } from "../outgoing/outgoing-message.js";
+
+const SECRET = Buffer.from("another test server secret, long enough");
+let carol: Identity;
+let erin: Identity;
+
+beforeAll(async () => {
+  // Remote correspondents with certificates from a foreign CA (keys kept to check what they can read).
+  const foreign = await createCa({ name: "Elsewhere CA", keyAlgorithm: "EC-P256" });
+  const c = await issueUserCertificate(foreign, { email: "carol@elsewhere.example", name: "Carol" });
+  const e = await issueUserCertificate(foreign, {
+    email: "erin@elsewhere.example",
+    name: "Erin",
+    keyAlgorithm: "EC-P256",
+  });
+  carol = { privateKey: c.privateKey!, certificate: c.certificate, chain: c.chain };
+  erin = { privateKey: e.privateKey!, certificate: e.certificate, chain: e.chain };
+}, 60_000);
+
+describe.each(backends)("send on $name", (backend) => {
+  let fresh: FreshStore;
+  let store: Store;
+  let alice: Account;
+  let bob: Account;
+  let bobKeys: Identity[];
+
+  beforeAll(async () => {
+    fresh = await freshStore(backend, { serverSecret: SECRET });
+    store = fresh.store;
+    alice = (
+      await store.accounts.add("alice@send.example", {
+        password: "pw",
+        realName: "Alice",
+        createDomain: true,
+      })
+    ).account;
+    bob = (await store.accounts.add("bob@send.example", { password: "pw" })).account;
+    await store.secureMail.generate(alice.id, "alice pw", { keyAlgorithm: "EC-P256" });
+    await store.secureMail.generate(bob.id, "bob pw", { keyAlgorithm: "EC-P256" });
+    bobKeys = await store.secureMail.identities(bob.id, "bob pw");
+    await store.contactCertificates.take(alice.id, carol.certificate);
+    await store.contactCertificates.take(alice.id, erin.certificate);
+  }, 120_000);
+  afterAll(() => fresh.cleanup());
+
+  async function queued(jobId: string) {
+    const job = await store.jobs.get(jobId);
+    return decodeOutgoing(job!.payload!);
+  }
+
+  it("sends plain mail: Sent copy, local delivery, one queued job for the remote recipients, no Bcc anywhere", async () => {
+    const raw = message({
+      From: "alice@send.example",
+      To: "bob@send.example, carol@elsewhere.example",
+      Bcc: "erin@elsewhere.example",
+      Subject: "plain",
+    });
+    const result = await store.send(alice.id, raw);
+    expect(result.security).toBe("plain");
+    expect(result.local).toEqual([{ address: "bob@send.example", stored: 1 }]);
+    expect(result.queued.map((q) => q.recipients)).toEqual([
+      ["carol@elsewhere.example"],
+      ["erin@elsewhere.example"],
+    ]);
+    const job = await queued(result.queued[0]!.jobId);
+    expect(job.envelopeFrom).toBe("alice@send.example");
+    const text = Buffer.from(job.raw).toString();
+    expect(text).not.toMatch(/^Bcc:/im);
+    expect(text).toMatch(/^Message-ID: </m);
+    expect(text).toMatch(/^Date: /m);
+    const sent = await store.messages.get(alice.id, result.sentId);
+    expect(sent.flags).toContain("seen");
+  });
+
+  it("encrypts to every recipient and the sender; each Bcc gets a copy only it (and the sender) can read", async () => {
+    const raw = message(
+      {
+        From: "alice@send.example",
+        To: "bob@send.example, carol@elsewhere.example",
+        Bcc: "erin@elsewhere.example",
+        Subject: "sealed",
+      },
+      "for your eyes\r\n",
+    );
+    const result = await store.send(alice.id, raw, { sign: true, encrypt: true, securePassword: "alice pw" });
+    expect(result).toMatchObject({ security: "signed+encrypted", cipher: "AES-256-CBC" });
+    const aliceKeys = await store.secureMail.identities(alice.id, "alice pw");
+    const ca = await store.ca.ensure();
+
+    // Sent copy: readable by Alice, signed by Alice, valid under the server CA.
+    const sentRaw = await store.messages.raw(alice.id, result.sentId);
+    const sentOpen = await openMessage(sentRaw, { identities: aliceKeys, trust: [ca.certificate] });
+    expect(sentOpen.layers.map((l) => l.type)).toEqual(["encrypted", "signed"]);
+    expect(sentOpen.layers[0]).toMatchObject({ recipients: 3 });
+    const signed = sentOpen.layers[1];
+    expect(signed?.type === "signed" && signed.signers[0]?.status).toBe("valid");
+
+    // Carol reads the main copy; it never names Erin.
+    const main = await queued(
+      result.queued.find((q) => q.recipients.includes("carol@elsewhere.example"))!.jobId,
+    );
+    const carolOpen = await openMessage(main.raw, { identities: [carol] });
+    expect(Buffer.from(carolOpen.content).toString()).toContain("for your eyes");
+    expect(Buffer.from(carolOpen.content).toString()).not.toContain("erin");
+    await expect(openMessage(main.raw, { identities: [erin] })).rejects.toMatchObject({
+      code: "not-a-recipient",
+    });
+
+    // Erin's own copy: two recipients (Erin and Alice).
+    const bccCopy = await queued(
+      result.queued.find((q) => q.recipients.includes("erin@elsewhere.example"))!.jobId,
+    );
+    const erinOpen = await openMessage(bccCopy.raw, { identities: [erin] });
+    expect(erinOpen.layers[0]).toMatchObject({ type: "encrypted", recipients: 2 });
+
+    // Bob got it locally and can read it.
+    const inbox = (await store.mailboxes.list(bob.id)).find((m) => m.name === "INBOX")!;
+    const page = await store.listMessages(bob.id, inbox.id);
+    const bobCopy = page.messages.find((m) => m.subject === "sealed")!;
+    expect(bobCopy.security).toBe("encrypted");
+    const bobOpen = await openMessage(await store.messages.raw(bob.id, bobCopy.id), { identities: bobKeys });
+    expect(Buffer.from(bobOpen.content).toString()).toContain("for your eyes");
+  });
+
+  it("stops an encrypted send naming every recipient without a usable certificate", async () => {
+    const raw = message({
+      From: "alice@send.example",
+      To: "dave@nowhere.example, carol@elsewhere.example, zed@nowhere.example",
+    });
+    const queuedBefore = (await store.jobs.stats()).queued;
+    await expect(store.send(alice.id, raw, { encrypt: true })).rejects.toMatchObject({
+      code: "missing-certificates",
+      message: expect.stringMatching(/dave@nowhere\.example \(no certificate\).*zed@nowhere\.example/),
+    });
+    // Nothing was sent or queued.
+    expect((await store.jobs.stats()).queued).toBe(queuedBefore);
+  });
+
+  it("needs the Secure Mail Password to sign", async () => {
+    const raw = message({ From: "alice@send.example", To: "bob@send.example" });
+    await expect(store.send(alice.id, raw, { sign: true })).rejects.toMatchObject({
+      code: "invalid-argument",
+    });
+    await expect(store.send(alice.id, raw, { sign: true, securePassword: "nope" })).rejects.toMatchObject({
+      code: "wrong-password",
+    });
+  });
+});

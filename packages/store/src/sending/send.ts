@@ -1,0 +1,212 @@
+import { randomUUID } from "node:crypto";
+import {
+  type Certificate,
+  type CipherName,
+  cipherByName,
+  getHeaders,
+  parseAddressList,
+  parseEntity,
+  protectMessage,
+} from "@sealbox/core";
+import { accountById } from "../accounts/accounts.js";
+import type { StoreContext } from "../context.js";
+import { write } from "../context.js";
+import type { DeliveryResult } from "../delivery/deliver.js";
+import { StoreError } from "../errors.js";
+import type { Job } from "../jobs/jobs.js";
+import { ensureMailbox } from "../mail/mailboxes.js";
+import { insertMessage } from "../mail/messages.js";
+import type { OutgoingMessage } from "../outgoing/outgoing-message.js";
+import type { SecureMail } from "../secure-mail/secure-mail.js";
+import { type CertificateSources, recipientCertificate } from "./recipient-certificates.js";
+
+export interface SendOptions {
+  sign?: boolean;
+  encrypt?: boolean;
+  /** Default: the account's Encryption Method. */
+  cipher?: CipherName;
+  /** Needed to sign (unseals the current key). */
+  securePassword?: string;
+}
+
+export interface SendResult {
+  sentId: string;
+  local: Array<{ address: string; stored: number }>;
+  queued: Array<{ jobId: string; recipients: string[] }>;
+  security: "plain" | "signed" | "encrypted" | "signed+encrypted";
+  cipher: CipherName | null;
+}
+
+export interface SendDeps {
+  secureMail: SecureMail;
+  certificates: CertificateSources;
+  deliverLocal(accountId: string, raw: Uint8Array): Promise<DeliveryResult>;
+  queueOutgoing(message: OutgoingMessage): Promise<Job>;
+}
+
+/**
+ * Sending (issue #5 item 11): signs with the current key and/or encrypts to every
+ * recipient plus the sender (so Sent stays readable); Bcc recipients each get their own
+ * copy (encrypted to them and the sender only), so no one learns of them; the Sent copy is
+ * stored; local recipients get it through `deliver`, the rest go on the outgoing queue.
+ */
+export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
+  return async function send(
+    accountId: string,
+    raw: Uint8Array,
+    options: SendOptions = {},
+  ): Promise<SendResult> {
+    const account = await accountById(ctx.db, accountId);
+    if (account.disabled) throw new StoreError("forbidden", `account ${account.address} is disabled`);
+    if ((options.sign || options.encrypt) && !account.smimeEnabled) {
+      throw new StoreError("forbidden", "S/MIME is switched off for this account or its domain");
+    }
+    const cipher = options.cipher ?? account.encryptionMethod;
+    if (!cipherByName(cipher)) throw new StoreError("invalid-argument", `unknown cipher ${cipher}`);
+
+    const prepared = withDateAndMessageId(raw, account.domain, ctx.now());
+    const parsed = parseEntity(prepared);
+    const addresses = (name: string) =>
+      getHeaders(parsed, name)
+        .flatMap((f) => parseAddressList(f.value).map((a) => a.address))
+        .filter((a) => a.includes("@"));
+    const visible = unique([...addresses("To"), ...addresses("Cc")]);
+    const bcc = unique(addresses("Bcc")).filter((a) => !visible.includes(a.toLowerCase()));
+    if (visible.length + bcc.length === 0)
+      throw new StoreError("invalid-argument", "the message has no recipients (To, Cc or Bcc)");
+
+    const identity = options.sign ? await signingIdentity(accountId, options.securePassword) : undefined;
+    let encryptTo: Map<string, Certificate> | undefined;
+    let senderCert: Certificate | undefined;
+    if (options.encrypt) {
+      senderCert = (await deps.secureMail.currentCertificate(accountId))?.certificate;
+      if (!senderCert)
+        throw new StoreError(
+          "no-key",
+          "encrypting needs your own certificate, so the Sent copy stays readable",
+        );
+      encryptTo = new Map();
+      const missing: string[] = [];
+      for (const address of [...visible, ...bcc]) {
+        const found = await recipientCertificate(ctx, deps.certificates, accountId, address);
+        if (found.ok) encryptTo.set(address, found.certificate);
+        else missing.push(`${address} (${found.reason})`);
+      }
+      if (missing.length > 0) {
+        throw new StoreError(
+          "missing-certificates",
+          `cannot encrypt: no usable certificate for ${missing.join(", ")}`,
+        );
+      }
+    }
+
+    const protect = (recipients: string[]) =>
+      options.sign || options.encrypt
+        ? protectMessage(prepared, {
+            ...(identity ? { sign: { identity } } : {}),
+            ...(encryptTo && senderCert
+              ? {
+                  encrypt: {
+                    recipients: [...recipients.map((r) => encryptTo?.get(r) as Certificate), senderCert],
+                    cipher,
+                  },
+                }
+              : {}),
+          })
+        : Promise.resolve(withoutBcc(prepared));
+    const main = await protect(visible);
+    const security = options.encrypt
+      ? options.sign
+        ? "signed+encrypted"
+        : "encrypted"
+      : options.sign
+        ? "signed"
+        : "plain";
+
+    const sent = await write(ctx, async (trx) => {
+      const mailbox = await ensureMailbox(trx, accountId, "Sent", ctx.now());
+      return insertMessage(ctx, trx, mailbox.id, main, {
+        flags: ["seen"],
+        security,
+        cipher: options.encrypt ? cipher : null,
+      });
+    });
+
+    const result: SendResult = {
+      sentId: sent.id,
+      local: [],
+      queued: [],
+      security,
+      cipher: options.encrypt ? cipher : null,
+    };
+    const route = async (recipients: string[], bytes: Uint8Array) => {
+      const remote: string[] = [];
+      for (const address of recipients) {
+        const local = await ctx.db
+          .selectFrom("accounts")
+          .select("id")
+          .where("address_lower", "=", address.toLowerCase())
+          .executeTakeFirst();
+        if (local) {
+          const delivered = await deps.deliverLocal(local.id, bytes);
+          result.local.push({ address, stored: delivered.stored.length });
+        } else remote.push(address);
+      }
+      if (remote.length > 0) {
+        const job = await deps.queueOutgoing({
+          envelopeFrom: account.fromAddress,
+          recipients: remote,
+          raw: bytes,
+          accountId,
+        });
+        result.queued.push({ jobId: job.id, recipients: remote });
+      }
+    };
+    if (visible.length > 0) await route(visible, main);
+    for (const address of bcc) await route([address], options.encrypt ? await protect([address]) : main);
+    return result;
+  };
+
+  async function signingIdentity(accountId: string, password: string | undefined) {
+    if (password === undefined)
+      throw new StoreError("invalid-argument", "signing needs the Secure Mail Password");
+    const current = await deps.secureMail.currentCertificate(accountId);
+    if (!current)
+      throw new StoreError("no-key", "signing needs a Secure Mail key; import or generate one first");
+    const [identity] = await deps.secureMail.identities(accountId, password);
+    if (!identity || identity.certificate.sha256 !== current.certificate.sha256) {
+      throw new StoreError("no-key", "the current Secure Mail key could not be opened");
+    }
+    return identity;
+  }
+}
+
+function unique(addresses: string[]): string[] {
+  const seen = new Set<string>();
+  return addresses.filter((a) => {
+    const k = a.toLowerCase();
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** A mature client adds Date and Message-ID when the draft has none (RFC 5322 §3.6). */
+function withDateAndMessageId(raw: Uint8Array, domain: string, now: number): Uint8Array {
+  const parsed = parseEntity(raw);
+  const add: string[] = [];
+  if (getHeaders(parsed, "Date").length === 0)
+    add.push(`Date: ${new Date(now).toUTCString().replace("GMT", "+0000")}`);
+  if (getHeaders(parsed, "Message-ID").length === 0) add.push(`Message-ID: <${randomUUID()}@${domain}>`);
+  if (add.length === 0) return raw;
+  return Buffer.concat([Buffer.from(`${add.join("\r\n")}\r\n`), raw]);
+}
+
+/** The copy that travels never carries Bcc (RFC 5322 §3.6.3). */
+function withoutBcc(raw: Uint8Array): Uint8Array {
+  const parsed = parseEntity(raw);
+  const bcc = getHeaders(parsed, "Bcc");
+  if (bcc.length === 0) return raw;
+  const kept = parsed.headers.filter((f) => f.name.toLowerCase() !== "bcc").map((f) => f.raw);
+  return Buffer.concat([...kept, raw.subarray(parsed.headerBytes.length)]);
+}
