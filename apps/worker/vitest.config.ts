@@ -1,3 +1,3 @@
 import { sealboxVitest } from "../../tooling/vitest.shared.ts";
 
-export default sealboxVitest();
+export default sealboxVitest({ globalSetup: ["test/global-setup.ts"] });

@@ -38,6 +38,7 @@ Domains, accounts and mail (the store; every command takes --store URL, every li
   sealbox message decrypt|encrypt ACCOUNT MAILBOX ID --secure-password-env VAR
                                     the Decrypt / Encrypt buttons (replace the stored message)
   sealbox send ACCOUNT [--sign] [--encrypt] [--cipher NAME] [--secure-password-env VAR] < message.eml
+  sealbox worker status [--json]    the outgoing queue: depth, in flight, failed, delivered per minute
 
 Secure Mail (the account's key and certificate):
   sealbox secure-mail status ACCOUNT [--json]

@@ -23,6 +23,7 @@ const commands: Record<string, () => Promise<Command>> = {
   "secure-mail": async () => (await import("./commands/secure-mail.js")).run,
   ca: async () => (await import("./commands/ca.js")).run,
   send: async () => (await import("./commands/send.js")).run,
+  worker: async () => (await import("./commands/worker.js")).run,
 };
 
 export async function main(argv: string[]): Promise<number> {

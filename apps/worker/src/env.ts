@@ -1,26 +1,103 @@
+import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The only place the worker reads process.env. */
+export type RelayTls = "off" | "starttls" | "tls";
+
+export interface RelayEnv {
+  host: string;
+  port: number;
+  user: string | undefined;
+  /** A secret: never logged. */
+  password: string | undefined;
+  tls: RelayTls;
+}
+
+/** The only place the worker reads process.env (README "Worker configuration"). */
 export interface WorkerEnv {
   home: string;
   storeUrl: string | undefined;
+  logLevel: string;
+  /** Names this worker's job leases; unique per process. */
+  workerId: string;
   smtpHost: string;
   smtpPort: number;
-  logLevel: string;
+  /** Greeting and Received: header name. */
+  smtpName: string;
+  /** Largest message accepted (SIZE, RFC 1870); above it 552. */
+  smtpMaxBytes: number;
+  /** PEM paths; both set = STARTTLS offered and AUTH allowed after it. */
+  smtpTlsCert: string | undefined;
+  smtpTlsKey: string | undefined;
+  /** AUTH on plain loopback connections (a local submission client without TLS). */
+  smtpAllowLoopbackAuth: boolean;
+  /** Undefined = no relay: outgoing mail stays queued (and the status says so). */
+  relay: RelayEnv | undefined;
+  relayConcurrency: number;
+  relayLeaseMs: number;
+  relayPollMs: number;
+  /** First retry delay after a temporary failure; doubles up to 6 h. */
+  relayRetryBaseMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export const DEFAULT_SMTP_MAX_BYTES = 64 * 1024 * 1024;
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? "").toLowerCase();
+  if (["", "0", "no", "off", "false"].includes(raw)) return false;
+  if (["1", "yes", "on", "true"].includes(raw)) return true;
+  throw new ConfigError(`${name} must be 1 or 0 (got "${env[name]}")`);
 }
 
 export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
   const checkout = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-  const port = Number(env.SEALBOX_SMTP_PORT ?? "2525");
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`SEALBOX_SMTP_PORT must be a port number (got "${env.SEALBOX_SMTP_PORT}")`);
-  }
+  const cert = env.SEALBOX_SMTP_TLS_CERT || undefined;
+  const key = env.SEALBOX_SMTP_TLS_KEY || undefined;
+  if ((cert === undefined) !== (key === undefined))
+    throw new ConfigError("SEALBOX_SMTP_TLS_CERT and SEALBOX_SMTP_TLS_KEY go together: set both or neither");
+  const tls = (env.SEALBOX_RELAY_TLS || "starttls").toLowerCase();
+  if (tls !== "off" && tls !== "starttls" && tls !== "tls")
+    throw new ConfigError(`SEALBOX_RELAY_TLS must be off, starttls or tls (got "${env.SEALBOX_RELAY_TLS}")`);
+  const relayHost = env.SEALBOX_RELAY_HOST || undefined;
+  if (env.SEALBOX_RELAY_PASSWORD && !env.SEALBOX_RELAY_USER)
+    throw new ConfigError("SEALBOX_RELAY_PASSWORD needs SEALBOX_RELAY_USER");
   return {
     home: env.SEALBOX_HOME ? resolve(env.SEALBOX_HOME) : resolve(checkout, "data"),
     storeUrl: env.SEALBOX_STORE || undefined,
-    smtpHost: env.SEALBOX_SMTP_HOST || "127.0.0.1",
-    smtpPort: port,
     logLevel: env.SEALBOX_LOG_LEVEL || "info",
+    workerId: env.SEALBOX_WORKER_ID || `${hostname()}-${process.pid}`,
+    smtpHost: env.SEALBOX_SMTP_HOST || "127.0.0.1",
+    smtpPort: integer(env, "SEALBOX_SMTP_PORT", 2525, 0, 65535),
+    smtpName: env.SEALBOX_SMTP_NAME || hostname(),
+    smtpMaxBytes: integer(env, "SEALBOX_SMTP_MAX_BYTES", DEFAULT_SMTP_MAX_BYTES, 1024, 2 ** 31 - 1),
+    smtpTlsCert: cert,
+    smtpTlsKey: key,
+    smtpAllowLoopbackAuth: flag(env, "SEALBOX_SMTP_ALLOW_LOOPBACK_AUTH"),
+    relay: relayHost
+      ? {
+          host: relayHost,
+          port: integer(env, "SEALBOX_RELAY_PORT", 25, 1, 65535),
+          user: env.SEALBOX_RELAY_USER || undefined,
+          password: env.SEALBOX_RELAY_PASSWORD || undefined,
+          tls,
+        }
+      : undefined,
+    relayConcurrency: integer(env, "SEALBOX_RELAY_CONCURRENCY", 2, 1, 64),
+    relayLeaseMs: integer(env, "SEALBOX_RELAY_LEASE_MS", 60_000, 1_000, 3_600_000),
+    relayPollMs: integer(env, "SEALBOX_RELAY_POLL_MS", 1_000, 10, 60_000),
+    relayRetryBaseMs: integer(env, "SEALBOX_RELAY_RETRY_BASE_MS", 30_000, 10, 3_600_000),
   };
 }

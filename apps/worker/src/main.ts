@@ -1,41 +1,61 @@
 #!/usr/bin/env node
 import { SEALBOX_VERSION } from "@sealbox/core";
 import { defaultStoreUrl, openStore } from "@sealbox/store";
-import { pino } from "pino";
-import { readWorkerEnv } from "./env.js";
+import { ConfigError, readWorkerEnv } from "./env.js";
+import { createLogger, storeLogger } from "./log.js";
+import { startWorker } from "./worker.js";
 
-/** Hard ceiling for a graceful stop (SIGTERM): in-hand work is finished or released before it. */
-const STOP_DEADLINE_MS = 8_000;
+/** Hard ceiling for a graceful stop (SIGTERM); the issue allows 10 s. */
+const STOP_DEADLINE_MS = 9_000;
+/** What in-hand work gets to finish before it is answered 421 / released. */
+const STOP_GRACE_MS = 6_000;
 
 async function main(): Promise<void> {
   const env = readWorkerEnv();
-  const log = pino({ level: env.logLevel, base: { service: "sealbox-worker" } });
-  const store = await openStore(env.storeUrl ?? defaultStoreUrl(env.home), { base: env.home });
+  const log = createLogger(env.logLevel);
+  const store = await openStore(env.storeUrl ?? defaultStoreUrl(env.home), {
+    base: env.home,
+    logger: storeLogger(log),
+  });
+  const { home: _home, storeUrl: _url, logLevel: _level, ...config } = env;
+  const worker = await startWorker(store, config, log);
   log.info(
-    { version: SEALBOX_VERSION, store: store.kind, schemaVersion: await store.schemaVersion() },
+    {
+      version: SEALBOX_VERSION,
+      store: store.kind,
+      schemaVersion: await store.schemaVersion(),
+      workerId: env.workerId,
+      smtp: `${env.smtpHost}:${worker.smtpPort}`,
+      tls: env.smtpTlsCert !== undefined,
+      relay: env.relay ? `${env.relay.host}:${env.relay.port}` : null,
+    },
     "worker started",
   );
 
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
   });
-  const keepAlive = setInterval(() => {}, 60_000);
-  const signal = await stopped;
   log.info({ signal }, "worker stopping");
   const deadline = setTimeout(() => {
     log.error("stop deadline passed; exiting");
     process.exit(1);
   }, STOP_DEADLINE_MS);
   deadline.unref();
-  clearInterval(keepAlive);
+  await worker.stop(STOP_GRACE_MS);
   await store.close();
   log.info("worker stopped");
+  // Sockets a client keeps half-open must not hold the process past the stop.
+  process.exit(0);
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `sealbox-worker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
+  const message =
+    error instanceof ConfigError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`sealbox-worker: ${message}\n`);
+  process.exit(1);
 });

@@ -16,6 +16,7 @@ export type CoreErrorCode =
   | "key-certificate-mismatch" // a PFX key matches none of its certificates
   | "invalid-password" // a Secure Mail Password breaks the 1..100 character rule
   | "locked" // an unlock handle was used after lock or expiry
+  | "not-streamable" // the streaming path did not keep what this message needs (use the buffer path)
   | "invalid-argument"; // a caller passed something unusable (misuse)
 
 export class CoreError extends Error {

@@ -46,6 +46,31 @@ export class Base64Decoder {
 
   push(chunk: Uint8Array): Uint8Array {
     const buf = asBuffer(chunk);
+    if (this.#pad !== 0 || buf.length < FAST_MIN) return this.#push(buf);
+    // Fast path for what every mailer writes: full lines of one length (a multiple of 4) ending
+    // in CRLF or LF, decoded natively. Anything else, and any doubt, goes through #push.
+    const lf = buf.indexOf(LF);
+    const start = lf === -1 ? 0 : lf + 1;
+    const head = lf === -1 ? EMPTY : this.#push(buf.subarray(0, start));
+    if (this.#carry.length !== 0 || this.#pad !== 0) return joinDecoded(head, this.#push(buf.subarray(start)));
+    const region = lf === -1 ? unbrokenRegion(buf) : lineRegion(buf, start);
+    if (region === undefined) return joinDecoded(head, this.#push(buf.subarray(start)));
+    const tailBytes = buf.length - region.end;
+    const out = Buffer.allocUnsafe(head.length + (region.count / 4) * 3 + Math.ceil((tailBytes + 3) / 4) * 3);
+    out.set(head, 0);
+    if (!decodeRegion(buf, region, out, head.length))
+      return joinDecoded(head, this.#push(buf.subarray(start)));
+    this.#consumed += region.end - region.start;
+    let length = head.length + (region.count / 4) * 3;
+    const tail = this.#push(buf.subarray(region.end));
+    out.set(tail, length);
+    length += tail.length;
+    return out.subarray(0, length);
+  }
+
+  /** The byte-by-byte validating path (any input). */
+  #push(buf: Buffer): Uint8Array {
+    if (buf.length === 0) return EMPTY;
     const table = this.#table;
     // Fast path: count alphabet characters up to the first "=" or invalid byte.
     const { stop, alpha } = this.#pad === 0 ? scanBody(buf, table) : { stop: 0, alpha: 0 };
@@ -74,6 +99,68 @@ export class Base64Decoder {
     checkFinal(quad, pad, this.#consumed);
     return quad === 0 ? EMPTY : Buffer.from(carry, "base64");
   }
+}
+
+/** Below this a chunk just takes the validating path. */
+const FAST_MIN = 1024;
+/** Native decoding works on strings of at most about this many characters at a time. */
+const FAST_SLICE = 64 * 1024;
+
+interface Region {
+  start: number;
+  end: number;
+  /** Alphabet characters in [start, end): a multiple of 4. */
+  count: number;
+  /** Line stride (characters + line ending), or 0 for one unbroken run. */
+  stride: number;
+  /** Characters per line. */
+  width: number;
+}
+
+/** Full lines from `start` on, all `L + eol` bytes long with L a multiple of 4 (76 or 64 in practice). */
+function lineRegion(buf: Buffer, start: number): Region | undefined {
+  const lf = buf.indexOf(LF, start);
+  if (lf === -1) return undefined;
+  const eol = lf > start && buf[lf - 1] === CR ? 2 : 1;
+  const width = lf + 1 - start - eol;
+  if (width < 4 || width % 4 !== 0 || width > 996) return undefined;
+  const stride = width + eol;
+  let end = start;
+  while (end + stride <= buf.length && buf[end + stride - 1] === LF && (eol === 1 || buf[end + stride - 2] === CR))
+    end += stride;
+  return { start, end, count: ((end - start) / stride) * width, stride, width };
+}
+
+/** A chunk without line breaks: its whole quanta. */
+function unbrokenRegion(buf: Buffer): Region | undefined {
+  const end = buf.length - (buf.length % 4);
+  return end === 0 ? undefined : { start: 0, end, count: end, stride: 0, width: 0 };
+}
+
+/**
+ * Decodes a region into `out` and proves it was valid: no "-" or "_" (which Node's decoder
+ * takes as base64url) and no "=", and exactly count / 4 * 3 bytes out — Node skips every other
+ * byte that is not in the alphabet, so a stray byte shows as a short count. False: use #push.
+ */
+function decodeRegion(buf: Buffer, region: Region, out: Buffer, offset: number): boolean {
+  const span = buf.subarray(region.start, region.end);
+  if (span.indexOf(0x2d) !== -1 || span.indexOf(0x5f) !== -1 || span.indexOf(0x3d) !== -1) return false;
+  const step = region.stride === 0 ? FAST_SLICE : Math.max(1, Math.floor(FAST_SLICE / region.stride)) * region.stride;
+  let o = offset;
+  for (let s = region.start; s < region.end; s += step) {
+    const e = Math.min(region.end, s + step);
+    const chars = region.stride === 0 ? e - s : ((e - s) / region.stride) * region.width;
+    const written = out.write(buf.toString("latin1", s, e), o, "base64");
+    if (written !== (chars / 4) * 3) return false;
+    o += written;
+  }
+  return true;
+}
+
+function joinDecoded(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  return concatBytes([a, b]);
 }
 
 /** The first byte that is neither alphabet nor whitespace (or the length), and the alphabet count before it. */
@@ -154,27 +241,44 @@ export function base64Encode(bytes: Uint8Array, lineLength = 76): Uint8Array {
 
 /** Encodes whole lines, plus a final short line if `buf` is not a multiple of the line size. */
 function encodeLines(buf: Buffer, perLine: number, lineLength: number): Buffer {
+  const out = Buffer.allocUnsafe(encodedLength(buf.length, perLine, lineLength));
+  encodeLinesInto(buf, perLine, lineLength, out, 0);
+  return out;
+}
+
+function encodedLength(bytes: number, perLine: number, lineLength: number): number {
+  const full = Math.floor(bytes / perLine);
+  const rest = bytes - full * perLine;
+  return full * (lineLength + 2) + (rest === 0 ? 0 : Math.ceil(rest / 3) * 4 + 2);
+}
+
+/**
+ * Writes the lines at `o`; returns the new offset. Each block of lines is encoded natively
+ * straight into `out`, 2 bytes per line further on, then every line is moved down into place
+ * with copyWithin (a memmove, forwards: a line never overwrites text not yet moved) and its
+ * CRLF written after it — no per-line Buffer objects or JS copy wrappers.
+ */
+function encodeLinesInto(buf: Buffer, perLine: number, lineLength: number, out: Buffer, o: number): number {
   const full = Math.floor(buf.length / perLine);
-  const rest = buf.length - full * perLine;
-  const restChars = rest === 0 ? 0 : Math.ceil(rest / 3) * 4 + 2;
-  const out = Buffer.allocUnsafe(full * (lineLength + 2) + restChars);
   const linesPerBlock = 1024;
-  let o = 0;
   for (let line = 0; line < full; line += linesPerBlock) {
     const n = Math.min(linesPerBlock, full - line);
-    const text = Buffer.from(buf.toString("base64", line * perLine, (line + n) * perLine), "latin1");
+    let text = o + 2 * n;
+    out.write(buf.toString("base64", line * perLine, (line + n) * perLine), text, "latin1");
     for (let j = 0; j < n; j++) {
-      o += text.copy(out, o, j * lineLength, (j + 1) * lineLength);
+      out.copyWithin(o, text, text + lineLength);
+      o += lineLength;
+      text += lineLength;
       out[o++] = CR;
       out[o++] = LF;
     }
   }
-  if (rest > 0) {
+  if (full * perLine < buf.length) {
     o += out.write(buf.toString("base64", full * perLine), o, "latin1");
     out[o++] = CR;
     out[o++] = LF;
   }
-  return out;
+  return o;
 }
 
 /** Streaming encoder: output is byte-identical to base64Encode over the concatenated input. */
@@ -189,11 +293,25 @@ export class Base64Encoder {
   }
 
   push(chunk: Uint8Array): Uint8Array {
-    const all = this.#carry.length === 0 ? asBuffer(chunk) : concatBytes([this.#carry, chunk]);
-    const whole = all.length - (all.length % this.#perLine);
+    const perLine = this.#perLine;
+    const input = asBuffer(chunk);
+    if (input.length === 0) return EMPTY;
+    // The carried bytes and the start of this chunk make one line (a small copy); the rest of
+    // the chunk is encoded where it is.
+    const need = this.#carry.length === 0 ? 0 : Math.min(perLine - this.#carry.length, input.length);
+    const first = need === 0 ? EMPTY : concatBytes([this.#carry, input.subarray(0, need)]);
+    if (need > 0 && first.length < perLine) {
+      this.#carry = first;
+      return EMPTY;
+    }
+    const body = input.subarray(need);
+    const whole = body.length - (body.length % perLine);
+    const out = Buffer.allocUnsafe((first.length > 0 ? this.#lineLength + 2 : 0) + (whole / perLine) * (this.#lineLength + 2));
+    let o = first.length > 0 ? encodeLinesInto(asBuffer(first), perLine, this.#lineLength, out, 0) : 0;
+    o = encodeLinesInto(body.subarray(0, whole), perLine, this.#lineLength, out, o);
     // Copy the remainder: the caller may reuse its chunk buffer after push returns.
-    this.#carry = Buffer.from(all.subarray(whole));
-    return whole === 0 ? EMPTY : encodeLines(all.subarray(0, whole), this.#perLine, this.#lineLength);
+    this.#carry = Buffer.from(body.subarray(whole));
+    return o === 0 ? EMPTY : out;
   }
 
   flush(): Uint8Array {

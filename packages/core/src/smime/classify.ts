@@ -1,5 +1,13 @@
 import { OID } from "../algorithms.js";
-import { children, readOid, readRoot, TAG } from "../asn1/ber-reader.js";
+import {
+  type BerLimits,
+  berContext,
+  children,
+  iterateChildren,
+  readOid,
+  readRoot,
+  TAG,
+} from "../asn1/ber-reader.js";
 import { CoreError } from "../errors.js";
 import type { ContentType } from "../mime/content-type.js";
 import type { MimeEntity } from "../mime/parse-entity.js";
@@ -61,6 +69,37 @@ export function sniffCms(der: Uint8Array): { kind: CmsKind; oid: string } {
       return { kind: "compressed", oid };
     default:
       return { kind: "other", oid };
+  }
+}
+
+/**
+ * Whether a SignedData carries eContent and how many SignerInfos it has (RFC 5652 §5.1), read
+ * before verifying: a certs-only bundle (no signers, §5.2 degenerate case), an opaque
+ * signed-data without content and a multipart/signed whose signature part encapsulates its
+ * content are message-level facts, not a caller's misuse of verifySignedData.
+ */
+export function signedDataShape(
+  der: Uint8Array,
+  limits: BerLimits,
+): { encapsulated: boolean; signerInfos: number } {
+  const ctx = berContext(limits);
+  try {
+    const [, wrapped] = children(der, readRoot(der, ctx), ctx);
+    if (wrapped?.tag !== 0xa0) throw new Error("no [0] content");
+    const [sd] = children(der, wrapped, ctx);
+    if (sd?.tag !== TAG.SEQUENCE) throw new Error("SignedData is not a SEQUENCE");
+    const fields = children(der, sd, ctx);
+    const encap = fields[2];
+    const last = fields[fields.length - 1];
+    if (fields.length < 4 || encap?.tag !== TAG.SEQUENCE || last?.tag !== TAG.SET)
+      throw new Error("SignedData is missing fields");
+    const [, eContent] = children(der, encap, ctx);
+    let signerInfos = 0;
+    for (const _ of iterateChildren(der, last, ctx)) signerInfos++;
+    return { encapsulated: eContent !== undefined, signerInfos };
+  } catch (error) {
+    if (error instanceof CoreError) throw error;
+    throw new CoreError("malformed", `SignedData: ${(error as Error).message}`);
   }
 }
 

@@ -1,24 +1,18 @@
 import { decryptEnveloped } from "../cms/enveloped/index.js";
-import { type SignerVerdict, verifySignedData } from "../cms/signed/index.js";
+import { verifySignedData } from "../cms/signed/index.js";
 import { CoreError } from "../errors.js";
 import { toCanonicalCrlf } from "../mime/canonicalize.js";
 import { parseContentType } from "../mime/content-type.js";
-import { parseAddressList } from "../mime/headers.js";
 import { splitSigned } from "../mime/multipart.js";
 import { getHeader, type MimeEntity, parseEntity } from "../mime/parse-entity.js";
 import type { Certificate } from "../pki/certificate.js";
 import type { Crl } from "../pki/crl.js";
 import type { Identity } from "../pki/identity.js";
-import { decodeEntityBody } from "./body.js";
-import {
-  capitalisedMediaType,
-  checkSmimeType,
-  classifyEntity,
-  isSignatureType,
-  sniffCms,
-} from "./classify.js";
+import { decodeEntityBody, plausiblePlaintext } from "./body.js";
+import { checkSmimeType, classifyEntity, isSignatureType, signedDataShape, sniffCms } from "./classify.js";
+import { senderAddresses, signedLayer } from "./layer-report.js";
 import { resolveSmimeLimits, type SmimeLimits } from "./limits.js";
-import type { Layer, SignedLayer, SignerReport } from "./types.js";
+import type { Layer } from "./types.js";
 
 export interface OpenOptions {
   /** Keys that may decrypt: the account's current key first, then earlier ones. */
@@ -87,6 +81,11 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       const cms = sniffCms(der);
       if (cms.kind !== "signed")
         throw new CoreError("malformed", `the signature part holds ${cms.oid}, not SignedData`);
+      const shape = signedDataShape(der, limits.ber);
+      if (shape.encapsulated)
+        throw new CoreError("malformed", "the multipart/signed signature part encapsulates its own content");
+      if (shape.signerInfos === 0)
+        throw new CoreError("malformed", "the multipart/signed signature part has no SignerInfo");
       const signed = toCanonicalCrlf(split.signed.bytes);
       const result = await verifySignedData(der, {
         content: signed,
@@ -120,6 +119,10 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
           maxNodes: limits.ber.maxNodes,
         },
       });
+      // CBC has no integrity: a wrong (or implicitly rejected) key passes the pad check about
+      // once in 256 and yields noise. Noise is the same failure, with the same words.
+      if (result.info.kind === "enveloped" && !plausiblePlaintext(result.content))
+        throw new CoreError("decryption-failed", "the message could not be decrypted");
       layers.push({
         type: "encrypted",
         kind: result.info.kind,
@@ -133,6 +136,10 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       continue;
     }
     if (cms.kind === "signed") {
+      const shape = signedDataShape(der, limits.ber);
+      if (shape.signerInfos === 0) break; // certs-only: a certificate bundle, not a signature
+      if (!shape.encapsulated)
+        throw new CoreError("malformed", "opaque signed-data without encapsulated content");
       const result = await verifySignedData(der, {
         trust: options.trust ?? [],
         known: options.known ?? [],
@@ -141,7 +148,6 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
         expectedAddresses,
         limits: { ber: limits.ber },
       });
-      if (result.signers.length === 0) break; // certs-only: a certificate bundle, not a signature
       if (!result.content)
         throw new CoreError("malformed", "opaque signed-data without encapsulated content");
       const inner = parseEntity(result.content);
@@ -156,34 +162,4 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
     );
   }
   return { layers, content };
-}
-
-function senderAddresses(message: MimeEntity): string[] {
-  const from = getHeader(message, "from")?.value;
-  const sender = getHeader(message, "sender")?.value;
-  const addresses = [...(from ? parseAddressList(from) : []), ...(sender ? parseAddressList(sender) : [])];
-  return addresses.map((a) => a.address).filter((a) => a.length > 0);
-}
-
-function signedLayer(form: SignedLayer["form"], verdicts: SignerVerdict[], inner: MimeEntity): SignedLayer {
-  const signers: SignerReport[] = verdicts.map((v) => ({
-    name: v.name ?? null,
-    email: v.email ?? null,
-    emails: v.emails,
-    status: v.status,
-    reason: v.reason,
-    digest: v.digest,
-    ...(v.weakDigest ? { weakDigest: true as const } : {}),
-    signingTime: v.signingTime ? v.signingTime.toISOString() : null,
-    ...(v.certificate ? { certificate: v.certificate } : {}),
-  }));
-  const digests = [...new Set(signers.map((s) => s.digest))];
-  return {
-    type: "signed",
-    form,
-    digest: digests[0] ?? "unknown",
-    digests,
-    content: capitalisedMediaType(parseContentType(getHeader(inner, "content-type")?.value)),
-    signers,
-  };
 }

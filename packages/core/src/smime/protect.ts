@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import {
   type CipherName,
   cipherByName,
@@ -14,11 +15,13 @@ import { contentEntityBytes, splitMessageHeaders } from "../mime/headers.js";
 import { getHeader, type MimeEntity, parseEntity } from "../mime/parse-entity.js";
 import type { Certificate } from "../pki/certificate.js";
 import type { Identity } from "../pki/identity.js";
+import { canonicalEntityBytes } from "./body.js";
 import { resolveSmimeLimits, type SmimeLimits } from "./limits.js";
 
 export interface ProtectOptions {
   sign?: {
     identity: Identity;
+    /** Default SHA-256; SHA-384 / SHA-512 for P-384 / P-521 keys (RFC 5480 §4). */
     digest?: DigestName;
     /** application/pkcs7-mime signed-data instead of multipart/signed. */
     opaque?: boolean;
@@ -55,18 +58,22 @@ export async function protectMessage(raw: Uint8Array, options: ProtectOptions): 
   }
   if (!options.sign && !options.encrypt)
     throw new CoreError("invalid-argument", "protect needs sign and/or encrypt");
-  const canonical = toCanonicalCrlf(raw);
-  const parsed = parseEntity(canonical);
+  const parsed = parseEntity(raw);
   const { outer } = splitMessageHeaders(parsed);
-  const entity = withExplicitContentType(parsed, contentEntityBytes(parsed));
-  const outerFields = outer.filter(
-    (f) => f.name.toLowerCase() !== "bcc" && f.name.toLowerCase() !== "mime-version",
+  // Canonical CRLF (RFC 8551 §3.1.1), but never inside a binary part's body: converting the
+  // whole message first turned every LF octet of a binary attachment into CRLF.
+  const entity = withExplicitContentType(
+    parsed,
+    canonicalEntityBytes(parseEntity(contentEntityBytes(parsed))),
   );
+  const outerFields = outer
+    .filter((f) => f.name.toLowerCase() !== "bcc" && f.name.toLowerCase() !== "mime-version")
+    .map((f) => ({ ...f, raw: toCanonicalCrlf(f.raw) }));
   const mimeVersion = Buffer.from("MIME-Version: 1.0\r\n");
   let message: Uint8Array = Buffer.concat([...outerFields.map((f) => f.raw), mimeVersion, entity]);
 
   if (options.sign) {
-    const digest = options.sign.digest ?? "SHA-256";
+    const digest = options.sign.digest ?? defaultDigest(options.sign.identity);
     const info = digestByName(digest);
     if (!info) throw new CoreError("unsupported-algorithm", `digest ${digest}`);
     const signable = makeSignable(parseEntity(entity));
@@ -115,12 +122,21 @@ export async function protectMessage(raw: Uint8Array, options: ProtectOptions): 
 }
 
 /**
+ * SHA-256, except a digest as strong as the curve for P-384 / P-521 keys (RFC 5480 §4): gpgsm
+ * refuses "a 256 bit hash … for a 384 bit ECC key", so that default would not verify there.
+ */
+function defaultDigest(identity: Identity): DigestName {
+  const curve = identity.privateKey.asymmetricKeyDetails?.namedCurve;
+  return curve === "secp384r1" ? "SHA-384" : curve === "secp521r1" ? "SHA-512" : "SHA-256";
+}
+
+/**
  * A message without Content-Type is text/plain (RFC 2045 §5.2); say so explicitly inside
  * what we sign or encrypt, with the charset its bytes need, so no reader has to guess.
  */
 function withExplicitContentType(message: MimeEntity, entity: Uint8Array): Uint8Array {
   if (getHeader(message, "content-type")) return entity;
-  const eightBit = message.body.some((b) => b >= 0x80);
+  const eightBit = !isAscii(message.body);
   const head = eightBit
     ? "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"
     : "Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n";

@@ -120,7 +120,8 @@ describe.each(backends)("deliver on $name", (backend) => {
     await store.rules.add({ accountId: a.id }, secretRule);
     const { logger, lines } = recordingLogger();
     const raw = message({ Subject: "secret one" }, "body-one\r\n");
-    const r1 = await store.deliver(a, raw, { logger });
+    // No hook at all (store.deliver supplies the Store Encrypted hook unless told otherwise).
+    const r1 = await store.deliver(a, raw, { logger, encryptForAccount: undefined });
     expect(r1.stored).toEqual([expect.objectContaining({ mailbox: "INBOX", encrypted: false })]);
     expect(r1.notes).toEqual(["stored unencrypted: no encryption is configured for delivery"]);
     const warning = lines.find((l) => l.level === "warn");

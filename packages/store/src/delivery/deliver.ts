@@ -1,5 +1,5 @@
 import { type Account, accountById } from "../accounts/accounts.js";
-import { type StoreContext, write } from "../context.js";
+import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import type { StoreLogger } from "../logger.js";
 import { detectSecurity } from "../mail/detect-security.js";
@@ -51,7 +51,7 @@ export interface DeliveryResult {
   notes: string[];
 }
 
-interface Target {
+export interface Target {
   mailbox: string;
   encrypt: boolean;
 }
@@ -84,6 +84,141 @@ function prependHeaders(raw: Uint8Array, headers: readonly string[]): Uint8Array
   return Buffer.concat([Buffer.from(headers.map((h) => `${h}${eol}`).join(""), "utf8"), raw]);
 }
 
+/** One account's delivery, planned and (where a rule says so) encrypted, ready to be written. */
+export interface PreparedDelivery {
+  account: Account;
+  targets: Target[];
+  marks: MessageFlag[];
+  /** The message with any Add Header lines. */
+  bytes: Uint8Array;
+  security: SecurityKind;
+  inspectedCipher: string | null;
+  encrypted: { raw: Uint8Array; cipher: string | null; security: SecurityKind } | undefined;
+  discard: boolean;
+  actions: PlannedAction[];
+  notes: string[];
+}
+
+/**
+ * Everything of a delivery that happens before the transaction: the rules (domain, then
+ * account, by priority) and the encryption of Store Encrypted copies, which can take a
+ * while for 50 MB and must not hold a write lock. Shared by deliver and deliverMany.
+ */
+export async function prepareDelivery(
+  ctx: StoreContext,
+  account: Pick<Account, "id">,
+  raw: Uint8Array,
+  options: DeliverOptions,
+): Promise<PreparedDelivery> {
+  const logger = options.logger ?? ctx.logger;
+  const current = await accountById(ctx.db, account.id);
+  if (current.disabled) throw new StoreError("forbidden", `account ${current.address} is disabled`);
+  const { fields } = readHeader(raw);
+  const inspected = options.inspect?.(raw);
+  const security = inspected?.security ?? detectSecurity(fields);
+  const rules = await rulesForDelivery(ctx.db, current.id, current.domainId);
+  const actions = evaluateRules(rules, { headers: fields, size: raw.byteLength, security });
+  const { targets, discard, marks, headers } = plan(actions);
+  const bytes = prependHeaders(raw, headers);
+
+  const notes: string[] = [];
+  let encrypted: PreparedDelivery["encrypted"];
+  if (targets.some((t) => t.encrypt)) {
+    let skipped: string | undefined;
+    if (security === "encrypted" || security === "signed+encrypted") {
+      encrypted = { raw: bytes, cipher: inspected?.cipher ?? null, security };
+    } else if (!current.smimeEnabled) skipped = "S/MIME is off for this account or its domain";
+    else if (!options.encryptForAccount) skipped = "no encryption is configured for delivery";
+    else {
+      const result = await options.encryptForAccount(current, bytes);
+      if ("skipped" in result) skipped = result.skipped;
+      else if (!(result.raw instanceof Uint8Array) || result.raw.byteLength === 0)
+        // Fail closed: never file the plaintext under "encrypted" because a hook misbehaved.
+        throw new StoreError("invalid-argument", "encryptForAccount returned no encrypted bytes");
+      else
+        encrypted = {
+          raw: result.raw,
+          cipher: result.cipher,
+          security: security === "signed" ? "signed+encrypted" : "encrypted",
+        };
+    }
+    if (skipped) {
+      notes.push(`stored unencrypted: ${skipped}`);
+      logger.warn(
+        {
+          account: current.address,
+          mailboxes: targets.filter((t) => t.encrypt).map((t) => t.mailbox),
+          reason: skipped,
+        },
+        "Store Encrypted: stored unencrypted",
+      );
+    }
+  }
+  return {
+    account: current,
+    targets,
+    marks,
+    bytes,
+    security,
+    inspectedCipher: inspected?.cipher ?? null,
+    encrypted,
+    discard,
+    actions,
+    notes,
+  };
+}
+
+/** Writes a prepared delivery's copies inside the caller's transaction. */
+export async function writeDelivery(
+  ctx: StoreContext,
+  trx: Executor,
+  prepared: PreparedDelivery,
+  receivedAt: number | undefined,
+): Promise<StoredCopy[]> {
+  const now = ctx.now();
+  const copies: StoredCopy[] = [];
+  for (const target of prepared.targets) {
+    const mailbox = await ensureMailbox(trx, prepared.account.id, target.mailbox, now);
+    const version = target.encrypt ? prepared.encrypted : undefined;
+    const summary = await insertMessage(ctx, trx, mailbox.id, version ? version.raw : prepared.bytes, {
+      flags: prepared.marks,
+      receivedAt: receivedAt ?? now,
+      security: version?.security ?? prepared.security,
+      cipher: version ? version.cipher : prepared.inspectedCipher,
+    });
+    copies.push({
+      mailbox: mailbox.name,
+      id: summary.id,
+      encrypted: version !== undefined,
+      cipher: summary.cipher,
+      security: summary.security,
+    });
+  }
+  return copies;
+}
+
+/** Logs a committed delivery (addresses, mailboxes and rule names only) and builds its result. */
+export function deliveryResult(
+  logger: StoreLogger,
+  prepared: PreparedDelivery,
+  stored: StoredCopy[],
+): DeliveryResult {
+  logger.info(
+    {
+      account: prepared.account.address,
+      stored: stored.map((s) => s.mailbox),
+      rules: [...new Set(prepared.actions.map((a) => a.rule))],
+    },
+    stored.length === 0 ? "discarded by rule" : "delivered",
+  );
+  return {
+    stored,
+    discarded: prepared.discard && stored.length === 0,
+    actions: prepared.actions,
+    notes: prepared.notes,
+  };
+}
+
 /**
  * Local delivery (issue #5 item 10): domain rules, then account rules, by priority; the
  * copies are written in ONE transaction, so a crash stores all of them or none, and a
@@ -98,81 +233,8 @@ export function deliverUseCase(ctx: StoreContext) {
     raw: Uint8Array,
     options: DeliverOptions = {},
   ): Promise<DeliveryResult> {
-    const logger = options.logger ?? ctx.logger;
-    const current = await accountById(ctx.db, account.id);
-    if (current.disabled) throw new StoreError("forbidden", `account ${current.address} is disabled`);
-    const { fields } = readHeader(raw);
-    const inspected = options.inspect?.(raw);
-    const security = inspected?.security ?? detectSecurity(fields);
-    const rules = await rulesForDelivery(ctx.db, current.id, current.domainId);
-    const actions = evaluateRules(rules, { headers: fields, size: raw.byteLength, security });
-    const { targets, discard, marks, headers } = plan(actions);
-    const bytes = prependHeaders(raw, headers);
-
-    const notes: string[] = [];
-    let encrypted: { raw: Uint8Array; cipher: string | null; security: SecurityKind } | undefined;
-    if (targets.some((t) => t.encrypt)) {
-      let skipped: string | undefined;
-      if (security === "encrypted" || security === "signed+encrypted") {
-        encrypted = { raw: bytes, cipher: inspected?.cipher ?? null, security };
-      } else if (!current.smimeEnabled) skipped = "S/MIME is off for this account or its domain";
-      else if (!options.encryptForAccount) skipped = "no encryption is configured for delivery";
-      else {
-        const result = await options.encryptForAccount(current, bytes);
-        if ("skipped" in result) skipped = result.skipped;
-        else if (!(result.raw instanceof Uint8Array) || result.raw.byteLength === 0)
-          // Fail closed: never file the plaintext under "encrypted" because a hook misbehaved.
-          throw new StoreError("invalid-argument", "encryptForAccount returned no encrypted bytes");
-        else
-          encrypted = {
-            raw: result.raw,
-            cipher: result.cipher,
-            security: security === "signed" ? "signed+encrypted" : "encrypted",
-          };
-      }
-      if (skipped) {
-        notes.push(`stored unencrypted: ${skipped}`);
-        logger.warn(
-          {
-            account: current.address,
-            mailboxes: targets.filter((t) => t.encrypt).map((t) => t.mailbox),
-            reason: skipped,
-          },
-          "Store Encrypted: stored unencrypted",
-        );
-      }
-    }
-
-    const stored = await write(ctx, async (trx) => {
-      const now = ctx.now();
-      const copies: StoredCopy[] = [];
-      for (const target of targets) {
-        const mailbox = await ensureMailbox(trx, current.id, target.mailbox, now);
-        const version = target.encrypt ? encrypted : undefined;
-        const summary = await insertMessage(ctx, trx, mailbox.id, version ? version.raw : bytes, {
-          flags: marks,
-          receivedAt: options.receivedAt ?? now,
-          security: version?.security ?? security,
-          cipher: version ? version.cipher : (inspected?.cipher ?? null),
-        });
-        copies.push({
-          mailbox: mailbox.name,
-          id: summary.id,
-          encrypted: version !== undefined,
-          cipher: summary.cipher,
-          security: summary.security,
-        });
-      }
-      return copies;
-    });
-    logger.info(
-      {
-        account: current.address,
-        stored: stored.map((s) => s.mailbox),
-        rules: [...new Set(actions.map((a) => a.rule))],
-      },
-      stored.length === 0 ? "discarded by rule" : "delivered",
-    );
-    return { stored, discarded: discard && stored.length === 0, actions, notes };
+    const prepared = await prepareDelivery(ctx, account, raw, options);
+    const stored = await write(ctx, (trx) => writeDelivery(ctx, trx, prepared, options.receivedAt));
+    return deliveryResult(options.logger ?? ctx.logger, prepared, stored);
   };
 }

@@ -6,7 +6,6 @@ import { StoreError } from "../errors.js";
 import { detectSecurity } from "../mail/detect-security.js";
 import { readHeader } from "../mail/header-reader.js";
 import {
-  deleteMessagesWhere,
   insertMessage,
   type MessageFlag,
   type MessageSummary,
@@ -23,22 +22,36 @@ import type { SecureMail } from "./secure-mail.js";
 export function messageCryptoUseCases(ctx: StoreContext, secureMail: SecureMail) {
   async function replace(
     accountId: string,
-    messageId: string,
+    old: { id: string; blobId: string },
     bytes: Uint8Array,
     security: MessageSummary["security"],
     cipher: string | null,
   ) {
     const result = await write(ctx, async (trx) => {
-      const row = await ownedMessage(trx, accountId, messageId);
-      const flags = (["seen", "flagged", "deleted"] as MessageFlag[]).filter((f) => fromFlag(row[f]));
-      const summary = await insertMessage(ctx, trx, row.mailbox_id, bytes, {
+      // Delete first, and only the very row whose bytes were transformed. On PostgreSQL a
+      // second swap of the same message (another web node, the CLI) waits on this row lock
+      // and then finds nothing to delete (READ COMMITTED re-checks the row), so it inserts
+      // nothing: the message never exists twice. RETURNING reads mailbox, flags and date
+      // from the row as it is deleted, so a flag set meanwhile is not lost.
+      const removed = await trx
+        .deleteFrom("messages")
+        .where("id", "=", old.id)
+        .where("blob_id", "=", old.blobId)
+        .where("mailbox_id", "in", (eb) =>
+          eb.selectFrom("mailboxes").select("id").where("account_id", "=", accountId),
+        )
+        .returning(["mailbox_id", "date", "seen", "flagged", "deleted"])
+        .executeTakeFirst();
+      if (!removed)
+        throw new StoreError("not-found", `message ${old.id} was removed or replaced meanwhile`);
+      await ctx.blobs.delete(trx, [old.blobId]);
+      const flags = (["seen", "flagged", "deleted"] as MessageFlag[]).filter((f) => fromFlag(removed[f]));
+      return insertMessage(ctx, trx, removed.mailbox_id, bytes, {
         flags,
-        receivedAt: row.date,
+        receivedAt: removed.date,
         security,
         cipher,
       });
-      await deleteMessagesWhere(ctx, trx, (q) => q.where("id", "=", row.id));
-      return summary;
     });
     await forgetOldPages(ctx);
     return result;
@@ -56,7 +69,7 @@ export function messageCryptoUseCases(ctx: StoreContext, secureMail: SecureMail)
       const raw = await ctx.blobs.get(ctx.db, row.blob_id);
       const { message } = await decryptOuterLayer(raw, { identities });
       const security = detectSecurity(readHeader(message).fields);
-      return replace(accountId, messageId, message, security, null);
+      return replace(accountId, { id: row.id, blobId: row.blob_id }, message, security, null);
     },
 
     /** Encrypts the complete stored message to the account's own certificate; the password is the proof. */
@@ -86,7 +99,7 @@ export function messageCryptoUseCases(ctx: StoreContext, secureMail: SecureMail)
       });
       return replace(
         accountId,
-        messageId,
+        { id: row.id, blobId: row.blob_id },
         sealed,
         row.security === "signed" ? "signed+encrypted" : "encrypted",
         account.encryptionMethod,
@@ -97,17 +110,49 @@ export function messageCryptoUseCases(ctx: StoreContext, secureMail: SecureMail)
 
 /**
  * After an in-place Encrypt no plaintext may stay readable in the database files. SQLite:
- * secure_delete (set at open) zeroes freed pages in the main file; the WAL still holds the
- * old page images until a checkpoint, so checkpoint and truncate it now. PostgreSQL: the
- * dead tuple stays in the heap until VACUUM reclaims it (autovacuum, typically within
- * minutes; run VACUUM on messages/message_blobs to close that window at once) — see README.
+ * secure_delete (set on every connection at open) zeroes the freed pages, but the WAL still
+ * holds the old page images until a checkpoint copies the zeroed pages into the main file
+ * and TRUNCATE empties the log. A reader still inside an older snapshot (a listing in the
+ * web process) makes the checkpoint report busy; waiting for it with SQLite's own busy
+ * handler would block this thread — and a reader on this same thread forever — so the
+ * busy timeout is 0 and the checkpoint is retried asynchronously until the connection's
+ * busy timeout has passed. PostgreSQL: the dead tuple stays in the heap (and TOAST) until
+ * VACUUM reclaims it (autovacuum, typically within minutes; see README "Data at rest").
  */
 async function forgetOldPages(ctx: StoreContext): Promise<void> {
   if (ctx.engine !== "sqlite") return;
-  try {
-    await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(ctx.db);
-  } catch (error) {
-    ctx.logger.warn({ error: String(error) }, "WAL checkpoint after an in-place change did not complete");
+  const started = Date.now();
+  let patienceMs = 10_000;
+  for (let attempt = 0; ; attempt++) {
+    let busy: boolean;
+    try {
+      busy = await ctx.db.connection().execute(async (conn) => {
+        const timeout = await sql<{ timeout: number }>`PRAGMA busy_timeout`.execute(conn);
+        patienceMs = Number(timeout.rows[0]?.timeout ?? patienceMs);
+        await sql`PRAGMA busy_timeout = 0`.execute(conn);
+        try {
+          const result = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(conn);
+          return Number(result.rows[0]?.busy ?? 1) !== 0;
+        } finally {
+          await sql.raw(`PRAGMA busy_timeout = ${Math.trunc(patienceMs)}`).execute(conn);
+        }
+      });
+    } catch (error) {
+      if (!String((error as { code?: unknown }).code ?? "").startsWith("SQLITE_BUSY")) {
+        ctx.logger.warn({ error: String(error) }, "WAL checkpoint after an in-place change failed");
+        return;
+      }
+      busy = true;
+    }
+    if (!busy) return;
+    if (Date.now() - started >= patienceMs) {
+      ctx.logger.warn(
+        { waitedMs: Date.now() - started },
+        "WAL checkpoint after an in-place change stayed busy; old pages leave the WAL at the next checkpoint",
+      );
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * Math.min(100, 2 ** attempt)));
   }
 }
 

@@ -50,18 +50,19 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
   async function prove(accountId: string, rows: KeyRow[], password: string): Promise<Identity> {
     const row = rows[0];
     if (!row) throw new StoreError("no-key", "this account has no Secure Mail key");
-    await guard.check(accountId);
+    const attempt = await guard.begin(accountId);
+    let identity: Identity;
     try {
-      const identity = rowIdentity(row, password);
-      await guard.record(accountId, true);
-      return identity;
+      identity = rowIdentity(row, password);
     } catch (error) {
-      if (isCoreError(error, "wrong-password")) {
-        await guard.record(accountId, false);
+      // A wrong password stays counted; anything else was no guess.
+      if (isCoreError(error, "wrong-password"))
         throw new StoreError("wrong-password", "wrong Secure Mail Password");
-      }
+      await attempt.abandon();
       throw error;
     }
+    await attempt.succeeded();
+    return identity;
   }
 
   /** A new key's password: the existing one when keys exist (proven), else a new one (1–100 characters). */

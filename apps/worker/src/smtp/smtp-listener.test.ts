@@ -1,0 +1,191 @@
+import type { Store } from "@sealbox/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backends } from "../../test/backends.js";
+import {
+  captureLogger,
+  giveCertificate,
+  mail,
+  openTestStore,
+  smtpSend,
+  storedMessages,
+  testConfig,
+} from "../../test/harness.js";
+import { dialog } from "../../test/smtp-dialog.js";
+import { type RunningWorker, startWorker } from "../worker.js";
+
+describe.each(backends)("SMTP in on $name", (backend) => {
+  let cleanup: () => Promise<void>;
+  let store: Store;
+  let worker: RunningWorker;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const target = await backend.fresh();
+    store = await openTestStore(target);
+    await store.domains.add("local.test");
+    for (const name of ["alice", "bob", "carol"])
+      ids[name] = (
+        await store.accounts.add(`${name}@local.test`, { password: `${name}-password` })
+      ).account.id;
+    await store.rules.add(
+      { accountId: ids.bob as string },
+      {
+        name: "lists",
+        conditions: [{ field: "Subject", op: "is", value: "[list]*" }],
+        actions: [{ action: "Store in", argument: "Lists" }],
+      },
+    );
+    worker = await startWorker(store, testConfig({ smtpMaxBytes: 20_000 }), captureLogger().log);
+    cleanup = async () => {
+      await worker.stop(1_000);
+      await store.close();
+      await target.cleanup();
+    };
+  });
+  afterAll(() => cleanup());
+
+  it("delivers to several local recipients through each one's rules, after a Received: header", async () => {
+    const raw = mail(
+      { From: "x@remote.example", Subject: "[list] hello", "Message-ID": "<m1@remote>" },
+      "Body one\r\n",
+    );
+    const sent = await smtpSend(worker.smtpPort, {
+      from: "x@remote.example",
+      to: ["alice@local.test", "BOB@local.test"],
+      raw,
+    });
+    expect(sent).toMatchObject({ ok: true, code: 250 });
+    const alice = await storedMessages(store, ids.alice as string);
+    const bob = await storedMessages(store, ids.bob as string);
+    expect(alice.map((m) => m.mailbox)).toEqual(["INBOX"]);
+    expect(bob.map((m) => m.mailbox)).toEqual(["Lists"]);
+    for (const m of [...alice, ...bob]) {
+      const text = m.raw.toString("latin1");
+      expect(text).toMatch(/^Received: from [^\r\n]+\r\n\tby mx\.sealbox\.test \(Sealbox\) with ESMTP id /);
+      // The client's bytes follow the trace header unchanged.
+      expect(m.raw.subarray(m.raw.length - raw.length).equals(raw)).toBe(true);
+    }
+  });
+
+  it("refuses unknown local users at RCPT TO with 550 and delivers to the rest", async () => {
+    const d = await dialog(worker.smtpPort);
+    await d.command("EHLO client.example");
+    expect(await d.command("MAIL FROM:<x@remote.example>")).toMatch(/^250/);
+    expect(await d.command("RCPT TO:<nobody@local.test>")).toMatch(/^550 5\.1\.1/);
+    expect(await d.command("RCPT TO:<carol@local.test>")).toMatch(/^250/);
+    expect(await d.command("DATA")).toMatch(/^354/);
+    d.write("Subject: partial\r\n\r\nhi\r\n.\r\n");
+    expect(await d.reply()).toMatch(/^250/);
+    await d.command("QUIT");
+    d.close();
+    expect((await storedMessages(store, ids.carol as string)).map((m) => m.subject)).toContain("partial");
+  });
+
+  it("is no open relay: a remote recipient without AUTH is refused (550 5.7.1) and nothing is queued", async () => {
+    const before = await store.jobs.stats();
+    const sent = await smtpSend(worker.smtpPort, {
+      from: "alice@local.test",
+      to: ["someone@elsewhere.example"],
+      raw: mail({ Subject: "relay?" }),
+    });
+    expect(sent.ok).toBe(false);
+    expect(sent.code).toBe(550);
+    expect(sent.response).toMatch(/5\.7\.1 Relay access denied/);
+    expect((await store.jobs.stats()).queued).toBe(before.queued);
+  });
+
+  it("advertises SIZE and answers an over-size message 552 without storing it", async () => {
+    const d = await dialog(worker.smtpPort);
+    const ehlo = await d.command("EHLO client.example");
+    expect(ehlo).toMatch(/250[ -]SIZE 20000\r?$/m);
+    // No AUTH on this listener: no certificate and loopback AUTH not allowed.
+    expect(ehlo).not.toMatch(/AUTH/);
+    expect(ehlo).not.toMatch(/STARTTLS/);
+    expect(await d.command("MAIL FROM:<x@remote.example> SIZE=30000")).toMatch(/^552/);
+    d.close();
+    const big = mail({ Subject: "too big" }, `${"x".repeat(76)}\r\n`.repeat(400));
+    const sent = await smtpSend(worker.smtpPort, {
+      from: "x@remote.example",
+      to: ["alice@local.test"],
+      raw: big,
+    });
+    expect(sent).toMatchObject({ ok: false, code: 552 });
+    expect((await storedMessages(store, ids.alice as string)).map((m) => m.subject)).not.toContain("too big");
+  });
+
+  it("answers 451 when the store cannot commit, and the client's retry is stored once", async () => {
+    let failures = 1;
+    const flaky: Store = {
+      ...store,
+      deliverMany: async (accounts, raw, options) => {
+        if (failures-- > 0) throw new Error("database is locked");
+        return store.deliverMany(accounts, raw, options);
+      },
+    };
+    const { log, text } = captureLogger();
+    const own = await startWorker(flaky, testConfig(), log);
+    try {
+      const raw = mail({ Subject: "retry me", "Message-ID": "<retry@remote>" }, "retry body\r\n");
+      const first = await smtpSend(own.smtpPort, { from: "x@remote.example", to: ["carol@local.test"], raw });
+      expect(first).toMatchObject({ ok: false, code: 451 });
+      const second = await smtpSend(own.smtpPort, {
+        from: "x@remote.example",
+        to: ["carol@local.test"],
+        raw,
+      });
+      expect(second).toMatchObject({ ok: true, code: 250 });
+      const copies = (await storedMessages(store, ids.carol as string)).filter(
+        (m) => m.subject === "retry me",
+      );
+      expect(copies).toHaveLength(1);
+      expect(text()).toContain("smtp delivery failed");
+      expect(text()).not.toContain("retry body");
+    } finally {
+      await own.stop(1_000);
+    }
+  });
+
+  it("stores a message a Store Encrypted rule takes encrypted, and its plaintext nowhere", async () => {
+    const { account } = await store.accounts.add("dave@local.test", { password: "dave-password" });
+    await giveCertificate(store, account.id);
+    await store.rules.add(
+      { accountId: account.id },
+      {
+        name: "secret",
+        conditions: [{ field: "Subject", op: "is", value: "*secret*" }],
+        actions: [{ action: "Store Encrypted in", argument: "INBOX" }],
+      },
+    );
+    const marker = `plaintext-marker-${Date.now()}`;
+    const sent = await smtpSend(worker.smtpPort, {
+      from: "x@remote.example",
+      to: ["dave@local.test", "alice@local.test"],
+      raw: mail({ Subject: "top secret", From: "x@remote.example" }, `${marker}\r\n`),
+    });
+    expect(sent.ok).toBe(true);
+    const dave = await storedMessages(store, account.id);
+    expect(dave).toHaveLength(1);
+    expect(dave[0]).toMatchObject({ mailbox: "INBOX", security: "encrypted", cipher: "AES-256-CBC" });
+    expect(dave[0]?.raw.toString("latin1")).toMatch(/application\/(x-)?pkcs7-mime/);
+    expect(dave[0]?.raw.includes(marker)).toBe(false);
+    // Alice has no such rule: her copy is plain (the rule is Dave's, not the message's).
+    const alice = (await storedMessages(store, ids.alice as string)).filter(
+      (m) => m.subject === "top secret",
+    );
+    expect(alice.map((m) => m.security)).toEqual(["plain"]);
+  });
+
+  it("does not count repeated recipients twice", async () => {
+    const sent = await smtpSend(worker.smtpPort, {
+      from: "x@remote.example",
+      to: ["carol@local.test", "Carol@Local.Test", "carol@local.test"],
+      raw: mail({ Subject: "once only" }),
+    });
+    expect(sent.ok).toBe(true);
+    const copies = (await storedMessages(store, ids.carol as string)).filter(
+      (m) => m.subject === "once only",
+    );
+    expect(copies).toHaveLength(1);
+    expect(await store.jobs.stats()).toMatchObject({ queued: 0 });
+  });
+});

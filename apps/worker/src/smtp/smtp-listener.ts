@@ -1,0 +1,260 @@
+import type { AddressInfo } from "node:net";
+import type { Store } from "@sealbox/store";
+import { SMTPServer, type SMTPServerSession } from "smtp-server";
+import { errorFields, type Logger } from "../log.js";
+import { disabledCommands } from "./auth-policy.js";
+import { classifyRecipient } from "./classify-recipient.js";
+import { readMessage } from "./read-message.js";
+import { receivedHeader } from "./received-header.js";
+import { SmtpReply, TEMPORARY_FAILURE } from "./smtp-reply.js";
+
+export interface SmtpListenerOptions {
+  store: Store;
+  log: Logger;
+  host: string;
+  /** 0 = any free port (tests). */
+  port: number;
+  /** Greeting and Received: name. */
+  name: string;
+  maxBytes: number;
+  /** PEM certificate and key: STARTTLS, and AUTH after it. */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
+  allowLoopbackAuth: boolean;
+  /** RFC 5321 §4.5.3.1.8: at least 100 must be accepted. */
+  maxRecipients?: number;
+  now?: () => number;
+}
+
+export interface SmtpListener {
+  readonly port: number;
+  /** Transactions between DATA and the reply right now. */
+  inFlight(): number;
+  /**
+   * Stops accepting connections; commands on open ones get 421; a message already in DATA
+   * is finished (stored and answered) if it can be within `graceMs`. Resolves when the
+   * in-flight deliveries have settled or the grace period is over.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+/** Per transaction (keyed by smtp-server's envelope object, new for every MAIL FROM). */
+interface Transaction {
+  local: Map<string, string>; // lower-case address → account id
+  remote: Map<string, string>; // lower-case address → address
+}
+
+/** Session fields smtp-server reads but its type declarations leave out. */
+type Session = SMTPServerSession & { disabledCommands?: string[] };
+
+/**
+ * The SMTP listener (issue #6 item 1): inbound mail for local accounts from anyone, relay for
+ * authenticated submitters only. The message is read in full during DATA, the store writes
+ * every local copy (rules and Store Encrypted applied) and any outgoing job in ONE
+ * transaction, and only then does the client get 250; any failure is 451, so the sending
+ * MTA keeps the message and retries — a 250 is never given for mail that is not on disk.
+ */
+export async function startSmtpListener(options: SmtpListenerOptions): Promise<SmtpListener> {
+  const { store, log, maxBytes } = options;
+  const now = options.now ?? Date.now;
+  const maxRecipients = options.maxRecipients ?? 1000;
+  const policy = { tls: options.tls !== undefined, allowLoopbackAuth: options.allowLoopbackAuth };
+  const transactions = new WeakMap<object, Transaction>();
+  const deliveries = new Set<Promise<void>>();
+  const transaction = (session: SMTPServerSession): Transaction => {
+    let t = transactions.get(session.envelope);
+    if (!t) {
+      t = { local: new Map(), remote: new Map() };
+      transactions.set(session.envelope, t);
+    }
+    return t;
+  };
+
+  const server = new SMTPServer({
+    name: options.name,
+    banner: "Sealbox ESMTP",
+    size: maxBytes,
+    authOptional: true,
+    // AUTH is allowed or not per session (disabledCommands below), not by this switch.
+    allowInsecureAuth: true,
+    authMethods: ["PLAIN", "LOGIN"],
+    disabledCommands: policy.tls ? [] : ["STARTTLS"],
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
+    disableReverseLookup: true,
+    hideDSN: true,
+    logger: false,
+    socketTimeout: 5 * 60_000,
+
+    onConnect(session, callback) {
+      (session as Session).disabledCommands = disabledCommands(policy, {
+        secure: false,
+        remoteAddress: session.remoteAddress,
+      });
+      callback();
+    },
+
+    onSecure(_socket, session, callback) {
+      (session as Session).disabledCommands = disabledCommands(policy, {
+        secure: true,
+        remoteAddress: session.remoteAddress,
+      });
+      callback();
+    },
+
+    onAuth(auth, session, callback) {
+      if (auth.method !== "PLAIN" && auth.method !== "LOGIN")
+        return callback(new SmtpReply(504, "5.5.4 Unrecognized authentication type"));
+      store.login(auth.username ?? "", auth.password ?? "").then(
+        (result) => {
+          log.info(
+            { session: session.id, user: auth.username ?? "", ok: result.ok, method: auth.method },
+            "smtp auth",
+          );
+          if (result.ok) callback(null, { user: result.account.id });
+          else callback(new SmtpReply(535, "5.7.8 Authentication credentials invalid"));
+        },
+        (error: unknown) => {
+          log.error({ session: session.id, ...errorFields(error) }, "smtp auth failed");
+          callback(new SmtpReply(454, "4.7.0 Temporary authentication failure"));
+        },
+      );
+    },
+
+    onMailFrom(address, session, callback) {
+      if (!session.user) return callback();
+      // RFC 6409 §6.1: a submission server may check the sender is the user's own address.
+      store.accounts.byId(String(session.user)).then(
+        (account) => {
+          const mine = [account.address, account.fromAddress].map((a) => a.toLowerCase());
+          if (mine.includes(address.address.toLowerCase())) return callback();
+          callback(new SmtpReply(553, "5.7.1 Sender address is not yours"));
+        },
+        (error: unknown) => {
+          log.error({ session: session.id, ...errorFields(error) }, "smtp sender check failed");
+          callback(TEMPORARY_FAILURE());
+        },
+      );
+    },
+
+    onRcptTo(address, session, callback) {
+      if (session.envelope.rcptTo.length >= maxRecipients)
+        return callback(new SmtpReply(452, "4.5.3 Too many recipients"));
+      classifyRecipient(store, address.address, Boolean(session.user)).then(
+        (recipient) => {
+          const t = transaction(session);
+          if (recipient.kind === "local") t.local.set(address.address.toLowerCase(), recipient.account.id);
+          else t.remote.set(recipient.address.toLowerCase(), recipient.address);
+          callback();
+        },
+        (error: unknown) => {
+          if (error instanceof SmtpReply) return callback(error);
+          log.error({ session: session.id, ...errorFields(error) }, "smtp recipient check failed");
+          callback(TEMPORARY_FAILURE());
+        },
+      );
+    },
+
+    onData(stream, session, callback) {
+      const started = now();
+      const work = (async () => {
+        const trace = receivedHeader({
+          helo: session.hostNameAppearsAs,
+          remoteAddress: session.remoteAddress,
+          by: options.name,
+          protocol: session.transmissionType,
+          id: session.id,
+          at: started,
+        });
+        const read = await readMessage(stream, maxBytes, trace);
+        if (!read.ok) {
+          log.info({ session: session.id, bytes: read.bytes, limit: maxBytes }, "smtp message too big");
+          return callback(new SmtpReply(552, `5.3.4 Message exceeds the ${maxBytes}-byte limit`));
+        }
+        const t = transaction(session);
+        // Every accepted RCPT is in t (smtp-server merges repeats, case-insensitively).
+        const accounts = [...new Set(t.local.values())].map((id) => ({ id }));
+        const remote = [...t.remote.values()];
+        const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+        try {
+          const result = await store.deliverMany(accounts, read.raw, {
+            receivedAt: started,
+            ...(remote.length > 0 && session.user
+              ? {
+                  queue: {
+                    message: {
+                      envelopeFrom: mailFrom,
+                      recipients: remote,
+                      raw: read.raw,
+                      accountId: String(session.user),
+                    },
+                  },
+                }
+              : {}),
+          });
+          log.info(
+            {
+              session: session.id,
+              bytes: read.raw.length,
+              local: result.deliveries.length,
+              remote: remote.length,
+              job: result.queued?.id ?? null,
+              encrypted: result.deliveries.reduce(
+                (n, d) => n + d.result.stored.filter((s) => s.encrypted).length,
+                0,
+              ),
+              ms: now() - started,
+            },
+            "smtp message accepted",
+          );
+          callback(null, "2.0.0 OK: stored");
+        } catch (error) {
+          log.error(
+            { session: session.id, ...errorFields(error), ms: now() - started },
+            "smtp delivery failed",
+          );
+          callback(TEMPORARY_FAILURE());
+        }
+      })().catch((error: unknown) => {
+        log.error({ session: session.id, ...errorFields(error) }, "smtp data failed");
+        callback(TEMPORARY_FAILURE());
+      });
+      const tracked = work.finally(() => deliveries.delete(tracked));
+      deliveries.add(tracked);
+    },
+  });
+
+  server.on("error", (error) => log.error(errorFields(error), "smtp server error"));
+  await new Promise<void>((resolve, reject) => {
+    server.server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.server.address() as AddressInfo).port;
+
+  return {
+    port,
+    inFlight: () => deliveries.size,
+    async close(graceMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((r) => {
+        timer = setTimeout(r, graceMs);
+      });
+      // From here every command on an open connection is answered 421 (smtp-server), so no
+      // new transaction starts; those already in DATA finish if they can before the deadline.
+      server.options.closeTimeout = graceMs;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      await Promise.race([Promise.all([...deliveries]), deadline]);
+      clearTimeout(timer);
+      // Idle connections (and any transaction that ran out of time) are told 421 and closed.
+      for (const connection of server.connections as Set<{
+        send(c: number, m: string): void;
+        close(): void;
+      }>) {
+        connection.send(421, "4.3.2 Service shutting down, try again later");
+        connection.close();
+      }
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1_000).unref())]);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { DEFAULT_BACKOFF, retryDelay, type Store } from "@sealbox/store";
+import type { WorkerEnv } from "./env.js";
+import type { Logger } from "./log.js";
+import { type RelayConsumers, startRelayConsumers } from "./outgoing/relay-consumer.js";
+import { type RelayTransport, relayTransport } from "./outgoing/relay-transport.js";
+import { type SmtpListener, startSmtpListener } from "./smtp/smtp-listener.js";
+
+export type WorkerConfig = Omit<WorkerEnv, "home" | "storeUrl" | "logLevel">;
+
+export interface RunningWorker {
+  readonly smtpPort: number;
+  readonly smtp: SmtpListener;
+  readonly relay: RelayConsumers | undefined;
+  /**
+   * Graceful stop (SIGTERM): stop accepting, let in-flight SMTP transactions and relay sends
+   * finish within `graceMs`, answer 421 to the rest and put unfinished jobs back in the queue.
+   * The store stays open (the caller closes it).
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Starts the SMTP listener and, when a relay is configured, the outgoing queue consumers. */
+export async function startWorker(
+  store: Store,
+  config: WorkerConfig,
+  log: Logger,
+  deps: { transport?: RelayTransport; now?: () => number } = {},
+): Promise<RunningWorker> {
+  const tls =
+    config.smtpTlsCert && config.smtpTlsKey
+      ? { cert: readFileSync(config.smtpTlsCert), key: readFileSync(config.smtpTlsKey) }
+      : undefined;
+  const smtp = await startSmtpListener({
+    store,
+    log: log.child({ component: "smtp" }),
+    host: config.smtpHost,
+    port: config.smtpPort,
+    name: config.smtpName,
+    maxBytes: config.smtpMaxBytes,
+    tls,
+    allowLoopbackAuth: config.smtpAllowLoopbackAuth,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const transport =
+    deps.transport ?? (config.relay ? relayTransport(config.relay, config.smtpName) : undefined);
+  if (!transport) log.warn("no relay configured (SEALBOX_RELAY_HOST): outgoing mail stays queued");
+  const policy = { baseMs: config.relayRetryBaseMs, capMs: DEFAULT_BACKOFF.capMs };
+  const relay = transport
+    ? startRelayConsumers({
+        store,
+        log: log.child({ component: "relay" }),
+        transport,
+        workerId: config.workerId,
+        concurrency: config.relayConcurrency,
+        leaseMs: config.relayLeaseMs,
+        pollMs: config.relayPollMs,
+        reportingMta: config.smtpName,
+        retryDelay: (attempts) => retryDelay(attempts, Math.random, policy),
+        ...(deps.now ? { now: deps.now } : {}),
+      })
+    : undefined;
+  return {
+    smtpPort: smtp.port,
+    smtp,
+    relay,
+    async stop(graceMs) {
+      await Promise.all([smtp.close(graceMs), relay?.stop(graceMs)]);
+    },
+  };
+}

@@ -1,0 +1,8 @@
+import { sealboxVitest } from "../../tooling/vitest.shared.ts";
+
+/** `pnpm bench`: the SMTP throughput benchmark runs as one long vitest file (TypeScript, no build step). */
+export default sealboxVitest({
+  include: ["bench/**/*.bench.ts"],
+  testTimeout: 30 * 60_000,
+  hookTimeout: 5 * 60_000,
+});

@@ -1,0 +1,249 @@
+/**
+ * `pnpm bench` (issue #3 item 11) — a benchmark, not a test. In one run: our protect/open
+ * in-process beside the `openssl cms` CLI on the same S/MIME input producing S/MIME output,
+ * `openssl speed rsa2048`, ratios against the targets, peak RSS of the streaming path, and the
+ * key-handling figures of bench/keys.ts. Fixtures are made fresh by openssl in a temp dir.
+ *
+ * 10 KB: ours = protectMessage / openMessage in-process (what protectMessageStream and
+ * openMessageStream run for messages under 1 MiB), ops/s as the median of 7 runs of 200 after a
+ * warm-up; compared with `openssl speed` because an `openssl cms` process spends most of its
+ * time starting. 50 MB: ours = the streaming path (bench/ops.ts), median of 3 runs after a
+ * warm-up, beside `openssl cms` (median of 3). Peak RSS: each of our 50 MB operations in a
+ * child process of its own, minus a baseline child that loads the same modules and keys,
+ * against `openssl cms`'s peak RSS from GNU time (see child.ts for the two baselines).
+ * Env: BENCH_LARGE_MB (default 50), BENCH_CHUNK_KB (read size, default 256), BENCH_SKIP_KEYS=1.
+ */
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { cpus, tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openMessage } from "../src/smime/open.js";
+import { protectMessage } from "../src/smime/protect.js";
+import { type Fixtures, type Keys, loadKeys, makeFixtures, type Message } from "./fixtures.js";
+import { type Op, OPS, runStreamOp } from "./ops.js";
+
+const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 50);
+const SMALL_RUNS = 7;
+const SMALL_OPS = 200;
+const LARGE_RUNS = 3;
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const MB = 1024 * 1024;
+
+function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 * MB, ...options });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+/** GNU time for peak RSS; installs Debian's `time` when it is missing (we run as root in CI). */
+function ensureGnuTime(): void {
+  if (existsSync("/usr/bin/time")) return;
+  console.log("installing GNU time (apt-get install -y time)…");
+  spawnSync("apt-get", ["install", "-y", "-qq", "time"], { stdio: "ignore" });
+  if (!existsSync("/usr/bin/time")) throw new Error("GNU time (/usr/bin/time) is needed for peak RSS");
+}
+
+/** Wall time (ms) and peak RSS (KiB) of one openssl command. */
+function timed(args: string[], dir: string): { ms: number; rssKb: number } {
+  const report = join(dir, "time.txt");
+  const started = performance.now();
+  run("/usr/bin/time", ["-f", "%M", "-o", report, "openssl", ...args]);
+  const ms = performance.now() - started;
+  return { ms, rssKb: Number(readFileSync(report, "utf8").trim().split("\n").pop()) };
+}
+
+function opensslArgs(op: Op, m: Message, f: Fixtures, out: string): string[] {
+  switch (op) {
+    case "sign":
+      return ["cms", "-sign", "-in", m.plain, "-signer", f.userPem, "-inkey", f.userKey, "-out", out];
+    case "verify":
+      return ["cms", "-verify", "-in", m.signed, "-CAfile", f.caPem, "-out", out];
+    case "encrypt":
+      return ["cms", "-encrypt", "-aes256", "-in", m.plain, "-out", out, f.userPem];
+    case "decrypt":
+      return ["cms", "-decrypt", "-in", m.encrypted, "-recip", f.userPem, "-inkey", f.userKey, "-out", out];
+  }
+}
+
+function opensslSpeed(): { sign: number; verify: number } {
+  const text = run("openssl", ["speed", "-seconds", "3", "rsa2048"], {});
+  const m = /rsa\s+2048 bits\s+[\d.]+s\s+[\d.]+s\s+([\d.]+)\s+([\d.]+)/.exec(text);
+  if (!m) throw new Error(`cannot read openssl speed output:\n${text}`);
+  return { sign: Number(m[1]), verify: Number(m[2]) };
+}
+
+async function opsPerSecond(fn: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < SMALL_OPS / 2; i++) await fn();
+  const rates: number[] = [];
+  for (let r = 0; r < SMALL_RUNS; r++) {
+    const started = performance.now();
+    for (let i = 0; i < SMALL_OPS; i++) await fn();
+    rates.push(SMALL_OPS / ((performance.now() - started) / 1000));
+  }
+  return median(rates);
+}
+
+async function smallOps(f: Fixtures, keys: Keys): Promise<Record<Op, number>> {
+  const plain = readFileSync(f.small.plain);
+  const signed = readFileSync(f.small.signed);
+  const encrypted = readFileSync(f.small.encrypted);
+  const check = await openMessage(signed, { trust: [keys.ca] });
+  const status = check.layers[0]?.type === "signed" ? check.layers[0].signers[0]?.status : "none";
+  if (status !== "valid") throw new Error(`10 KB verify says ${status}`);
+  const opened = await openMessage(encrypted, { identities: [keys.identity] });
+  if (!Buffer.from(opened.content).equals(plain)) throw new Error("10 KB decrypt gave other bytes");
+  return {
+    sign: await opsPerSecond(() => protectMessage(plain, { sign: { identity: keys.identity } })),
+    verify: await opsPerSecond(() => openMessage(signed, { trust: [keys.ca] })),
+    encrypt: await opsPerSecond(() => protectMessage(plain, { encrypt: { recipients: [keys.user] } })),
+    decrypt: await opsPerSecond(() => openMessage(encrypted, { identities: [keys.identity] })),
+  };
+}
+
+/** Removes an output file before a timed run, so neither side pays for truncating the last one. */
+function fresh(path: string): string {
+  if (existsSync(path)) unlinkSync(path);
+  return path;
+}
+
+async function largeOps(f: Fixtures, keys: Keys) {
+  const ours: Record<string, { ms: number; check: string }> = {};
+  const theirs: Record<string, { ms: number; rssKb: number }> = {};
+  for (const op of OPS) {
+    let check = await runStreamOp(op, f.large, keys, fresh(join(f.dir, "ours.out"))); // warm-up
+    const times: number[] = [];
+    const runs: { ms: number; rssKb: number }[] = [];
+    // Interleaved, so a busy neighbour on the machine slows both sides alike.
+    for (let i = 0; i < LARGE_RUNS; i++) {
+      const out = fresh(join(f.dir, "ours.out"));
+      const started = performance.now();
+      check = await runStreamOp(op, f.large, keys, out);
+      times.push(performance.now() - started);
+      runs.push(timed(opensslArgs(op, f.large, f, fresh(join(f.dir, "openssl.out"))), f.dir));
+    }
+    ours[op] = { ms: median(times), check };
+    theirs[op] = { ms: median(runs.map((r) => r.ms)), rssKb: median(runs.map((r) => r.rssKb)) };
+  }
+  return { ours, theirs };
+}
+
+/**
+ * The RSS child as one plain JavaScript file (esbuild, which tsx brings along): run through the
+ * tsx loader, a child would carry the loader's own thread and compile memory in its numbers.
+ */
+function bundleChild(dir: string): string {
+  const esbuild = createRequire(createRequire(import.meta.url).resolve("tsx/package.json"))("esbuild") as {
+    buildSync(options: Record<string, unknown>): unknown;
+  };
+  const outfile = join(dir, "child.mjs");
+  esbuild.buildSync({
+    entryPoints: [here("./child.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    conditions: ["@sealbox/source"],
+    outfile,
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+/** Median peak RSS (KiB) of three child runs. */
+function childRss(child: string, fixturesJson: string, dir: string, op: string): { kb: number; check: string } {
+  const reports = [0, 1, 2].map(() => {
+    const out = run(process.execPath, [child, op, fixturesJson, fresh(join(dir, "child.out"))]);
+    return JSON.parse(out.trim().split("\n").pop() as string) as { maxRssKb: number; check: string };
+  });
+  return { kb: median(reports.map((r) => r.maxRssKb)), check: reports[0]?.check ?? "" };
+}
+
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
+
+async function main(): Promise<void> {
+  ensureGnuTime();
+  const opensslVersion = run("openssl", ["version"]).trim();
+  console.log(`Sealbox S/MIME bench — node ${process.version}, ${opensslVersion}, ${cpus().length} CPUs\n`);
+  const dir = mkdtempSync(join(tmpdir(), "sealbox-bench-"));
+  try {
+    const f = makeFixtures(dir, LARGE_MB * MB);
+    const fixturesJson = join(dir, "fixtures.json");
+    writeFileSync(fixturesJson, JSON.stringify(f));
+    const keys = loadKeys(f);
+    const mb = f.large.bytes / 1e6;
+
+    const speed = opensslSpeed();
+    console.log(
+      `openssl speed -seconds 3 rsa2048: ${speed.sign.toFixed(1)} sign/s, ${speed.verify.toFixed(1)} verify/s\n`,
+    );
+
+    const small = await smallOps(f, keys);
+    const smallCli = Object.fromEntries(
+      OPS.map((op) => [op, median([1, 2, 3, 4, 5].map(() => timed(opensslArgs(op, f.small, f, join(dir, "s.out")), dir).ms))]),
+    ) as Record<Op, number>;
+    const smallTargets: Partial<Record<Op, [number, string]>> = {
+      sign: [speed.sign / 3, "1/3 sign/s"],
+      verify: [speed.sign / 4, "1/4 sign/s"],
+      decrypt: [speed.sign / 3, "1/3 sign/s"],
+    };
+    console.log(`10 KB message (${f.small.bytes} bytes): ours in-process, ops/s (median of ${SMALL_RUNS}×${SMALL_OPS})`);
+    console.log(`  op        ours ops/s   target ops/s          ratio   result   openssl cms per process`);
+    for (const op of OPS) {
+      const target = smallTargets[op];
+      const ratio = target ? small[op] / target[0] : undefined;
+      console.log(
+        `  ${op.padEnd(8)} ${pad(small[op].toFixed(1), 11)}   ${target ? `≥ ${target[0].toFixed(1)} (${target[1]})`.padEnd(20) : "(no target)".padEnd(20)} ${ratio === undefined ? pad("", 6) : pad(`${ratio.toFixed(2)}×`, 6)}   ${ratio === undefined ? "    " : verdict(ratio >= 1)}     ${smallCli[op].toFixed(1)} ms`,
+      );
+    }
+
+    const large = await largeOps(f, keys);
+    const largeTargets: Record<Op, number> = { sign: 1.0, verify: 1.0, encrypt: 1.5, decrypt: 2.0 };
+    console.log(`\n50 MB message (${f.large.bytes} bytes): streaming path vs openssl cms, median of ${LARGE_RUNS}`);
+    console.log(`  op        ours s    MB/s   openssl s    MB/s   ratio   target   result   check`);
+    for (const op of OPS) {
+      const o = large.ours[op] as { ms: number; check: string };
+      const t = large.theirs[op] as { ms: number };
+      const ratio = t.ms / o.ms;
+      console.log(
+        `  ${op.padEnd(8)} ${pad((o.ms / 1000).toFixed(3), 7)} ${pad((mb / (o.ms / 1000)).toFixed(0), 7)}   ${pad((t.ms / 1000).toFixed(3), 9)} ${pad((mb / (t.ms / 1000)).toFixed(0), 7)}  ${pad(ratio.toFixed(2), 5)}×   ≥ ${largeTargets[op].toFixed(1)}×    ${verdict(ratio >= largeTargets[op])}     ${o.check}`,
+      );
+    }
+
+    const child = bundleChild(dir);
+    const cold = childRss(child, fixturesJson, dir, "baseline").kb;
+    const warm = childRss(child, fixturesJson, dir, "baseline-warm").kb;
+    console.log(
+      `\nPeak RSS, 50 MB, streaming path, one child process per operation (median of 3) minus Node's baseline:`,
+    );
+    console.log(
+      `  cold baseline ${(cold / 1024).toFixed(1)} MB = same modules and keys, no operation; warm baseline ${(warm / 1024).toFixed(1)} MB = the same plus an`,
+    );
+    console.log(
+      "  unrelated hot loop, so V8's optimising compiler (its code pages, first compile) is Node's, not the operation's",
+    );
+    console.log(`  op        ours−warm   ours−cold   openssl cms   result (ours−warm ≤ openssl)   check`);
+    for (const op of OPS) {
+      const ours = childRss(child, fixturesJson, dir, op);
+      const theirs = (large.theirs[op] as { rssKb: number }).rssKb / 1024;
+      const overWarm = (ours.kb - warm) / 1024;
+      const overCold = (ours.kb - cold) / 1024;
+      console.log(
+        `  ${op.padEnd(8)} ${pad(overWarm.toFixed(1), 7)} MB ${pad(overCold.toFixed(1), 8)} MB ${pad(theirs.toFixed(1), 10)} MB   ${verdict(overWarm <= theirs)}${" ".repeat(30)}${ours.check}`,
+      );
+    }
+
+    if (process.env.BENCH_SKIP_KEYS !== "1") {
+      console.log("\nKeys (bench/keys.ts):");
+      const keysOut = run(process.execPath, ["--conditions=@sealbox/source", "--import", "tsx", here("./keys.ts")]);
+      console.log(keysOut.replace(/^/gm, "  ").trimEnd());
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

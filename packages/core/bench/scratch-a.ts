@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { createPrivateKey } from "node:crypto";
+import { parseCertificate } from "../src/pki/certificate.js";
+import { pemBlocks } from "../src/pki/pem.js";
+import { protectMessage } from "../src/smime/protect.js";
+import { openMessage } from "../src/smime/open.js";
+import { base64Decode, base64Encode, Base64Decoder, Base64Encoder } from "../src/mime/base64.js";
+import { toCanonicalCrlf } from "../src/mime/canonicalize.js";
+const d = "/tmp/sb/";
+const cert = parseCertificate(pemBlocks(readFileSync(d + "user.pem", "utf8"))[0]!);
+const ca = parseCertificate(pemBlocks(readFileSync(d + "ca.pem", "utf8"))[0]!);
+const key = createPrivateKey(readFileSync(d + "user.key"));
+const identity = { privateKey: key, certificate: cert, chain: [] };
+const big = readFileSync(d + "big.eml");
+const t = async (l: string, f: () => unknown) => { const s = performance.now(); const r = await f(); console.log(l, (performance.now() - s).toFixed(0), "ms"); return r; };
+await t("canon", () => toCanonicalCrlf(big));
+const enc = await t("b64enc", () => base64Encode(big)) as Uint8Array;
+await t("b64dec", () => base64Decode(enc));
+await t("b64dec stream", () => { const dd = new Base64Decoder(); for (let i = 0; i < enc.length; i += 65536) dd.push(enc.subarray(i, i + 65536)); dd.flush(); });
+await t("b64enc stream", () => { const dd = new Base64Encoder(); for (let i = 0; i < big.length; i += 65536) dd.push(big.subarray(i, i + 65536)); dd.flush(); });
+const signed = await t("protect sign", () => protectMessage(big, { sign: { identity } })) as Uint8Array;
+const encd = await t("protect enc", () => protectMessage(big, { encrypt: { recipients: [cert] } })) as Uint8Array;
+const r1 = await t("open verify", () => openMessage(signed, { trust: [ca] })) as any;
+console.log(JSON.stringify(r1.layers[0].signers.map((s: any) => s.status)));
+await t("open decrypt", () => openMessage(encd, { identities: [identity] }));
+const small = big.subarray(0, 10000);
+const sm = Buffer.concat([Buffer.from("From: a@b.c\r\nTo: x@y.z\r\nSubject: s\r\nContent-Type: text/plain\r\n\r\n"), Buffer.alloc(10*1024, "hello world\r\n")]);
+for (let k = 0; k < 3; k++) {
+await t("100x small sign", async () => { for (let i = 0; i < 100; i++) await protectMessage(sm, { sign: { identity } }); });
+const ss = await protectMessage(sm, { sign: { identity } });
+await t("100x small verify", async () => { for (let i = 0; i < 100; i++) await openMessage(ss, { trust: [ca] }); });
+const se = await protectMessage(sm, { encrypt: { recipients: [cert] } });
+await t("100x small decrypt", async () => { for (let i = 0; i < 100; i++) await openMessage(se, { identities: [identity] }); });
+await t("100x small encrypt", async () => { for (let i = 0; i < 100; i++) await protectMessage(sm, { encrypt: { recipients: [cert] } }); });
+}

@@ -1,0 +1,13 @@
+import { readFileSync } from "node:fs";
+import { loadKeys } from "./fixtures.js";
+import { runStreamOp, type Op } from "./ops.js";
+const f = JSON.parse(readFileSync("/tmp/sb/fx/fixtures.json", "utf8"));
+const keys = loadKeys(f);
+const op = process.argv[2];
+const m0 = process.memoryUsage();
+if (op !== "baseline") await runStreamOp(op as Op, f.large, keys, "/tmp/sb/fx/out-m");
+const m = process.memoryUsage();
+const mb = (x: number) => (x / 1048576).toFixed(1);
+console.log(op, "maxRSS", mb(process.resourceUsage().maxRSS * 1024), "rss", mb(m.rss), "heapTotal", mb(m0.heapTotal), "->", mb(m.heapTotal), "heapUsed", mb(m.heapUsed), "external", mb(m.external), "ab", mb(m.arrayBuffers));
+const st = readFileSync("/proc/self/status", "utf8").split("\n").filter((l) => /^(VmHWM|VmRSS|RssAnon|RssFile|RssShmem|Threads)/.test(l)).join(" | ");
+console.log(st.replace(/\s+/g, " "));

@@ -1,0 +1,13 @@
+import { readFileSync } from "node:fs";
+import { loadKeys } from "./fixtures.js";
+import { openMessage } from "../src/smime/open.js";
+import { protectMessage } from "../src/smime/protect.js";
+const f = JSON.parse(readFileSync("/tmp/sb/fx/fixtures.json", "utf8"));
+const keys = loadKeys(f);
+const signed = readFileSync(f.small.signed), enc = readFileSync(f.small.encrypted), plain = readFileSync(f.small.plain);
+const op = process.argv[2];
+const fn = op === "verify" ? () => openMessage(signed, { trust: [keys.ca] }) : op === "decrypt" ? () => openMessage(enc, { identities: [keys.identity] }) : () => protectMessage(plain, { sign: { identity: keys.identity } });
+for (let i = 0; i < 300; i++) await fn();
+const t = performance.now(); const N = 2000;
+for (let i = 0; i < N; i++) await fn();
+console.log(op, (N / ((performance.now() - t) / 1000)).toFixed(0), "ops/s");

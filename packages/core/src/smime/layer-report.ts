@@ -1,0 +1,46 @@
+/**
+ * How open reports a layer and whose address signers must match — shared by openMessage and
+ * openMessageStream so both give the same report (issue #3 items 3 and 6).
+ */
+import type { SignerVerdict } from "../cms/signed/index.js";
+import { parseContentType } from "../mime/content-type.js";
+import { parseAddressList } from "../mime/headers.js";
+import { getHeader, type MimeEntity } from "../mime/parse-entity.js";
+import { capitalisedMediaType } from "./classify.js";
+import type { SignedLayer, SignerReport } from "./types.js";
+
+/** The outermost From (or Sender) mailboxes: what a signer's certificate must name. */
+export function senderAddresses(message: MimeEntity): string[] {
+  const from = getHeader(message, "from")?.value;
+  const sender = getHeader(message, "sender")?.value;
+  const addresses = [...(from ? parseAddressList(from) : []), ...(sender ? parseAddressList(sender) : [])];
+  return addresses.map((a) => a.address).filter((a) => a.length > 0);
+}
+
+/** A signed layer's report; `inner` is the signed entity (its media type names the content). */
+export function signedLayer(
+  form: SignedLayer["form"],
+  verdicts: SignerVerdict[],
+  inner: MimeEntity,
+): SignedLayer {
+  const signers: SignerReport[] = verdicts.map((v) => ({
+    name: v.name ?? null,
+    email: v.email ?? null,
+    emails: v.emails,
+    status: v.status,
+    reason: v.reason,
+    digest: v.digest,
+    ...(v.weakDigest ? { weakDigest: true as const } : {}),
+    signingTime: v.signingTime ? v.signingTime.toISOString() : null,
+    ...(v.certificate ? { certificate: v.certificate } : {}),
+  }));
+  const digests = [...new Set(signers.map((s) => s.digest))];
+  return {
+    type: "signed",
+    form,
+    digest: digests[0] ?? "unknown",
+    digests,
+    content: capitalisedMediaType(parseContentType(getHeader(inner, "content-type")?.value)),
+    signers,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Push transforms over a MIME entity's bytes (header block, then body), the building block of
+ * the streaming message path: the header is collected (HeaderCollector), then a transform
+ * chosen from it takes the body. Output chunks may be views of the pushed chunk: use them
+ * before the next push.
+ */
+import type { MimeLimits } from "../mime/limits.js";
+import type { MimeEntity } from "../mime/parse-entity.js";
+import { HeaderCollector } from "./stream-reader.js";
+
+export interface ByteTransform {
+  push(chunk: Uint8Array): Uint8Array[];
+  end(): Uint8Array[];
+}
+
+/** Chooses the body transform once the entity's header is known (it emits the header too). */
+export type TransformFactory = (entity: MimeEntity, limits: MimeLimits) => ByteTransform;
+
+export class EntityTransform implements ByteTransform {
+  readonly #collector: HeaderCollector;
+  readonly #limits: MimeLimits;
+  readonly #factory: TransformFactory;
+  #inner: ByteTransform | undefined;
+
+  constructor(factory: TransformFactory, limits: MimeLimits, depth: number) {
+    this.#collector = new HeaderCollector(limits, depth);
+    this.#limits = limits;
+    this.#factory = factory;
+  }
+
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (this.#inner) return this.#inner.push(chunk);
+    const head = this.#collector.push(chunk);
+    if (!head) return [];
+    this.#inner = this.#factory(head.entity, this.#limits);
+    return nonEmpty(this.#inner.push(head.rest));
+  }
+
+  end(): Uint8Array[] {
+    if (!this.#inner) {
+      const head = this.#collector.end();
+      this.#inner = this.#factory(head.entity, this.#limits);
+      return nonEmpty([...this.#inner.push(head.rest), ...this.#inner.end()]);
+    }
+    return nonEmpty(this.#inner.end());
+  }
+}
+
+/** Runs chunks through transforms in sequence (each one's output is the next one's input). */
+export function chain(...transforms: ByteTransform[]): ByteTransform {
+  const run = (chunks: Uint8Array[], from: number, ending: boolean): Uint8Array[] => {
+    let current = chunks;
+    for (let i = from; i < transforms.length; i++) {
+      const t = transforms[i] as ByteTransform;
+      const next: Uint8Array[] = [];
+      for (const c of current) next.push(...t.push(c));
+      if (ending) next.push(...t.end());
+      current = next;
+    }
+    return current;
+  };
+  return {
+    push: (chunk) => run([chunk], 0, false),
+    end: () => run([], 0, true),
+  };
+}
+
+export function nonEmpty(chunks: Uint8Array[]): Uint8Array[] {
+  return chunks.some((c) => c.length === 0) ? chunks.filter((c) => c.length > 0) : chunks;
+}

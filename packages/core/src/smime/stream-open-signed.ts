@@ -1,0 +1,128 @@
+/**
+ * multipart/signed on a stream (RFC 1847 §2.1, RFC 8551 §3.5.3): part 1 is canonicalised
+ * (RFC 8551 §3.1.1), hashed with the micalg digests and SHA-256, and handed to the next
+ * layer's parser as it arrives; part 2 (the signature, small) is collected; the signature is
+ * checked once the whole body — and so any outer decryption — is complete. Structure rules
+ * and messages are those of mime/multipart.ts splitSigned and open.ts.
+ */
+import { CoreError } from "../errors.js";
+import { CrlfCanonicalizer } from "../mime/canonicalize.js";
+import { type ContentType, parseContentType } from "../mime/content-type.js";
+import type { MimeLimits } from "../mime/limits.js";
+import { getHeader, type MimeEntity, parseEntityAt } from "../mime/parse-entity.js";
+import { decodeEntityBody } from "./body.js";
+import { isSignatureType, signedDataShape, sniffCms } from "./classify.js";
+import { signedLayer } from "./layer-report.js";
+import type { SmimeLimits } from "./limits.js";
+import type { OpenOptions } from "./open.js";
+import { BoundaryScanner, type Segment } from "./stream-boundary-scanner.js";
+import { StreamReader } from "./stream-reader.js";
+import type { SinkWriter } from "./stream-sink.js";
+import { digestSet, digestsForMicalg, verifyDetachedDigests } from "./stream-verify-detached.js";
+import type { Layer } from "./types.js";
+
+export interface Peeled {
+  layers: Layer[];
+  /** The header of the entity this step opened. */
+  head: MimeEntity;
+}
+
+export interface OpenContext {
+  options: OpenOptions;
+  limits: SmimeLimits;
+  mimeLimits: MimeLimits;
+  at: Date;
+  /** The outermost From / Sender mailboxes (or options.from), set from the first header. */
+  expected: string[] | undefined;
+  sink: SinkWriter;
+  peel(reader: StreamReader, ctx: OpenContext, depth: number): Promise<Peeled>;
+}
+
+const malformed = (message: string) => new CoreError("malformed", `MIME: ${message}`);
+
+export async function peelMultipartSigned(
+  head: MimeEntity,
+  contentType: ContentType,
+  reader: StreamReader,
+  ctx: OpenContext,
+  depth: number,
+): Promise<Peeled> {
+  const boundary = contentType.params.boundary;
+  if (boundary === undefined || boundary === "")
+    throw malformed(`${contentType.mediaType} has no boundary parameter`);
+  if (boundary.length > 200 || !/^[\x20-\x7e]+$/.test(boundary))
+    throw malformed("invalid boundary parameter");
+  const scanner = new BoundaryScanner(boundary, ctx.mimeLimits.maxParts);
+  const hashes = digestSet(digestsForMicalg(contentType.params.micalg));
+  const signature: Uint8Array[] = [];
+  /** Segments read while part 1 was still being handed out, belonging after it. */
+  const later: Segment[] = [];
+
+  // Part 1, canonical, as the inner parser pulls it.
+  async function* signedPart(): AsyncGenerator<Uint8Array> {
+    const canon = new CrlfCanonicalizer();
+    let started = false;
+    for (;;) {
+      const chunk = await reader.next();
+      const segments = chunk === undefined ? scanner.end() : scanner.push(chunk);
+      for (let i = 0; i < segments.length; i++) {
+        const s = segments[i] as Segment;
+        if (s.kind === "delimiter" && started) {
+          later.push(...segments.slice(i));
+          const tail = canon.flush();
+          hashes.update(tail);
+          if (tail.length > 0) yield tail;
+          return;
+        }
+        if (s.kind === "delimiter") started = true;
+        if (s.kind !== "part") continue;
+        const out = canon.push(s.bytes);
+        hashes.update(out);
+        if (out.length > 0) yield out;
+      }
+      if (chunk === undefined) return; // no second delimiter: the structure check below says so
+    }
+  }
+
+  const signed = new StreamReader(signedPart());
+  const inner = await ctx.peel(signed, ctx, depth + 1);
+  for (let c = await signed.next(); c !== undefined; c = await signed.next()); // hash what the inner parser left
+
+  const take = (segments: Segment[]): void => {
+    for (const s of segments) if (s.kind === "part" && s.index === 1) signature.push(Buffer.from(s.bytes));
+  };
+  take(later);
+  for (let c = await reader.next(); c !== undefined; c = await reader.next()) take(scanner.push(c));
+  take(scanner.end());
+
+  if (!scanner.sawDelimiter) throw malformed(`no "--${boundary}" delimiter line in the body`);
+  if (!scanner.closed) throw malformed(`missing close delimiter "--${boundary}--"`);
+  if (scanner.parts !== 2)
+    throw malformed(`multipart/signed must have exactly 2 parts, found ${scanner.parts}`);
+
+  const part = parseEntityAt(Buffer.concat(signature), ctx.mimeLimits, head.depth + 1, 0);
+  const signatureType = parseContentType(getHeader(part, "content-type")?.value);
+  if (!isSignatureType(signatureType.mediaType))
+    throw new CoreError(
+      "malformed",
+      `multipart/signed's second part is ${signatureType.mediaType}, not application/pkcs7-signature`,
+    );
+  const der = decodeEntityBody(part);
+  const cms = sniffCms(der);
+  if (cms.kind !== "signed")
+    throw new CoreError("malformed", `the signature part holds ${cms.oid}, not SignedData`);
+  const shape = signedDataShape(der, ctx.limits.ber);
+  if (shape.encapsulated)
+    throw new CoreError("malformed", "the multipart/signed signature part encapsulates its own content");
+  if (shape.signerInfos === 0)
+    throw new CoreError("malformed", "the multipart/signed signature part has no SignerInfo");
+  const result = verifyDetachedDigests(der, hashes.digests(), {
+    trust: ctx.options.trust ?? [],
+    known: ctx.options.known ?? [],
+    crls: ctx.options.crls ?? [],
+    at: ctx.at,
+    expectedAddresses: ctx.expected,
+    limits: { ber: ctx.limits.ber },
+  });
+  return { layers: [signedLayer("detached", result.signers, inner.head), ...inner.layers], head };
+}

@@ -1,0 +1,118 @@
+import type { Account } from "../accounts/accounts.js";
+import { type Executor, type StoreContext, write } from "../context.js";
+import { StoreError } from "../errors.js";
+import { newId } from "../ids.js";
+import type { Job } from "../jobs/jobs.js";
+import { encodeOutgoing, OUTGOING_JOB_KIND, type OutgoingMessage } from "../outgoing/outgoing-message.js";
+import {
+  type DeliverOptions,
+  type DeliveryResult,
+  deliveryResult,
+  type PreparedDelivery,
+  prepareDelivery,
+  writeDelivery,
+} from "./deliver.js";
+
+export interface DeliverManyOptions extends DeliverOptions {
+  /**
+   * An outgoing message (the remote recipients of an authenticated submission) queued in
+   * the SAME transaction as the local copies: the submission is durable as a whole or not
+   * at all, so a client that retries after a failure never gets a duplicate local copy
+   * beside a lost remote one.
+   */
+  queue?: { message: OutgoingMessage; runAt?: number; maxAttempts?: number };
+}
+
+export interface DeliverManyResult {
+  /** One per account, in the order given. */
+  deliveries: Array<{ accountId: string; address: string; result: DeliveryResult }>;
+  /** The outgoing job, when `queue` was given. */
+  queued: Job | null;
+}
+
+/** Same default as jobs.enqueue (jobs/jobs.ts). */
+const DEFAULT_MAX_ATTEMPTS = 10;
+
+/** Inserts a queued job row on the caller's transaction (the row jobs.enqueue writes). */
+async function insertOutgoingJob(
+  trx: Executor,
+  now: number,
+  queue: NonNullable<DeliverManyOptions["queue"]>,
+): Promise<Job> {
+  const maxAttempts = queue.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new StoreError("invalid-argument", "maxAttempts must be a whole number ≥ 1");
+  const payload = encodeOutgoing(queue.message);
+  const id = newId(now);
+  const runAt = queue.runAt ?? now;
+  await trx
+    .insertInto("jobs")
+    .values({
+      id,
+      kind: OUTGOING_JOB_KIND,
+      payload,
+      state: "queued",
+      attempts: 0,
+      max_attempts: maxAttempts,
+      run_at: runAt,
+      lease_until: null,
+      leased_by: null,
+      last_error: null,
+      created_at: now,
+      completed_at: null,
+    })
+    .execute();
+  return {
+    id,
+    kind: OUTGOING_JOB_KIND,
+    payload,
+    state: "queued",
+    attempts: 0,
+    maxAttempts,
+    runAt,
+    leaseUntil: null,
+    leasedBy: null,
+    lastError: null,
+    createdAt: now,
+    completedAt: null,
+  };
+}
+
+/**
+ * Delivery of one message to several local recipients (the SMTP listener's DATA, issue #6):
+ * each account's rules run and Store Encrypted copies are encrypted BEFORE the transaction,
+ * then every copy of every recipient — and the outgoing job, if any — is written in ONE
+ * transaction. So the listener's 250 after this returns means all of it is on disk, and a
+ * crash before the commit leaves nothing for the client's retry to duplicate.
+ * An account listed twice is delivered once.
+ */
+export function deliverManyUseCase(ctx: StoreContext) {
+  return async function deliverMany(
+    accounts: ReadonlyArray<Pick<Account, "id">>,
+    raw: Uint8Array,
+    options: DeliverManyOptions = {},
+  ): Promise<DeliverManyResult> {
+    if (accounts.length === 0 && !options.queue)
+      throw new StoreError("invalid-argument", "deliverMany needs a recipient or an outgoing message");
+    const ids = [...new Set(accounts.map((a) => a.id))];
+    const prepared: PreparedDelivery[] = [];
+    for (const id of ids) prepared.push(await prepareDelivery(ctx, { id }, raw, options));
+    const { stored, queued } = await write(ctx, async (trx) => {
+      const copies = [];
+      for (const p of prepared) copies.push(await writeDelivery(ctx, trx, p, options.receivedAt));
+      const job = options.queue ? await insertOutgoingJob(trx, ctx.now(), options.queue) : null;
+      return { stored: copies, queued: job };
+    });
+    const logger = options.logger ?? ctx.logger;
+    return {
+      deliveries: prepared.map((p, i) => ({
+        accountId: p.account.id,
+        address: p.account.address,
+        result: deliveryResult(logger, p, stored[i] ?? []),
+      })),
+      queued,
+    };
+  };
+}
+
+export type DeliverMany = ReturnType<typeof deliverManyUseCase>;
