@@ -145,7 +145,9 @@ describe("sealPrivateKey / unsealPrivateKey", () => {
     );
     const started = performance.now();
     expect(code(() => unsealPrivateKey(hostile, "pw"))).toBe("limit-exceeded");
-    expect(performance.now() - started).toBeLessThan(100);
+    // Refused before any KDF work: 2e9 iterations would take hours, so seconds is proof enough
+    // even on a loaded CI machine (a tight bound here flaked under load).
+    expect(performance.now() - started).toBeLessThan(5000);
     expect(code(() => unsealPrivateKey(Uint8Array.of(0x30, 0x03, 0x02, 0x01), "pw"))).toBe("malformed");
   });
 });

@@ -4,7 +4,7 @@ import { parseContentType } from "../mime/content-type.js";
 import { isContentField } from "../mime/headers.js";
 import { getHeader, type HeaderField, parseEntity } from "../mime/parse-entity.js";
 import type { Identity } from "../pki/identity.js";
-import { decodeEntityBody } from "./body.js";
+import { decodeEntityBody, plausiblePlaintext } from "./body.js";
 import { checkSmimeType, classifyEntity, sniffCms } from "./classify.js";
 import { resolveSmimeLimits, type SmimeLimits } from "./limits.js";
 import type { EncryptedLayer } from "./types.js";
@@ -50,6 +50,11 @@ export async function decryptOuterLayer(
       maxNodes: limits.ber.maxNodes,
     },
   });
+  // CBC has no integrity: a wrong or implicitly rejected key passes the pad check about once
+  // in 256 and yields noise. Noise is never stored as a "decrypted" message.
+  if (result.info.kind === "enveloped" && !plausiblePlaintext(result.content)) {
+    throw new CoreError("decryption-failed", "the message could not be decrypted");
+  }
   const layer: EncryptedLayer = {
     type: "encrypted",
     kind: result.info.kind,
