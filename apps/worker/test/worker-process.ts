@@ -16,6 +16,13 @@ export interface WorkerProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
+/** Every worker process this test file started: none may outlive it, whatever a test did. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+
 /**
  * Starts a worker process with `env` on top of a clean environment (no SEALBOX_* leaks in
  * from the caller), and resolves once it logged "worker started".
@@ -34,7 +41,13 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   child.stderr?.on("data", (c: Buffer) => {
     out += c.toString();
   });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((r) =>
+    child.once("exit", (code) => {
+      running.delete(child);
+      r(code);
+    }),
+  );
   const waitFor = async (text: string, timeoutMs = 30_000) => {
     const started = Date.now();
     while (!out.includes(text)) {
@@ -54,6 +67,11 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
-  await waitFor("worker started");
+  try {
+    await waitFor("worker started");
+  } catch (error) {
+    worker.kill("SIGKILL"); // never leave a half-started worker behind
+    throw error;
+  }
   return worker;
 }

@@ -85,7 +85,7 @@ const HEADER =
 
 function text(bytes: number): string {
   const line = "The figures for the quarter are attached; the summary follows below.\r\n";
-  return line.repeat(Math.ceil(bytes / line.length)).slice(0, bytes - 2) + "\r\n";
+  return `${line.repeat(Math.ceil(bytes / line.length)).slice(0, bytes - 2)}\r\n`;
 }
 
 function smallMessage(): Buffer {
@@ -103,10 +103,19 @@ function largeMessage(total: number): Buffer {
     "Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=figures.pdf\r\n\r\n";
   const tail = "--=_bench_boundary--\r\n";
   const raw = Math.floor(((total - head.length - tail.length) / 78) * 57);
-  return Buffer.concat([Buffer.from(head, "latin1"), base64Encode(randomBytes(raw)), Buffer.from(tail, "latin1")]);
+  return Buffer.concat([
+    Buffer.from(head, "latin1"),
+    base64Encode(randomBytes(raw)),
+    Buffer.from(tail, "latin1"),
+  ]);
 }
 
-function message(dir: string, name: string, bytes: Buffer, keys: Pick<Fixtures, "userPem" | "userKey">): Message {
+function message(
+  dir: string,
+  name: string,
+  bytes: Buffer,
+  keys: Pick<Fixtures, "userPem" | "userKey">,
+): Message {
   const plain = join(dir, `${name}.eml`);
   const signed = join(dir, `${name}-signed.eml`);
   const encrypted = join(dir, `${name}-encrypted.eml`);

@@ -36,7 +36,9 @@ export async function runStreamOp(op: Op, message: Message, keys: Keys, outPath:
   try {
     switch (op) {
       case "sign":
-        for await (const c of protectMessageStream(fileChunks(message.plain), { sign: { identity: keys.identity } }))
+        for await (const c of protectMessageStream(fileChunks(message.plain), {
+          sign: { identity: keys.identity },
+        }))
           write(c);
         return "signed";
       case "encrypt":

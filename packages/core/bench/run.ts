@@ -14,15 +14,15 @@
  * Env: BENCH_LARGE_MB (default 50), BENCH_CHUNK_KB (read size, default 256), BENCH_SKIP_KEYS=1.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, tmpdir } from "node:os";
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openMessage } from "../src/smime/open.js";
 import { protectMessage } from "../src/smime/protect.js";
-import { type Fixtures, type Keys, loadKeys, makeFixtures, type Message } from "./fixtures.js";
-import { type Op, OPS, runStreamOp } from "./ops.js";
+import { type Fixtures, type Keys, loadKeys, type Message, makeFixtures } from "./fixtures.js";
+import { OPS, type Op, runStreamOp } from "./ops.js";
 
 const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 50);
 const SMALL_RUNS = 7;
@@ -38,21 +38,59 @@ function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv } =
   return r.stdout;
 }
 
-/** GNU time for peak RSS; installs Debian's `time` when it is missing (we run as root in CI). */
-function ensureGnuTime(): void {
-  if (existsSync("/usr/bin/time")) return;
+/**
+ * Peak RSS of a child: GNU time (`/usr/bin/time -f %M`), installing Debian's `time` when it is
+ * missing (we run as root in CI), else python3's resource.getrusage(RUSAGE_CHILDREN).
+ */
+function peakRssTool(): "gnu-time" | "python" {
+  if (existsSync("/usr/bin/time")) return "gnu-time";
   console.log("installing GNU time (apt-get install -y time)…");
-  spawnSync("apt-get", ["install", "-y", "-qq", "time"], { stdio: "ignore" });
-  if (!existsSync("/usr/bin/time")) throw new Error("GNU time (/usr/bin/time) is needed for peak RSS");
+  const install = () =>
+    spawnSync("apt-get", ["install", "-y", "-qq", "time"], { stdio: "ignore" }).status === 0;
+  if (!install()) {
+    spawnSync("apt-get", ["update", "-qq"], { stdio: "ignore" });
+    install();
+  }
+  return existsSync("/usr/bin/time") ? "gnu-time" : "python";
+}
+
+/** The fallback: posix_spawn + getrusage; python's own pre-exec RSS is measured and subtracted. */
+const RSS_PY = [
+  "import os,resource,sys",
+  "pid=os.posix_spawnp(sys.argv[2],sys.argv[2:],os.environ)",
+  "_,status=os.waitpid(pid,0)",
+  "open(sys.argv[1],'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))",
+  "sys.exit(os.waitstatus_to_exitcode(status))",
+].join("\n");
+let rssTool: "gnu-time" | "python" = "gnu-time";
+let pythonOwnKb = 0;
+
+/**
+ * Runs a command under the RSS tool; returns its stdout. The tool forks the command from its
+ * own small process: a child forked from this (large) process would inherit our RSS in its
+ * ru_maxrss, which is why the Node children are measured this way too.
+ */
+function peakRssKb(report: string, command: string[]): string {
+  if (rssTool === "gnu-time") return run("/usr/bin/time", ["-f", "%M", "-o", report, ...command]);
+  return run("python3", ["-c", RSS_PY, report, ...command]);
+}
+
+function readRss(report: string): number {
+  const kb = Number(readFileSync(report, "utf8").trim().split("\n").pop());
+  return rssTool === "python" ? Math.max(0, kb - pythonOwnKb) : kb;
 }
 
 /** Wall time (ms) and peak RSS (KiB) of one openssl command. */
 function timed(args: string[], dir: string): { ms: number; rssKb: number } {
   const report = join(dir, "time.txt");
+  if (rssTool === "python" && pythonOwnKb === 0) {
+    peakRssKb(report, ["true"]);
+    pythonOwnKb = Number(readFileSync(report, "utf8").trim());
+  }
   const started = performance.now();
-  run("/usr/bin/time", ["-f", "%M", "-o", report, "openssl", ...args]);
+  peakRssKb(report, ["openssl", ...args]);
   const ms = performance.now() - started;
-  return { ms, rssKb: Number(readFileSync(report, "utf8").trim().split("\n").pop()) };
+  return { ms, rssKb: readRss(report) };
 }
 
 function opensslArgs(op: Op, m: Message, f: Fixtures, out: string): string[] {
@@ -75,17 +113,10 @@ function opensslSpeed(): { sign: number; verify: number } {
   return { sign: Number(m[1]), verify: Number(m[2]) };
 }
 
-async function opsPerSecond(fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < SMALL_OPS / 2; i++) await fn();
-  const rates: number[] = [];
-  for (let r = 0; r < SMALL_RUNS; r++) {
-    const started = performance.now();
-    for (let i = 0; i < SMALL_OPS; i++) await fn();
-    rates.push(SMALL_OPS / ((performance.now() - started) / 1000));
-  }
-  return median(rates);
-}
-
+/**
+ * ops/s of each operation: a warm-up, then SMALL_RUNS rounds that take turns between the
+ * operations (so a busy neighbour slows them alike), each round SMALL_OPS in a row; medians.
+ */
 async function smallOps(f: Fixtures, keys: Keys): Promise<Record<Op, number>> {
   const plain = readFileSync(f.small.plain);
   const signed = readFileSync(f.small.signed);
@@ -95,11 +126,26 @@ async function smallOps(f: Fixtures, keys: Keys): Promise<Record<Op, number>> {
   if (status !== "valid") throw new Error(`10 KB verify says ${status}`);
   const opened = await openMessage(encrypted, { identities: [keys.identity] });
   if (!Buffer.from(opened.content).equals(plain)) throw new Error("10 KB decrypt gave other bytes");
+  const ops: Record<Op, () => Promise<unknown>> = {
+    sign: () => protectMessage(plain, { sign: { identity: keys.identity } }),
+    verify: () => openMessage(signed, { trust: [keys.ca] }),
+    encrypt: () => protectMessage(plain, { encrypt: { recipients: [keys.user] } }),
+    decrypt: () => openMessage(encrypted, { identities: [keys.identity] }),
+  };
+  const rates: Record<Op, number[]> = { sign: [], verify: [], encrypt: [], decrypt: [] };
+  for (const op of OPS) for (let i = 0; i < SMALL_OPS / 2; i++) await ops[op]();
+  for (let r = 0; r < SMALL_RUNS; r++) {
+    for (const op of OPS) {
+      const started = performance.now();
+      for (let i = 0; i < SMALL_OPS; i++) await ops[op]();
+      rates[op].push(SMALL_OPS / ((performance.now() - started) / 1000));
+    }
+  }
   return {
-    sign: await opsPerSecond(() => protectMessage(plain, { sign: { identity: keys.identity } })),
-    verify: await opsPerSecond(() => openMessage(signed, { trust: [keys.ca] })),
-    encrypt: await opsPerSecond(() => protectMessage(plain, { encrypt: { recipients: [keys.user] } })),
-    decrypt: await opsPerSecond(() => openMessage(encrypted, { identities: [keys.identity] })),
+    sign: median(rates.sign),
+    verify: median(rates.verify),
+    encrypt: median(rates.encrypt),
+    decrypt: median(rates.decrypt),
   };
 }
 
@@ -152,20 +198,27 @@ function bundleChild(dir: string): string {
   return outfile;
 }
 
-/** Median peak RSS (KiB) of three child runs. */
-function childRss(child: string, fixturesJson: string, dir: string, op: string): { kb: number; check: string } {
+/** Median peak RSS (KiB) of three child runs, measured like openssl's. */
+function childRss(
+  child: string,
+  fixturesJson: string,
+  dir: string,
+  op: string,
+): { kb: number; check: string } {
+  const report = join(dir, "child-time.txt");
   const reports = [0, 1, 2].map(() => {
-    const out = run(process.execPath, [child, op, fixturesJson, fresh(join(dir, "child.out"))]);
-    return JSON.parse(out.trim().split("\n").pop() as string) as { maxRssKb: number; check: string };
+    const out = peakRssKb(report, [process.execPath, child, op, fixturesJson, fresh(join(dir, "child.out"))]);
+    const line = JSON.parse(out.trim().split("\n").pop() as string) as { check: string };
+    return { kb: readRss(report), check: line.check };
   });
-  return { kb: median(reports.map((r) => r.maxRssKb)), check: reports[0]?.check ?? "" };
+  return { kb: median(reports.map((r) => r.kb)), check: reports[0]?.check ?? "" };
 }
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
 
 async function main(): Promise<void> {
-  ensureGnuTime();
+  rssTool = peakRssTool();
   const opensslVersion = run("openssl", ["version"]).trim();
   console.log(`Sealbox S/MIME bench — node ${process.version}, ${opensslVersion}, ${cpus().length} CPUs\n`);
   const dir = mkdtempSync(join(tmpdir(), "sealbox-bench-"));
@@ -176,21 +229,31 @@ async function main(): Promise<void> {
     const keys = loadKeys(f);
     const mb = f.large.bytes / 1e6;
 
-    const speed = opensslSpeed();
+    // openssl speed before and after our 10 KB runs; the targets use the mean (the machine's
+    // load can change between the two, and our runs sit between them).
+    const before = opensslSpeed();
+    const small = await smallOps(f, keys);
+    const after = opensslSpeed();
+    const speed = { sign: (before.sign + after.sign) / 2, verify: (before.verify + after.verify) / 2 };
     console.log(
-      `openssl speed -seconds 3 rsa2048: ${speed.sign.toFixed(1)} sign/s, ${speed.verify.toFixed(1)} verify/s\n`,
+      `openssl speed -seconds 3 rsa2048: ${speed.sign.toFixed(1)} sign/s, ${speed.verify.toFixed(1)} verify/s ` +
+        `(mean of a run before our 10 KB runs, ${before.sign.toFixed(1)} sign/s, and one after, ${after.sign.toFixed(1)})\n`,
     );
 
-    const small = await smallOps(f, keys);
     const smallCli = Object.fromEntries(
-      OPS.map((op) => [op, median([1, 2, 3, 4, 5].map(() => timed(opensslArgs(op, f.small, f, join(dir, "s.out")), dir).ms))]),
+      OPS.map((op) => [
+        op,
+        median([1, 2, 3, 4, 5].map(() => timed(opensslArgs(op, f.small, f, join(dir, "s.out")), dir).ms)),
+      ]),
     ) as Record<Op, number>;
     const smallTargets: Partial<Record<Op, [number, string]>> = {
       sign: [speed.sign / 3, "1/3 sign/s"],
       verify: [speed.sign / 4, "1/4 sign/s"],
       decrypt: [speed.sign / 3, "1/3 sign/s"],
     };
-    console.log(`10 KB message (${f.small.bytes} bytes): ours in-process, ops/s (median of ${SMALL_RUNS}×${SMALL_OPS})`);
+    console.log(
+      `10 KB message (${f.small.bytes} bytes): ours in-process, ops/s (median of ${SMALL_RUNS} rounds of ${SMALL_OPS})`,
+    );
     console.log(`  op        ours ops/s   target ops/s          ratio   result   openssl cms per process`);
     for (const op of OPS) {
       const target = smallTargets[op];
@@ -202,7 +265,9 @@ async function main(): Promise<void> {
 
     const large = await largeOps(f, keys);
     const largeTargets: Record<Op, number> = { sign: 1.0, verify: 1.0, encrypt: 1.5, decrypt: 2.0 };
-    console.log(`\n50 MB message (${f.large.bytes} bytes): streaming path vs openssl cms, median of ${LARGE_RUNS}`);
+    console.log(
+      `\n50 MB message (${f.large.bytes} bytes): streaming path vs openssl cms, median of ${LARGE_RUNS}`,
+    );
     console.log(`  op        ours s    MB/s   openssl s    MB/s   ratio   target   result   check`);
     for (const op of OPS) {
       const o = large.ours[op] as { ms: number; check: string };
@@ -238,7 +303,12 @@ async function main(): Promise<void> {
 
     if (process.env.BENCH_SKIP_KEYS !== "1") {
       console.log("\nKeys (bench/keys.ts):");
-      const keysOut = run(process.execPath, ["--conditions=@sealbox/source", "--import", "tsx", here("./keys.ts")]);
+      const keysOut = run(process.execPath, [
+        "--conditions=@sealbox/source",
+        "--import",
+        "tsx",
+        here("./keys.ts"),
+      ]);
       console.log(keysOut.replace(/^/gm, "  ").trimEnd());
     }
   } finally {

@@ -144,115 +144,120 @@ describe.each(backends)("a SIGKILL in the middle of move, copy or deliver on $na
 const SECURE_ROUNDS = 3;
 const PASSWORD = "crash test Secure Mail Password";
 
-describe.each(backends)("a SIGKILL in the middle of Decrypt, Encrypt or Store Encrypted on $name", (backend) => {
-  let fresh: FreshStore;
-  let store: Store;
-  let account: Account;
-  let keys: Identity[];
-  let vaultId: string;
-  const originals = new Map<string, Buffer>();
+describe.each(backends)(
+  "a SIGKILL in the middle of Decrypt, Encrypt or Store Encrypted on $name",
+  (backend) => {
+    let fresh: FreshStore;
+    let store: Store;
+    let account: Account;
+    let keys: Identity[];
+    let vaultId: string;
+    const originals = new Map<string, Buffer>();
 
-  beforeAll(async () => {
-    fresh = await freshStore(backend, { serverSecret: Buffer.from("crash test server secret!") });
-    store = fresh.store;
-    account = (await store.accounts.add("vault@crash.example", { password: "pw", createDomain: true }))
-      .account;
-    await store.secureMail.generate(account.id, PASSWORD);
-    keys = await store.secureMail.identities(account.id, PASSWORD);
-    vaultId = (await store.mailboxes.create(account.id, "Vault")).id;
-    await store.rules.add(
-      { accountId: account.id },
-      {
-        name: "seal",
-        conditions: [{ field: "Subject", op: "is", value: "sealed*" }],
-        actions: [{ action: "Store Encrypted in", argument: "Sealed" }],
-      },
-    );
-    for (let i = 0; i < 10; i++) {
-      const raw = message(
+    beforeAll(async () => {
+      fresh = await freshStore(backend, { serverSecret: Buffer.from("crash test server secret!") });
+      store = fresh.store;
+      account = (await store.accounts.add("vault@crash.example", { password: "pw", createDomain: true }))
+        .account;
+      await store.secureMail.generate(account.id, PASSWORD);
+      keys = await store.secureMail.identities(account.id, PASSWORD);
+      vaultId = (await store.mailboxes.create(account.id, "Vault")).id;
+      await store.rules.add(
+        { accountId: account.id },
         {
-          From: "Carol <carol@elsewhere.example>",
-          To: "vault@crash.example",
-          Subject: `vault ${i}`,
-          Date: "Wed, 4 Mar 2026 10:00:00 +0000",
-          "Message-ID": `<vault-${i}@test>`,
+          name: "seal",
+          conditions: [{ field: "Subject", op: "is", value: "sealed*" }],
+          actions: [{ action: "Store Encrypted in", argument: "Sealed" }],
         },
-        `${"plaintext ".repeat(300)}${i}\r\n`,
       );
-      await store.messages.append(account.id, vaultId, raw, { flags: i % 2 ? ["flagged"] : [] });
-      originals.set(`<vault-${i}@test>`, raw);
-    }
-  }, 60_000);
-  afterAll(() => fresh.cleanup());
+      for (let i = 0; i < 10; i++) {
+        const raw = message(
+          {
+            From: "Carol <carol@elsewhere.example>",
+            To: "vault@crash.example",
+            Subject: `vault ${i}`,
+            Date: "Wed, 4 Mar 2026 10:00:00 +0000",
+            "Message-ID": `<vault-${i}@test>`,
+          },
+          `${"plaintext ".repeat(300)}${i}\r\n`,
+        );
+        await store.messages.append(account.id, vaultId, raw, { flags: i % 2 ? ["flagged"] : [] });
+        originals.set(`<vault-${i}@test>`, raw);
+      }
+    }, 60_000);
+    afterAll(() => fresh.cleanup());
 
-  /** The stored bytes of a message, decrypted when they are the encrypted form. */
-  async function plaintextOf(id: string, security: string): Promise<Buffer> {
-    const raw = await store.messages.raw(account.id, id);
-    if (security === "plain") return Buffer.from(raw);
-    expect(security).toBe("encrypted");
-    return Buffer.from((await decryptOuterLayer(raw, { identities: keys })).message);
-  }
+    /** The stored bytes of a message, decrypted when they are the encrypted form. */
+    async function plaintextOf(id: string, security: string): Promise<Buffer> {
+      const raw = await store.messages.raw(account.id, id);
+      if (security === "plain") return Buffer.from(raw);
+      expect(security).toBe("encrypted");
+      return Buffer.from((await decryptOuterLayer(raw, { identities: keys })).message);
+    }
 
-  async function check(acked: readonly string[]): Promise<{ encrypted: number; sealed: number }> {
-    const rows = await store.db
-      .selectFrom("messages")
-      .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
-      .select([
-        "messages.id",
-        "messages.blob_id",
-        "messages.message_id",
-        "messages.security",
-        "messages.flagged",
-        "mailboxes.name",
-      ])
-      .where("mailboxes.account_id", "=", account.id)
-      .execute();
-    // Every Vault message exists exactly once, plain or encrypted, and is the original
-    // byte for byte (after decrypting), with its flags.
-    const vault = rows.filter((r) => r.name === "Vault");
-    expect(vault.map((r) => r.message_id).sort()).toEqual([...originals.keys()].sort());
-    for (const r of vault) {
-      expect((await plaintextOf(r.id, r.security)).equals(originals.get(r.message_id ?? "")!)).toBe(true);
-      expect(Number(r.flagged)).toBe(Number(r.message_id?.match(/\d+/)?.[0]) % 2);
+    async function check(acked: readonly string[]): Promise<{ encrypted: number; sealed: number }> {
+      const rows = await store.db
+        .selectFrom("messages")
+        .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
+        .select([
+          "messages.id",
+          "messages.blob_id",
+          "messages.message_id",
+          "messages.security",
+          "messages.flagged",
+          "mailboxes.name",
+        ])
+        .where("mailboxes.account_id", "=", account.id)
+        .execute();
+      // Every Vault message exists exactly once, plain or encrypted, and is the original
+      // byte for byte (after decrypting), with its flags.
+      const vault = rows.filter((r) => r.name === "Vault");
+      expect(vault.map((r) => r.message_id).sort()).toEqual([...originals.keys()].sort());
+      for (const r of vault) {
+        expect((await plaintextOf(r.id, r.security)).equals(originals.get(r.message_id ?? "")!)).toBe(true);
+        expect(Number(r.flagged)).toBe(Number(r.message_id?.match(/\d+/)?.[0]) % 2);
+      }
+      // Store Encrypted: every acknowledged delivery is there exactly once, encrypted; the
+      // one a kill interrupted is there once or not at all. Nothing went to INBOX in clear.
+      const sealed = rows.filter((r) => r.name === "Sealed");
+      const ids = sealed.map((r) => r.message_id ?? "");
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of acked) expect(ids).toContain(id);
+      for (const r of sealed) {
+        expect(r.security).toBe("encrypted");
+        expect((await plaintextOf(r.id, r.security)).equals(sealedDelivery(r.message_id ?? ""))).toBe(true);
+      }
+      expect(rows.filter((r) => !["Vault", "Sealed"].includes(r.name))).toEqual([]);
+      // No blob is orphaned or shared.
+      const blobs = await store.db.selectFrom("message_blobs").select("id").execute();
+      expect(new Set(blobs.map((b) => b.id))).toEqual(new Set(rows.map((r) => r.blob_id)));
+      expect(blobs).toHaveLength(rows.length);
+      return { encrypted: vault.filter((r) => r.security === "encrypted").length, sealed: sealed.length };
     }
-    // Store Encrypted: every acknowledged delivery is there exactly once, encrypted; the
-    // one a kill interrupted is there once or not at all. Nothing went to INBOX in clear.
-    const sealed = rows.filter((r) => r.name === "Sealed");
-    const ids = sealed.map((r) => r.message_id ?? "");
-    expect(new Set(ids).size).toBe(ids.length);
-    for (const id of acked) expect(ids).toContain(id);
-    for (const r of sealed) {
-      expect(r.security).toBe("encrypted");
-      expect((await plaintextOf(r.id, r.security)).equals(sealedDelivery(r.message_id ?? ""))).toBe(true);
-    }
-    expect(rows.filter((r) => !["Vault", "Sealed"].includes(r.name))).toEqual([]);
-    // No blob is orphaned or shared.
-    const blobs = await store.db.selectFrom("message_blobs").select("id").execute();
-    expect(new Set(blobs.map((b) => b.id))).toEqual(new Set(rows.map((r) => r.blob_id)));
-    expect(blobs).toHaveLength(rows.length);
-    return { encrypted: vault.filter((r) => r.security === "encrypted").length, sealed: sealed.length };
-  }
 
-  it(`leaves every message exactly once, old or new, across ${SECURE_ROUNDS} rounds of two racing children killed at random`, async () => {
-    const acked: string[] = [];
-    let swaps = 0;
-    let sealed = 0;
-    for (let round = 0; round < SECURE_ROUNDS; round++) {
-      const args = ["secure", fresh.url, fresh.base, account.address, PASSWORD];
-      const children = await Promise.all([start(args), start(args)]);
-      await sleep(100 + Math.random() * 500);
-      await kill(children[0]!);
-      await sleep(Math.random() * 150);
-      await kill(children[1]!);
-      acked.push(...children.flatMap((c) => c.acked));
-      swaps += children.reduce((n, c) => n + c.swaps, 0);
-      const state = await check(acked);
-      expect(state.sealed).toBeGreaterThanOrEqual(sealed);
-      sealed = state.sealed;
-    }
-    // The children did real work, so the kills landed among transactions.
-    console.info(`${backend.name}: ${swaps} in-place swaps and ${acked.length} sealed deliveries committed`);
-    expect(acked.length).toBeGreaterThan(0);
-    expect(swaps).toBeGreaterThan(SECURE_ROUNDS * 10);
-  }, 60_000);
-});
+    it(`leaves every message exactly once, old or new, across ${SECURE_ROUNDS} rounds of two racing children killed at random`, async () => {
+      const acked: string[] = [];
+      let swaps = 0;
+      let sealed = 0;
+      for (let round = 0; round < SECURE_ROUNDS; round++) {
+        const args = ["secure", fresh.url, fresh.base, account.address, PASSWORD];
+        const children = await Promise.all([start(args), start(args)]);
+        await sleep(100 + Math.random() * 500);
+        await kill(children[0]!);
+        await sleep(Math.random() * 150);
+        await kill(children[1]!);
+        acked.push(...children.flatMap((c) => c.acked));
+        swaps += children.reduce((n, c) => n + c.swaps, 0);
+        const state = await check(acked);
+        expect(state.sealed).toBeGreaterThanOrEqual(sealed);
+        sealed = state.sealed;
+      }
+      // The children did real work, so the kills landed among transactions.
+      console.info(
+        `${backend.name}: ${swaps} in-place swaps and ${acked.length} sealed deliveries committed`,
+      );
+      expect(acked.length).toBeGreaterThan(0);
+      expect(swaps).toBeGreaterThan(SECURE_ROUNDS * 10);
+    }, 60_000);
+  },
+);

@@ -9,9 +9,10 @@
  *                                                     after each), and Store Encrypted
  *                                                     delivery ("acked ID" after each commit)
  */
-import { messageCryptoUseCases } from "../src/secure-mail/message-crypto.js";
+
 import { silentLogger } from "../src/logger.js";
 import { openStore } from "../src/open-store.js";
+import { messageCryptoUseCases } from "../src/secure-mail/message-crypto.js";
 import { sealedDelivery, verifiedOnce } from "./crash-support.js";
 
 const [mode, url, base, address, password] = process.argv.slice(2) as [
@@ -48,7 +49,10 @@ if (mode === "move") {
   // The product checks the password (PBKDF2, ~150 ms) on every Decrypt/Encrypt; this child
   // checks it once for real and then reuses that verified key list (crash-support.ts), so
   // it does hundreds of swaps a second instead of a few — the transactions are unchanged.
-  const crypto = messageCryptoUseCases(store.context, await verifiedOnce(store.secureMail, account.id, password));
+  const crypto = messageCryptoUseCases(
+    store.context,
+    await verifiedOnce(store.secureMail, account.id, password),
+  );
   const vault = await store.mailboxes.require(account.id, "Vault");
   process.stdout.write("ready\n");
   for (let i = 0; ; i++) {

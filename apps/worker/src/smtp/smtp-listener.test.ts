@@ -12,6 +12,7 @@ import {
 } from "../../test/harness.js";
 import { dialog } from "../../test/smtp-dialog.js";
 import { type RunningWorker, startWorker } from "../worker.js";
+import { startSmtpListener } from "./smtp-listener.js";
 
 describe.each(backends)("SMTP in on $name", (backend) => {
   let cleanup: () => Promise<void>;
@@ -173,6 +174,40 @@ describe.each(backends)("SMTP in on $name", (backend) => {
       (m) => m.subject === "top secret",
     );
     expect(alice.map((m) => m.security)).toEqual(["plain"]);
+  });
+
+  it("answers 452 when the message data of all open transactions would exceed the memory budget", async () => {
+    const listener = await startSmtpListener({
+      store,
+      log: captureLogger().log,
+      host: "127.0.0.1",
+      port: 0,
+      name: "mx.sealbox.test",
+      maxBytes: 100_000,
+      memoryBudget: 8_000,
+      allowLoopbackAuth: false,
+    });
+    try {
+      const big = mail({ Subject: "over budget" }, `${"y".repeat(76)}\r\n`.repeat(200));
+      const refused = await smtpSend(listener.port, {
+        from: "x@remote.example",
+        to: ["carol@local.test"],
+        raw: big,
+      });
+      expect(refused).toMatchObject({ ok: false, code: 452 });
+      // The budget is given back: a small message right after is accepted.
+      const small = await smtpSend(listener.port, {
+        from: "x@remote.example",
+        to: ["carol@local.test"],
+        raw: mail({ Subject: "within budget" }),
+      });
+      expect(small).toMatchObject({ ok: true, code: 250 });
+      const subjects = (await storedMessages(store, ids.carol as string)).map((m) => m.subject);
+      expect(subjects).toContain("within budget");
+      expect(subjects).not.toContain("over budget");
+    } finally {
+      await listener.close(1_000);
+    }
   });
 
   it("does not count repeated recipients twice", async () => {

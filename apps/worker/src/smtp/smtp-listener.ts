@@ -4,7 +4,7 @@ import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { errorFields, type Logger } from "../log.js";
 import { disabledCommands } from "./auth-policy.js";
 import { classifyRecipient } from "./classify-recipient.js";
-import { readMessage } from "./read-message.js";
+import { type MemoryBudget, type ReadResult, readMessage } from "./read-message.js";
 import { receivedHeader } from "./received-header.js";
 import { SmtpReply, TEMPORARY_FAILURE } from "./smtp-reply.js";
 
@@ -22,6 +22,8 @@ export interface SmtpListenerOptions {
   allowLoopbackAuth: boolean;
   /** RFC 5321 §4.5.3.1.8: at least 100 must be accepted. */
   maxRecipients?: number;
+  /** Message bytes all open transactions may hold together (default: 4 × maxBytes, at least 256 MiB). */
+  memoryBudget?: number;
   now?: () => number;
 }
 
@@ -60,6 +62,10 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
   const policy = { tls: options.tls !== undefined, allowLoopbackAuth: options.allowLoopbackAuth };
   const transactions = new WeakMap<object, Transaction>();
   const deliveries = new Set<Promise<void>>();
+  const budget: MemoryBudget = {
+    used: 0,
+    limit: options.memoryBudget ?? Math.max(4 * maxBytes, 256 * 1024 * 1024),
+  };
   const transaction = (session: SMTPServerSession): Transaction => {
     let t = transactions.get(session.envelope);
     if (!t) {
@@ -164,54 +170,13 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
           id: session.id,
           at: started,
         });
-        const read = await readMessage(stream, maxBytes, trace);
-        if (!read.ok) {
-          log.info({ session: session.id, bytes: read.bytes, limit: maxBytes }, "smtp message too big");
-          return callback(new SmtpReply(552, `5.3.4 Message exceeds the ${maxBytes}-byte limit`));
-        }
-        const t = transaction(session);
-        // Every accepted RCPT is in t (smtp-server merges repeats, case-insensitively).
-        const accounts = [...new Set(t.local.values())].map((id) => ({ id }));
-        const remote = [...t.remote.values()];
-        const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+        const read = await readMessage(stream, maxBytes, trace, budget);
         try {
-          const result = await store.deliverMany(accounts, read.raw, {
-            receivedAt: started,
-            ...(remote.length > 0 && session.user
-              ? {
-                  queue: {
-                    message: {
-                      envelopeFrom: mailFrom,
-                      recipients: remote,
-                      raw: read.raw,
-                      accountId: String(session.user),
-                    },
-                  },
-                }
-              : {}),
-          });
-          log.info(
-            {
-              session: session.id,
-              bytes: read.raw.length,
-              local: result.deliveries.length,
-              remote: remote.length,
-              job: result.queued?.id ?? null,
-              encrypted: result.deliveries.reduce(
-                (n, d) => n + d.result.stored.filter((s) => s.encrypted).length,
-                0,
-              ),
-              ms: now() - started,
-            },
-            "smtp message accepted",
-          );
-          callback(null, "2.0.0 OK: stored");
-        } catch (error) {
-          log.error(
-            { session: session.id, ...errorFields(error), ms: now() - started },
-            "smtp delivery failed",
-          );
-          callback(TEMPORARY_FAILURE());
+          const reply = await accept(read, session, started);
+          if (reply instanceof SmtpReply) callback(reply);
+          else callback(null, reply);
+        } finally {
+          read.release();
         }
       })().catch((error: unknown) => {
         log.error({ session: session.id, ...errorFields(error) }, "smtp data failed");
@@ -221,6 +186,63 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
       deliveries.add(tracked);
     },
   });
+
+  /** The reply to a message read in full: 250 only once every copy and job is committed. */
+  async function accept(
+    read: ReadResult,
+    session: SMTPServerSession,
+    started: number,
+  ): Promise<SmtpReply | string> {
+    if (!read.ok && read.reason === "busy") {
+      log.warn({ session: session.id, bytes: read.bytes, budget: budget.limit }, "smtp memory budget spent");
+      return new SmtpReply(452, "4.3.1 Insufficient system resources, try again later");
+    }
+    if (!read.ok) {
+      log.info({ session: session.id, bytes: read.bytes, limit: maxBytes }, "smtp message too big");
+      return new SmtpReply(552, `5.3.4 Message exceeds the ${maxBytes}-byte limit`);
+    }
+    const t = transaction(session);
+    // Every accepted RCPT is in t (smtp-server merges repeats, case-insensitively).
+    const accounts = [...new Set(t.local.values())].map((id) => ({ id }));
+    const remote = [...t.remote.values()];
+    const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+    try {
+      const result = await store.deliverMany(accounts, read.raw, {
+        receivedAt: started,
+        ...(remote.length > 0 && session.user
+          ? {
+              queue: {
+                message: {
+                  envelopeFrom: mailFrom,
+                  recipients: remote,
+                  raw: read.raw,
+                  accountId: String(session.user),
+                },
+              },
+            }
+          : {}),
+      });
+      log.info(
+        {
+          session: session.id,
+          bytes: read.raw.length,
+          local: result.deliveries.length,
+          remote: remote.length,
+          job: result.queued?.id ?? null,
+          encrypted: result.deliveries.reduce(
+            (n, d) => n + d.result.stored.filter((s) => s.encrypted).length,
+            0,
+          ),
+          ms: now() - started,
+        },
+        "smtp message accepted",
+      );
+      return "2.0.0 OK: stored";
+    } catch (error) {
+      log.error({ session: session.id, ...errorFields(error), ms: now() - started }, "smtp delivery failed");
+      return TEMPORARY_FAILURE();
+    }
+  }
 
   server.on("error", (error) => log.error(errorFields(error), "smtp server error"));
   await new Promise<void>((resolve, reject) => {

@@ -52,7 +52,8 @@ export class Base64Decoder {
     const lf = buf.indexOf(LF);
     const start = lf === -1 ? 0 : lf + 1;
     const head = lf === -1 ? EMPTY : this.#push(buf.subarray(0, start));
-    if (this.#carry.length !== 0 || this.#pad !== 0) return joinDecoded(head, this.#push(buf.subarray(start)));
+    if (this.#carry.length !== 0 || this.#pad !== 0)
+      return joinDecoded(head, this.#push(buf.subarray(start)));
     const region = lf === -1 ? unbrokenRegion(buf) : lineRegion(buf, start);
     if (region === undefined) return joinDecoded(head, this.#push(buf.subarray(start)));
     const tailBytes = buf.length - region.end;
@@ -126,7 +127,11 @@ function lineRegion(buf: Buffer, start: number): Region | undefined {
   if (width < 4 || width % 4 !== 0 || width > 996) return undefined;
   const stride = width + eol;
   let end = start;
-  while (end + stride <= buf.length && buf[end + stride - 1] === LF && (eol === 1 || buf[end + stride - 2] === CR))
+  while (
+    end + stride <= buf.length &&
+    buf[end + stride - 1] === LF &&
+    (eol === 1 || buf[end + stride - 2] === CR)
+  )
     end += stride;
   return { start, end, count: ((end - start) / stride) * width, stride, width };
 }
@@ -145,7 +150,8 @@ function unbrokenRegion(buf: Buffer): Region | undefined {
 function decodeRegion(buf: Buffer, region: Region, out: Buffer, offset: number): boolean {
   const span = buf.subarray(region.start, region.end);
   if (span.indexOf(0x2d) !== -1 || span.indexOf(0x5f) !== -1 || span.indexOf(0x3d) !== -1) return false;
-  const step = region.stride === 0 ? FAST_SLICE : Math.max(1, Math.floor(FAST_SLICE / region.stride)) * region.stride;
+  const step =
+    region.stride === 0 ? FAST_SLICE : Math.max(1, Math.floor(FAST_SLICE / region.stride)) * region.stride;
   let o = offset;
   for (let s = region.start; s < region.end; s += step) {
     const e = Math.min(region.end, s + step);
@@ -306,7 +312,9 @@ export class Base64Encoder {
     }
     const body = input.subarray(need);
     const whole = body.length - (body.length % perLine);
-    const out = Buffer.allocUnsafe((first.length > 0 ? this.#lineLength + 2 : 0) + (whole / perLine) * (this.#lineLength + 2));
+    const out = Buffer.allocUnsafe(
+      (first.length > 0 ? this.#lineLength + 2 : 0) + (whole / perLine) * (this.#lineLength + 2),
+    );
     let o = first.length > 0 ? encodeLinesInto(asBuffer(first), perLine, this.#lineLength, out, 0) : 0;
     o = encodeLinesInto(body.subarray(0, whole), perLine, this.#lineLength, out, o);
     // Copy the remainder: the caller may reuse its chunk buffer after push returns.

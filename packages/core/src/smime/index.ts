@@ -6,5 +6,8 @@ export {
 } from "./encrypt-whole-message.js";
 export { DEFAULT_SMIME_LIMITS, type SmimeLimits } from "./limits.js";
 export { type OpenOptions, type OpenResult, openMessage } from "./open.js";
+export { type OpenStreamOptions, type OpenStreamResult, openMessageStream } from "./open-stream.js";
 export { type ProtectOptions, protectMessage } from "./protect.js";
+export { type ProtectStreamOptions, protectMessageStream } from "./protect-stream.js";
+export type { ContentSink } from "./stream-sink.js";
 export type * from "./types.js";

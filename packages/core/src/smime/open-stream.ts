@@ -35,6 +35,7 @@ import { senderAddresses, signedLayer } from "./layer-report.js";
 import { resolveSmimeLimits } from "./limits.js";
 import { type OpenOptions, openMessage } from "./open.js";
 import { type OpenContext, type Peeled, peelMultipartSigned } from "./stream-open-signed.js";
+import { plausibleReader } from "./stream-plausible.js";
 import { type ChunkSource, readEntityHead, STREAM_BUFFER_BELOW, StreamReader } from "./stream-reader.js";
 import { type ContentSink, sinkWriter } from "./stream-sink.js";
 import { SNIFF_BYTES, sniffCmsPrefix } from "./stream-sniff.js";
@@ -87,9 +88,18 @@ export async function openMessageStream(
   }
 }
 
-/** One entity: its layer (if it is S/MIME) and every layer inside it; `head` is its header. */
-async function peel(reader: StreamReader, ctx: OpenContext, depth: number): Promise<Peeled> {
-  const head = await readEntityHead(reader, ctx.mimeLimits);
+/**
+ * One entity: its layer (if it is S/MIME) and every layer inside it; `head` is its header.
+ * `decryptedCbc`: the entity is CBC-decrypted content, which must be plausible (open.ts).
+ */
+async function peel(
+  source: StreamReader,
+  ctx: OpenContext,
+  depth: number,
+  decryptedCbc = false,
+): Promise<Peeled> {
+  const head = await readEntityHead(source, ctx.mimeLimits);
+  const reader = decryptedCbc ? plausibleReader(head, source) : source;
   ctx.expected ??= ctx.options.from ? [ctx.options.from] : senderAddresses(head);
   const contentType = parseContentType(getHeader(head, "content-type")?.value);
   const kind = classifyEntity(head, contentType);
@@ -149,13 +159,15 @@ async function peelPkcs7Mime(
     };
     const plain = new StreamReader(opened.content);
     try {
-      const inner = await ctx.peel(plain, ctx, depth + 1);
+      const inner = await ctx.peel(plain, ctx, depth + 1, opened.info.kind === "enveloped");
       return { layers: [layer, ...inner.layers], head };
     } catch (error) {
       // openMessage decrypts before it parses: a decryption failure wins over what the
       // (garbage) plaintext made the inner parser throw, so every wrong key looks the same.
       for (let c = await plain.next(); c !== undefined; c = await plain.next());
       throw error;
+    } finally {
+      await plain.close(); // ends the decryption early on any other failure: the CEK is wiped
     }
   }
   if (cms.kind === "signed") {

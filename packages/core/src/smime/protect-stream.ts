@@ -1,16 +1,18 @@
 /**
  * protectMessage on streams (issue #3 item 6): the message is read once, in chunks, and the
  * protected message is written as it is produced, so a 50 MB message needs no whole-message
- * copy. Pipeline: canonical CRLF (RFC 8551 §3.1.1) → header block → signable entity (streamed
- * makeSignable) → multipart/signed, emitted while SignedData digests it, signature part at the
- * end (RFC 1847 §2.1, RFC 8551 §3.5.3) → EnvelopedData / AuthEnvelopedData stream (RFC 5652
- * §6, RFC 5083) → base64 in 76-column lines (RFC 8551 §3.2.1).
+ * copy. Pipeline: header block → the entity made canonical CRLF, binary bodies excepted
+ * (RFC 8551 §3.1.1), and for signing 7-bit safe (streamed makeSignable, one walk) →
+ * multipart/signed, emitted while SignedData digests it, signature part at the end (RFC 1847
+ * §2.1, RFC 8551 §3.5.3) → EnvelopedData / AuthEnvelopedData stream (RFC 5652 §6, RFC 5083) →
+ * base64 in 76-column lines (RFC 8551 §3.2.1).
  *
  * Same semantics as protectMessage, and the same bytes where that is possible:
  * - messages up to `bufferBelow` bytes (default 256 KiB) are protected by protectMessage itself;
  * - detached signing of larger messages gives protectMessage's bytes (up to the random
- *   boundary), except that a multipart labelled 7bit keeps that label when a part header after
- *   a streamed (large) part carries raw 8-bit bytes (protectMessage relabels it 8bit);
+ *   boundary), except in two corner cases of a streamed multipart: labelled 7bit, it keeps that
+ *   label when a part header after a large part carries raw 8-bit bytes (protectMessage
+ *   relabels it 8bit), and a delimiter line ended by a lone CR is not taken as a delimiter;
  * - encryption of larger messages writes BER with indefinite lengths and 64 KiB OCTET STRING
  *   pieces (RFC 5652 §6.1, X.690 §8.1.3.6; what `openssl cms -stream` writes) instead of DER:
  *   the length is unknown until the end. It opens to the same content.
@@ -18,6 +20,8 @@
  * label depends on the whole body), opaque signing (DER SignedData needs the content length
  * first), and single parts whose 7-bit safety makeSignable must judge on the whole body
  * (7bit/8bit/quoted-printable text, message/rfc822) — small in real mail.
+ * Output chunks may be views of input chunks: a producer that reuses its buffers must let the
+ * consumer finish with each output chunk before the next is asked for (nothing else is kept).
  * A failure (limit, malformed input) throws from the iteration; discard what was received.
  */
 import { randomBytes } from "node:crypto";

@@ -35,7 +35,7 @@ export interface OpenContext {
   /** The outermost From / Sender mailboxes (or options.from), set from the first header. */
   expected: string[] | undefined;
   sink: SinkWriter;
-  peel(reader: StreamReader, ctx: OpenContext, depth: number): Promise<Peeled>;
+  peel(reader: StreamReader, ctx: OpenContext, depth: number, decryptedCbc?: boolean): Promise<Peeled>;
 }
 
 const malformed = (message: string) => new CoreError("malformed", `MIME: ${message}`);

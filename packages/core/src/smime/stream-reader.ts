@@ -148,11 +148,19 @@ export class HeaderCollector {
       const lf = buf.subarray(0, this.#length).indexOf(LF, Math.max(pos, this.#searchFrom));
       if (lf === -1) {
         this.#searchFrom = this.#length;
-        // An unterminated line longer than a whole header block: refuse, as parseEntity would a field.
-        if (this.#length - pos > this.#limits.maxHeaderBytes)
+        // An unfinished line that can no longer be a field starts the body now (noise from a
+        // wrong key, a header-less body); one that still can waits, up to the header limit.
+        // Past the header limit a would-be field is refused (as parseEntity does); a line that
+        // has not shown its colon by then is taken as the body (a field that long is refused).
+        const continuation = (buf[pos] === 0x20 || buf[pos] === 0x09) && this.#sawField;
+        const lone = this.#length - pos === 1 && buf[pos] === CR; // maybe the blank line's CR
+        const prefix = continuation || lone ? "field" : fieldPrefix(buf, pos, this.#length);
+        const over = this.#length > this.#limits.maxHeaderBytes; // where parseEntity counts too
+        if (prefix === "no" || (prefix === "maybe" && over)) return pos;
+        if (over)
           throw new CoreError(
             "limit-exceeded",
-            `MIME: header line longer than ${this.#limits.maxHeaderBytes} bytes`,
+            `MIME: header block larger than ${this.#limits.maxHeaderBytes} bytes`,
           );
         return undefined;
       }
@@ -191,6 +199,21 @@ function isFieldLine(buf: Buffer, start: number, end: number): boolean {
   if (i === start) return false;
   while (i < end && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
   return i < end && buf[i] === 0x3a;
+}
+
+/** Whether the start of a line can still become a field line (isFieldLine's rule, unfinished). */
+function fieldPrefix(buf: Buffer, start: number, end: number): "field" | "maybe" | "no" {
+  let i = start;
+  while (i < end) {
+    const c = buf[i] as number;
+    if (c === 0x3a || c < 33 || c > 126) break;
+    i++;
+  }
+  if (i === end) return "maybe";
+  if (i === start) return "no";
+  while (i < end && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+  if (i === end) return "maybe";
+  return buf[i] === 0x3a ? "field" : "no";
 }
 
 /** Reads an entity's header block from the reader; body bytes that came with it are put back. */

@@ -69,7 +69,10 @@ class BinaryToBase64 implements ByteTransform {
     const fields = entity.headers
       .filter((f) => f.name.toLowerCase() !== "content-transfer-encoding")
       .map((f) => toCanonicalCrlf(f.raw));
-    this.#head = Buffer.concat([...fields, Buffer.from("Content-Transfer-Encoding: base64\r\n\r\n", "latin1")]);
+    this.#head = Buffer.concat([
+      ...fields,
+      Buffer.from("Content-Transfer-Encoding: base64\r\n\r\n", "latin1"),
+    ]);
   }
   push(chunk: Uint8Array): Uint8Array[] {
     return this.#withHead(this.#encoder.push(chunk));

@@ -16,7 +16,8 @@ const PW = "in-place password";
 /** ~200 KB of body lines carrying `marker`: the blob spans dozens of overflow pages. */
 function bigMessage(marker: string, subject: string): Buffer {
   const lines: string[] = [];
-  for (let i = 0; lines.length * 64 < 200_000; i++) lines.push(`${marker} line ${String(i).padStart(6, "0")}`);
+  for (let i = 0; lines.length * 64 < 200_000; i++)
+    lines.push(`${marker} line ${String(i).padStart(6, "0")}`);
   return message(
     {
       From: "Carol <carol@elsewhere.example>",
@@ -68,7 +69,10 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
     const archive = await store.mailboxes.create(account.id, "Archive");
     // LF-only line ends and 8-bit bytes must survive unchanged.
     const raw = Buffer.concat([
-      Buffer.from("From: a@b.example\nTo: vault@crypto.example\nSubject: lf only\nX-Odd: \xfe\xff\n\n", "latin1"),
+      Buffer.from(
+        "From: a@b.example\nTo: vault@crypto.example\nSubject: lf only\nX-Odd: \xfe\xff\n\n",
+        "latin1",
+      ),
       Buffer.from([0x00, 0xff, 0x0a, 0x0d, 0x0a]),
     ]);
     const stored = await store.messages.append(account.id, archive.id, raw, {
@@ -109,7 +113,7 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
     expect(appended.security).toBe("encrypted");
     const plain = await store.messageCrypto.decryptInPlace(account.id, appended.id, PW);
     expect(Buffer.from(await store.messages.raw(account.id, plain.id)).toString()).toBe(
-      "Received: from mx.elsewhere.example\r\nFrom: x@elsewhere.example\r\n" + inner.toString(),
+      `Received: from mx.elsewhere.example\r\nFrom: x@elsewhere.example\r\n${inner.toString()}`,
     );
     expect(plain.subject).toBe("the real subject");
   });
@@ -131,7 +135,11 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
   // message at once both inserted their ciphertext and both "deleted" the one original, so
   // the message existed twice. The swap now deletes first and only inserts if it removed the row.
   it("two processes pressing Encrypt (or Decrypt) on the same message at once leave it exactly once", async () => {
-    const second = await openStore(fresh.url, { base: fresh.base, logger: silentLogger, serverSecret: SECRET });
+    const second = await openStore(fresh.url, {
+      base: fresh.base,
+      logger: silentLogger,
+      serverSecret: SECRET,
+    });
     try {
       const box = await store.mailboxes.create(account.id, "Race");
       for (let round = 0; round < 2; round++) {
@@ -166,66 +174,76 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
   // Reading the database files is SQLite-specific. PostgreSQL keeps a dead tuple until
   // VACUUM: that window is documented in README "Data at rest", not testable here.
   if (backend.name === "sqlite")
-  describe("no plaintext left in the database files", () => {
-    it("after Encrypt in place of a 200 KB message while other connections are open", async () => {
-      const marker = `PLAIN-${randomUUID()}`;
-      const raw = bigMessage(marker, "big plain");
-      // Another process's store (like the web UI) and a bare reader, both having read the message.
-      const web = await openStore(fresh.url, { base: fresh.base, logger: silentLogger, serverSecret: SECRET });
-      const reader = new Database(join(fresh.base, "sealbox.db"), { readonly: true });
-      try {
+    describe("no plaintext left in the database files", () => {
+      it("after Encrypt in place of a 200 KB message while other connections are open", async () => {
+        const marker = `PLAIN-${randomUUID()}`;
+        const raw = bigMessage(marker, "big plain");
+        // Another process's store (like the web UI) and a bare reader, both having read the message.
+        const web = await openStore(fresh.url, {
+          base: fresh.base,
+          logger: silentLogger,
+          serverSecret: SECRET,
+        });
+        const reader = new Database(join(fresh.base, "sealbox.db"), { readonly: true });
+        try {
+          const m = await store.messages.append(account.id, (await inbox()).id, raw);
+          expect(Buffer.from(await web.messages.raw(account.id, m.id)).equals(raw)).toBe(true);
+          expect(reader.prepare("select count(*) as n from message_blobs").get()).toBeTruthy();
+          expect(filesContaining(fresh.base, marker).length).toBeGreaterThan(0); // the probe can see it
+          const sealed = await store.messageCrypto.encryptInPlace(account.id, m.id, PW);
+          expect(filesContaining(fresh.base, marker)).toEqual([]);
+          // The other connections go on working and see the new form.
+          expect((await web.messages.get(account.id, sealed.id)).security).toBe("encrypted");
+          await store.messages.remove(account.id, sealed.id);
+        } finally {
+          reader.close();
+          await web.close();
+        }
+      });
+
+      it("after Store Encrypted, Decrypt in place, then Encrypt in place again", async () => {
+        const marker = `SEALED-${randomUUID()}`;
+        const raw = bigMessage(marker, "sealed delivery");
+        const web = await openStore(fresh.url, {
+          base: fresh.base,
+          logger: silentLogger,
+          serverSecret: SECRET,
+        });
+        try {
+          const delivered = await web.deliver(account, raw);
+          expect(delivered.stored).toMatchObject([{ mailbox: "Sealed", encrypted: true }]);
+          expect(filesContaining(fresh.base, marker)).toEqual([]);
+          const plain = await store.messageCrypto.decryptInPlace(account.id, delivered.stored[0]!.id, PW);
+          expect(Buffer.from(await web.messages.raw(account.id, plain.id)).equals(raw)).toBe(true);
+          expect(filesContaining(fresh.base, marker).length).toBeGreaterThan(0);
+          const sealed = await store.messageCrypto.encryptInPlace(account.id, plain.id, PW);
+          expect(filesContaining(fresh.base, marker)).toEqual([]);
+          const again = decryptOuterLayer(await web.messages.raw(account.id, sealed.id), {
+            identities: keys,
+          });
+          expect(Buffer.from((await again).message).equals(raw)).toBe(true);
+        } finally {
+          await web.close();
+        }
+      });
+
+      it("after Encrypt in place while another connection was in the middle of reading", async () => {
+        const marker = `READER-${randomUUID()}`;
+        const raw = bigMessage(marker, "read during encrypt");
         const m = await store.messages.append(account.id, (await inbox()).id, raw);
-        expect(Buffer.from(await web.messages.raw(account.id, m.id)).equals(raw)).toBe(true);
-        expect(reader.prepare("select count(*) as n from message_blobs").get()).toBeTruthy();
-        expect(filesContaining(fresh.base, marker).length).toBeGreaterThan(0); // the probe can see it
-        const sealed = await store.messageCrypto.encryptInPlace(account.id, m.id, PW);
-        expect(filesContaining(fresh.base, marker)).toEqual([]);
-        // The other connections go on working and see the new form.
-        expect((await web.messages.get(account.id, sealed.id)).security).toBe("encrypted");
-        await store.messages.remove(account.id, sealed.id);
-      } finally {
-        reader.close();
-        await web.close();
-      }
+        // A long read (a listing or download in another process) holds its snapshot while Encrypt commits.
+        const reader = new Database(join(fresh.base, "sealbox.db"), { readonly: true });
+        try {
+          reader.exec("begin");
+          expect(reader.prepare("select count(*) as n from message_blobs").get()).toBeTruthy();
+          const sealed = store.messageCrypto.encryptInPlace(account.id, m.id, PW);
+          await new Promise((r) => setTimeout(r, 400));
+          reader.exec("commit");
+          await sealed;
+          expect(filesContaining(fresh.base, marker)).toEqual([]);
+        } finally {
+          reader.close();
+        }
+      });
     });
-
-    it("after Store Encrypted, Decrypt in place, then Encrypt in place again", async () => {
-      const marker = `SEALED-${randomUUID()}`;
-      const raw = bigMessage(marker, "sealed delivery");
-      const web = await openStore(fresh.url, { base: fresh.base, logger: silentLogger, serverSecret: SECRET });
-      try {
-        const delivered = await web.deliver(account, raw);
-        expect(delivered.stored).toMatchObject([{ mailbox: "Sealed", encrypted: true }]);
-        expect(filesContaining(fresh.base, marker)).toEqual([]);
-        const plain = await store.messageCrypto.decryptInPlace(account.id, delivered.stored[0]!.id, PW);
-        expect(Buffer.from(await web.messages.raw(account.id, plain.id)).equals(raw)).toBe(true);
-        expect(filesContaining(fresh.base, marker).length).toBeGreaterThan(0);
-        const sealed = await store.messageCrypto.encryptInPlace(account.id, plain.id, PW);
-        expect(filesContaining(fresh.base, marker)).toEqual([]);
-        const again = decryptOuterLayer(await web.messages.raw(account.id, sealed.id), { identities: keys });
-        expect(Buffer.from((await again).message).equals(raw)).toBe(true);
-      } finally {
-        await web.close();
-      }
-    });
-
-    it("after Encrypt in place while another connection was in the middle of reading", async () => {
-      const marker = `READER-${randomUUID()}`;
-      const raw = bigMessage(marker, "read during encrypt");
-      const m = await store.messages.append(account.id, (await inbox()).id, raw);
-      // A long read (a listing or download in another process) holds its snapshot while Encrypt commits.
-      const reader = new Database(join(fresh.base, "sealbox.db"), { readonly: true });
-      try {
-        reader.exec("begin");
-        expect(reader.prepare("select count(*) as n from message_blobs").get()).toBeTruthy();
-        const sealed = store.messageCrypto.encryptInPlace(account.id, m.id, PW);
-        await new Promise((r) => setTimeout(r, 400));
-        reader.exec("commit");
-        await sealed;
-        expect(filesContaining(fresh.base, marker)).toEqual([]);
-      } finally {
-        reader.close();
-      }
-    });
-  });
 });

@@ -5,12 +5,7 @@ import { fromFlag, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { detectSecurity } from "../mail/detect-security.js";
 import { readHeader } from "../mail/header-reader.js";
-import {
-  insertMessage,
-  type MessageFlag,
-  type MessageSummary,
-  ownedMessage,
-} from "../mail/messages.js";
+import { insertMessage, type MessageFlag, type MessageSummary, ownedMessage } from "../mail/messages.js";
 import type { SecureMail } from "./secure-mail.js";
 
 /**
@@ -42,8 +37,7 @@ export function messageCryptoUseCases(ctx: StoreContext, secureMail: SecureMail)
         )
         .returning(["mailbox_id", "date", "seen", "flagged", "deleted"])
         .executeTakeFirst();
-      if (!removed)
-        throw new StoreError("not-found", `message ${old.id} was removed or replaced meanwhile`);
+      if (!removed) throw new StoreError("not-found", `message ${old.id} was removed or replaced meanwhile`);
       await ctx.blobs.delete(trx, [old.blobId]);
       const flags = (["seen", "flagged", "deleted"] as MessageFlag[]).filter((f) => fromFlag(removed[f]));
       return insertMessage(ctx, trx, removed.mailbox_id, bytes, {

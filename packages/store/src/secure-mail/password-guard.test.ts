@@ -15,7 +15,10 @@ describe.each(backends)("Secure Mail Password rate limit on $name", (backend) =>
   const clock = testClock(Date.UTC(2026, 2, 1));
 
   beforeAll(async () => {
-    fresh = await freshStore(backend, { serverSecret: Buffer.from("guard test server secret"), now: clock.now });
+    fresh = await freshStore(backend, {
+      serverSecret: Buffer.from("guard test server secret"),
+      now: clock.now,
+    });
     store = fresh.store;
     alice = (await store.accounts.add("alice@guard.example", { password: "pw", createDomain: true })).account;
     bob = (await store.accounts.add("bob@guard.example", { password: "pw" })).account;
@@ -67,7 +70,11 @@ describe.each(backends)("Secure Mail Password rate limit on $name", (backend) =>
     for (let i = 0; i < FREE_FAILURES - 1; i++) await guard.begin(alice.id);
     const attempt = await guard.begin(alice.id);
     await attempt.succeeded();
-    const rows = await store.db.selectFrom("unlock_attempts").selectAll().where("account_id", "=", alice.id).execute();
+    const rows = await store.db
+      .selectFrom("unlock_attempts")
+      .selectAll()
+      .where("account_id", "=", alice.id)
+      .execute();
     expect(rows).toEqual([]);
   });
 

@@ -60,7 +60,10 @@ export function passwordGuard(ctx: StoreContext) {
           .where("at", "<=", now - FAILURE_WINDOW_MS)
           .execute();
         const id = newId(now);
-        await trx.insertInto("unlock_attempts").values({ id, account_id: accountId, at: now, ok: 0 }).execute();
+        await trx
+          .insertInto("unlock_attempts")
+          .values({ id, account_id: accountId, at: now, ok: 0 })
+          .execute();
         return id;
       });
       return {

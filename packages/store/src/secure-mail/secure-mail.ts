@@ -83,6 +83,15 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
       .where("account_id", "=", accountId)
       .where("state", "=", "current")
       .executeTakeFirst();
+    // The same certificate again (a restore, a double import): nothing changes, nothing is revoked.
+    if (old?.certificate_sha256 === identity.certificate.sha256) return;
+    // An earlier key coming back becomes current; it is not kept twice.
+    await q
+      .deleteFrom("secure_mail_keys")
+      .where("account_id", "=", accountId)
+      .where("state", "=", "earlier")
+      .where("certificate_sha256", "=", identity.certificate.sha256)
+      .execute();
     if (old) {
       await q.updateTable("secure_mail_keys").set({ state: "earlier" }).where("id", "=", old.id).execute();
       await ca.revoke(q, old.certificate_sha256, "superseded");
@@ -139,6 +148,11 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
     ): Promise<SecureMailStatus> {
       await accountById(ctx.db, accountId);
       const imported = importPfx(pfx, filePassword, { now: new Date(ctx.now()) });
+      if (await ca.isRevoked(imported.identity.certificate.sha256))
+        throw new StoreError(
+          "forbidden",
+          "the server CA revoked this certificate when it was replaced or removed; generate or import a new key",
+        );
       const rows = await keyRows(ctx.db, accountId);
       await passwordForNewKey(accountId, rows, securePassword);
       // The PFX's own protection is never kept: the key is re-sealed under the Secure Mail Password.

@@ -142,6 +142,29 @@ describe.each(backends)("send on $name", (backend) => {
     expect((await store.jobs.stats()).queued).toBe(queuedBefore);
   });
 
+  it("a Bcc repeating a To address in other letter case is one recipient with one copy", async () => {
+    const raw = message({
+      From: "alice@send.example",
+      To: "Bob@Send.example",
+      Bcc: "bob@SEND.EXAMPLE",
+      Subject: "once",
+    });
+    const result = await store.send(alice.id, raw, { encrypt: true });
+    expect(result.local).toEqual([{ address: "Bob@Send.example", stored: 1 }]);
+    expect(result.queued).toEqual([]);
+  });
+
+  it("an explicit cipher must be one the domain allows", async () => {
+    const raw = message({ From: "alice@send.example", To: "bob@send.example", Subject: "legacy" });
+    for (const cipher of ["3DES-CBC", "RC2(40bit)"] as const)
+      await expect(store.send(alice.id, raw, { encrypt: true, cipher })).rejects.toMatchObject({
+        code: "forbidden",
+        message: expect.stringContaining(`${cipher} is not allowed in send.example`),
+      });
+    const gcm = await store.send(alice.id, raw, { encrypt: true, cipher: "AES-128-GCM" });
+    expect(gcm).toMatchObject({ security: "encrypted", cipher: "AES-128-GCM" });
+  });
+
   it("needs the Secure Mail Password to sign", async () => {
     const raw = message({ From: "alice@send.example", To: "bob@send.example" });
     await expect(store.send(alice.id, raw, { sign: true })).rejects.toMatchObject({

@@ -12,6 +12,7 @@ import { accountById } from "../accounts/accounts.js";
 import type { StoreContext } from "../context.js";
 import { write } from "../context.js";
 import type { DeliveryResult } from "../delivery/deliver.js";
+import { domainById } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
 import type { Job } from "../jobs/jobs.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
@@ -63,6 +64,15 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
     }
     const cipher = options.cipher ?? account.encryptionMethod;
     if (!cipherByName(cipher)) throw new StoreError("invalid-argument", `unknown cipher ${cipher}`);
+    if (options.encrypt && options.cipher !== undefined) {
+      // The domain's allowed ciphers bind an explicit choice too (issue #5 item 2).
+      const { allowedCiphers } = await domainById(ctx.db, account.domainId);
+      if (!allowedCiphers.includes(options.cipher))
+        throw new StoreError(
+          "forbidden",
+          `${options.cipher} is not allowed in ${account.domain} (allowed: ${allowedCiphers.join(", ")})`,
+        );
+    }
 
     const prepared = withDateAndMessageId(raw, account.domain, ctx.now());
     const parsed = parseEntity(prepared);
@@ -71,7 +81,9 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
         .flatMap((f) => parseAddressList(f.value).map((a) => a.address))
         .filter((a) => a.includes("@"));
     const visible = unique([...addresses("To"), ...addresses("Cc")]);
-    const bcc = unique(addresses("Bcc")).filter((a) => !visible.includes(a.toLowerCase()));
+    // Addresses compare case-insensitively: "Bob@x" in To and "bob@x" in Bcc is one recipient, who gets one copy.
+    const visibleLower = new Set(visible.map((a) => a.toLowerCase()));
+    const bcc = unique(addresses("Bcc")).filter((a) => !visibleLower.has(a.toLowerCase()));
     if (visible.length + bcc.length === 0)
       throw new StoreError("invalid-argument", "the message has no recipients (To, Cc or Bcc)");
 

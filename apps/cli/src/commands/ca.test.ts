@@ -1,0 +1,145 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { openssl, opensslCaPfx, opensslUserPfx, pemBlock } from "./test-support/openssl.js";
+import { cli, tempHome } from "./test-support/run-cli.js";
+
+const ENV = { PW: "login pw", SMP: "ca test secure password", FP: "file password" };
+
+describe("sealbox ca", () => {
+  let home: string;
+  const run = (args: string[]) => cli(home, args, { env: ENV });
+
+  /** The account's current certificate (PEM file), exported and unpacked by OpenSSL. */
+  async function currentCertificate(account: string, name: string): Promise<string> {
+    const pfx = join(home, `${name}.p12`);
+    const r = await run([
+      "secure-mail",
+      "export",
+      account,
+      "--secure-password-env",
+      "SMP",
+      "--out",
+      pfx,
+      "--file-password-env",
+      "FP",
+    ]);
+    expect(r.code).toBe(0);
+    const pem = openssl(["pkcs12", "-in", pfx, "-passin", "env:FP", "-nokeys", "-clcerts"], {
+      cwd: home,
+      env: ENV,
+    });
+    const file = join(home, `${name}.crt`);
+    writeFileSync(file, pemBlock(pem, "CERTIFICATE"));
+    return file;
+  }
+
+  const status = async (account: string) =>
+    JSON.parse((await run(["secure-mail", "status", account, "--json"])).stdout) as { serial: string };
+
+  beforeAll(async () => {
+    home = tempHome();
+    for (const a of ["alice@ca.example", "bob@ca.example"])
+      expect((await run(["account", "add", a, "--password-env", "PW"])).code).toBe(0);
+  });
+
+  it("show --pem is a CA certificate that OpenSSL accepts generated user certificates against (smimesign and smimeencrypt)", async () => {
+    const show = await run(["ca", "show", "--pem"]);
+    expect(show.code).toBe(0);
+    writeFileSync(join(home, "ca.pem"), show.stdout);
+    const text = openssl(["x509", "-in", "ca.pem", "-noout", "-text"], { cwd: home });
+    expect(text).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
+    expect(text).toMatch(/Certificate Sign, CRL Sign/);
+    const json = JSON.parse((await run(["ca", "show", "--json"])).stdout);
+    expect(json).toMatchObject({ subject: "CN=Sealbox Secure Mail CA", source: "generated" });
+    // Showing again is the same CA (created once, on first use).
+    expect((await run(["ca", "show", "--pem"])).stdout).toBe(show.stdout);
+
+    expect(
+      (await run(["secure-mail", "generate", "alice@ca.example", "--secure-password-env", "SMP"])).code,
+    ).toBe(0);
+    const cert = await currentCertificate("alice@ca.example", "alice-1");
+    for (const purpose of ["smimesign", "smimeencrypt"])
+      expect(openssl(["verify", "-purpose", purpose, "-CAfile", "ca.pem", cert], { cwd: home })).toBe(
+        `${cert}: OK\n`,
+      );
+  });
+
+  it("crl --out lists a replaced key's serial (superseded) and a removed one's (cessationOfOperation), signed by the CA", async () => {
+    const replaced = (await status("alice@ca.example")).serial;
+    expect(
+      (await run(["secure-mail", "generate", "alice@ca.example", "--secure-password-env", "SMP"])).code,
+    ).toBe(0);
+    const removed = (await status("alice@ca.example")).serial;
+    const pfx = join(home, "alice-2.p12");
+    await run([
+      "secure-mail",
+      "export",
+      "alice@ca.example",
+      "--secure-password-env",
+      "SMP",
+      "--out",
+      pfx,
+      "--file-password-env",
+      "FP",
+    ]);
+    expect(
+      (await run(["secure-mail", "remove", "alice@ca.example", "--pfx", pfx, "--password-env", "FP"])).code,
+    ).toBe(0);
+
+    const r = await run(["ca", "crl", "--out", join(home, "crl.der")]);
+    expect(r.code).toBe(0);
+    // OpenSSL checks the CRL's signature against the CA while printing it.
+    const text = openssl(
+      ["crl", "-inform", "DER", "-in", "crl.der", "-CAfile", "ca.pem", "-text", "-noout"],
+      {
+        cwd: home,
+      },
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `Serial Number: ${replaced.toUpperCase()}\\s+Revocation Date: .*\\s+CRL entry extensions:\\s+X509v3 CRL Reason Code:\\s+Superseded`,
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(`Serial Number: ${removed.toUpperCase()}[\\s\\S]*?Cessation Of Operation`),
+    );
+    // --pem writes the same list PEM-armoured.
+    expect((await run(["ca", "crl", "--out", join(home, "crl.pem"), "--pem"])).code).toBe(0);
+    const fromPem = openssl(["crl", "-in", "crl.pem", "-noout", "-text"], { cwd: home });
+    expect(fromPem).toContain(`Serial Number: ${replaced.toUpperCase()}`);
+    expect((await run(["ca", "crl"])).code).toBe(2);
+  });
+
+  it("install --pfx takes an OpenSSL-made corporate CA; generate then issues from it", async () => {
+    const corp = opensslCaPfx(home, "Corp Mail CA", "FP", ENV);
+    const wrong = await cli(home, ["ca", "install", "--pfx", corp.pfx, "--password-env", "PW"], { env: ENV });
+    expect(wrong.code).toBe(1);
+    // A user certificate is not a CA.
+    const user = opensslUserPfx(home, "not-a-ca", "x@ca.example", "FP", ENV);
+    const notCa = await run(["ca", "install", "--pfx", user.pfx, "--password-env", "FP"]);
+    expect(notCa.code).toBe(1);
+    expect(notCa.stderr).toMatch(/^sealbox: .*may not sign certificates/);
+
+    const r = await run(["ca", "install", "--pfx", corp.pfx, "--password-env", "FP"]);
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining("CN=Corp Mail CA, O=Corp") });
+    expect(JSON.parse((await run(["ca", "show", "--json"])).stdout)).toMatchObject({
+      subject: "CN=Corp Mail CA, O=Corp",
+      source: "installed",
+    });
+    expect(
+      (await run(["secure-mail", "generate", "bob@ca.example", "--secure-password-env", "SMP"])).code,
+    ).toBe(0);
+    const cert = await currentCertificate("bob@ca.example", "bob");
+    expect(openssl(["verify", "-purpose", "smimesign", "-CAfile", corp.cert, cert], { cwd: home })).toBe(
+      `${cert}: OK\n`,
+    );
+    // The new CA's CRL is signed by the corporate key.
+    expect((await run(["ca", "crl", "--out", join(home, "corp-crl.der")])).code).toBe(0);
+    expect(
+      openssl(["crl", "-inform", "DER", "-in", "corp-crl.der", "-CAfile", corp.cert, "-noout"], {
+        cwd: home,
+      }),
+    ).toBe("");
+  });
+});
