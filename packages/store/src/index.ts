@@ -17,6 +17,7 @@ export type {
   InspectMessage,
   StoredCopy,
 } from "./delivery/deliver.js";
+export type { DeliverManyOptions, DeliverManyResult } from "./delivery/deliver-many.js";
 export { joinDer, splitDer } from "./der-list.js";
 export type { DirectoryEntry } from "./directory/lookup-directory.js";
 export { normalizeDomain } from "./domains/domain-name.js";

@@ -125,9 +125,15 @@ export class HeaderCollector {
     return end === undefined ? undefined : this.#finish(end);
   }
 
-  /** End of input: everything collected is the entity (header only, or header and a short body). */
+  /** End of input: the last, unterminated line is judged like the others (parseEntity's rule). */
   end(): EntityHead {
-    return this.#finish(this.#length);
+    const buf = this.#buf;
+    const pos = this.#line;
+    let contentEnd = this.#length;
+    if (contentEnd > pos && buf[contentEnd - 1] === CR) contentEnd--;
+    const continuation = (buf[pos] === 0x20 || buf[pos] === 0x09) && this.#sawField;
+    const field = contentEnd === pos || continuation || isFieldLine(buf, pos, contentEnd);
+    return this.#finish(field ? this.#length : pos);
   }
 
   #append(chunk: Uint8Array): void {
