@@ -75,13 +75,10 @@ export function startRelayConsumers(options: RelayConsumerOptions): RelayConsume
       sleepers.add(wake);
     });
 
-  /** Dead now (a 5xx, a bad payload): fail() marks dead once attempts reach maxAttempts. */
-  const kill = (job: Job, reason: string) => store.jobs.fail({ ...job, maxAttempts: job.attempts }, reason);
-  /** Back to the queue, due now, without making it dead: a stop, not a failure of the message. */
-  const release = (job: Job) =>
-    store.jobs.fail({ ...job, maxAttempts: Number.MAX_SAFE_INTEGER }, "released: worker stopped", {
-      retryAt: now(),
-    });
+  /** Dead now (a 5xx, a bad payload): no retry can help. */
+  const kill = (job: Job, reason: string) => store.jobs.fail(job, reason, { permanent: true });
+  /** Back to the queue, due now, attempt returned: a stop, not a failure of the message. */
+  const release = (job: Job) => store.jobs.release(job);
 
   async function bounce(job: Job, message: OutgoingMessage, failed: FailedRecipient[]): Promise<void> {
     const result = await sendBounce(store, message, failed, {
@@ -238,7 +235,7 @@ export function startRelayConsumers(options: RelayConsumerOptions): RelayConsume
       for (const entry of inHand) {
         entry.abandoned = true;
         await release(entry.job).then(
-          (r) => log.info({ job: entry.job.id, released: r !== null }, "relay job released"),
+          (r) => log.info({ job: entry.job.id, released: r }, "relay job released"),
           (error: unknown) => log.error({ job: entry.job.id, ...errorFields(error) }, "relay release failed"),
         );
       }

@@ -1,8 +1,7 @@
 import type { Account } from "../accounts/accounts.js";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
-import { newId } from "../ids.js";
-import type { Job } from "../jobs/jobs.js";
+import { insertJob, type Job } from "../jobs/jobs.js";
 import { encodeOutgoing, OUTGOING_JOB_KIND, type OutgoingMessage } from "../outgoing/outgoing-message.js";
 import {
   type DeliverOptions,
@@ -30,52 +29,16 @@ export interface DeliverManyResult {
   queued: Job | null;
 }
 
-/** Same default as jobs.enqueue (jobs/jobs.ts). */
-const DEFAULT_MAX_ATTEMPTS = 10;
-
-/** Inserts a queued job row on the caller's transaction (the row jobs.enqueue writes). */
-async function insertOutgoingJob(
+/** The outgoing job for the remote recipients, on the caller's transaction. */
+function insertOutgoingJob(
   trx: Executor,
   now: number,
   queue: NonNullable<DeliverManyOptions["queue"]>,
 ): Promise<Job> {
-  const maxAttempts = queue.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
-    throw new StoreError("invalid-argument", "maxAttempts must be a whole number ≥ 1");
-  const payload = encodeOutgoing(queue.message);
-  const id = newId(now);
-  const runAt = queue.runAt ?? now;
-  await trx
-    .insertInto("jobs")
-    .values({
-      id,
-      kind: OUTGOING_JOB_KIND,
-      payload,
-      state: "queued",
-      attempts: 0,
-      max_attempts: maxAttempts,
-      run_at: runAt,
-      lease_until: null,
-      leased_by: null,
-      last_error: null,
-      created_at: now,
-      completed_at: null,
-    })
-    .execute();
-  return {
-    id,
-    kind: OUTGOING_JOB_KIND,
-    payload,
-    state: "queued",
-    attempts: 0,
-    maxAttempts,
-    runAt,
-    leaseUntil: null,
-    leasedBy: null,
-    lastError: null,
-    createdAt: now,
-    completedAt: null,
-  };
+  return insertJob(trx, now, OUTGOING_JOB_KIND, encodeOutgoing(queue.message), {
+    ...(queue.runAt !== undefined ? { runAt: queue.runAt } : {}),
+    ...(queue.maxAttempts !== undefined ? { maxAttempts: queue.maxAttempts } : {}),
+  });
 }
 
 /**

@@ -86,6 +86,27 @@ describe.each(backends)("job queue on $name", (backend) => {
     });
   });
 
+  it("fails permanently at once, and release gives a job back with its attempt returned", async () => {
+    const doomed = await store.jobs.enqueue("perm", Buffer.from("x"), { maxAttempts: 5 });
+    const claimedDoomed = await store.jobs.claim("w", 60_000, ["perm"]);
+    expect(claimedDoomed?.id).toBe(doomed.id);
+    expect(await store.jobs.fail(claimedDoomed!, "550 no such user", { permanent: true })).toMatchObject({
+      state: "dead",
+    });
+    expect(await store.jobs.get(doomed.id)).toMatchObject({ state: "dead", lastError: "550 no such user" });
+
+    const kept = await store.jobs.enqueue("rel", Buffer.from("y"));
+    const first = await store.jobs.claim("w1", 60_000, ["rel"]);
+    expect(first?.attempts).toBe(1);
+    expect(await store.jobs.release(first!)).toBe(true);
+    expect(await store.jobs.get(kept.id)).toMatchObject({ state: "queued", attempts: 0, leasedBy: null });
+    // Only the holder may release; the job is claimable again at once.
+    const second = await store.jobs.claim("w2", 60_000, ["rel"]);
+    expect(await store.jobs.release(first!)).toBe(false);
+    expect(second?.attempts).toBe(1);
+    expect(await store.jobs.complete(second!)).toBe(true);
+  });
+
   it("releases expired leases; the old holder can no longer complete", async () => {
     const own = await freshStore(backend, { now: clock.now });
     try {

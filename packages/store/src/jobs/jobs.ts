@@ -1,5 +1,5 @@
 import { type Selectable, sql } from "kysely";
-import { type StoreContext, write } from "../context.js";
+import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { JobState, JobsTable } from "../schema.js";
@@ -39,8 +39,41 @@ export interface JobQueueOptions {
   random?: () => number;
 }
 
-const DEFAULT_MAX_ATTEMPTS = 10;
+export const DEFAULT_MAX_ATTEMPTS = 10;
 const MAX_ERROR_LENGTH = 2000;
+
+/**
+ * Inserts a queued job on the caller's executor — the database or an open transaction, so a
+ * use-case can queue work atomically with its other writes (deliverMany does).
+ */
+export async function insertJob(
+  q: Executor,
+  now: number,
+  kind: string,
+  payload: Uint8Array | null,
+  opts: { runAt?: number; maxAttempts?: number } = {},
+): Promise<Job> {
+  if (kind.trim() === "") throw new StoreError("invalid-argument", "a job needs a kind");
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new StoreError("invalid-argument", "maxAttempts must be a whole number ≥ 1");
+  const row = {
+    id: newId(now),
+    kind,
+    payload,
+    state: "queued",
+    attempts: 0,
+    max_attempts: maxAttempts,
+    run_at: opts.runAt ?? now,
+    lease_until: null,
+    leased_by: null,
+    last_error: null,
+    created_at: now,
+    completed_at: null,
+  } as const;
+  await q.insertInto("jobs").values(row).execute();
+  return toJob(row);
+}
 
 const toJob = (row: Selectable<JobsTable>): Job => ({
   id: row.id,
@@ -79,33 +112,11 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
       .where("attempts", "=", job.attempts);
 
   return {
-    async enqueue(
+    enqueue: (
       kind: string,
       payload: Uint8Array | null,
       opts: { runAt?: number; maxAttempts?: number } = {},
-    ): Promise<Job> {
-      if (kind.trim() === "") throw new StoreError("invalid-argument", "a job needs a kind");
-      const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-      if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
-        throw new StoreError("invalid-argument", "maxAttempts must be a whole number ≥ 1");
-      const now = ctx.now();
-      const row = {
-        id: newId(now),
-        kind,
-        payload,
-        state: "queued",
-        attempts: 0,
-        max_attempts: maxAttempts,
-        run_at: opts.runAt ?? now,
-        lease_until: null,
-        leased_by: null,
-        last_error: null,
-        created_at: now,
-        completed_at: null,
-      } as const;
-      await write(ctx, (trx) => trx.insertInto("jobs").values(row).execute());
-      return toJob(row);
-    },
+    ): Promise<Job> => write(ctx, (trx) => insertJob(trx, ctx.now(), kind, payload, opts)),
 
     /** Leases the oldest due job of the given kinds (any kind when omitted) for `leaseMs`, or returns null. */
     async claim(workerId: string, leaseMs: number, kinds?: readonly string[]): Promise<Job | null> {
@@ -169,10 +180,11 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
     async fail(
       job: Job,
       error: string,
-      opts: { retryAt?: number } = {},
+      opts: { retryAt?: number; permanent?: boolean } = {},
     ): Promise<{ state: JobState; runAt: number } | null> {
       const now = ctx.now();
-      const dead = job.attempts >= job.maxAttempts;
+      // permanent: no retry can help (a 5xx, an unreadable payload): dead at once.
+      const dead = opts.permanent === true || job.attempts >= job.maxAttempts;
       const runAt = dead ? job.runAt : (opts.retryAt ?? now + retryDelay(job.attempts, random, backoff));
       const state: JobState = dead ? "dead" : "queued";
       const result = await write(ctx, (trx) =>
@@ -188,6 +200,25 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
           .executeTakeFirst(),
       );
       return Number(result.numUpdatedRows) === 1 ? { state, runAt } : null;
+    },
+
+    /**
+     * Gives a leased job back unharmed (the worker is stopping): queued, due now, and the
+     * attempt it used is returned — a stop is not a failure of the job.
+     */
+    async release(job: Job): Promise<boolean> {
+      const result = await write(ctx, (trx) =>
+        holder(trx.updateTable("jobs"), job)
+          .set({
+            state: "queued",
+            run_at: ctx.now(),
+            lease_until: null,
+            leased_by: null,
+            attempts: Math.max(0, job.attempts - 1),
+          })
+          .executeTakeFirst(),
+      );
+      return Number(result.numUpdatedRows) === 1;
     },
 
     /** Puts jobs whose lease ran out (a worker died) back in the queue, or to dead when out of attempts. */
