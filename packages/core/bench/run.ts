@@ -5,12 +5,14 @@
  * key-handling figures of bench/keys.ts. Fixtures are made fresh by openssl in a temp dir.
  *
  * 10 KB: ours = protectMessage / openMessage in-process (what protectMessageStream and
- * openMessageStream run for messages under 1 MiB), ops/s as the median of 7 runs of 200 after a
- * warm-up; compared with `openssl speed` because an `openssl cms` process spends most of its
- * time starting. 50 MB: ours = the streaming path (bench/ops.ts), median of 3 runs after a
- * warm-up, beside `openssl cms` (median of 3). Peak RSS: each of our 50 MB operations in a
- * child process of its own, minus a baseline child that loads the same modules and keys,
- * against `openssl cms`'s peak RSS from GNU time (see child.ts for the two baselines).
+ * openMessageStream run for messages under 256 KiB), ops/s as the median of 11 rounds of 150
+ * after a warm-up, the operations taking turns; compared with `openssl speed` (run before and
+ * after, mean) because an `openssl cms` process spends most of its time starting. 50 MB: ours =
+ * the streaming path (bench/ops.ts), median of 3 runs after a warm-up, interleaved with
+ * `openssl cms` (median of 3). Peak RSS: each of our 50 MB operations in a child process of
+ * its own, minus a baseline child that loads the same modules and keys, against `openssl
+ * cms`'s peak RSS, all from GNU time (see child.ts for the cold and warm baselines).
+ * The machine is shared: a busy neighbour moves the 10 KB figures most (see the report).
  * Env: BENCH_LARGE_MB (default 50), BENCH_CHUNK_KB (read size, default 256), BENCH_SKIP_KEYS=1.
  */
 import { spawnSync } from "node:child_process";
@@ -25,8 +27,8 @@ import { type Fixtures, type Keys, loadKeys, type Message, makeFixtures } from "
 import { OPS, type Op, runStreamOp } from "./ops.js";
 
 const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 50);
-const SMALL_RUNS = 7;
-const SMALL_OPS = 200;
+const SMALL_RUNS = 11;
+const SMALL_OPS = 150;
 const LARGE_RUNS = 3;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

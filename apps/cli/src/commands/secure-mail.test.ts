@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openStore, silentLogger } from "@sealbox/store";
+import { openStore, type Store, silentLogger } from "@sealbox/store";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openssl, opensslReport, opensslSha256, opensslUserPfx, pemBlock } from "./test-support/openssl.js";
 import { cli, tempHome } from "./test-support/run-cli.js";
@@ -210,21 +210,52 @@ describe("sealbox secure-mail", () => {
         code: 1,
         stderr: "sealbox: wrong Secure Mail Password\n",
       });
-    const store = await openStore(`sqlite:${join(home, "sealbox.db")}`, { base: home, logger: silentLogger });
-    try {
-      const account = await store.accounts.require(ALICE);
-      await expect(store.secureMail.verifyPassword(account.id, ENV.SMP2)).rejects.toMatchObject({
-        code: "rate-limited",
+    // The store API, as the web UI or the worker would call it, at a given moment (so a slow
+    // machine cannot let the 1-second delay pass between the last failure and the check).
+    const at = async <T>(now: number, fn: (store: Store, accountId: string) => Promise<T>) => {
+      const store = await openStore(`sqlite:${join(home, "sealbox.db")}`, {
+        base: home,
+        logger: silentLogger,
+        now: () => now,
       });
-    } finally {
-      await store.close();
-    }
+      try {
+        return await fn(store, (await store.accounts.require(ALICE)).id);
+      } finally {
+        await store.close();
+      }
+    };
+    const lastFailure = await at(Date.now(), async (store, id) => {
+      const rows = await store.db
+        .selectFrom("unlock_attempts")
+        .select("at")
+        .where("account_id", "=", id)
+        .orderBy("at", "desc")
+        .execute();
+      expect(rows).toHaveLength(5);
+      return rows[0]!.at;
+    });
+    await at(lastFailure + 999, (store, id) =>
+      expect(store.secureMail.verifyPassword(id, ENV.SMP2)).rejects.toMatchObject({ code: "rate-limited" }),
+    );
+    // Two more failures once each delay has passed: the delay doubles to 4 s after the 7th.
+    await at(lastFailure + 1000, (store, id) =>
+      expect(store.secureMail.verifyPassword(id, "guess 6")).rejects.toMatchObject({
+        code: "wrong-password",
+      }),
+    );
+    await at(lastFailure + 3000, (store, id) =>
+      expect(store.secureMail.verifyPassword(id, "guess 7")).rejects.toMatchObject({
+        code: "wrong-password",
+      }),
+    );
+    // Now the CLI refuses the right password, before trying it, until lastFailure + 7 s.
     const refused = await exportTo(join(home, "x.p12"), "SMP2");
-    expect(refused.code).toBe(1);
+    expect(refused).toMatchObject({ code: 1, stdout: "" });
     expect(refused.stderr).toMatch(
       /^sealbox: too many wrong Secure Mail Passwords; try again in \d+ seconds?\n$/,
     );
-    await new Promise((r) => setTimeout(r, 1100));
+    // Once the delay has passed the right password works, and a success clears the slate.
+    await at(lastFailure + 7000, (store, id) => store.secureMail.verifyPassword(id, ENV.SMP2));
     expect((await exportTo(join(home, "x.p12"), "SMP2")).code).toBe(0);
   });
 

@@ -202,7 +202,10 @@ describe("openMessageStream: what streaming cannot do, and what it must never do
     ];
     for (const content of contents) {
       const der = await encryptEnveloped(content, { recipients: [bob.certificate] });
-      const message = wrapPkcs7({ contentType: "Content-Type: application/pkcs7-mime; smime-type=enveloped-data", der });
+      const message = wrapPkcs7({
+        contentType: "Content-Type: application/pkcs7-mime; smime-type=enveloped-data",
+        der,
+      });
       const want = await codeOf(openMessage(message, options()));
       expect(await codeOf(streamed(message, {}, [4096]))).toBe(want);
     }

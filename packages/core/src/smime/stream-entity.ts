@@ -46,25 +46,6 @@ export class EntityTransform implements ByteTransform {
   }
 }
 
-/** Runs chunks through transforms in sequence (each one's output is the next one's input). */
-export function chain(...transforms: ByteTransform[]): ByteTransform {
-  const run = (chunks: Uint8Array[], from: number, ending: boolean): Uint8Array[] => {
-    let current = chunks;
-    for (let i = from; i < transforms.length; i++) {
-      const t = transforms[i] as ByteTransform;
-      const next: Uint8Array[] = [];
-      for (const c of current) next.push(...t.push(c));
-      if (ending) next.push(...t.end());
-      current = next;
-    }
-    return current;
-  };
-  return {
-    push: (chunk) => run([chunk], 0, false),
-    end: () => run([], 0, true),
-  };
-}
-
 export function nonEmpty(chunks: Uint8Array[]): Uint8Array[] {
   return chunks.some((c) => c.length === 0) ? chunks.filter((c) => c.length > 0) : chunks;
 }

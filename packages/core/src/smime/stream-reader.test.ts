@@ -23,24 +23,28 @@ const message = fc
 describe("readEntityHead (RFC 5322 §2.1)", () => {
   it("ends the header block where parseEntity does, for any chunking (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(message, fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1 }), async (raw, sizes) => {
-        const chunks: Uint8Array[] = [];
-        for (let at = 0, i = 0; at < raw.length; i++) {
-          const size = sizes[i % sizes.length] as number;
-          chunks.push(raw.subarray(at, at + size));
-          at += size;
-        }
-        const reader = new StreamReader(chunks);
-        const head = await readEntityHead(reader, resolveMimeLimits());
-        const rest: Uint8Array[] = [];
-        for (let c = await reader.next(); c !== undefined; c = await reader.next()) rest.push(c);
-        const want = parseEntity(raw);
-        expect(head.headers.map((h) => Buffer.from(h.raw).toString("latin1"))).toEqual(
-          want.headers.map((h) => Buffer.from(h.raw).toString("latin1")),
-        );
-        expect(head.raw.length).toBe(want.bodyOffset);
-        expect(Buffer.concat([head.raw, ...rest]).equals(raw)).toBe(true);
-      }),
+      fc.asyncProperty(
+        message,
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1 }),
+        async (raw, sizes) => {
+          const chunks: Uint8Array[] = [];
+          for (let at = 0, i = 0; at < raw.length; i++) {
+            const size = sizes[i % sizes.length] as number;
+            chunks.push(raw.subarray(at, at + size));
+            at += size;
+          }
+          const reader = new StreamReader(chunks);
+          const head = await readEntityHead(reader, resolveMimeLimits());
+          const rest: Uint8Array[] = [];
+          for (let c = await reader.next(); c !== undefined; c = await reader.next()) rest.push(c);
+          const want = parseEntity(raw);
+          expect(head.headers.map((h) => Buffer.from(h.raw).toString("latin1"))).toEqual(
+            want.headers.map((h) => Buffer.from(h.raw).toString("latin1")),
+          );
+          expect(head.raw.length).toBe(want.bodyOffset);
+          expect(Buffer.concat([head.raw, ...rest]).equals(raw)).toBe(true);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

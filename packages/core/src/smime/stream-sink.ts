@@ -1,10 +1,12 @@
+import { type EventEmitter, once } from "node:events";
+
 /**
  * Where openMessageStream writes the innermost content: a function, a Node Writable (its
  * back-pressure is honoured via "drain"), or a WHATWG WritableStream.
  */
 export type ContentSink =
   | ((chunk: Uint8Array) => void | Promise<void>)
-  | { write(chunk: Uint8Array): boolean; once(event: "drain", listener: () => void): unknown }
+  | (EventEmitter & { write(chunk: Uint8Array): boolean })
   | WritableStream<Uint8Array>;
 
 export interface SinkWriter {
@@ -29,8 +31,9 @@ export function sinkWriter(sink: ContentSink | undefined): SinkWriter {
     };
     release = () => writer.releaseLock();
   } else if (sink) {
-    write = (chunk) => {
-      if (!sink.write(chunk)) return new Promise<void>((resolve) => void sink.once("drain", resolve));
+    write = async (chunk) => {
+      // events.once also rejects on "error" and removes its listeners either way.
+      if (!sink.write(chunk)) await once(sink, "drain");
     };
   }
   return {
