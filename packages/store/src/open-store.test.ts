@@ -53,6 +53,8 @@ describe("store URLs", () => {
     await store.close();
     expect(existsSync(join(target.base, "sealbox.db"))).toBe(true);
     expect(statSync(join(target.base, "sealbox.db")).size).toBeGreaterThan(0);
+    // Owner-only: mail and sealed keys live in it.
+    expect(statSync(join(target.base, "sealbox.db")).mode & 0o777).toBe(0o600);
     await target.cleanup();
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
@@ -152,8 +152,8 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
       directory: (address) => lookupDirectory(address),
       isRevoked: (sha256) => ca.isRevoked(sha256),
     },
-    deliverLocal: (accountId, raw) => deliverWithHooks({ id: accountId }, raw),
-    queueOutgoing: (message) => queueOutgoing(message),
+    deliverMany: (accounts, raw, manyOptions) =>
+      deliverMany(accounts, raw, { encryptForAccount: storeEncrypted, ...manyOptions }),
   });
   return {
     kind: location.kind,
@@ -190,6 +190,10 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
 
 function openSqlite(path: string, options: OpenStoreOptions): Kysely<Schema> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // Mail and sealed keys live here: owner-only, like the server secret. SQLite gives the
+  // -wal and -shm files the database file's permissions.
+  closeSync(openSync(path, "a", 0o600));
+  chmodSync(path, 0o600);
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   const database = new Database(path);
   database.pragma("journal_mode = WAL");

@@ -13,6 +13,8 @@ import {
 } from "./deliver.js";
 
 export interface DeliverManyOptions extends DeliverOptions {
+  /** More writes that must commit with the copies (send's Sent copy), on the same transaction. */
+  alsoWrite?: (trx: Executor) => Promise<void>;
   /**
    * An outgoing message (the remote recipients of an authenticated submission) queued in
    * the SAME transaction as the local copies: the submission is durable as a whole or not
@@ -55,7 +57,7 @@ export function deliverManyUseCase(ctx: StoreContext) {
     raw: Uint8Array,
     options: DeliverManyOptions = {},
   ): Promise<DeliverManyResult> {
-    if (accounts.length === 0 && !options.queue)
+    if (accounts.length === 0 && !options.queue && !options.alsoWrite)
       throw new StoreError("invalid-argument", "deliverMany needs a recipient or an outgoing message");
     const ids = [...new Set(accounts.map((a) => a.id))];
     const prepared: PreparedDelivery[] = [];
@@ -64,6 +66,7 @@ export function deliverManyUseCase(ctx: StoreContext) {
       const copies = [];
       for (const p of prepared) copies.push(await writeDelivery(ctx, trx, p, options.receivedAt));
       const job = options.queue ? await insertOutgoingJob(trx, ctx.now(), options.queue) : null;
+      await options.alsoWrite?.(trx);
       return { stored: copies, queued: job };
     });
     const logger = options.logger ?? ctx.logger;

@@ -10,14 +10,11 @@ import {
 } from "@sealbox/core";
 import { accountById } from "../accounts/accounts.js";
 import type { StoreContext } from "../context.js";
-import { write } from "../context.js";
-import type { DeliveryResult } from "../delivery/deliver.js";
+import type { DeliverManyOptions, DeliverManyResult } from "../delivery/deliver-many.js";
 import { domainById } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
-import type { Job } from "../jobs/jobs.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
 import { insertMessage } from "../mail/messages.js";
-import type { OutgoingMessage } from "../outgoing/outgoing-message.js";
 import type { SecureMail } from "../secure-mail/secure-mail.js";
 import { type CertificateSources, recipientCertificate } from "./recipient-certificates.js";
 
@@ -41,8 +38,12 @@ export interface SendResult {
 export interface SendDeps {
   secureMail: SecureMail;
   certificates: CertificateSources;
-  deliverLocal(accountId: string, raw: Uint8Array): Promise<DeliveryResult>;
-  queueOutgoing(message: OutgoingMessage): Promise<Job>;
+  /** Local copies, the outgoing job and `alsoWrite` in ONE transaction (store.deliverMany). */
+  deliverMany(
+    accounts: Array<{ id: string }>,
+    raw: Uint8Array,
+    options: DeliverManyOptions,
+  ): Promise<DeliverManyResult>;
 }
 
 /**
@@ -135,47 +136,59 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
         ? "signed"
         : "plain";
 
-    const sent = await write(ctx, async (trx) => {
-      const mailbox = await ensureMailbox(trx, accountId, "Sent", ctx.now());
-      return insertMessage(ctx, trx, mailbox.id, main, {
-        flags: ["seen"],
-        security,
-        cipher: options.encrypt ? cipher : null,
-      });
-    });
-
     const result: SendResult = {
-      sentId: sent.id,
+      sentId: "",
       local: [],
       queued: [],
       security,
       cipher: options.encrypt ? cipher : null,
     };
-    const route = async (recipients: string[], bytes: Uint8Array) => {
+    /**
+     * One transaction per distinct copy: the local recipients' copies, the job for the remote
+     * ones and (for the main copy) the sender's Sent copy commit together or not at all.
+     */
+    const route = async (recipients: string[], bytes: Uint8Array, withSentCopy: boolean) => {
+      const local: Array<{ id: string; address: string }> = [];
       const remote: string[] = [];
       for (const address of recipients) {
-        const local = await ctx.db
+        const row = await ctx.db
           .selectFrom("accounts")
           .select("id")
           .where("address_lower", "=", address.toLowerCase())
           .executeTakeFirst();
-        if (local) {
-          const delivered = await deps.deliverLocal(local.id, bytes);
-          result.local.push({ address, stored: delivered.stored.length });
-        } else remote.push(address);
+        if (row) local.push({ id: row.id, address });
+        else remote.push(address);
       }
-      if (remote.length > 0) {
-        const job = await deps.queueOutgoing({
-          envelopeFrom: account.fromAddress,
-          recipients: remote,
-          raw: bytes,
-          accountId,
-        });
-        result.queued.push({ jobId: job.id, recipients: remote });
+      const delivered = await deps.deliverMany(local, bytes, {
+        ...(remote.length > 0
+          ? {
+              queue: {
+                message: { envelopeFrom: account.fromAddress, recipients: remote, raw: bytes, accountId },
+              },
+            }
+          : {}),
+        ...(withSentCopy
+          ? {
+              alsoWrite: async (trx) => {
+                const mailbox = await ensureMailbox(trx, accountId, "Sent", ctx.now());
+                const sent = await insertMessage(ctx, trx, mailbox.id, bytes, {
+                  flags: ["seen"],
+                  security,
+                  cipher: options.encrypt ? cipher : null,
+                });
+                result.sentId = sent.id;
+              },
+            }
+          : {}),
+      });
+      for (const [i, d] of delivered.deliveries.entries()) {
+        result.local.push({ address: local[i]?.address ?? d.address, stored: d.result.stored.length });
       }
+      if (delivered.queued) result.queued.push({ jobId: delivered.queued.id, recipients: remote });
     };
-    if (visible.length > 0) await route(visible, main);
-    for (const address of bcc) await route([address], options.encrypt ? await protect([address]) : main);
+    await route(visible, main, true);
+    for (const address of bcc)
+      await route([address], options.encrypt ? await protect([address]) : main, false);
     return result;
   };
 
