@@ -179,11 +179,11 @@ async function largeOps(f: Fixtures, keys: Keys) {
 }
 
 /**
- * The RSS child as one plain JavaScript file (esbuild, which tsx brings along): run through the
+ * The RSS child as one plain JavaScript file (esbuild, a dev dependency): run through the
  * tsx loader, a child would carry the loader's own thread and compile memory in its numbers.
  */
 function bundleChild(dir: string): string {
-  const esbuild = createRequire(createRequire(import.meta.url).resolve("tsx/package.json"))("esbuild") as {
+  const esbuild = createRequire(import.meta.url)("esbuild") as {
     buildSync(options: Record<string, unknown>): unknown;
   };
   const outfile = join(dir, "child.mjs");

@@ -44,7 +44,10 @@ function statusJson(s: SecureMailStatus) {
 }
 
 function printStatus(io: CliIo, args: ParsedArgs, s: SecureMailStatus): void {
-  if (hasFlag(args, "json")) return json(io, statusJson(s));
+  if (hasFlag(args, "json")) {
+    json(io, statusJson(s));
+    return;
+  }
   if (!s.hasKey) {
     io.stdout(
       `no Secure Mail key${s.earlierKeys ? ` (${s.earlierKeys} earlier key(s) kept for old mail)` : ""}\n`,
