@@ -137,7 +137,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
   };
   const ca = serverCaUseCases(context, options.serverSecret);
   const secureMail = secureMailUseCases(context, { ca, guard: passwordGuard(context) });
-  const storeEncrypted = storeEncryptedHook(context, secureMail);
+  const storeEncrypted = storeEncryptedHook(context);
   const deliver = deliverUseCase(context);
   const deliverMany = deliverManyUseCase(context);
   const deliverWithHooks: Store["deliver"] = (account, raw, deliverOptions = {}) =>

@@ -1,9 +1,11 @@
-import { encryptWholeMessage } from "@sealbox/core";
+import { type Certificate, encryptWholeMessage, parseCertificate } from "@sealbox/core";
 import type { Account } from "../accounts/accounts.js";
 import type { StoreContext } from "../context.js";
 import { fromFlag } from "../context.js";
 import type { EncryptForAccount } from "../delivery/deliver.js";
-import type { SecureMail } from "./secure-mail.js";
+
+/** Parsed certificates by SHA-256: a busy inbox should not re-parse the same certificate per message. */
+const CACHE_LIMIT = 256;
 
 /**
  * Store Encrypted (issue #5 item 10): the complete original message becomes the inner
@@ -11,21 +13,34 @@ import type { SecureMail } from "./secure-mail.js";
  * envelope keeps From, To, Cc, Date, Message-ID and the Subject unless the domain hides it.
  * No certificate → skipped with a reason (deliver then stores the message as it came).
  */
-export function storeEncryptedHook(ctx: StoreContext, secureMail: SecureMail): EncryptForAccount {
+export function storeEncryptedHook(ctx: StoreContext): EncryptForAccount {
+  const parsed = new Map<string, Certificate>();
   return async (account: Account, raw: Uint8Array) => {
-    const current = await secureMail.currentCertificate(account.id);
-    if (!current) return { skipped: "the account has no Secure Mail certificate" };
-    if (current.certificate.notAfter.getTime() < ctx.now())
+    const row = await ctx.db
+      .selectFrom("secure_mail_keys")
+      .innerJoin("accounts", "accounts.id", "secure_mail_keys.account_id")
+      .innerJoin("domains", "domains.id", "accounts.domain_id")
+      .select([
+        "secure_mail_keys.certificate",
+        "secure_mail_keys.certificate_sha256",
+        "domains.hide_subject_when_encrypting",
+      ])
+      .where("secure_mail_keys.account_id", "=", account.id)
+      .where("secure_mail_keys.state", "=", "current")
+      .executeTakeFirst();
+    if (!row) return { skipped: "the account has no Secure Mail certificate" };
+    let certificate = parsed.get(row.certificate_sha256);
+    if (!certificate) {
+      certificate = parseCertificate(row.certificate);
+      if (parsed.size >= CACHE_LIMIT) parsed.clear();
+      parsed.set(row.certificate_sha256, certificate);
+    }
+    if (certificate.notAfter.getTime() < ctx.now())
       return { skipped: "the account's certificate has expired" };
-    const domain = await ctx.db
-      .selectFrom("domains")
-      .select("hide_subject_when_encrypting")
-      .where("id", "=", account.domainId)
-      .executeTakeFirstOrThrow();
     const encrypted = await encryptWholeMessage(raw, {
-      recipients: [current.certificate],
+      recipients: [certificate],
       cipher: account.encryptionMethod,
-      hideSubject: fromFlag(domain.hide_subject_when_encrypting),
+      hideSubject: fromFlag(row.hide_subject_when_encrypting),
     });
     return { raw: encrypted, cipher: account.encryptionMethod };
   };
