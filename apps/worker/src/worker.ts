@@ -25,7 +25,11 @@ export async function startWorker(
   store: Store,
   config: WorkerConfig,
   log: Logger,
-  deps: { transport?: RelayTransport; now?: () => number } = {},
+  deps: {
+    transport?: RelayTransport;
+    now?: () => number;
+    isLoopback?: (remoteAddress: string) => boolean;
+  } = {},
 ): Promise<RunningWorker> {
   const tls =
     config.smtpTlsCert && config.smtpTlsKey
@@ -40,6 +44,7 @@ export async function startWorker(
     maxBytes: config.smtpMaxBytes,
     tls,
     allowLoopbackAuth: config.smtpAllowLoopbackAuth,
+    ...(deps.isLoopback ? { isLoopback: deps.isLoopback } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
   const transport =

@@ -12,6 +12,8 @@ export interface AuthPolicy {
   tls: boolean;
   /** SEALBOX_SMTP_ALLOW_LOOPBACK_AUTH: AUTH on plain loopback connections. */
   allowLoopbackAuth: boolean;
+  /** Which peers count as loopback (default isLoopback; tests inject one to stay on 127.0.0.1). */
+  isLoopback?: (remoteAddress: string) => boolean;
 }
 
 /**
@@ -27,7 +29,8 @@ export function disabledCommands(
 ): string[] {
   const disabled: string[] = [];
   if (!policy.tls) disabled.push("STARTTLS");
-  const authOk = session.secure || (policy.allowLoopbackAuth && isLoopback(session.remoteAddress));
+  const loopback = policy.isLoopback ?? isLoopback;
+  const authOk = session.secure || (policy.allowLoopbackAuth && loopback(session.remoteAddress));
   if (!authOk) disabled.push("AUTH");
   return disabled;
 }

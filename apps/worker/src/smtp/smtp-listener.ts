@@ -20,6 +20,8 @@ export interface SmtpListenerOptions {
   /** PEM certificate and key: STARTTLS, and AUTH after it. */
   tls?: { cert: Buffer; key: Buffer } | undefined;
   allowLoopbackAuth: boolean;
+  /** Which peers count as loopback for allowLoopbackAuth (default: 127.0.0.0/8 and ::1). */
+  isLoopback?: (remoteAddress: string) => boolean;
   /** RFC 5321 §4.5.3.1.8: at least 100 must be accepted. */
   maxRecipients?: number;
   /** Message bytes all open transactions may hold together (default: 4 × maxBytes, at least 256 MiB). */
@@ -59,7 +61,11 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
   const { store, log, maxBytes } = options;
   const now = options.now ?? Date.now;
   const maxRecipients = options.maxRecipients ?? 1000;
-  const policy = { tls: options.tls !== undefined, allowLoopbackAuth: options.allowLoopbackAuth };
+  const policy = {
+    tls: options.tls !== undefined,
+    allowLoopbackAuth: options.allowLoopbackAuth,
+    ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),
+  };
   const transactions = new WeakMap<object, Transaction>();
   const deliveries = new Set<Promise<void>>();
   const budget: MemoryBudget = {
