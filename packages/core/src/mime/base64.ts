@@ -7,7 +7,7 @@
  */
 import { CoreError } from "../errors.js";
 import { decodeRegion, FAST_MIN, lineRegion, unbrokenRegion } from "./base64-regions.js";
-import { asBuffer, concatBytes, EMPTY } from "./bytes.js";
+import { asBuffer, concatBytes, convertChunks, EMPTY } from "./bytes.js";
 
 export { qpDecode, qpEncode } from "./quoted-printable.js";
 
@@ -270,28 +270,16 @@ export class Base64Encoder {
 }
 
 /** Base64-encodes an (async) iterable of chunks into CRLF lines. */
-export async function* base64EncodeChunks(
+export function base64EncodeChunks(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   lineLength = 76,
 ): AsyncGenerator<Uint8Array> {
-  const encoder = new Base64Encoder(lineLength);
-  for await (const chunk of source) {
-    const out = encoder.push(chunk);
-    if (out.length > 0) yield out;
-  }
-  const tail = encoder.flush();
-  if (tail.length > 0) yield tail;
+  return convertChunks(source, () => new Base64Encoder(lineLength));
 }
 
 /** Strictly decodes an (async) iterable of base64 chunks. */
-export async function* base64DecodeChunks(
+export function base64DecodeChunks(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): AsyncGenerator<Uint8Array> {
-  const decoder = new Base64Decoder();
-  for await (const chunk of source) {
-    const out = decoder.push(chunk);
-    if (out.length > 0) yield out;
-  }
-  const tail = decoder.flush();
-  if (tail.length > 0) yield tail;
+  return convertChunks(source, () => new Base64Decoder());
 }

@@ -13,6 +13,29 @@ export function crlf(): Uint8Array {
 /** A zero-length array: nothing in it to mutate, so sharing it is safe. */
 export const EMPTY: Uint8Array = new Uint8Array(0);
 
+/** An incremental converter: output for each chunk pushed, then what it held back. */
+export interface PushFlush {
+  push(chunk: Uint8Array): Uint8Array;
+  flush(): Uint8Array;
+}
+
+/**
+ * Runs an (async) iterable of chunks through a converter made when iteration starts; empty
+ * output chunks are skipped.
+ */
+export async function* convertChunks(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  makeConverter: () => PushFlush,
+): AsyncGenerator<Uint8Array> {
+  const converter = makeConverter();
+  for await (const chunk of source) {
+    const out = converter.push(chunk);
+    if (out.length > 0) yield out;
+  }
+  const tail = converter.flush();
+  if (tail.length > 0) yield tail;
+}
+
 /** A Buffer view over the same memory (no copy), for indexOf/toString. */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

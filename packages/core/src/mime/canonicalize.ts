@@ -4,7 +4,7 @@
  * Scans with Buffer.indexOf (memchr) and copies runs, so 50 MB takes milliseconds, not seconds.
  * Never apply this to a `Content-Transfer-Encoding: binary` body.
  */
-import { asBuffer, concatBytes, crlf, EMPTY } from "./bytes.js";
+import { asBuffer, concatBytes, convertChunks, crlf, EMPTY } from "./bytes.js";
 
 /** Returns the input itself when it is already canonical, else a converted copy. */
 export function toCanonicalCrlf(bytes: Uint8Array): Uint8Array {
@@ -122,14 +122,8 @@ export class CrlfCanonicalizer {
 }
 
 /** Canonicalises an (async) iterable of chunks; empty output chunks are skipped. */
-export async function* canonicalizeChunks(
+export function canonicalizeChunks(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): AsyncGenerator<Uint8Array> {
-  const canon = new CrlfCanonicalizer();
-  for await (const chunk of source) {
-    const out = canon.push(chunk);
-    if (out.length > 0) yield out;
-  }
-  const tail = canon.flush();
-  if (tail.length > 0) yield tail;
+  return convertChunks(source, () => new CrlfCanonicalizer());
 }

@@ -94,21 +94,13 @@ function cbcEncryptBlocks(
         r3 = (r3 + (k[r2 & 63] as number)) & 0xffff;
       }
     }
-    const d = dstOff + b * BLOCK;
-    dst[d] = r0;
-    dst[d + 1] = r0 >> 8;
-    dst[d + 2] = r1;
-    dst[d + 3] = r1 >> 8;
-    dst[d + 4] = r2;
-    dst[d + 5] = r2 >> 8;
-    dst[d + 6] = r3;
-    dst[d + 7] = r3 >> 8;
+    writeWords(dst, dstOff + b * BLOCK, r0, r1, r2, r3);
     c0 = r0;
     c1 = r1;
     c2 = r2;
     c3 = r3;
   }
-  writeWords(iv, c0, c1, c2, c3);
+  writeWords(iv, 0, c0, c1, c2, c3);
 }
 
 /** The inverse of cbcEncryptBlocks (RFC 2268 §4: r-mixing and r-mashing, K used backwards). */
@@ -157,32 +149,25 @@ function cbcDecryptBlocks(
     r1 ^= c1;
     r2 ^= c2;
     r3 ^= c3;
-    const d = dstOff + b * BLOCK;
-    dst[d] = r0;
-    dst[d + 1] = r0 >> 8;
-    dst[d + 2] = r1;
-    dst[d + 3] = r1 >> 8;
-    dst[d + 4] = r2;
-    dst[d + 5] = r2 >> 8;
-    dst[d + 6] = r3;
-    dst[d + 7] = r3 >> 8;
+    writeWords(dst, dstOff + b * BLOCK, r0, r1, r2, r3);
     c0 = n0;
     c1 = n1;
     c2 = n2;
     c3 = n3;
   }
-  writeWords(iv, c0, c1, c2, c3);
+  writeWords(iv, 0, c0, c1, c2, c3);
 }
 
-function writeWords(out: Uint8Array, w0: number, w1: number, w2: number, w3: number): void {
-  out[0] = w0;
-  out[1] = w0 >> 8;
-  out[2] = w1;
-  out[3] = w1 >> 8;
-  out[4] = w2;
-  out[5] = w2 >> 8;
-  out[6] = w3;
-  out[7] = w3 >> 8;
+/** Four 16-bit words, little-endian, into `out` at `at` (RFC 2268 §3: the block as R[0..3]). */
+function writeWords(out: Uint8Array, at: number, w0: number, w1: number, w2: number, w3: number): void {
+  out[at] = w0;
+  out[at + 1] = w0 >> 8;
+  out[at + 2] = w1;
+  out[at + 3] = w1 >> 8;
+  out[at + 4] = w2;
+  out[at + 5] = w2 >> 8;
+  out[at + 6] = w3;
+  out[at + 7] = w3 >> 8;
 }
 
 function checkBlock(block: Uint8Array, what: string): void {

@@ -2,6 +2,7 @@ import {
   constants,
   createHash,
   createHmac,
+  createPrivateKey,
   generateKeyPairSync,
   type KeyObject,
   privateDecrypt,
@@ -187,6 +188,25 @@ describe("RSA PKCS#1 v1.5 decryption with implicit rejection", () => {
     // Wrong key: no exception, right length.
     const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
     expect(rsaPkcs1v15DecryptFixed(other, good, 32).length).toBe(32);
+  });
+
+  it("per-key material is kept per KeyObject: a fresh copy of the key and another key agree with the reference", () => {
+    // Pins the WeakMap cache of SHA256(d): a hit, a miss on an equal key, and a second key interleaved.
+    const bad = rawEncrypt(em({ head: [0x00, 0x01], psLength: K - 35, message: randomBytes(32) }));
+    const copy = createPrivateKey(privateKey.export({ format: "pem", type: "pkcs8" }));
+    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    const want = reference(privateKey, bad);
+    for (let round = 0; round < 2; round++) {
+      expect(rsaPkcs1v15Decrypt(privateKey, bad).equals(want)).toBe(true);
+      expect(rsaPkcs1v15Decrypt(copy, bad).equals(want)).toBe(true);
+      let otherOut: Buffer | undefined;
+      try {
+        otherOut = rsaPkcs1v15Decrypt(other, bad);
+      } catch (error) {
+        expect(isCoreError(error, "decryption-failed")).toBe(true); // C ≥ n under the other modulus
+      }
+      if (otherOut) expect(otherOut.equals(reference(other, bad))).toBe(true);
+    }
   });
 
   it("fails fast only on publicly invalid input", () => {

@@ -67,15 +67,38 @@ interface Unpadded {
   syntheticLength: number;
 }
 
-function modulusBytes(privateKey: KeyObject): number {
+interface KeyMaterial {
+  /** Modulus length in bytes. */
+  k: number;
+  /** SHA256(I2OSP(d, k)): the HMAC key that derives the KDK (step 1). */
+  dHash: Buffer;
+}
+
+/**
+ * Per-key material, derived once per KeyObject: exporting the key as a JWK and hashing d took
+ * longer than the RSA operation itself, on every decryption. It holds SHA256(I2OSP(d, k)), never
+ * d: a value derived from the key that is only ever used as an HMAC key, kept as long as the
+ * KeyObject (which holds d itself) is reachable — the WeakMap lets it go with the key.
+ */
+const KEY_MATERIAL = new WeakMap<KeyObject, KeyMaterial>();
+
+function keyMaterial(privateKey: KeyObject): KeyMaterial {
+  const cached = KEY_MATERIAL.get(privateKey);
+  if (cached) return cached;
   const bits = privateKey.asymmetricKeyDetails?.modulusLength;
   if (privateKey.type !== "private" || privateKey.asymmetricKeyType !== "rsa" || !bits)
     throw new CoreError("invalid-argument", "PKCS#1 v1.5 decryption needs an RSA private key");
-  return Math.ceil(bits / 8);
+  const k = Math.ceil(bits / 8);
+  const dBytes = leftPad(Buffer.from(privateKey.export({ format: "jwk" }).d ?? "", "base64url"), k);
+  const dHash = createHash("sha256").update(dBytes).digest();
+  dBytes.fill(0);
+  const material = { k, dHash };
+  KEY_MATERIAL.set(privateKey, material);
+  return material;
 }
 
 function unpad(privateKey: KeyObject, ciphertext: Uint8Array): Unpadded {
-  const k = modulusBytes(privateKey);
+  const { k, dHash } = keyMaterial(privateKey);
   // Publicly invalid: longer than the modulus (RFC 8017 §7.2.2 step 1). Shorter is allowed
   // and left-padded: some senders drop leading zero octets.
   if (ciphertext.length > k || k < 11) throw new CoreError("decryption-failed", FAILED);
@@ -90,11 +113,7 @@ function unpad(privateKey: KeyObject, ciphertext: Uint8Array): Unpadded {
   if (em.length !== k) em = leftPad(em, k);
 
   // Step 1: KDK = HMAC-SHA256(SHA256(I2OSP(d, k)), I2OSP(C, k)).
-  const dBytes = leftPad(Buffer.from(privateKey.export({ format: "jwk" }).d ?? "", "base64url"), k);
-  const dHash = createHash("sha256").update(dBytes).digest();
-  dBytes.fill(0);
   const kdk = createHmac("sha256", dHash).update(c).digest();
-  dHash.fill(0);
 
   // Steps 2–4: the synthetic message and its length, always computed.
   const synthetic = prf(kdk, "message", k * 8);
@@ -158,7 +177,7 @@ export function rsaPkcs1v15DecryptFixed(
   ciphertext: Uint8Array,
   length: number,
 ): Buffer {
-  const k = modulusBytes(privateKey);
+  const { k } = keyMaterial(privateKey);
   if (!Number.isInteger(length) || length < 1 || length > k - 11)
     throw new CoreError(
       "invalid-argument",

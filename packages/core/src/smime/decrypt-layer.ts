@@ -6,7 +6,8 @@ import { getHeader, type HeaderField, parseEntity } from "../mime/parse-entity.j
 import type { Identity } from "../pki/identity.js";
 import { decodeEntityBody, plausiblePlaintext } from "./body.js";
 import { checkSmimeType, classifyEntity, sniffCms } from "./classify.js";
-import { resolveSmimeLimits, type SmimeLimits } from "./limits.js";
+import { encryptedLayer } from "./layer-report.js";
+import { checkMessageSize, envelopeLimits, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
 import type { EncryptedLayer } from "./types.js";
 
 export interface DecryptLayerResult {
@@ -26,12 +27,7 @@ export async function decryptOuterLayer(
   options: { identities: Identity[]; limits?: Partial<SmimeLimits> },
 ): Promise<DecryptLayerResult> {
   const limits = resolveSmimeLimits(options.limits);
-  if (raw.length > limits.maxMessageBytes) {
-    throw new CoreError(
-      "limit-exceeded",
-      `message is ${raw.length} bytes; the limit is ${limits.maxMessageBytes}`,
-    );
-  }
+  checkMessageSize(raw, limits);
   const outer = parseEntity(raw);
   const contentType = parseContentType(getHeader(outer, "content-type")?.value);
   if (classifyEntity(outer, contentType) !== "pkcs7-mime")
@@ -44,26 +40,18 @@ export async function decryptOuterLayer(
   if (options.identities.length === 0) throw new CoreError("not-a-recipient", "no private key was offered");
   const result = await decryptEnveloped(der, {
     identities: options.identities,
-    limits: {
-      maxContentBytes: limits.maxMessageBytes,
-      maxDepth: limits.ber.maxDepth,
-      maxNodes: limits.ber.maxNodes,
-    },
+    limits: envelopeLimits(limits),
   });
   // CBC has no integrity: a wrong or implicitly rejected key passes the pad check about once
   // in 256 and yields noise. Noise is never stored as a "decrypted" message.
   if (result.info.kind === "enveloped" && !plausiblePlaintext(result.content)) {
     throw new CoreError("decryption-failed", "the message could not be decrypted");
   }
-  const layer: EncryptedLayer = {
-    type: "encrypted",
-    kind: result.info.kind,
-    cipher: result.info.cipher,
-    keyManagement: [...new Set(result.info.keyManagement)],
-    recipients: result.info.recipients,
-    decrypted: true,
+  return {
+    content: result.content,
+    layer: encryptedLayer(result.info),
+    message: assemblePlaintext(outer.headers, result.content),
   };
-  return { content: result.content, layer, message: assemblePlaintext(outer.headers, result.content) };
 }
 
 /**

@@ -1,13 +1,16 @@
 /**
- * How open reports a layer and whose address signers must match — shared by openMessage and
- * openMessageStream so both give the same report (issue #3 items 3 and 6).
+ * How open reports a layer and whose address signers must match — shared by openMessage,
+ * openMessageStream and decryptOuterLayer so all give the same report (issue #3 items 3 and 6).
  */
-import type { SignerVerdict } from "../cms/signed/index.js";
+import type { EnvelopeInfo } from "../cms/enveloped/index.js";
+import type { SignerVerdict, VerifyOptions } from "../cms/signed/index.js";
 import { parseContentType } from "../mime/content-type.js";
 import { parseAddressList } from "../mime/headers.js";
 import { getHeader, type MimeEntity } from "../mime/parse-entity.js";
 import { capitalisedMediaType } from "./classify.js";
-import type { SignedLayer, SignerReport } from "./types.js";
+import type { SmimeLimits } from "./limits.js";
+import type { OpenOptions } from "./open.js";
+import type { EncryptedLayer, SignedLayer, SignerReport } from "./types.js";
 
 /** The outermost From (or Sender) mailboxes: what a signer's certificate must name. */
 export function senderAddresses(message: MimeEntity): string[] {
@@ -42,5 +45,34 @@ export function signedLayer(
     digests,
     content: capitalisedMediaType(parseContentType(getHeader(inner, "content-type")?.value)),
     signers,
+  };
+}
+
+/** An encrypted layer's report (key management deduplicated for display). */
+export function encryptedLayer(info: EnvelopeInfo): EncryptedLayer {
+  return {
+    type: "encrypted",
+    kind: info.kind,
+    cipher: info.cipher,
+    keyManagement: [...new Set(info.keyManagement)],
+    recipients: info.recipients,
+    decrypted: true,
+  };
+}
+
+/** verifySignedData's options for a signature met while opening a message (content aside). */
+export function signatureChecks(
+  options: OpenOptions,
+  at: Date,
+  expectedAddresses: string[] | undefined,
+  limits: SmimeLimits,
+): VerifyOptions {
+  return {
+    trust: options.trust ?? [],
+    known: options.known ?? [],
+    crls: options.crls ?? [],
+    at,
+    expectedAddresses,
+    limits: { ber: limits.ber },
   };
 }

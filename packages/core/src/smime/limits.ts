@@ -1,4 +1,6 @@
 import { type BerLimits, DEFAULT_BER_LIMITS } from "../asn1/ber-reader.js";
+import type { EnvelopeLimits } from "../cms/enveloped/index.js";
+import { CoreError } from "../errors.js";
 
 /**
  * Message-level limits (issue #3 item 7). Each is a parameter, never a global; the
@@ -21,4 +23,22 @@ export const DEFAULT_SMIME_LIMITS: Readonly<SmimeLimits> = Object.freeze({
 
 export function resolveSmimeLimits(limits: Partial<SmimeLimits> = {}): SmimeLimits {
   return { ...DEFAULT_SMIME_LIMITS, ...limits, ber: { ...DEFAULT_SMIME_LIMITS.ber, ...limits.ber } };
+}
+
+/** Refuses a whole message over maxMessageBytes before any work is done on it. */
+export function checkMessageSize(raw: Uint8Array, limits: SmimeLimits): void {
+  if (raw.length > limits.maxMessageBytes)
+    throw new CoreError(
+      "limit-exceeded",
+      `message is ${raw.length} bytes; the limit is ${limits.maxMessageBytes}`,
+    );
+}
+
+/** The EnvelopedData reader's limits for one layer of a message under `limits`. */
+export function envelopeLimits(limits: SmimeLimits): Partial<EnvelopeLimits> {
+  return {
+    maxContentBytes: limits.maxMessageBytes,
+    maxDepth: limits.ber.maxDepth,
+    maxNodes: limits.ber.maxNodes,
+  };
 }

@@ -31,15 +31,15 @@ import { type ContentType, parseContentType } from "../mime/content-type.js";
 import { resolveMimeLimits } from "../mime/limits.js";
 import { getHeader, type MimeEntity } from "../mime/parse-entity.js";
 import { checkSmimeType, classifyEntity, signedDataShape } from "./classify.js";
-import { senderAddresses, signedLayer } from "./layer-report.js";
-import { resolveSmimeLimits } from "./limits.js";
+import { encryptedLayer, senderAddresses, signatureChecks, signedLayer } from "./layer-report.js";
+import { envelopeLimits, resolveSmimeLimits } from "./limits.js";
 import { type OpenOptions, openMessage } from "./open.js";
 import { type OpenContext, type Peeled, peelMultipartSigned } from "./stream-open-signed.js";
 import { plausibleReader } from "./stream-plausible.js";
 import { type ChunkSource, readEntityHead, STREAM_BUFFER_BELOW, StreamReader } from "./stream-reader.js";
 import { type ContentSink, sinkWriter } from "./stream-sink.js";
 import { SNIFF_BYTES, sniffCmsPrefix } from "./stream-sniff.js";
-import type { EncryptedLayer, Layer } from "./types.js";
+import type { Layer } from "./types.js";
 
 export interface OpenStreamOptions extends OpenOptions {
   /** Receives the innermost entity (see OpenResult.content), chunk by chunk. */
@@ -143,20 +143,9 @@ async function peelPkcs7Mime(
       throw new CoreError("not-a-recipient", "the message is encrypted and no private key was offered");
     const opened = await decryptEnvelopedStream(der.rest(), {
       identities,
-      limits: {
-        maxContentBytes: ctx.limits.maxMessageBytes,
-        maxDepth: ctx.limits.ber.maxDepth,
-        maxNodes: ctx.limits.ber.maxNodes,
-      },
+      limits: envelopeLimits(ctx.limits),
     });
-    const layer: EncryptedLayer = {
-      type: "encrypted",
-      kind: opened.info.kind,
-      cipher: opened.info.cipher,
-      keyManagement: [...new Set(opened.info.keyManagement)],
-      recipients: opened.info.recipients,
-      decrypted: true,
-    };
+    const layer = encryptedLayer(opened.info);
     const plain = new StreamReader(opened.content);
     try {
       const inner = await ctx.peel(plain, ctx, depth + 1, opened.info.kind === "enveloped");
@@ -184,14 +173,10 @@ async function peelPkcs7Mime(
     raw = undefined;
     if (!shape.encapsulated)
       throw new CoreError("malformed", "opaque signed-data without encapsulated content");
-    const result = await verifySignedData(bytes, {
-      trust: ctx.options.trust ?? [],
-      known: ctx.options.known ?? [],
-      crls: ctx.options.crls ?? [],
-      at: ctx.at,
-      expectedAddresses: ctx.expected,
-      limits: { ber: ctx.limits.ber },
-    });
+    const result = await verifySignedData(
+      bytes,
+      signatureChecks(ctx.options, ctx.at, ctx.expected, ctx.limits),
+    );
     if (!result.content) throw new CoreError("malformed", "opaque signed-data without encapsulated content");
     const inner = await ctx.peel(new StreamReader([result.content]), ctx, depth + 1);
     return { layers: [signedLayer("opaque", result.signers, inner.head), ...inner.layers], head };

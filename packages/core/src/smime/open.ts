@@ -9,9 +9,10 @@ import type { Certificate } from "../pki/certificate.js";
 import type { Crl } from "../pki/crl.js";
 import type { Identity } from "../pki/identity.js";
 import { decodeEntityBody, plausiblePlaintext } from "./body.js";
-import { checkSmimeType, classifyEntity, isSignatureType, signedDataShape, sniffCms } from "./classify.js";
-import { senderAddresses, signedLayer } from "./layer-report.js";
-import { resolveSmimeLimits, type SmimeLimits } from "./limits.js";
+import { checkSmimeType, classifyEntity, signedDataShape, sniffCms } from "./classify.js";
+import { encryptedLayer, senderAddresses, signatureChecks, signedLayer } from "./layer-report.js";
+import { checkMessageSize, envelopeLimits, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
+import { detachedSignatureDer } from "./signature-part.js";
 import type { Layer } from "./types.js";
 
 export interface OpenOptions {
@@ -47,12 +48,7 @@ export interface OpenResult {
  */
 export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): Promise<OpenResult> {
   const limits = resolveSmimeLimits(options.limits);
-  if (raw.length > limits.maxMessageBytes) {
-    throw new CoreError(
-      "limit-exceeded",
-      `message is ${raw.length} bytes; the limit is ${limits.maxMessageBytes}`,
-    );
-  }
+  checkMessageSize(raw, limits);
   const outer = parseEntity(raw);
   const expectedAddresses = options.from ? [options.from] : senderAddresses(outer);
   const at = options.at ?? new Date();
@@ -70,31 +66,11 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
 
     if (kind === "multipart-signed") {
       const split = splitSigned(entity);
-      const signatureType = parseContentType(getHeader(split.signature.entity, "content-type")?.value);
-      if (!isSignatureType(signatureType.mediaType)) {
-        throw new CoreError(
-          "malformed",
-          `multipart/signed's second part is ${signatureType.mediaType}, not application/pkcs7-signature`,
-        );
-      }
-      const der = decodeEntityBody(split.signature.entity);
-      const cms = sniffCms(der);
-      if (cms.kind !== "signed")
-        throw new CoreError("malformed", `the signature part holds ${cms.oid}, not SignedData`);
-      const shape = signedDataShape(der, limits.ber);
-      if (shape.encapsulated)
-        throw new CoreError("malformed", "the multipart/signed signature part encapsulates its own content");
-      if (shape.signerInfos === 0)
-        throw new CoreError("malformed", "the multipart/signed signature part has no SignerInfo");
+      const der = detachedSignatureDer(split.signature.entity, limits.ber);
       const signed = toCanonicalCrlf(split.signed.bytes);
       const result = await verifySignedData(der, {
+        ...signatureChecks(options, at, expectedAddresses, limits),
         content: signed,
-        trust: options.trust ?? [],
-        known: options.known ?? [],
-        crls: options.crls ?? [],
-        at,
-        expectedAddresses,
-        limits: { ber: limits.ber },
       });
       const signedEntity = parseEntity(signed);
       layers.push(signedLayer("detached", result.signers, signedEntity));
@@ -111,26 +87,12 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       if (identities.length === 0) {
         throw new CoreError("not-a-recipient", "the message is encrypted and no private key was offered");
       }
-      const result = await decryptEnveloped(der, {
-        identities,
-        limits: {
-          maxContentBytes: limits.maxMessageBytes,
-          maxDepth: limits.ber.maxDepth,
-          maxNodes: limits.ber.maxNodes,
-        },
-      });
+      const result = await decryptEnveloped(der, { identities, limits: envelopeLimits(limits) });
       // CBC has no integrity: a wrong (or implicitly rejected) key passes the pad check about
       // once in 256 and yields noise. Noise is the same failure, with the same words.
       if (result.info.kind === "enveloped" && !plausiblePlaintext(result.content))
         throw new CoreError("decryption-failed", "the message could not be decrypted");
-      layers.push({
-        type: "encrypted",
-        kind: result.info.kind,
-        cipher: result.info.cipher,
-        keyManagement: [...new Set(result.info.keyManagement)],
-        recipients: result.info.recipients,
-        decrypted: true,
-      });
+      layers.push(encryptedLayer(result.info));
       content = result.content;
       entity = parseEntity(content);
       continue;
@@ -140,14 +102,7 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       if (shape.signerInfos === 0) break; // certs-only: a certificate bundle, not a signature
       if (!shape.encapsulated)
         throw new CoreError("malformed", "opaque signed-data without encapsulated content");
-      const result = await verifySignedData(der, {
-        trust: options.trust ?? [],
-        known: options.known ?? [],
-        crls: options.crls ?? [],
-        at,
-        expectedAddresses,
-        limits: { ber: limits.ber },
-      });
+      const result = await verifySignedData(der, signatureChecks(options, at, expectedAddresses, limits));
       if (!result.content)
         throw new CoreError("malformed", "opaque signed-data without encapsulated content");
       const inner = parseEntity(result.content);

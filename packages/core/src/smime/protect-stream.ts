@@ -24,22 +24,20 @@
  * consumer finish with each output chunk before the next is asked for (nothing else is kept).
  * A failure (limit, malformed input) throws from the iteration; discard what was received.
  */
-import { randomBytes } from "node:crypto";
-import { cipherByName, DEFAULT_CIPHER, type DigestName, digestByName } from "../algorithms.js";
+import { createHash, randomBytes } from "node:crypto";
+import { cipherByName, DEFAULT_CIPHER, digestByName } from "../algorithms.js";
 import { encryptEnvelopedStream } from "../cms/enveloped/index.js";
 import { signData } from "../cms/signed/index.js";
 import { CoreError } from "../errors.js";
 import { base64Encode } from "../mime/base64.js";
 import { buildMultipartSigned, buildPkcs7Mime } from "../mime/build.js";
 import { toCanonicalCrlf } from "../mime/canonicalize.js";
-import { contentEntityBytes, splitMessageHeaders } from "../mime/headers.js";
+import { contentEntityBytes } from "../mime/headers.js";
 import { resolveMimeLimits } from "../mime/limits.js";
 import { getHeader, type MimeEntity } from "../mime/parse-entity.js";
-import type { Identity } from "../pki/identity.js";
 import { resolveSmimeLimits } from "./limits.js";
-import { type ProtectOptions, protectMessage } from "./protect.js";
+import { defaultDigest, outerFieldsKept, type ProtectOptions, protectMessage } from "./protect.js";
 import { canonicalTransform } from "./stream-canonical.js";
-import { Channel } from "./stream-channel.js";
 import { type ByteTransform, EntityTransform } from "./stream-entity.js";
 import { type ChunkSource, readEntityHead, STREAM_BUFFER_BELOW, StreamReader } from "./stream-reader.js";
 import { signableTransform } from "./stream-signable.js";
@@ -90,10 +88,7 @@ async function* protect(source: ChunkSource, options: ProtectStreamOptions): Asy
       yield await protectWhole(head, reader, options);
       return;
     }
-    const { outer } = splitMessageHeaders(head);
-    const outerFields = outer.filter(
-      (f) => f.name.toLowerCase() !== "bcc" && f.name.toLowerCase() !== "mime-version",
-    );
+    const outerFields = outerFieldsKept(head);
     const outerBytes = Buffer.concat(outerFields.map((f) => toCanonicalCrlf(f.raw)));
     // protect.ts: the entity is the Content-* fields and the body, canonical except binary
     // bodies; signing makes it 7-bit safe too (one walk does both).
@@ -162,18 +157,9 @@ async function protectWhole(
 }
 
 /**
- * protect.ts defaultDigest: SHA-256, or as strong as the curve for P-384 / P-521 keys
- * (RFC 5480 §4). Kept in step by the stream-vs-buffer tests.
- */
-function defaultDigest(identity: Identity): DigestName {
-  const curve = identity.privateKey.asymmetricKeyDetails?.namedCurve;
-  return curve === "secp384r1" ? "SHA-384" : curve === "secp521r1" ? "SHA-512" : "SHA-256";
-}
-
-/**
  * outer fields + MIME-Version + multipart/signed, byte for byte as buildMultipartSigned writes
- * it (the builder itself makes the frame around an empty entity). Part 1 is emitted while
- * signData digests it through a Channel; the signature part follows at the end.
+ * it (the builder itself makes the frame around an empty entity). Part 1 is digested as it is
+ * emitted (nothing is kept); signData signs that digest and the signature part follows at the end.
  */
 async function* signedMessage(
   outer: Uint8Array,
@@ -200,28 +186,22 @@ async function* signedMessage(
   if (!tail.subarray(middle.length).equals(Buffer.concat([placeholder, close])))
     throw new CoreError("invalid-argument", "unexpected multipart/signed frame");
 
-  const channel = new Channel();
-  const signing = signData(channel, {
+  const hash = createHash(digest.node);
+  const watch = new OccurrenceWatch(`--${boundary}`);
+  yield Buffer.concat([outer, MIME_VERSION, frame.bytes.subarray(0, frame.signedStart)]);
+  for await (const out of entity) {
+    watch.check(out);
+    hash.update(out);
+    yield out;
+  }
+  const der = await signData(undefined, {
     signers: [{ identity: sign.identity, digest: digest.name, scheme: sign.scheme ?? "pkcs1" }],
     detached: true,
+    contentDigests: new Map([[digest.name, hash.digest()]]),
     signingTime: sign.signingTime,
     includeChain: true,
   });
-  signing.catch((error) => channel.fail(error));
-  const watch = new OccurrenceWatch(`--${boundary}`);
-  try {
-    yield Buffer.concat([outer, MIME_VERSION, frame.bytes.subarray(0, frame.signedStart)]);
-    for await (const out of entity) {
-      watch.check(out);
-      await channel.push(out);
-      yield out;
-    }
-    channel.end();
-    const der = await signing;
-    yield Buffer.concat([middle, base64Encode(der), close]);
-  } finally {
-    channel.fail(new CoreError("invalid-argument", "protectMessageStream was stopped"));
-  }
+  yield Buffer.concat([middle, base64Encode(der), close]);
 }
 
 /** Finds a pattern anywhere in a stream of chunks (the boundary must not occur in part 1). */

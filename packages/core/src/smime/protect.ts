@@ -12,11 +12,11 @@ import { CoreError } from "../errors.js";
 import { buildMultipartSigned, buildPkcs7Mime, makeSignable } from "../mime/build.js";
 import { toCanonicalCrlf } from "../mime/canonicalize.js";
 import { contentEntityBytes, splitMessageHeaders } from "../mime/headers.js";
-import { getHeader, type MimeEntity, parseEntity } from "../mime/parse-entity.js";
+import { getHeader, type HeaderField, type MimeEntity, parseEntity } from "../mime/parse-entity.js";
 import type { Certificate } from "../pki/certificate.js";
 import type { Identity } from "../pki/identity.js";
 import { canonicalEntityBytes } from "./body.js";
-import { resolveSmimeLimits, type SmimeLimits } from "./limits.js";
+import { checkMessageSize, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
 
 export interface ProtectOptions {
   sign?: {
@@ -49,26 +49,17 @@ const CRLF = Buffer.from("\r\n");
  * outer envelope keeps the non-Content fields (Bcc never leaves).
  */
 export async function protectMessage(raw: Uint8Array, options: ProtectOptions): Promise<Uint8Array> {
-  const limits = resolveSmimeLimits(options.limits);
-  if (raw.length > limits.maxMessageBytes) {
-    throw new CoreError(
-      "limit-exceeded",
-      `message is ${raw.length} bytes; the limit is ${limits.maxMessageBytes}`,
-    );
-  }
+  checkMessageSize(raw, resolveSmimeLimits(options.limits));
   if (!options.sign && !options.encrypt)
     throw new CoreError("invalid-argument", "protect needs sign and/or encrypt");
   const parsed = parseEntity(raw);
-  const { outer } = splitMessageHeaders(parsed);
   // Canonical CRLF (RFC 8551 §3.1.1), but never inside a binary part's body: converting the
   // whole message first turned every LF octet of a binary attachment into CRLF.
   const entity = withExplicitContentType(
     parsed,
     canonicalEntityBytes(parseEntity(contentEntityBytes(parsed))),
   );
-  const outerFields = outer
-    .filter((f) => f.name.toLowerCase() !== "bcc" && f.name.toLowerCase() !== "mime-version")
-    .map((f) => ({ ...f, raw: toCanonicalCrlf(f.raw) }));
+  const outerFields = outerFieldsKept(parsed).map((f) => ({ ...f, raw: toCanonicalCrlf(f.raw) }));
   const mimeVersion = Buffer.from("MIME-Version: 1.0\r\n");
   let message: Uint8Array = Buffer.concat([...outerFields.map((f) => f.raw), mimeVersion, entity]);
 
@@ -122,10 +113,20 @@ export async function protectMessage(raw: Uint8Array, options: ProtectOptions): 
 }
 
 /**
+ * The message's fields outside the entity that stay outside (RFC 8551 §3.1: only the entity
+ * is signed): every non-Content field but Bcc (it never leaves) and MIME-Version (written anew).
+ */
+export function outerFieldsKept(message: Pick<MimeEntity, "headers">): HeaderField[] {
+  return splitMessageHeaders(message).outer.filter(
+    (f) => f.name.toLowerCase() !== "bcc" && f.name.toLowerCase() !== "mime-version",
+  );
+}
+
+/**
  * SHA-256, except a digest as strong as the curve for P-384 / P-521 keys (RFC 5480 §4): gpgsm
  * refuses "a 256 bit hash … for a 384 bit ECC key", so that default would not verify there.
  */
-function defaultDigest(identity: Identity): DigestName {
+export function defaultDigest(identity: Identity): DigestName {
   const curve = identity.privateKey.asymmetricKeyDetails?.namedCurve;
   return curve === "secp384r1" ? "SHA-384" : curve === "secp521r1" ? "SHA-512" : "SHA-256";
 }

@@ -4,6 +4,7 @@
  * chosen from it takes the body. Output chunks may be views of the pushed chunk: use them
  * before the next push.
  */
+import { CrlfCanonicalizer } from "../mime/canonicalize.js";
 import type { MimeLimits } from "../mime/limits.js";
 import type { MimeEntity } from "../mime/parse-entity.js";
 import { HeaderCollector } from "./stream-reader.js";
@@ -48,4 +49,21 @@ export class EntityTransform implements ByteTransform {
 
 export function nonEmpty(chunks: Uint8Array[]): Uint8Array[] {
   return chunks.some((c) => c.length === 0) ? chunks.filter((c) => c.length > 0) : chunks;
+}
+
+/** `head` (an entity's converted header) before whatever `body` makes of the body. */
+export function withHead(head: Uint8Array, body: ByteTransform): ByteTransform {
+  let pending: Uint8Array | undefined = head;
+  const first = (out: Uint8Array[]): Uint8Array[] => {
+    const h = pending;
+    pending = undefined;
+    return nonEmpty(h ? [h, ...out] : out);
+  };
+  return { push: (c) => first(body.push(c)), end: () => first(body.end()) };
+}
+
+/** `head`, then the body with every line ending made CRLF (RFC 8551 §3.1.1). */
+export function canonicalLines(head: Uint8Array): ByteTransform {
+  const canon = new CrlfCanonicalizer();
+  return withHead(head, { push: (c) => [canon.push(c)], end: () => [canon.flush()] });
 }

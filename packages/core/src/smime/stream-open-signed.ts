@@ -5,20 +5,20 @@
  * checked once the whole body — and so any outer decryption — is complete. Structure rules
  * and messages are those of mime/multipart.ts splitSigned and open.ts.
  */
-import { CoreError } from "../errors.js";
+import { verifySignedData } from "../cms/signed/index.js";
+import { CoreError, isCoreError } from "../errors.js";
 import { CrlfCanonicalizer } from "../mime/canonicalize.js";
-import { type ContentType, parseContentType } from "../mime/content-type.js";
+import type { ContentType } from "../mime/content-type.js";
 import type { MimeLimits } from "../mime/limits.js";
-import { getHeader, type MimeEntity, parseEntityAt } from "../mime/parse-entity.js";
-import { decodeEntityBody } from "./body.js";
-import { isSignatureType, signedDataShape, sniffCms } from "./classify.js";
-import { signedLayer } from "./layer-report.js";
+import { type MimeEntity, parseEntityAt } from "../mime/parse-entity.js";
+import { signatureChecks, signedLayer } from "./layer-report.js";
 import type { SmimeLimits } from "./limits.js";
 import type { OpenOptions } from "./open.js";
+import { detachedSignatureDer } from "./signature-part.js";
 import { BoundaryScanner, type Segment } from "./stream-boundary-scanner.js";
+import { digestSet, digestsForMicalg } from "./stream-digests.js";
 import { StreamReader } from "./stream-reader.js";
 import type { SinkWriter } from "./stream-sink.js";
-import { digestSet, digestsForMicalg, verifyDetachedDigests } from "./stream-verify-detached.js";
 import type { Layer } from "./types.js";
 
 export interface Peeled {
@@ -101,28 +101,17 @@ export async function peelMultipartSigned(
     throw malformed(`multipart/signed must have exactly 2 parts, found ${scanner.parts}`);
 
   const part = parseEntityAt(Buffer.concat(signature), ctx.mimeLimits, head.depth + 1, 0);
-  const signatureType = parseContentType(getHeader(part, "content-type")?.value);
-  if (!isSignatureType(signatureType.mediaType))
+  const der = detachedSignatureDer(part, ctx.limits.ber);
+  const result = await verifySignedData(der, {
+    ...signatureChecks(ctx.options, ctx.at, ctx.expected, ctx.limits),
+    contentDigests: hashes.digests(),
+  }).catch((error: unknown) => {
+    if (!isCoreError(error, "not-streamable")) throw error;
     throw new CoreError(
-      "malformed",
-      `multipart/signed's second part is ${signatureType.mediaType}, not application/pkcs7-signature`,
+      "not-streamable",
+      `${error.message}: streaming keeps no content and computes only the digests micalg announces (and SHA-256); open the message with openMessage`,
+      { cause: error },
     );
-  const der = decodeEntityBody(part);
-  const cms = sniffCms(der);
-  if (cms.kind !== "signed")
-    throw new CoreError("malformed", `the signature part holds ${cms.oid}, not SignedData`);
-  const shape = signedDataShape(der, ctx.limits.ber);
-  if (shape.encapsulated)
-    throw new CoreError("malformed", "the multipart/signed signature part encapsulates its own content");
-  if (shape.signerInfos === 0)
-    throw new CoreError("malformed", "the multipart/signed signature part has no SignerInfo");
-  const result = verifyDetachedDigests(der, hashes.digests(), {
-    trust: ctx.options.trust ?? [],
-    known: ctx.options.known ?? [],
-    crls: ctx.options.crls ?? [],
-    at: ctx.at,
-    expectedAddresses: ctx.expected,
-    limits: { ber: ctx.limits.ber },
   });
   return { layers: [signedLayer("detached", result.signers, inner.head), ...inner.layers], head };
 }

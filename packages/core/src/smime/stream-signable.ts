@@ -15,7 +15,7 @@
  */
 import { CoreError } from "../errors.js";
 import { Base64Encoder } from "../mime/base64.js";
-import { CrlfCanonicalizer, toCanonicalCrlf } from "../mime/canonicalize.js";
+import { toCanonicalCrlf } from "../mime/canonicalize.js";
 import type { MimeLimits } from "../mime/limits.js";
 import { makeSignable } from "../mime/make-signable.js";
 import {
@@ -25,66 +25,30 @@ import {
   parseEntityAt,
 } from "../mime/parse-entity.js";
 import { canonicalEntityBytes } from "./body.js";
-import { BoundaryScanner } from "./stream-boundary-scanner.js";
-import { type ByteTransform, EntityTransform, nonEmpty } from "./stream-entity.js";
+import { type ByteTransform, canonicalLines, withHead } from "./stream-entity.js";
+import { MultipartWalk } from "./stream-multipart.js";
 
 /** The transform for an entity whose (raw) header was already read. */
 export function signableTransform(entity: MimeEntity, limits: MimeLimits): ByteTransform {
   const ct = entityContentType(entity);
   const cte = entityTransferEncoding(entity);
-  if (ct.type === "multipart" && cte === "7bit") return new MultipartSignable(entity, limits);
+  if (ct.type === "multipart" && cte === "7bit") return multipartSignable(entity, limits);
   if (ct.type !== "multipart" && ct.type !== "message") {
-    if (cte === "base64") return new Lines(toCanonicalCrlf(entity.raw));
-    if (cte === "binary") return new BinaryToBase64(entity);
+    // Already 7-bit safe (base64): canonical CRLF, otherwise as it is.
+    if (cte === "base64") return canonicalLines(toCanonicalCrlf(entity.raw));
+    if (cte === "binary") return binaryToBase64(entity);
   }
   return new Collected(entity, limits);
 }
 
-/** Already 7-bit safe (base64): canonical CRLF, otherwise as it is. */
-class Lines implements ByteTransform {
-  readonly #canon = new CrlfCanonicalizer();
-  #head: Uint8Array | undefined;
-  constructor(head: Uint8Array) {
-    this.#head = head;
-  }
-  push(chunk: Uint8Array): Uint8Array[] {
-    return this.#withHead(this.#canon.push(chunk));
-  }
-  end(): Uint8Array[] {
-    return this.#withHead(this.#canon.flush());
-  }
-  #withHead(out: Uint8Array): Uint8Array[] {
-    const head = this.#head;
-    if (!head) return out.length > 0 ? [out] : [];
-    this.#head = undefined;
-    return out.length > 0 ? [head, out] : [head];
-  }
-}
-
 /** Binary becomes base64 as it arrives, header relabelled (make-signable.ts withBody, "base64"). */
-class BinaryToBase64 implements ByteTransform {
-  #head: Uint8Array | undefined;
-  readonly #encoder = new Base64Encoder();
-  constructor(entity: MimeEntity) {
-    const fields = entity.headers
-      .filter((f) => f.name.toLowerCase() !== "content-transfer-encoding")
-      .map((f) => toCanonicalCrlf(f.raw));
-    this.#head = Buffer.concat([
-      ...fields,
-      Buffer.from("Content-Transfer-Encoding: base64\r\n\r\n", "latin1"),
-    ]);
-  }
-  push(chunk: Uint8Array): Uint8Array[] {
-    return this.#withHead(this.#encoder.push(chunk));
-  }
-  end(): Uint8Array[] {
-    return this.#withHead(this.#encoder.flush());
-  }
-  #withHead(out: Uint8Array): Uint8Array[] {
-    const head = this.#head;
-    this.#head = undefined;
-    return [...(head ? [head] : []), ...(out.length > 0 ? [out] : [])];
-  }
+function binaryToBase64(entity: MimeEntity): ByteTransform {
+  const fields = entity.headers
+    .filter((f) => f.name.toLowerCase() !== "content-transfer-encoding")
+    .map((f) => toCanonicalCrlf(f.raw));
+  const head = Buffer.concat([...fields, Buffer.from("Content-Transfer-Encoding: base64\r\n\r\n", "latin1")]);
+  const encoder = new Base64Encoder();
+  return withHead(head, { push: (c) => [encoder.push(c)], end: () => [encoder.flush()] });
 }
 
 /** Everything makeSignable must see whole: collected (copied), then converted at the end. */
@@ -114,71 +78,30 @@ class Collected implements ByteTransform {
  * A multipart walked as it streams (make-signable.ts signableMultipart over body.ts
  * canonical): the bytes between parts are canonicalised, each part becomes signable on its own.
  */
-class MultipartSignable implements ByteTransform {
-  readonly #limits: MimeLimits;
-  readonly #depth: number;
-  readonly #scanner: BoundaryScanner;
-  readonly #boundary: string;
-  #head: Uint8Array | undefined;
-  #part: ByteTransform | undefined;
-  #gap: CrlfCanonicalizer | undefined;
-
-  constructor(entity: MimeEntity, limits: MimeLimits) {
-    const ct = entityContentType(entity);
-    const boundary = ct.params.boundary;
-    // mime/multipart.ts splitMultipart's checks, with its messages.
-    if (boundary === undefined || boundary === "")
-      throw new CoreError("malformed", `MIME: ${ct.mediaType} has no boundary parameter`);
-    if (boundary.length > 200 || !/^[\x20-\x7e]+$/.test(boundary))
-      throw new CoreError("malformed", "MIME: invalid boundary parameter");
-    if (entity.depth + 1 > limits.maxDepth)
-      throw new CoreError("limit-exceeded", `MIME: entities nested deeper than ${limits.maxDepth}`);
-    this.#limits = limits;
-    this.#depth = entity.depth + 1;
-    this.#scanner = new BoundaryScanner(boundary, limits.maxParts);
-    this.#boundary = boundary;
-    this.#head = toCanonicalCrlf(entity.raw);
-  }
-
-  push(chunk: Uint8Array): Uint8Array[] {
-    return this.#route(this.#scanner.push(chunk), false);
-  }
-
-  end(): Uint8Array[] {
-    const out = this.#route(this.#scanner.end(), true);
-    if (!this.#scanner.sawDelimiter)
-      throw new CoreError("malformed", `MIME: no "--${this.#boundary}" delimiter line in the body`);
-    return out;
-  }
-
-  #route(segments: ReturnType<BoundaryScanner["push"]>, ending: boolean): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    if (this.#head) out.push(this.#head);
-    this.#head = undefined;
-    for (const s of segments) {
-      if (s.kind === "part") {
-        out.push(...(this.#part as ByteTransform).push(s.bytes));
-        continue;
-      }
-      if (s.kind === "delimiter" && this.#part) {
-        out.push(...this.#part.end());
-        this.#part = undefined;
-      }
-      // body.ts canonical(): each piece between parts is canonicalised on its own.
-      this.#gap ??= new CrlfCanonicalizer();
-      out.push(this.#gap.push(s.bytes));
-      if (s.kind === "delimiter") {
-        out.push(this.#gap.flush());
-        this.#gap = undefined;
-        if (!s.close) this.#part = new EntityTransform(signableTransform, this.#limits, this.#depth);
-      }
-    }
-    if (ending) {
-      if (this.#part) out.push(...this.#part.end());
-      this.#part = undefined;
-      if (this.#gap) out.push(this.#gap.flush());
-      this.#gap = undefined;
-    }
-    return nonEmpty(out);
-  }
+function multipartSignable(entity: MimeEntity, limits: MimeLimits): ByteTransform {
+  const ct = entityContentType(entity);
+  const boundary = ct.params.boundary;
+  // mime/multipart.ts splitMultipart's checks, with its messages.
+  if (boundary === undefined || boundary === "")
+    throw new CoreError("malformed", `MIME: ${ct.mediaType} has no boundary parameter`);
+  if (boundary.length > 200 || !/^[\x20-\x7e]+$/.test(boundary))
+    throw new CoreError("malformed", "MIME: invalid boundary parameter");
+  if (entity.depth + 1 > limits.maxDepth)
+    throw new CoreError("limit-exceeded", `MIME: entities nested deeper than ${limits.maxDepth}`);
+  const walk = new MultipartWalk(
+    toCanonicalCrlf(entity.raw),
+    boundary,
+    limits,
+    entity.depth + 1,
+    signableTransform,
+  );
+  return {
+    push: (chunk) => walk.push(chunk),
+    end() {
+      const out = walk.end();
+      if (!walk.sawDelimiter)
+        throw new CoreError("malformed", `MIME: no "--${boundary}" delimiter line in the body`);
+      return out;
+    },
+  };
 }

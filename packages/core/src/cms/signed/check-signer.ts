@@ -4,18 +4,20 @@ import type { BerContext } from "../../asn1/ber-reader.js";
 import { CoreError } from "../../errors.js";
 import { type Certificate, keyIdentifier } from "../../pki/certificate.js";
 import { sameName } from "../../pki/name.js";
+import {
+  parseSignatureAlgorithm,
+  readAlgorithmIdentifier,
+  type SignatureScheme,
+} from "../../pki/signature-algorithm.js";
+import {
+  createStreamingVerifier,
+  type StreamingVerifier,
+  verifySignature,
+} from "../../pki/verify-signature.js";
+import { readDigestAlgorithm } from "./digest-algorithm.js";
 import type { ContentSink } from "./feed-content.js";
 import { type JudgeContext, judgeSigner } from "./judge-signer.js";
 import type { RawSignerInfo, SignerId } from "./parse-signed-data.js";
-import {
-  createStreamingVerifier,
-  parseSignatureAlgorithm,
-  readAlgorithmIdentifier,
-  readDigestAlgorithm,
-  type SignatureScheme,
-  type StreamingVerifier,
-  verifySignature,
-} from "./signature-algorithm.js";
 import { type ReadAttributes, readSignedAttributes } from "./signed-attributes.js";
 import type { SignerVerdict } from "./types.js";
 

@@ -1,12 +1,6 @@
 export { matchAddress, normaliseAddress } from "./address.js";
 export { findSignerCertificates } from "./check-signer.js";
 export { signData } from "./sign-data.js";
-export {
-  type ParsedSignatureAlgorithm,
-  parseSignatureAlgorithm,
-  type SignatureScheme,
-  verifySignature,
-} from "./signature-algorithm.js";
 export { DEFAULT_CAPABILITIES } from "./signed-attributes.js";
 export type {
   ContentSource,

@@ -4,15 +4,15 @@ import { TAG } from "../../asn1/ber-reader.js";
 import { implicitPrimitive, integer, octetString, oid, sequence, sortDer } from "../../asn1/der-writer.js";
 import { CoreError } from "../../errors.js";
 import { keyIdentifier } from "../../pki/certificate.js";
-import { type DerNode, encodeTree, node } from "./der-tree.js";
-import { type ContentSink, feedContent } from "./feed-content.js";
 import {
   createSignature,
-  digestAlgorithmIdentifier,
   nodeKeyOptions,
   type SignatureScheme,
   signatureAlgorithmFor,
-} from "./signature-algorithm.js";
+} from "../../pki/signature-algorithm.js";
+import { type DerNode, encodeTree, node } from "./der-tree.js";
+import { digestAlgorithmIdentifier } from "./digest-algorithm.js";
+import { type ContentSink, feedContent } from "./feed-content.js";
 import { DEFAULT_CAPABILITIES, encodeSignedAttributes } from "./signed-attributes.js";
 import type { ContentSource, SignerOptions, SignOptions } from "./types.js";
 
@@ -32,9 +32,14 @@ interface PreparedSigner {
 /**
  * CMS SignedData (RFC 5652 §5) in a DER ContentInfo. The content is digested as it arrives
  * (one pass for every signer and digest); the encapsulated form (`detached: false`) keeps the
- * streamed chunks to write them out, so it holds the content in memory once.
+ * streamed chunks to write them out, so it holds the content in memory once. With
+ * `options.contentDigests` (detached, signed attributes) the caller has digested the content
+ * already and passes `undefined` for it.
  */
-export async function signData(content: ContentSource, options: SignOptions): Promise<Uint8Array> {
+export async function signData(
+  content: ContentSource | undefined,
+  options: SignOptions,
+): Promise<Uint8Array> {
   if (options.signers.length === 0)
     throw new CoreError("invalid-argument", "signData needs at least one signer");
   const withAttributes = options.signedAttributes ?? true;
@@ -48,12 +53,18 @@ export async function signData(content: ContentSource, options: SignOptions): Pr
   const signingTime = options.signingTime ?? (options.now ?? (() => new Date()))();
 
   const signers = options.signers.map((s) => prepare(s, withAttributes));
-  const hashes = new Map<string, Hash>();
-  for (const s of signers)
-    if (!hashes.has(s.digest.name)) hashes.set(s.digest.name, createHash(s.digest.node));
-  const sinks: ContentSink[] = withAttributes ? [...hashes.values()] : signers.map((s) => s.direct);
-  const chunks = await feedContent(content, sinks, !options.detached);
-  const digests = new Map([...hashes].map(([name, h]) => [name, h.digest()]));
+  let chunks: Uint8Array[] = [];
+  let digests: ReadonlyMap<string, Uint8Array>;
+  if (options.contentDigests) {
+    digests = givenDigests(content, options, signers);
+  } else {
+    const hashes = new Map<string, Hash>();
+    for (const s of signers)
+      if (!hashes.has(s.digest.name)) hashes.set(s.digest.name, createHash(s.digest.node));
+    const sinks: ContentSink[] = withAttributes ? [...hashes.values()] : signers.map((s) => s.direct);
+    chunks = await feedContent(content as ContentSource, sinks, !options.detached);
+    digests = new Map([...hashes].map(([name, h]) => [name, h.digest()]));
+  }
 
   const signerInfos = signers.map((s) => {
     const cert = s.options.identity.certificate;
@@ -113,6 +124,36 @@ export async function signData(content: ContentSource, options: SignOptions): Pr
     node(TAG.SET, ...sortDer(signerInfos)),
   );
   return encodeTree(node(TAG.SEQUENCE, SIGNED_DATA, node(0xa0, signedData)));
+}
+
+/** `contentDigests` in place of the content: only for a detached signature with signed attributes. */
+function givenDigests(
+  content: ContentSource | undefined,
+  options: SignOptions,
+  signers: readonly PreparedSigner[],
+): ReadonlyMap<string, Uint8Array> {
+  const given = options.contentDigests as ReadonlyMap<string, Uint8Array>;
+  if (content !== undefined)
+    throw new CoreError("invalid-argument", "give signData the content or contentDigests, not both");
+  if (!options.detached)
+    throw new CoreError(
+      "invalid-argument",
+      "contentDigests needs a detached signature (eContent is the content)",
+    );
+  if (!(options.signedAttributes ?? true))
+    throw new CoreError(
+      "invalid-argument",
+      "contentDigests needs signed attributes (without them the signature covers the content itself)",
+    );
+  for (const { digest } of signers) {
+    const value = given.get(digest.name);
+    if (!(value instanceof Uint8Array) || value.length !== digest.length)
+      throw new CoreError(
+        "invalid-argument",
+        `contentDigests has no ${digest.length}-byte ${digest.name} value`,
+      );
+  }
+  return given;
 }
 
 function prepare(options: SignerOptions, withAttributes: boolean): PreparedSigner {

@@ -33,6 +33,12 @@ export interface SignOptions {
   signedAttributes?: boolean;
   /** eContentType (default id-data). Anything else requires signed attributes (RFC 5652 §5.3). */
   contentType?: string;
+  /**
+   * The content's digests by name, computed by the caller (while it streamed the content out),
+   * in place of the content, which is then `undefined`. Needs `detached` and signed attributes:
+   * each signer's messageDigest attribute is taken from here (RFC 5652 §5.4, §11.2).
+   */
+  contentDigests?: ReadonlyMap<DigestName, Uint8Array>;
 }
 
 export interface VerifyLimits {
@@ -49,6 +55,12 @@ export interface VerifyLimits {
 export interface VerifyOptions {
   /** Detached content (exact bytes). Required when eContent is absent; refused when present. */
   content?: ContentSource;
+  /**
+   * Instead of `content`: digests of the detached content by name, computed by the caller (while
+   * it streamed the content elsewhere). A signer using a digest missing here, or signing the
+   * content directly (no signed attributes), throws CoreError("not-streamable").
+   */
+  contentDigests?: ReadonlyMap<DigestName, Uint8Array>;
   /** Trust anchors. */
   trust: readonly Certificate[];
   /** Address book, directory, extra intermediates: candidates, never anchors. */

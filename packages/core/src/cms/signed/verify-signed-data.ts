@@ -1,10 +1,10 @@
-import { createHash, type Hash } from "node:crypto";
-import type { DigestName } from "../../algorithms.js";
+import { createHash } from "node:crypto";
+import type { DigestInfo, DigestName } from "../../algorithms.js";
 import { berContext, octetStringPieces } from "../../asn1/ber-reader.js";
 import { CoreError } from "../../errors.js";
 import { type Certificate, parseCertificate } from "../../pki/certificate.js";
 import { type Crl, parseCrl } from "../../pki/crl.js";
-import { prepareSigner } from "./check-signer.js";
+import { type PendingSigner, prepareSigner } from "./check-signer.js";
 import { type ContentSink, feedContent } from "./feed-content.js";
 import { parseSignedData } from "./parse-signed-data.js";
 import type { VerifyOptions, VerifyResult } from "./types.js";
@@ -16,7 +16,7 @@ const DEFAULT_MAX_CERTIFICATES = 64;
  * Verifies CMS SignedData (RFC 5652 §5.6) from a DER/BER ContentInfo. Malformed input throws
  * CoreError; every signature outcome is a per-signer verdict (several signers, several verdicts).
  * All digests the signers need are computed in one pass over the content, streamed when the
- * detached content is an AsyncIterable.
+ * detached content is an AsyncIterable — or taken from `contentDigests`, computed by the caller.
  */
 export async function verifySignedData(der: Uint8Array, options: VerifyOptions): Promise<VerifyResult> {
   if (!(der instanceof Uint8Array)) throw new CoreError("invalid-argument", "SignedData must be bytes");
@@ -29,9 +29,12 @@ export async function verifySignedData(der: Uint8Array, options: VerifyOptions):
     limits.maxCertificates ?? DEFAULT_MAX_CERTIFICATES,
   );
   const form = raw.eContent ? "encapsulated" : "detached";
-  if (form === "detached" && options.content === undefined)
+  const given = options.contentDigests;
+  if (given && options.content !== undefined)
+    throw new CoreError("invalid-argument", "supply the content or contentDigests, not both");
+  if (form === "detached" && options.content === undefined && !given)
     throw new CoreError("invalid-argument", "detached signature: the signed content must be supplied");
-  if (form === "encapsulated" && options.content !== undefined)
+  if (form === "encapsulated" && (options.content !== undefined || given))
     throw new CoreError("invalid-argument", "the signature encapsulates its content; do not supply content");
 
   const known = options.known ?? [];
@@ -60,28 +63,54 @@ export async function verifySignedData(der: Uint8Array, options: VerifyOptions):
     prepareSigner(der, info, raw.contentType, candidates, ctx, judge),
   );
 
-  const hashes = new Map<DigestName, Hash>();
-  for (const p of pending)
-    if (p.digest && !hashes.has(p.digest.name)) hashes.set(p.digest.name, createHash(p.digest.node));
-  const sinks: ContentSink[] = [...hashes.values(), ...pending.flatMap((p) => p.sinks)];
+  // The signers' digest algorithms, in order, without repeats.
+  const needed = new Map<DigestName, DigestInfo>();
+  for (const p of pending) if (p.digest) needed.set(p.digest.name, p.digest);
   let content: Uint8Array | undefined;
-  if (raw.eContent) {
-    const pieces = [...octetStringPieces(der, raw.eContent, ctx)];
-    for (const piece of pieces) for (const sink of sinks) sink.update(piece);
-    content = pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces);
+  let digests: ReadonlyMap<string, Uint8Array>;
+  if (given) {
+    checkGivenDigests(pending, given);
+    digests = given;
   } else {
-    await feedContent(options.content as NonNullable<VerifyOptions["content"]>, sinks);
+    const hashes = [...needed.values()].map((d) => [d.name, createHash(d.node)] as const);
+    const sinks: ContentSink[] = [...hashes.map(([, h]) => h), ...pending.flatMap((p) => p.sinks)];
+    if (raw.eContent) {
+      const pieces = [...octetStringPieces(der, raw.eContent, ctx)];
+      for (const piece of pieces) for (const sink of sinks) sink.update(piece);
+      content = pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces);
+    } else {
+      await feedContent(options.content as NonNullable<VerifyOptions["content"]>, sinks);
+    }
+    digests = new Map(hashes.map(([name, h]) => [name, h.digest()]));
   }
-  const digests = new Map([...hashes].map(([name, h]) => [name, h.digest()]));
   return {
     form,
     ...(content ? { content } : {}),
     contentType: raw.contentType,
-    digests: [...hashes.keys()],
+    digests: [...needed.keys()],
     signers: pending.map((p) => p.finish(digests)),
     certificates,
     at,
   };
+}
+
+/** With digests instead of content, every signer must be checkable from them alone. */
+function checkGivenDigests(
+  pending: readonly PendingSigner[],
+  given: ReadonlyMap<DigestName, Uint8Array>,
+): void {
+  for (const p of pending) {
+    if (p.sinks.length > 0)
+      throw new CoreError(
+        "not-streamable",
+        "a signature without signed attributes covers the content itself, which contentDigests cannot stand in for",
+      );
+    if (p.digest && !given.has(p.digest.name))
+      throw new CoreError(
+        "not-streamable",
+        `a signer used ${p.digest.name}, which contentDigests does not hold`,
+      );
+  }
 }
 
 /**

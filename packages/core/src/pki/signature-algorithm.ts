@@ -1,13 +1,5 @@
-import { constants, createVerify, type KeyObject, sign, verify } from "node:crypto";
-import {
-  DIGESTS,
-  type DigestInfo,
-  digestByName,
-  digestByOid,
-  OID,
-  SIGNATURE_DIGEST,
-} from "../../algorithms.js";
-
+import { constants, type KeyObject, sign } from "node:crypto";
+import { type DigestInfo, digestByName, digestByOid, OID, SIGNATURE_DIGEST } from "../algorithms.js";
 import {
   berContext,
   children,
@@ -16,15 +8,16 @@ import {
   readSmallInteger,
   TAG,
   type Tlv,
-} from "../../asn1/ber-reader.js";
-import { algorithmIdentifier, explicit, integer, nullValue, sequence } from "../../asn1/der-writer.js";
-import { CoreError } from "../../errors.js";
+} from "../asn1/ber-reader.js";
+import { algorithmIdentifier, explicit, integer, nullValue, sequence } from "../asn1/der-writer.js";
+import { CoreError } from "../errors.js";
 
 /**
  * Signature AlgorithmIdentifiers (RFC 5652 §10.1.2) mapped to node:crypto calls, for CMS
  * SignerInfos and for X.509 certificates and CRLs alike (RFC 5754 §3, RFC 4055 §3.1,
  * RFC 5753 §2.1.1, RFC 8419). Parsing never throws for an algorithm we do not know: it
- * returns `{ unsupported }`, so a verifier can report it as a verdict.
+ * returns `{ unsupported }`, so a verifier can report it as a verdict. Checking a signature is
+ * verify-signature.ts.
  */
 export type SignatureScheme =
   /** RSASSA-PKCS1-v1_5 (RFC 8017 §8.2). `digest` is set when the OID names one (sha256WithRSA…). */
@@ -84,12 +77,12 @@ function parsePssParams(params: Uint8Array | undefined): ParsedSignatureAlgorith
     for (const field of children(params, root, ctx)) {
       const [inner] = children(params, field, ctx);
       if (!inner) return { kind: "unsupported", reason: "bad RSASSA-PSS parameters" };
-      if (field.tag === 0xa0) hashOid = algorithmOid(params, inner);
+      if (field.tag === 0xa0) hashOid = readAlgorithmIdentifier(params, inner).oid;
       else if (field.tag === 0xa1) {
-        mgfOid = algorithmOid(params, inner);
+        mgfOid = readAlgorithmIdentifier(params, inner).oid;
         const [, mgfParams] = children(params, inner, ctx);
         if (!mgfParams) return { kind: "unsupported", reason: "MGF1 without a hash" };
-        mgfHashOid = algorithmOid(params, mgfParams);
+        mgfHashOid = readAlgorithmIdentifier(params, mgfParams).oid;
       } else if (field.tag === 0xa2) saltLength = readSmallInteger(params, inner);
       else if (field.tag === 0xa3) trailer = readSmallInteger(params, inner);
       else return { kind: "unsupported", reason: "unknown RSASSA-PSS parameter" };
@@ -113,15 +106,8 @@ function parsePssParams(params: Uint8Array | undefined): ParsedSignatureAlgorith
   }
 }
 
-function algorithmOid(buf: Uint8Array, tlv: Tlv): string {
-  if (tlv.tag !== TAG.SEQUENCE) throw new CoreError("malformed", "expected an AlgorithmIdentifier");
-  const [o] = children(buf, tlv);
-  if (!o) throw new CoreError("malformed", "empty AlgorithmIdentifier");
-  return readOid(buf, o);
-}
-
 /** What kind of key each scheme needs (node's asymmetricKeyType). */
-function keyMatches(scheme: SignatureScheme, key: KeyObject): boolean {
+export function keyMatches(scheme: SignatureScheme, key: KeyObject): boolean {
   const type = key.asymmetricKeyType;
   switch (scheme.kind) {
     case "rsa-pkcs1":
@@ -145,68 +131,6 @@ export function nodeKeyOptions(scheme: SignatureScheme, key: KeyObject) {
     default:
       return { key, padding: constants.RSA_PKCS1_PADDING };
   }
-}
-
-/**
- * Checks `signature` over `data` (hashed with `digest`; ignored for Ed25519). Returns null when
- * it verifies, else the reason. A key of the wrong type is a reason, not an exception.
- */
-export function verifySignature(
-  scheme: SignatureScheme,
-  digest: DigestInfo,
-  key: KeyObject,
-  data: Uint8Array,
-  signature: Uint8Array,
-): string | null {
-  if (!keyMatches(scheme, key))
-    return `${scheme.name} signature but the certificate holds a ${key.asymmetricKeyType ?? "unknown"} key`;
-  try {
-    const hash = scheme.kind === "ed25519" ? null : digest.node;
-    const options = scheme.kind === "ed25519" ? key : nodeKeyOptions(scheme, key);
-    return verify(hash, data, options, signature) ? null : "signature value does not verify";
-  } catch (error) {
-    return `signature value does not verify (${(error as Error).message})`;
-  }
-}
-
-/** Incremental verification for signatures made directly over streamed content (no signed attributes). */
-export interface StreamingVerifier {
-  update(chunk: Uint8Array): void;
-  /** null when the signature verifies, else the reason. */
-  finish(signature: Uint8Array): string | null;
-}
-
-export function createStreamingVerifier(
-  scheme: SignatureScheme,
-  digest: DigestInfo,
-  key: KeyObject,
-): StreamingVerifier {
-  const mismatch = keyMatches(scheme, key)
-    ? null
-    : `${scheme.name} signature but the certificate holds a ${key.asymmetricKeyType ?? "unknown"} key`;
-  if (scheme.kind === "ed25519") {
-    // PureEdDSA needs the whole message at once (RFC 8032 §5.1.6).
-    const parts: Uint8Array[] = [];
-    return {
-      update: (chunk) => void parts.push(chunk),
-      finish: (signature) =>
-        mismatch ?? verifySignature(scheme, digest, key, Buffer.concat(parts), signature),
-    };
-  }
-  const verifier = createVerify(digest.node);
-  return {
-    update: (chunk) => void verifier.update(chunk),
-    finish(signature) {
-      if (mismatch) return mismatch;
-      try {
-        return verifier.verify(nodeKeyOptions(scheme, key), signature)
-          ? null
-          : "signature value does not verify";
-      } catch (error) {
-        return `signature value does not verify (${(error as Error).message})`;
-      }
-    },
-  };
 }
 
 export type SignScheme = "pkcs1" | "pss";
@@ -266,10 +190,6 @@ const ECDSA_BY_DIGEST: ReadonlyMap<string, Uint8Array> = new Map(
     ] as const
   ).map(([name, o]) => [name, algorithmIdentifier(o)]),
 );
-const DIGEST_ALGORITHM: ReadonlyMap<string, Uint8Array> = new Map(
-  DIGESTS.map((d) => [d.name, algorithmIdentifier(d.oid)]),
-);
-
 export function createSignature(
   scheme: SignatureScheme,
   digest: DigestInfo,
@@ -289,19 +209,4 @@ export function readAlgorithmIdentifier(
   const [o, p] = children(buf, tlv);
   if (!o) throw new CoreError("malformed", "empty AlgorithmIdentifier");
   return { oid: readOid(buf, o), params: p ? buf.subarray(p.start, p.end) : undefined };
-}
-
-/** Digest AlgorithmIdentifier (RFC 5754 §2): parameters absent or NULL; anything else is suspect. */
-export function readDigestAlgorithm(
-  buf: Uint8Array,
-  tlv: Tlv,
-): { oid: string; digest: DigestInfo | undefined } {
-  const { oid: o, params } = readAlgorithmIdentifier(buf, tlv);
-  const okParams = params === undefined || (params.length === 2 && params[0] === 0x05 && params[1] === 0);
-  return { oid: o, digest: okParams ? digestByOid(o) : undefined };
-}
-
-/** Digest AlgorithmIdentifier as we write it: parameters absent (RFC 5754 §2). */
-export function digestAlgorithmIdentifier(digest: DigestInfo): Uint8Array {
-  return DIGEST_ALGORITHM.get(digest.name) ?? algorithmIdentifier(digest.oid);
 }
