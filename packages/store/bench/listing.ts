@@ -3,8 +3,9 @@
  * the first page, a page from the middle (by keyset cursor) and a subject search.
  *
  *   node --conditions=@sealbox/source --import tsx bench/listing.ts [--messages N]
- *   SEALBOX_BENCH_PG=postgres://user@host:port/db  also runs it on PostgreSQL, in a
- *   temporary database it creates next to `db` and drops afterwards.
+ *   On PostgreSQL too: a throwaway cluster on loopback (as the tests start one), or the server
+ *   SEALBOX_BENCH_PG=postgres://user@host:port/db names, in a temporary database it creates
+ *   next to `db` and drops afterwards.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { newId } from "../src/ids.js";
 import { silentLogger } from "../src/logger.js";
 import { encodeCursor } from "../src/mail/message-page.js";
 import { openStore, type Store } from "../src/open-store.js";
+import { type PostgresCluster, startPostgresCluster } from "../test/postgres-cluster.js";
 
 const COUNT = Number(process.argv[process.argv.indexOf("--messages") + 1]) || 100_000;
 const PAGE = 50;
@@ -158,18 +160,20 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const pgUrl = process.env.SEALBOX_BENCH_PG;
-if (pgUrl) {
-  const name = `sealbox_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  try {
-    await bench("PostgreSQL", pgUrl.replace(/\/[^/?]*(\?|$)/, `/${name}$1`), tmpdir());
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-} else {
-  console.log("PostgreSQL: skipped (set SEALBOX_BENCH_PG=postgres://… to run it)");
+const cluster = process.env.SEALBOX_BENCH_PG ? undefined : await startPostgresCluster();
+const pgUrl = process.env.SEALBOX_BENCH_PG ?? (cluster as PostgresCluster).url;
+const name = `sealbox_bench_${process.pid}`;
+const admin = new pg.Client({ connectionString: pgUrl });
+await admin.connect();
+await admin.query(`create database ${name}`);
+try {
+  await bench(
+    cluster ? "PostgreSQL (throwaway cluster, fsync off)" : "PostgreSQL",
+    pgUrl.replace(/\/[^/?]*(\?|$)/, `/${name}$1`),
+    tmpdir(),
+  );
+} finally {
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+  await cluster?.stop();
 }
