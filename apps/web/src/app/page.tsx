@@ -9,7 +9,10 @@ export default function Home() {
   return (
     <main>
       <h1>Sealbox</h1>
-      <p>Secure Mail: sign, verify, encrypt and decrypt S/MIME mail from your browser.</p>
+      <p>
+        Secure Mail (S/MIME) server. This page shows the server&apos;s state; the webmail screens come next.
+        Manage accounts, keys and mail with <code>./bin/sealbox</code> (see the README).
+      </p>
       {info.isPending && <p>Connecting to the store…</p>}
       {info.isError && <p role="alert">The store is not reachable: {info.error.message}</p>}
       {info.data && (
