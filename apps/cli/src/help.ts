@@ -20,6 +20,9 @@ Domains, accounts and mail (the store; every command takes --store URL, every li
   sealbox domain set DOMAIN [--smime on|off] [--directory on|off] [--unlock-seconds N]
         [--default-cipher NAME] [--allowed-ciphers LIST|default] [--hide-subject on|off]
   sealbox domain list [--json]
+  sealbox domain trust add DOMAIN CA.pem [--json]     trust a CA certificate (PEM or DER) for the domain
+  sealbox domain trust list DOMAIN [--json]           its anchors, the server-wide ones and the server CA
+  sealbox domain trust remove DOMAIN SHA256           by the certificate's SHA-256 as trust list shows it
   sealbox account add ADDRESS --password-env VAR [--name "Real Name"] [--role user|domain-admin|server-admin]
         (creates INBOX, Sent, Drafts, Trash; a new domain is created with defaults)
   sealbox account set ADDRESS [--name NAME] [--from ADDRESS|default] [--encryption-method NAME|default]

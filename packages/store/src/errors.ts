@@ -10,7 +10,9 @@ export type StoreErrorCode =
   | "rate-limited" // too many wrong Secure Mail Passwords: wait and retry
   | "no-key" // the account has no current Secure Mail key
   | "missing-certificates" // a recipient has no usable certificate (send encrypted)
-  | "unavailable"; // a prerequisite is not configured (e.g. no server secret)
+  | "unavailable" // a prerequisite is not configured (e.g. no server secret)
+  | "unauthenticated" // no session, or it ended (sign in again)
+  | "locked"; // the Secure Mail key is locked (unlock with the Secure Mail Password)
 
 export class StoreError extends Error {
   override readonly name = "StoreError";

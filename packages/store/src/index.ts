@@ -1,6 +1,7 @@
 export { type Account, type AccountChanges, type NewAccount, ROLES } from "./accounts/accounts.js";
 export { type MailAddress, parseAddress } from "./accounts/address.js";
-export type { LoginResult } from "./accounts/login.js";
+export type { LoginOptions, LoginResult } from "./accounts/login.js";
+export { LOGIN_LIMITS } from "./accounts/login-guard.js";
 export { DEFAULT_SCRYPT, hashPassword, type ScryptParams, verifyPassword } from "./accounts/password-hash.js";
 export type { AddressBook, AddressBookWithCount } from "./address-books/address-books.js";
 export type {
@@ -86,6 +87,23 @@ export {
   type RuleDefinition,
   validateRule,
 } from "./rules/rule-types.js";
+export type {
+  AttachmentView,
+  CertificateView,
+  LayerView,
+  MessageHeadersView,
+  Reading,
+  ReadMessageView,
+  SignerView,
+} from "./reading/read-message.js";
+export {
+  encryptedBanner,
+  signedBanner,
+  signerDisplay,
+  signerProblem,
+  timeLeft,
+  WORDS,
+} from "./reading/secure-mail-words.js";
 export { type RuleOwner, ruleJson, type StoredRule } from "./rules/rules.js";
 export type { Flag, JobState, Role, SecurityKind } from "./schema.js";
 export type { MessageCrypto } from "./secure-mail/message-crypto.js";
@@ -93,5 +111,9 @@ export { FAILURE_WINDOW_MS, FREE_FAILURES } from "./secure-mail/password-guard.j
 export type { GeneratedKeyAlgorithm, SecureMail, SecureMailStatus } from "./secure-mail/secure-mail.js";
 export { SERVER_CA_NAME, type ServerCa, type ServerCaInfo } from "./secure-mail/server-ca.js";
 export { resolveServerSecret, SERVER_SECRET_FILE } from "./secure-mail/server-secret.js";
+export type { ComposeAttachment, ComposeInput } from "./sending/compose.js";
+export type { Composer, RecipientCertificateStatus } from "./sending/composer.js";
 export type { SendOptions, SendResult } from "./sending/send.js";
+export type { KeyAccess, LockState } from "./secure-mail/unlock-sessions.js";
+export { SESSION_IDLE_MS, SESSION_MAX_MS, type SignedInSession } from "./sessions/sessions.js";
 export { defaultStoreUrl, parseStoreUrl, type StoreLocation } from "./store-url.js";

@@ -4,7 +4,8 @@ import Database from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { type AccountRepository, accountRepository } from "./accounts/accounts.js";
-import { type LoginResult, loginUseCase } from "./accounts/login.js";
+import { type LoginOptions, type LoginResult, loginUseCase } from "./accounts/login.js";
+import { loginGuard } from "./accounts/login-guard.js";
 import { DEFAULT_SCRYPT, type ScryptParams } from "./accounts/password-hash.js";
 import { type AddressBookRepository, addressBookRepository } from "./address-books/address-books.js";
 import {
@@ -33,6 +34,7 @@ import type { Engine } from "./migrations/column-types.js";
 import { LATEST_SCHEMA_VERSION, migrationsFor } from "./migrations/index.js";
 import type { OutgoingMessage } from "./outgoing/outgoing-message.js";
 import { queueOutgoingUseCase } from "./outgoing/queue-outgoing.js";
+import { type Reading, readingUseCases } from "./reading/read-message.js";
 import { type RuleRepository, ruleRepository } from "./rules/rules.js";
 import type { Database as Schema } from "./schema.js";
 import { type MessageCrypto, messageCryptoUseCases } from "./secure-mail/message-crypto.js";
@@ -40,7 +42,9 @@ import { passwordGuard } from "./secure-mail/password-guard.js";
 import { type SecureMail, secureMailUseCases } from "./secure-mail/secure-mail.js";
 import { type ServerCa, serverCaUseCases } from "./secure-mail/server-ca.js";
 import { storeEncryptedHook } from "./secure-mail/store-encrypted.js";
+import { type Composer, composerUseCases } from "./sending/composer.js";
 import { type SendOptions, type SendResult, sendUseCase } from "./sending/send.js";
+import { type SessionRepository, sessionRepository } from "./sessions/sessions.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { parseStoreUrl, type StoreLocation } from "./store-url.js";
 
@@ -57,8 +61,17 @@ export interface Store {
   readonly domains: DomainRepository;
   readonly trustAnchors: TrustAnchorRepository;
   readonly accounts: AccountRepository;
-  /** A uniform failure for unknown address and wrong password (accounts/login.ts). */
-  login(address: string, password: string): Promise<LoginResult>;
+  /**
+   * A uniform failure for unknown address and wrong password (accounts/login.ts), behind the
+   * one login guard (per account and per client address) every entry point shares.
+   */
+  login(address: string, password: string, options?: LoginOptions): Promise<LoginResult>;
+  /** Signed-in sessions (web, terminal client): rows keyed by the hash of a random token. */
+  readonly sessions: SessionRepository;
+  /** Reading a message: S/MIME layers opened and judged, the content parsed for display, Take Certificate. */
+  readonly reading: Reading;
+  /** Compose: a form's fields sent (signed / encrypted) or kept as a draft; recipients' certificates. */
+  readonly composer: Composer;
   readonly addressBooks: AddressBookRepository;
   readonly contacts: ContactRepository;
   readonly contactCertificates: ContactCertificateRepository;
@@ -145,13 +158,15 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
   const contactCertificates = contactCertificateRepository(context);
   const lookupDirectory = directoryLookup(context);
   const queueOutgoing = queueOutgoingUseCase(context);
+  const trustAnchors = trustAnchorRepository(context);
+  const certificates = {
+    addressBook: (accountId: string, address: string) => contactCertificates.forAddress(accountId, address),
+    directory: (address: string) => lookupDirectory(address),
+    isRevoked: (sha256: string) => ca.isRevoked(sha256),
+  };
   const send = sendUseCase(context, {
     secureMail,
-    certificates: {
-      addressBook: (accountId, address) => contactCertificates.forAddress(accountId, address),
-      directory: (address) => lookupDirectory(address),
-      isRevoked: (sha256) => ca.isRevoked(sha256),
-    },
+    certificates,
     deliverMany: (accounts, raw, manyOptions) =>
       deliverMany(accounts, raw, { encryptForAccount: storeEncrypted, ...manyOptions }),
   });
@@ -165,9 +180,12 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     },
     close: () => db.destroy(),
     domains: domainRepository(context),
-    trustAnchors: trustAnchorRepository(context),
+    trustAnchors,
     accounts: accountRepository(context),
-    login: loginUseCase(context),
+    login: loginUseCase(context, loginGuard(context)),
+    sessions: sessionRepository(context),
+    reading: readingUseCases(context, { secureMail, trustAnchors, ca, contactCertificates }),
+    composer: composerUseCases(context, { secureMail, certificates, send }),
     addressBooks: addressBookRepository(context),
     contacts: contactRepository(context),
     contactCertificates,

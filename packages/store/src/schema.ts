@@ -108,6 +108,26 @@ export interface UnlockSessionsTable {
   created_at: Millis;
 }
 
+export interface SessionsTable {
+  /** SHA-256 (hex) of the random session token; the token itself is never stored. */
+  id: string;
+  account_id: string;
+  /** Anti-CSRF token for state-changing requests (synchroniser token). */
+  csrf: string;
+  /** The client address the session was opened from (for the user's session list and logs). */
+  client: string;
+  created_at: Millis;
+  last_seen_at: Millis;
+  expires_at: Millis;
+}
+
+export interface LoginAttemptsTable {
+  id: string;
+  /** "account:<lowercased address>" or "client:<address>". */
+  subject: string;
+  at: Millis;
+}
+
 export interface UnlockAttemptsTable {
   id: string;
   account_id: string;
@@ -223,6 +243,8 @@ export interface Database {
   server_ca: ServerCaTable;
   issued_certificates: IssuedCertificatesTable;
   unlock_sessions: UnlockSessionsTable;
+  sessions: SessionsTable;
+  login_attempts: LoginAttemptsTable;
   unlock_attempts: UnlockAttemptsTable;
   address_books: AddressBooksTable;
   contacts: ContactsTable;

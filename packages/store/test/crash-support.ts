@@ -14,7 +14,7 @@ export async function verifiedOnce(
   password: string,
 ): Promise<SecureMail> {
   const identities: Identity[] = await secureMail.identities(accountId, password);
-  const same = (id: string, pw: string) => id === accountId && pw === password;
+  const same = (id: string, pw: unknown) => id === accountId && pw === password;
   return {
     ...secureMail,
     identities: async (id, pw) => (same(id, pw) ? identities : secureMail.identities(id, pw)),

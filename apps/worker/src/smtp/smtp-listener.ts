@@ -115,13 +115,16 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     onAuth(auth, session, callback) {
       if (auth.method !== "PLAIN" && auth.method !== "LOGIN")
         return callback(new SmtpReply(504, "5.5.4 Unrecognized authentication type"));
-      store.login(auth.username ?? "", auth.password ?? "").then(
+      // The store's login guard (per account and per client address) is shared with the web.
+      store.login(auth.username ?? "", auth.password ?? "", { client: session.remoteAddress }).then(
         (result) => {
           log.info(
             { session: session.id, user: auth.username ?? "", ok: result.ok, method: auth.method },
             "smtp auth",
           );
           if (result.ok) callback(null, { user: result.account.id });
+          else if (result.reason === "rate-limited")
+            callback(new SmtpReply(454, `4.7.0 ${result.message}`));
           else callback(new SmtpReply(535, "5.7.8 Authentication credentials invalid"));
         },
         (error: unknown) => {

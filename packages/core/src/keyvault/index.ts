@@ -11,5 +11,11 @@ export {
   MIN_PASSWORD_CODE_POINTS,
   normalizeSecureMailPassword,
 } from "./secure-mail-password.js";
+export {
+  deriveSessionWrappingKey,
+  unwrapSessionKeys,
+  type WrappedKeyEntry,
+  wrapSessionKeys,
+} from "./session-wrap.js";
 export { DEFAULT_UNLOCK_LIFETIME_MS, type UnlockHandle, type UnlockOptions, unlock } from "./unlock.js";
 export { MAX_UNSEAL_ITERATIONS, unsealPrivateKey } from "./unseal-private-key.js";

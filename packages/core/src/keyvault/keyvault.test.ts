@@ -9,11 +9,11 @@ import {
   encodeEncryptedPrivateKeyInfo,
   readEncryptedPrivateKeyInfo,
 } from "../pkcs12/encrypted-private-key-info.js";
-import { newPbes2 } from "../pkcs12/pbe-cipher.js";
+import { newPbes2, pbeEncrypt } from "../pkcs12/pbe-cipher.js";
 import { runAll, tempDir } from "../pkcs12/test-support/peers.js";
 import { resealPrivateKeys } from "./reseal-private-keys.js";
 import { DEFAULT_SEAL_ITERATIONS, sealPrivateKey } from "./seal-private-key.js";
-import { normalizeSecureMailPassword } from "./secure-mail-password.js";
+import { MIN_PASSWORD_CODE_POINTS, normalizeSecureMailPassword } from "./secure-mail-password.js";
 import { unlock } from "./unlock.js";
 import { unsealPrivateKey } from "./unseal-private-key.js";
 
@@ -42,10 +42,10 @@ function code(fn: () => unknown): string | undefined {
 }
 
 describe("normalizeSecureMailPassword", () => {
-  it("NFC-normalises and counts code points, any script, 1..100", () => {
-    expect(normalizeSecureMailPassword("e\u0301")).toBe("é");
+  it("NFC-normalises and counts code points, any script, 8..100", () => {
+    expect(normalizeSecureMailPassword("e\u0301".repeat(8))).toBe("é".repeat(8));
     expect(normalizeSecureMailPassword("🔑".repeat(100))).toBe("🔑".repeat(100)); // 200 UTF-16 units
-    for (const pw of ["密码", "كلمة السر", "пароль", "パスワード", "x"])
+    for (const pw of ["我的安全邮件密码", "كلمة السر", "секретное слово", "パスワードです。", "xxxxxxxx"])
       expect(normalizeSecureMailPassword(pw)).toBe(pw);
     expect(code(() => normalizeSecureMailPassword(""))).toBe("invalid-password");
     expect(code(() => normalizeSecureMailPassword("🔑".repeat(101)))).toBe("invalid-password");
@@ -53,6 +53,33 @@ describe("normalizeSecureMailPassword", () => {
     expect(code(() => normalizeSecureMailPassword("ab\uD800c"))).toBe("invalid-password");
     // 100 decomposed characters are 200 code points before NFC and 100 after: the rule applies after.
     expect(normalizeSecureMailPassword("e\u0301".repeat(100))).toBe("é".repeat(100));
+  });
+
+  it("refuses 7 code points and accepts 8, in any script, counted after NFC", () => {
+    expect(MIN_PASSWORD_CODE_POINTS).toBe(8);
+    expect(code(() => normalizeSecureMailPassword("abcdefg"))).toBe("invalid-password");
+    expect(normalizeSecureMailPassword("abcdefgh")).toBe("abcdefgh");
+    expect(code(() => normalizeSecureMailPassword("пароль1"))).toBe("invalid-password");
+    expect(normalizeSecureMailPassword("пароль12")).toBe("пароль12");
+    expect(code(() => normalizeSecureMailPassword("我的安全邮件密"))).toBe("invalid-password"); // 7
+    expect(normalizeSecureMailPassword("我的安全邮件密码")).toBe("我的安全邮件密码");
+    // Astral characters are one code point each (two UTF-16 units): 7 emoji are 14 units, still 7.
+    expect(code(() => normalizeSecureMailPassword("🔑".repeat(7)))).toBe("invalid-password");
+    expect(normalizeSecureMailPassword("🔑".repeat(8))).toBe("🔑".repeat(8));
+    // 7 decomposed characters are 14 code points as typed, 7 after NFC: refused.
+    expect(code(() => normalizeSecureMailPassword("e\u0301".repeat(7)))).toBe("invalid-password");
+  });
+
+  it("still opens and re-seals a key sealed under the older, shorter rule", () => {
+    // Sealed by hand the way sealPrivateKey did when 1..7 characters were allowed.
+    const scheme = newPbes2({ iterations: 600_000 });
+    const pkcs8 = ec.export({ type: "pkcs8", format: "der" });
+    const legacy = encodeEncryptedPrivateKeyInfo(scheme, pbeEncrypt(scheme, Buffer.from("abc"), pkcs8));
+    expect(spki(unsealPrivateKey(legacy, "abc"))).toBe(spki(ec));
+    expect(spki(unlock([legacy], "abc").keys()[0] as KeyObject)).toBe(spki(ec));
+    expect(code(() => resealPrivateKeys([legacy], "abc", "abcdefg"))).toBe("invalid-password");
+    const [resealed] = resealPrivateKeys([legacy], "abc", "a longer phrase");
+    expect(spki(unsealPrivateKey(resealed as Uint8Array, "a longer phrase"))).toBe(spki(ec));
   });
 });
 
@@ -120,11 +147,11 @@ describe("sealPrivateKey / unsealPrivateKey", () => {
   });
 
   it("fresh salt and IV every time; round-trips any valid password (property)", () => {
-    const a = sealPrivateKey(ec, "same", { iterations: 600_000 });
-    const b = sealPrivateKey(ec, "same", { iterations: 600_000 });
+    const a = sealPrivateKey(ec, "same password", { iterations: 600_000 });
+    const b = sealPrivateKey(ec, "same password", { iterations: 600_000 });
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }), (pw) => {
+      fc.property(fc.string({ unit: "grapheme", minLength: 8, maxLength: 30 }), (pw) => {
         const sealed = sealPrivateKey(ec, pw, { kdf: "scrypt", scryptN: 1 << 14 });
         expect(spki(unsealPrivateKey(sealed, pw))).toBe(spki(ec));
       }),
@@ -133,12 +160,11 @@ describe("sealPrivateKey / unsealPrivateKey", () => {
   });
 
   it("refuses weak parameters when sealing and hostile ones when unsealing", () => {
-    expect(code(() => sealPrivateKey(ec, "pw", { iterations: 1000 }))).toBe("invalid-argument");
-    expect(code(() => sealPrivateKey(ec, "pw", { kdf: "scrypt", scryptN: 1 << 17 }))).toBe(
-      "invalid-argument",
-    );
+    expect(code(() => sealPrivateKey(ec, PW, { iterations: 1000 }))).toBe("invalid-argument");
+    expect(code(() => sealPrivateKey(ec, PW, { kdf: "scrypt", scryptN: 1 << 17 }))).toBe("invalid-argument");
     expect(code(() => sealPrivateKey(ec, ""))).toBe("invalid-password");
-    expect(code(() => sealPrivateKey(createPublicKey(ec), "pw"))).toBe("invalid-argument");
+    expect(code(() => sealPrivateKey(ec, "seven!!"))).toBe("invalid-password");
+    expect(code(() => sealPrivateKey(createPublicKey(ec), PW))).toBe("invalid-argument");
     const hostile = encodeEncryptedPrivateKeyInfo(
       newPbes2({ iterations: 2_000_000_000 }),
       new Uint8Array(32),

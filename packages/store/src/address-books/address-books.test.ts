@@ -92,31 +92,54 @@ describe.each(backends)("address books and contacts on $name", (backend) => {
     expect(first.contact.bookId).toBe(selected.id);
     // Same certificate again: nothing new.
     const again = await store.contactCertificates.take(account.id, carolCert);
-    expect(again).toMatchObject({ created: false, certificateAdded: false });
-    // A renewed certificate updates the same entry (name from the new CN) and adds itself.
-    const renewed = await store.contactCertificates.take(account.id, carolRenewed);
-    expect(renewed).toMatchObject({ created: false, certificateAdded: true });
+    expect(again).toMatchObject({ created: false, certificateAdded: false, status: "already-taken" });
+    const [stored] = await store.contactCertificates.list(account.id, first.contact.id);
+    expect(Buffer.from(stored!.der).equals(Buffer.from(carolCert.der))).toBe(true);
+    expect(stored!.notAfter).toBe(carolCert.notAfter.getTime());
+    // A different certificate for the same address changes nothing until the user confirms…
+    const asked = await store.contactCertificates.take(account.id, carolRenewed);
+    expect(asked).toMatchObject({
+      created: false,
+      certificateAdded: false,
+      status: "needs-confirmation",
+      replaced: [carolCert.sha256],
+    });
+    expect(
+      (await store.contactCertificates.list(account.id, first.contact.id)).map((c) => c.sha256),
+    ).toEqual([carolCert.sha256]);
+    // …then it replaces the stored one, and the name follows the new CN.
+    const renewed = await store.contactCertificates.take(account.id, carolRenewed, { confirm: true });
+    expect(renewed).toMatchObject({ created: false, certificateAdded: true, status: "taken" });
     expect(renewed.contact).toMatchObject({ id: first.contact.id, name: "Carol Renewed" });
     const certs = await store.contactCertificates.list(account.id, first.contact.id);
-    expect(certs.map((c) => c.sha256)).toEqual([carolRenewed.sha256, carolCert.sha256]);
-    expect(Buffer.from(certs[1]!.der).equals(Buffer.from(carolCert.der))).toBe(true);
-    expect(certs[1]!.notAfter).toBe(carolCert.notAfter.getTime());
+    expect(certs.map((c) => c.sha256)).toEqual([carolRenewed.sha256]);
     await expect(store.contactCertificates.take(account.id, noEmail)).rejects.toThrow(/names no email/);
   });
 
-  it("takeCertificate updates existing contacts in any book with that address", async () => {
+  it("takeCertificate files into the selected address book, updating its contact with that address", async () => {
     const { account } = await store.accounts.add("existing@books.example", { password: "pw" });
+    const selected = await store.addressBooks.selected(account.id);
     const side = await store.addressBooks.create(account.id, "Side");
-    const contact = await store.contacts.add(account.id, side.id, {
+    const inSide = await store.contacts.add(account.id, side.id, { name: "Side entry", email: "carol@example.org" });
+    const contact = await store.contacts.add(account.id, selected.id, {
       name: "What the header said",
       email: "carol@example.org",
     });
     const result = await store.contactCertificates.take(account.id, carolCert);
-    expect(result).toMatchObject({ created: false, certificateAdded: true });
+    expect(result).toMatchObject({ created: false, certificateAdded: true, status: "taken" });
     expect(await store.contacts.get(account.id, contact.id)).toMatchObject({
       name: "Carol Real",
       hasCertificate: true,
     });
+    // The other book is not the current one: untouched.
+    expect(await store.contacts.get(account.id, inSide.id)).toMatchObject({
+      name: "Side entry",
+      hasCertificate: false,
+    });
+    // Selecting the other book makes Take file there.
+    await store.addressBooks.select(account.id, side.id);
+    expect(await store.contactCertificates.take(account.id, carolCert)).toMatchObject({ status: "taken" });
+    expect(await store.contacts.get(account.id, inSide.id)).toMatchObject({ hasCertificate: true });
   });
 
   it("finds certificates for an address across books, newest expiry first, and removes them", async () => {

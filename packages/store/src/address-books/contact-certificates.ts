@@ -21,10 +21,14 @@ export interface ContactCertificate {
 
 export interface TakeCertificateResult {
   contact: Contact;
-  /** A new contact was made (none of the account's books had the address). */
+  /** A new contact was made (the selected book had no contact with the address). */
   created: boolean;
   /** The certificate was new to that contact. */
   certificateAdded: boolean;
+  /** taken: filed; already-taken: that contact holds it already; needs-confirmation: it holds another (nothing changed). */
+  status: "taken" | "already-taken" | "needs-confirmation";
+  /** SHA-256 of the certificates the contact held before (replaced when taken with confirm). */
+  replaced: string[];
 }
 
 async function attach(
@@ -102,43 +106,69 @@ export function contactCertificateRepository(ctx: StoreContext) {
       }),
 
     /**
-     * Files a signer's certificate (e.g. from a verified signed message) under the name and
-     * address the certificate states — its subject CN and first email — never under what
-     * the message headers claim, which anyone can write. Every contact of the account with
-     * that address gets the name and the certificate; if there is none, a new contact is
-     * made in the selected book.
+     * Take Certificate: files a signer's certificate (e.g. from a verified signed message) in
+     * the account's selected address book, under the name and address the certificate states
+     * — its subject CN and first email — never under what the message headers claim, which
+     * anyone can write. A contact of that book with the address gets the name and the
+     * certificate; if there is none, a new contact is made. When that contact already holds a
+     * different certificate nothing changes unless `confirm` is set: then the new certificate
+     * replaces the old ones (a changed certificate may mean an impostor, so the user decides).
      */
-    take: (accountId: string, certificate: CertificateLike) =>
+    take: (accountId: string, certificate: CertificateLike, options: { confirm?: boolean } = {}) =>
       write(ctx, async (trx): Promise<TakeCertificateResult> => {
         const email = certificate.emails[0];
         if (!email) throw new StoreError("invalid-argument", "the certificate names no email address");
         const now = ctx.now();
         const name = checkContactName(certificate.commonName ?? "");
-        const matches = await contactQuery(trx, accountId)
+        const book = await selectedBook(trx, accountId, now);
+        const match = await contactQuery(trx, accountId)
+          .where("contacts.book_id", "=", book.id)
           .where("contacts.email_lower", "=", email.toLowerCase())
           .orderBy("contacts.created_at")
-          .execute();
-        if (matches.length === 0) {
-          const book = await selectedBook(trx, accountId, now);
+          .executeTakeFirst();
+        if (!match) {
           const contact = await insertContact(trx, book.id, { name: name || email, email }, now);
           await attach(trx, contact, certificate, now);
           return {
             contact: await ownedContact(trx, accountId, contact.id),
             created: true,
             certificateAdded: true,
+            status: "taken",
+            replaced: [],
           };
         }
-        let added = false;
-        for (const match of matches) {
-          if (name) await trx.updateTable("contacts").set({ name }).where("id", "=", match.id).execute();
-          added =
-            (await attach(trx, await ownedContact(trx, accountId, match.id), certificate, now)) || added;
-        }
-        const first = matches[0] as { id: string };
+        const held = await trx
+          .selectFrom("contact_certificates")
+          .select(["id", "sha256"])
+          .where("contact_id", "=", match.id)
+          .execute();
+        if (held.some((h) => h.sha256 === certificate.sha256))
+          return {
+            contact: await ownedContact(trx, accountId, match.id),
+            created: false,
+            certificateAdded: false,
+            status: "already-taken",
+            replaced: [],
+          };
+        const others = held.map((h) => h.sha256);
+        if (others.length > 0 && !options.confirm)
+          return {
+            contact: await ownedContact(trx, accountId, match.id),
+            created: false,
+            certificateAdded: false,
+            status: "needs-confirmation",
+            replaced: others,
+          };
+        if (others.length > 0)
+          await trx.deleteFrom("contact_certificates").where("contact_id", "=", match.id).execute();
+        if (name) await trx.updateTable("contacts").set({ name }).where("id", "=", match.id).execute();
+        await attach(trx, await ownedContact(trx, accountId, match.id), certificate, now);
         return {
-          contact: await ownedContact(trx, accountId, first.id),
+          contact: await ownedContact(trx, accountId, match.id),
           created: false,
-          certificateAdded: added,
+          certificateAdded: true,
+          status: "taken",
+          replaced: others,
         };
       }),
 

@@ -57,9 +57,65 @@ describe.each(backends)("trust anchors on $name", (backend) => {
       corporate.sha256,
     ]);
     expect(Buffer.from(forA[2]!.der).equals(Buffer.from(partner.der))).toBe(true);
+    // Every row has its subject, the server CA's parsed from its certificate.
+    expect(forA.map((x) => x.subject)).toEqual([serverCa.subject, corporate.subject, partner.subject]);
     await store.trustAnchors.remove(p.id);
     expect((await store.trustAnchors.list("a.example")).map((x) => x.sha256)).not.toContain(partner.sha256);
     await expect(store.trustAnchors.remove(p.id)).rejects.toMatchObject({ code: "not-found" });
     await expect(store.trustAnchors.list("c.example")).rejects.toMatchObject({ code: "not-found" });
+  });
+
+  it("removes a domain's anchor by the SHA-256 of its certificate, in any case", async () => {
+    await store.domains.add("d.example");
+    const added = await store.trustAnchors.add("D.Example", partner);
+    expect(added.domain).toBe("d.example");
+    await expect(store.trustAnchors.add("d.example", partner)).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringMatching(/already trusted for d\.example/),
+    });
+    await store.trustAnchors.add("b.example", partner);
+    const removed = await store.trustAnchors.removeBySha256("D.EXAMPLE", partner.sha256.toUpperCase());
+    expect(removed).toMatchObject({
+      id: added.id,
+      domain: "d.example",
+      sha256: partner.sha256,
+      subject: partner.subject,
+      source: "configured",
+    });
+    expect((await store.trustAnchors.list("d.example")).map((x) => x.sha256)).not.toContain(partner.sha256);
+    // Only that domain's: the same certificate trusted elsewhere stays.
+    expect((await store.trustAnchors.list("b.example")).map((x) => x.sha256)).toContain(partner.sha256);
+    await expect(store.trustAnchors.removeBySha256("d.example", partner.sha256)).rejects.toMatchObject({
+      code: "not-found",
+    });
+    // The server CA and the server-wide anchors are not the domain's to remove.
+    await expect(store.trustAnchors.removeBySha256("d.example", serverCa.sha256)).rejects.toMatchObject({
+      code: "forbidden",
+    });
+    await expect(store.trustAnchors.removeBySha256(null, serverCa.sha256)).rejects.toMatchObject({
+      code: "forbidden",
+    });
+    await expect(store.trustAnchors.removeBySha256("d.example", corporate.sha256)).rejects.toMatchObject({
+      code: "not-found",
+      message: expect.stringMatching(/server-wide/),
+    });
+    expect((await store.trustAnchors.list("d.example")).map((x) => x.sha256)).toEqual([
+      serverCa.sha256,
+      corporate.sha256,
+    ]);
+    await expect(store.trustAnchors.removeBySha256("nope.example", partner.sha256)).rejects.toMatchObject({
+      code: "not-found",
+    });
+    await expect(store.trustAnchors.removeBySha256("d.example", "abc123")).rejects.toMatchObject({
+      code: "invalid-argument",
+    });
+    // With null, the server-wide anchor; b.example's own trust in the same certificate stays.
+    await store.trustAnchors.removeBySha256(null, corporate.sha256);
+    expect((await store.trustAnchors.list(null)).map((x) => x.sha256)).toEqual([serverCa.sha256]);
+    expect(await store.trustAnchors.list("b.example")).toEqual([
+      expect.objectContaining({ sha256: serverCa.sha256, source: "server-ca" }),
+      expect.objectContaining({ sha256: corporate.sha256, domain: "b.example" }),
+      expect.objectContaining({ sha256: partner.sha256, domain: "b.example" }),
+    ]);
   });
 });

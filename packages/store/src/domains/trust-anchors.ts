@@ -1,4 +1,4 @@
-import type { Certificate } from "@sealbox/core";
+import { type Certificate, parseCertificate } from "@sealbox/core";
 import { type StoreContext, write } from "../context.js";
 import { isUniqueViolation } from "../db-errors.js";
 import { StoreError } from "../errors.js";
@@ -18,22 +18,35 @@ export interface TrustAnchor {
   source: "configured" | "server-ca";
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** The subject of a stored certificate ("" when the DER no longer parses). */
+function subjectOf(der: Uint8Array): string {
+  try {
+    return parseCertificate(der).subject;
+  } catch {
+    return "";
+  }
+}
+
 export function trustAnchorRepository(ctx: StoreContext) {
-  async function domainId(domain: string | null): Promise<string | null> {
+  /** The domain's id and normalised name, or null for server-wide. */
+  async function scope(domain: string | null): Promise<{ id: string; name: string } | null> {
     if (domain === null) return null;
     const found = await findDomain(ctx.db, domain);
     if (!found) throw new StoreError("not-found", `no domain ${domain}`);
-    return found.id;
+    return { id: found.id, name: found.name };
   }
+  const where = (s: { name: string } | null) => (s === null ? "server-wide" : `for ${s.name}`);
 
   return {
     /** Trusts a CA certificate for one domain, or server-wide with `null`. */
     add: async (domain: string | null, certificate: AnchorCertificate): Promise<TrustAnchor> => {
-      const id = await domainId(domain);
+      const s = await scope(domain);
       const now = ctx.now();
       const row = {
         id: newId(now),
-        domain_id: id,
+        domain_id: s?.id ?? null,
         certificate: certificate.der,
         sha256: certificate.sha256,
         subject: certificate.subject,
@@ -43,12 +56,15 @@ export function trustAnchorRepository(ctx: StoreContext) {
         await write(ctx, (trx) => trx.insertInto("trust_anchors").values(row).execute());
       } catch (error) {
         if (isUniqueViolation(error))
-          throw new StoreError("conflict", "that certificate is already trusted there");
+          throw new StoreError(
+            "conflict",
+            `${certificate.subject || "the certificate"} (sha256 ${certificate.sha256}) is already trusted ${where(s)}`,
+          );
         throw error;
       }
       return {
         id: row.id,
-        domain,
+        domain: s?.name ?? null,
         der: row.certificate,
         sha256: row.sha256,
         subject: row.subject,
@@ -58,10 +74,11 @@ export function trustAnchorRepository(ctx: StoreContext) {
 
     /**
      * The anchors in force for a domain: the server CA's certificates (always), the
-     * server-wide anchors and the domain's own. With `null`, the server-wide set.
+     * server-wide anchors and the domain's own. With `null`, the server-wide set. A
+     * certificate trusted more than once is listed once, by its widest source.
      */
     list: async (domain: string | null): Promise<TrustAnchor[]> => {
-      const id = await domainId(domain);
+      const id = (await scope(domain))?.id ?? null;
       const ca = await ctx.db
         .selectFrom("server_ca")
         .select(["id", "certificate", "certificate_sha256"])
@@ -93,7 +110,7 @@ export function trustAnchorRepository(ctx: StoreContext) {
           domain: null,
           der: r.certificate,
           sha256: r.certificate_sha256,
-          subject: "",
+          subject: subjectOf(r.certificate),
           source: "server-ca" as const,
         })),
         ...rows.map((r) => ({
@@ -113,6 +130,63 @@ export function trustAnchorRepository(ctx: StoreContext) {
         trx.deleteFrom("trust_anchors").where("id", "=", id).executeTakeFirst(),
       );
       if (Number(result.numDeletedRows) === 0) throw new StoreError("not-found", `no trust anchor ${id}`);
+    },
+
+    /**
+     * Removes the anchor a domain (or, with `null`, the server as a whole) trusts by the
+     * SHA-256 of its DER (hex, any case), and returns it. The server CA is always trusted:
+     * asking to remove it is "forbidden". Anything else not trusted there is "not-found",
+     * including a certificate the domain only inherits from the server-wide set.
+     */
+    removeBySha256: async (domain: string | null, sha256: string): Promise<TrustAnchor> => {
+      const hex = sha256.trim().toLowerCase();
+      if (!SHA256_HEX.test(hex))
+        throw new StoreError("invalid-argument", `"${sha256}" is not a SHA-256 (64 hexadecimal digits)`);
+      const s = await scope(domain);
+      return write(ctx, async (trx) => {
+        const row = await trx
+          .selectFrom("trust_anchors")
+          .select(["id", "certificate", "sha256", "subject"])
+          .where("sha256", "=", hex)
+          .where((eb) => (s === null ? eb("domain_id", "is", null) : eb("domain_id", "=", s.id)))
+          .executeTakeFirst();
+        if (row) {
+          const result = await trx.deleteFrom("trust_anchors").where("id", "=", row.id).executeTakeFirst();
+          if (Number(result.numDeletedRows) === 1)
+            return {
+              id: row.id,
+              domain: s?.name ?? null,
+              der: row.certificate,
+              sha256: row.sha256,
+              subject: row.subject,
+              source: "configured" as const,
+            };
+        }
+        const ca = await trx
+          .selectFrom("server_ca")
+          .select("id")
+          .where("certificate_sha256", "=", hex)
+          .executeTakeFirst();
+        if (ca)
+          throw new StoreError(
+            "forbidden",
+            `${hex} is the server CA's certificate, which is always trusted; it cannot be removed as a trust anchor`,
+          );
+        if (s !== null) {
+          const wide = await trx
+            .selectFrom("trust_anchors")
+            .select("id")
+            .where("sha256", "=", hex)
+            .where("domain_id", "is", null)
+            .executeTakeFirst();
+          if (wide)
+            throw new StoreError(
+              "not-found",
+              `${hex} is trusted server-wide, not by ${s.name} alone; it cannot be removed for one domain`,
+            );
+        }
+        throw new StoreError("not-found", `no trust anchor ${hex} ${where(s)}`);
+      });
     },
   };
 }

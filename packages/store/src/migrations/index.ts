@@ -5,6 +5,7 @@ import { secureMail } from "./0003-secure-mail.js";
 import { addressBooks } from "./0004-address-books.js";
 import { mail } from "./0005-mail.js";
 import { rulesAndJobs } from "./0006-rules-jobs.js";
+import { webSessions } from "./0007-web-sessions.js";
 import type { Engine } from "./column-types.js";
 
 const steps: ReadonlyArray<[name: string, make: (engine: Engine) => Migration]> = [
@@ -14,6 +15,7 @@ const steps: ReadonlyArray<[name: string, make: (engine: Engine) => Migration]> 
   ["0004-address-books", addressBooks],
   ["0005-mail", mail],
   ["0006-rules-jobs", rulesAndJobs],
+  ["0007-web-sessions", webSessions],
 ];
 
 /**

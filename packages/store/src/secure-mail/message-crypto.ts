@@ -7,6 +7,7 @@ import { detectSecurity } from "../mail/detect-security.js";
 import { readHeader } from "../mail/header-reader.js";
 import { insertMessage, type MessageFlag, type MessageSummary, ownedMessage } from "../mail/messages.js";
 import type { SecureMail } from "./secure-mail.js";
+import type { KeyAccess } from "./unlock-sessions.js";
 
 /**
  * Decrypt and Encrypt in place (issue #5 item 9). Each replaces one stored message with
@@ -52,11 +53,11 @@ export function messageCryptoUseCases(ctx: StoreContext, secureMail: SecureMail)
   }
 
   return {
-    /** Needs the Secure Mail Password; tries the current key, then earlier keys. */
+    /** Needs the Secure Mail Password or an unlocked session; tries the current key, then earlier keys. */
     async decryptInPlace(
       accountId: string,
       messageId: string,
-      securePassword: string,
+      securePassword: KeyAccess,
     ): Promise<MessageSummary> {
       const identities = await secureMail.identities(accountId, securePassword);
       const row = await ownedMessage(ctx.db, accountId, messageId);
@@ -70,7 +71,7 @@ export function messageCryptoUseCases(ctx: StoreContext, secureMail: SecureMail)
     async encryptInPlace(
       accountId: string,
       messageId: string,
-      securePassword: string,
+      securePassword: KeyAccess,
     ): Promise<MessageSummary> {
       const account = await accountById(ctx.db, accountId);
       await secureMail.verifyPassword(accountId, securePassword);

@@ -19,6 +19,7 @@ import { newId } from "../ids.js";
 import { type KeyRow, keyRows, rowCertificate, rowChain, rowIdentity } from "./key-rows.js";
 import type { PasswordGuard } from "./password-guard.js";
 import type { ServerCa } from "./server-ca.js";
+import { type KeyAccess, unlockSessionUseCases } from "./unlock-sessions.js";
 
 export interface SecureMailStatus {
   hasKey: boolean;
@@ -113,6 +114,26 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
       .execute();
   }
 
+  async function identitiesWithPassword(accountId: string, securePassword: string): Promise<Identity[]> {
+    const rows = await keyRows(ctx.db, accountId);
+    const first = await prove(accountId, rows, securePassword);
+    const rest: Identity[] = [];
+    for (const row of rows.slice(1)) {
+      try {
+        rest.push(rowIdentity(row, securePassword));
+      } catch (error) {
+        if (!(error instanceof CoreError)) throw error;
+        ctx.logger.warn(
+          { accountId, keyId: row.id },
+          "an earlier Secure Mail key does not open with the current password",
+        );
+      }
+    }
+    return [first, ...rest];
+  }
+
+  const unlockSessions = unlockSessionUseCases(ctx, { identities: identitiesWithPassword });
+
   async function status(accountId: string): Promise<SecureMailStatus> {
     const rows = await keyRows(ctx.db, accountId);
     const current = rows.find((r) => r.state === "current");
@@ -205,21 +226,55 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
 
     async exportPfx(
       accountId: string,
-      securePassword: string,
+      access: KeyAccess,
       filePassword: string,
       options: { legacy?: boolean } = {},
     ): Promise<Uint8Array> {
       const rows = await keyRows(ctx.db, accountId);
       const current = rows.filter((r) => r.state === "current");
-      if (current.length === 0)
+      if (current.length === 0 || !current[0])
         throw new StoreError("no-key", "this account has no current Secure Mail key to export");
-      const identity = await prove(accountId, current, securePassword);
+      const sha256 = current[0].certificate_sha256;
+      const identity =
+        typeof access === "string"
+          ? await prove(accountId, current, access)
+          : (await unlockSessions.identities(accountId, access.sessionToken)).find(
+              (i) => i.certificate.sha256 === sha256,
+            );
+      if (!identity) throw new StoreError("locked", "unlock Secure Mail again to export the current key");
       return exportPfx(identity, filePassword, { legacy: options.legacy ?? false });
     },
 
-    /** Re-seals the current and every earlier key under the new password, in one transaction. */
-    async changePassword(accountId: string, oldPassword: string, newPassword: string): Promise<void> {
+    /**
+     * Re-seals the current and every earlier key under the new password, in one transaction.
+     * With a session the unlocked keys are sealed anew (the old password is not needed again).
+     */
+    async changePassword(accountId: string, old: KeyAccess, newPassword: string): Promise<void> {
       const rows = await keyRows(ctx.db, accountId);
+      if (typeof old !== "string") {
+        normalizeSecureMailPassword(newPassword);
+        const unlocked = await unlockSessions.identities(accountId, old.sessionToken);
+        const byCert = new Map(unlocked.map((i) => [i.certificate.sha256, i]));
+        const sealed = rows.map((r) => {
+          const identity = byCert.get(r.certificate_sha256);
+          if (!identity)
+            throw new StoreError(
+              "conflict",
+              "a key is not in the unlocked set (an earlier key under another password?); nothing was changed",
+            );
+          return sealPrivateKey(identity.privateKey, newPassword);
+        });
+        await write(ctx, async (trx) => {
+          for (const [i, row] of rows.entries())
+            await trx
+              .updateTable("secure_mail_keys")
+              .set({ sealed_key: sealed[i] as Uint8Array })
+              .where("id", "=", row.id)
+              .execute();
+        });
+        return;
+      }
+      const oldPassword = old;
       await prove(accountId, rows, oldPassword);
       normalizeSecureMailPassword(newPassword);
       let resealed: Uint8Array[];
@@ -266,29 +321,23 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
       });
     },
 
-    /** Every key, current first: what decryption on behalf of the account tries (proves the password). */
-    async identities(accountId: string, securePassword: string): Promise<Identity[]> {
-      const rows = await keyRows(ctx.db, accountId);
-      const first = await prove(accountId, rows, securePassword);
-      const rest: Identity[] = [];
-      for (const row of rows.slice(1)) {
-        try {
-          rest.push(rowIdentity(row, securePassword));
-        } catch (error) {
-          if (!(error instanceof CoreError)) throw error;
-          ctx.logger.warn(
-            { accountId, keyId: row.id },
-            "an earlier Secure Mail key does not open with the current password",
-          );
-        }
-      }
-      return [first, ...rest];
+    /** Every key, current first: what decryption on behalf of the account tries (proves the password, or uses the session's unlock). */
+    async identities(accountId: string, access: KeyAccess): Promise<Identity[]> {
+      return typeof access === "string"
+        ? identitiesWithPassword(accountId, access)
+        : unlockSessions.identities(accountId, access.sessionToken);
     },
 
-    /** Proves the Secure Mail Password (e.g. before Encrypt in place). */
-    async verifyPassword(accountId: string, securePassword: string): Promise<void> {
-      await prove(accountId, await keyRows(ctx.db, accountId), securePassword);
+    /** Proves the Secure Mail Password or the session's unlock (e.g. before Encrypt in place). */
+    async verifyPassword(accountId: string, access: KeyAccess): Promise<void> {
+      if (typeof access === "string") await prove(accountId, await keyRows(ctx.db, accountId), access);
+      else await unlockSessions.identities(accountId, access.sessionToken);
     },
+
+    /** Unlocks the keys for a signed-in session for the domain's unlock lifetime. */
+    unlock: unlockSessions.unlock,
+    lock: unlockSessions.lock,
+    lockState: unlockSessions.state,
 
     /** The current certificate and its chain, without any key. */
     async currentCertificate(accountId: string) {

@@ -42,8 +42,8 @@ describe.each(backends)("send on $name", (backend) => {
     ).account;
     bob = (await store.accounts.add("bob@send.example", { password: "pw" })).account;
     await store.secureMail.generate(alice.id, "alice pw", { keyAlgorithm: "EC-P256" });
-    await store.secureMail.generate(bob.id, "bob pw", { keyAlgorithm: "EC-P256" });
-    bobKeys = await store.secureMail.identities(bob.id, "bob pw");
+    await store.secureMail.generate(bob.id, "bob secure pw", { keyAlgorithm: "EC-P256" });
+    bobKeys = await store.secureMail.identities(bob.id, "bob secure pw");
     await store.contactCertificates.take(alice.id, carol.certificate);
     await store.contactCertificates.take(alice.id, erin.certificate);
   }, 120_000);

@@ -16,6 +16,7 @@ import { StoreError } from "../errors.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
 import { insertMessage } from "../mail/messages.js";
 import type { SecureMail } from "../secure-mail/secure-mail.js";
+import type { KeyAccess } from "../secure-mail/unlock-sessions.js";
 import { type CertificateSources, recipientCertificate } from "./recipient-certificates.js";
 
 export interface SendOptions {
@@ -23,8 +24,8 @@ export interface SendOptions {
   encrypt?: boolean;
   /** Default: the account's Encryption Method. */
   cipher?: CipherName;
-  /** Needed to sign (unseals the current key). */
-  securePassword?: string;
+  /** Needed to sign: the Secure Mail Password or an unlocked session (opens the current key). */
+  securePassword?: KeyAccess;
 }
 
 export interface SendResult {
@@ -192,7 +193,7 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
     return result;
   };
 
-  async function signingIdentity(accountId: string, password: string | undefined) {
+  async function signingIdentity(accountId: string, password: KeyAccess | undefined) {
     if (password === undefined)
       throw new StoreError("invalid-argument", "signing needs the Secure Mail Password");
     const current = await deps.secureMail.currentCertificate(accountId);

@@ -1,0 +1,395 @@
+import {
+  type Certificate,
+  type Identity,
+  isCoreError,
+  type Layer,
+  openMessage,
+  parseCertificate,
+  type SignerReport,
+} from "@sealbox/core";
+import PostalMime, { type Address, type Email } from "postal-mime";
+import { accountById } from "../accounts/accounts.js";
+import type { ContactCertificateRepository } from "../address-books/contact-certificates.js";
+import type { StoreContext } from "../context.js";
+import type { TrustAnchorRepository } from "../domains/trust-anchors.js";
+import { StoreError } from "../errors.js";
+import { type MessageSummary, ownedMessage, toSummary } from "../mail/messages.js";
+import type { SecureMail } from "../secure-mail/secure-mail.js";
+import type { ServerCa } from "../secure-mail/server-ca.js";
+import type { KeyAccess } from "../secure-mail/unlock-sessions.js";
+import { encryptedBanner, signedBanner, signerDisplay, signerProblem } from "./secure-mail-words.js";
+
+export interface CertificateView {
+  subject: string;
+  issuer: string;
+  emails: string[];
+  notBefore: string;
+  notAfter: string;
+  sha256: string;
+  serial: string;
+}
+
+export interface SignerView {
+  /** Position in the layer's SignerInfos (what Take Certificate names). */
+  index: number;
+  name: string | null;
+  email: string | null;
+  /** "Name <address>" from the certificate. */
+  display: string;
+  status: SignerReport["status"];
+  valid: boolean;
+  /** Core's precise reason. */
+  reason: string;
+  /** The status in words (secure-mail-words.ts). */
+  problem: string | null;
+  digest: string;
+  signingTime: string | null;
+  certificate: CertificateView | null;
+}
+
+export type LayerView =
+  | {
+      type: "encrypted";
+      kind: "enveloped" | "authEnveloped";
+      cipher: string;
+      recipients: number;
+      /** "Encrypted AES-256-CBC". */
+      banner: string;
+    }
+  | {
+      type: "signed";
+      form: "detached" | "opaque";
+      digest: string;
+      content: string;
+      /** "Signed Data (Text SHA-256)". */
+      banner: string;
+      signers: SignerView[];
+      /** At least one signer verified. */
+      verified: boolean;
+    };
+
+export interface AttachmentView {
+  index: number;
+  filename: string;
+  contentType: string;
+  size: number;
+  inline: boolean;
+  contentId: string | null;
+  /** An S/MIME part nested in the message: never decrypted in line (EFAIL). */
+  smime: boolean;
+}
+
+export interface MessageHeadersView {
+  subject: string;
+  from: string;
+  to: string;
+  cc: string;
+  replyTo: string;
+  date: string | null;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string | null;
+}
+
+export interface ReadMessageView {
+  summary: MessageSummary;
+  /**
+   * plain: no S/MIME layer. opened: every layer was opened. locked: encrypted, and no unlocked
+   * key was offered (nothing of the content is returned). failed: it could not be opened.
+   */
+  state: "plain" | "opened" | "locked" | "failed";
+  failure: { code: string; message: string } | null;
+  layers: LayerView[];
+  /** The innermost headers: a decrypted message's own headers win over the envelope's. */
+  headers: MessageHeadersView;
+  text: string | null;
+  html: string | null;
+  attachments: AttachmentView[];
+}
+
+const MAX_CACHED_ANCHORS = 256;
+
+function addressText(list: Address[] | Address | undefined): string {
+  const items = list === undefined ? [] : Array.isArray(list) ? list : [list];
+  const out: string[] = [];
+  for (const a of items) {
+    if ("group" in a && a.group) out.push(...a.group.map((m) => (m.name ? `${m.name} <${m.address}>` : m.address)));
+    else if ("address" in a) out.push(a.name ? `${a.name} <${a.address}>` : a.address);
+  }
+  return out.join(", ");
+}
+
+function headersOf(email: Email | undefined, fallback?: MessageHeadersView): MessageHeadersView {
+  const pick = (value: string | undefined, key: keyof MessageHeadersView): string =>
+    value !== undefined && value !== "" ? value : ((fallback?.[key] as string | null | undefined) ?? "");
+  return {
+    subject: pick(email?.subject, "subject"),
+    from: pick(addressText(email?.from), "from"),
+    to: pick(addressText(email?.to), "to"),
+    cc: pick(addressText(email?.cc), "cc"),
+    replyTo: pick(addressText(email?.replyTo), "replyTo"),
+    date: email?.date ?? fallback?.date ?? null,
+    messageId: email?.messageId ?? fallback?.messageId ?? null,
+    inReplyTo: email?.inReplyTo ?? fallback?.inReplyTo ?? null,
+    references: email?.references ?? fallback?.references ?? null,
+  };
+}
+
+function certificateView(cert: Certificate | undefined): CertificateView | null {
+  if (!cert) return null;
+  return {
+    subject: cert.subject,
+    issuer: cert.issuer,
+    emails: cert.emails,
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+    sha256: cert.sha256,
+    serial: cert.serialHex,
+  };
+}
+
+function byteLength(content: Email["attachments"][number]["content"]): number {
+  return typeof content === "string" ? Buffer.byteLength(content) : content.byteLength;
+}
+
+const SMIME_TYPES = new Set([
+  "application/pkcs7-mime",
+  "application/x-pkcs7-mime",
+  "application/pkcs7-signature",
+  "application/x-pkcs7-signature",
+]);
+
+/**
+ * Reading a stored message (web, terminal client): every S/MIME layer opened and judged at
+ * the time of reading — signatures against the server CA, the domain's trust anchors and the
+ * certificates the message carries; encryption with the account's keys (current and earlier)
+ * when an unlocked session or the password is offered — then the innermost entity parsed for
+ * display with postal-mime. Only the outermost layers are opened: an encrypted part nested
+ * in a multipart is listed as an attachment and never decrypted into the same view as its
+ * unencrypted siblings (EFAIL direct exfiltration).
+ */
+export function readingUseCases(
+  ctx: StoreContext,
+  deps: {
+    secureMail: SecureMail;
+    trustAnchors: TrustAnchorRepository;
+    ca: ServerCa;
+    contactCertificates: ContactCertificateRepository;
+  },
+) {
+  const anchorCache = new Map<string, Certificate>();
+
+  async function anchorsFor(domain: string): Promise<Certificate[]> {
+    const anchors = await deps.trustAnchors.list(domain);
+    const out: Certificate[] = [];
+    for (const a of anchors) {
+      let cert = anchorCache.get(a.sha256);
+      if (!cert) {
+        try {
+          cert = parseCertificate(a.der);
+        } catch {
+          continue; // a damaged anchor row trusts nothing
+        }
+        if (anchorCache.size >= MAX_CACHED_ANCHORS) anchorCache.clear();
+        anchorCache.set(a.sha256, cert);
+      }
+      out.push(cert);
+    }
+    return out;
+  }
+
+  interface Opened {
+    summary: MessageSummary;
+    raw: Uint8Array;
+    state: ReadMessageView["state"];
+    failure: ReadMessageView["failure"];
+    layers: Layer[];
+    content: Uint8Array | null;
+  }
+
+  async function open(accountId: string, messageId: string, access: KeyAccess | undefined): Promise<Opened> {
+    const row = await ownedMessage(ctx.db, accountId, messageId);
+    const summary = toSummary(row);
+    const raw = await ctx.blobs.get(ctx.db, row.blob_id);
+    const account = await accountById(ctx.db, accountId);
+    const trust = await anchorsFor(account.domain);
+    const at = new Date(ctx.now());
+    const attempt = (identities?: Identity[]) =>
+      openMessage(raw, { trust, at, ...(identities ? { identities } : {}) });
+    const failed = (error: unknown): Opened => {
+      if (isCoreError(error))
+        return {
+          summary,
+          raw,
+          state: "failed",
+          failure: { code: error.code, message: error.message },
+          layers: [],
+          content: null,
+        };
+      throw error;
+    };
+    let result: Awaited<ReturnType<typeof openMessage>>;
+    try {
+      result = await attempt();
+    } catch (error) {
+      if (!isCoreError(error, "not-a-recipient") || !/no private key was offered/.test(error.message))
+        return failed(error);
+      if (access === undefined)
+        return { summary, raw, state: "locked", failure: null, layers: [], content: null };
+      let identities: Identity[];
+      try {
+        identities = await deps.secureMail.identities(accountId, access);
+      } catch (keyError) {
+        if (keyError instanceof StoreError && (keyError.code === "locked" || keyError.code === "no-key"))
+          return { summary, raw, state: "locked", failure: null, layers: [], content: null };
+        throw keyError;
+      }
+      try {
+        result = await attempt(identities);
+      } catch (second) {
+        return failed(second);
+      }
+    }
+    // The server CA's own revocations apply at once, without waiting for a CRL.
+    for (const layer of result.layers) {
+      if (layer.type !== "signed") continue;
+      for (const signer of layer.signers) {
+        if (signer.certificate && signer.status !== "bad-signature" && (await deps.ca.isRevoked(signer.certificate.sha256))) {
+          signer.status = "revoked";
+          signer.reason = "the server CA revoked this certificate";
+        }
+      }
+    }
+    return {
+      summary,
+      raw,
+      state: result.layers.length === 0 ? "plain" : "opened",
+      failure: null,
+      layers: result.layers,
+      content: result.content,
+    };
+  }
+
+  function layerView(layer: Layer): LayerView {
+    if (layer.type === "encrypted")
+      return {
+        type: "encrypted",
+        kind: layer.kind,
+        cipher: layer.cipher,
+        recipients: layer.recipients,
+        banner: encryptedBanner(layer.cipher),
+      };
+    const signers: SignerView[] = layer.signers.map((s, index) => ({
+      index,
+      name: s.name,
+      email: s.email,
+      display: signerDisplay(s.name, s.email),
+      status: s.status,
+      valid: s.status === "valid",
+      reason: s.reason,
+      problem: s.status === "valid" ? null : signerProblem(s.status),
+      digest: s.digest,
+      signingTime: s.signingTime,
+      certificate: certificateView(s.certificate),
+    }));
+    const valid = signers.filter((s) => s.valid);
+    return {
+      type: "signed",
+      form: layer.form,
+      // The banner names the digest as verified: a valid signer's, else the first signer's.
+      digest: valid[0]?.digest ?? layer.digest,
+      content: layer.content,
+      banner: signedBanner(layer.content, valid[0]?.digest ?? layer.digest),
+      signers,
+      verified: valid.length > 0,
+    };
+  }
+
+  async function parseForDisplay(bytes: Uint8Array): Promise<Email> {
+    return PostalMime.parse(bytes, { attachmentEncoding: "arraybuffer", maxNestingDepth: 64 });
+  }
+
+  return {
+    /** The message as a reader sees it; `markSeen` sets the seen flag (not while locked). */
+    async read(
+      accountId: string,
+      messageId: string,
+      options: { access?: KeyAccess; markSeen?: boolean } = {},
+    ): Promise<ReadMessageView> {
+      const opened = await open(accountId, messageId, options.access);
+      const outer = await parseForDisplay(opened.raw).catch(() => undefined);
+      const outerHeaders = headersOf(outer);
+      const layers = opened.layers.map(layerView);
+      const base = {
+        summary: opened.summary,
+        state: opened.state,
+        failure: opened.failure,
+        layers,
+        headers: outerHeaders,
+        text: null,
+        html: null,
+        attachments: [],
+      };
+      if (opened.state === "locked" || opened.state === "failed" || !opened.content) return base;
+      const inner = opened.state === "plain" ? outer : await parseForDisplay(opened.content).catch(() => undefined);
+      if (!inner) return base;
+      if (options.markSeen && !opened.summary.flags.includes("seen")) {
+        await ctx.db.updateTable("messages").set({ seen: 1 }).where("id", "=", messageId).execute();
+        opened.summary.flags = [...opened.summary.flags, "seen"];
+      }
+      return {
+        ...base,
+        headers: headersOf(inner, outerHeaders),
+        text: inner.text ?? null,
+        html: inner.html ?? null,
+        attachments: inner.attachments.map((a, index) => ({
+          index,
+          filename: a.filename ?? `part-${index + 1}`,
+          contentType: a.mimeType || "application/octet-stream",
+          size: byteLength(a.content),
+          inline: a.disposition === "inline" || a.related === true,
+          contentId: a.contentId ?? null,
+          smime: SMIME_TYPES.has(a.mimeType.toLowerCase()),
+        })),
+      };
+    },
+
+    /** One attachment's bytes (opening the message again, so the same keys are needed). */
+    async attachment(accountId: string, messageId: string, index: number, options: { access?: KeyAccess } = {}) {
+      const opened = await open(accountId, messageId, options.access);
+      if (opened.state === "locked") throw new StoreError("locked", "Secure Mail is locked; unlock it to open this attachment");
+      if (!opened.content) throw new StoreError("not-found", "the message could not be opened");
+      const email = await parseForDisplay(opened.state === "plain" ? opened.raw : opened.content);
+      const a = email.attachments[index];
+      if (!a) throw new StoreError("not-found", `no attachment ${index}`);
+      const content =
+        typeof a.content === "string" ? Buffer.from(a.content) : new Uint8Array(a.content as ArrayBuffer);
+      return {
+        filename: a.filename ?? `part-${index + 1}`,
+        contentType: a.mimeType || "application/octet-stream",
+        content,
+      };
+    },
+
+    /**
+     * Take Certificate: files a signer's certificate, with the name and address the
+     * certificate states, in the account's selected address book.
+     */
+    async takeCertificate(
+      accountId: string,
+      messageId: string,
+      signer: { layer: number; index: number },
+      options: { access?: KeyAccess } = {},
+    ) {
+      const opened = await open(accountId, messageId, options.access);
+      if (opened.state === "locked") throw new StoreError("locked", "Secure Mail is locked; unlock it to read the signature");
+      const layer = opened.layers[signer.layer];
+      if (!layer || layer.type !== "signed") throw new StoreError("not-found", "no such signature layer");
+      const cert = layer.signers[signer.index]?.certificate;
+      if (!cert) throw new StoreError("not-found", "that signer's certificate is not in the message");
+      return deps.contactCertificates.take(accountId, cert);
+    },
+  };
+}
+
+export type Reading = ReturnType<typeof readingUseCases>;

@@ -1,0 +1,152 @@
+import {
+  deriveSessionWrappingKey,
+  type Identity,
+  isCoreError,
+  unwrapSessionKeys,
+  wrapSessionKeys,
+} from "@sealbox/core";
+import { type StoreContext, write } from "../context.js";
+import { StoreError } from "../errors.js";
+import { sessionIdOf } from "../sessions/session-token.js";
+import { keyRows, rowCertificate, rowChain } from "./key-rows.js";
+
+/**
+ * What opens the account's private keys for one operation: the Secure Mail Password itself
+ * (CLI, scripts), or a signed-in session that unlocked them (web, terminal client).
+ */
+export type KeyAccess = string | { sessionToken: string };
+
+export interface LockState {
+  /** The account has a key to lock or unlock. */
+  hasKey: boolean;
+  unlocked: boolean;
+  /** Epoch ms when the unlock ends; null while locked. */
+  expiresAt: number | null;
+  /** The domain's unlock lifetime in seconds. */
+  lifetimeSeconds: number;
+}
+
+const LOCKED = "Secure Mail is locked; unlock it with your Secure Mail Password";
+
+/**
+ * Unlocking at scale (DESIGN.md): on unlock the keys are unsealed with the password, then
+ * re-wrapped (AES-256-GCM) under a key derived from the session token, which only the
+ * client's cookie holds. The store keeps that blob with its expiry and nothing else, so any
+ * web process can use the unlock, a restart keeps it, and neither the database nor a log
+ * ever holds a usable private key. Lock (or logout) deletes the blob.
+ */
+export function unlockSessionUseCases(
+  ctx: StoreContext,
+  deps: { identities(accountId: string, password: string): Promise<Identity[]> },
+) {
+  const aad = (accountId: string, sessionId: string) => `${accountId}|${sessionId}`;
+
+  async function lifetimeSeconds(accountId: string): Promise<number> {
+    const row = await ctx.db
+      .selectFrom("accounts")
+      .innerJoin("domains", "domains.id", "accounts.domain_id")
+      .select("domains.unlock_seconds")
+      .where("accounts.id", "=", accountId)
+      .executeTakeFirst();
+    if (!row) throw new StoreError("not-found", `no account with id ${accountId}`);
+    return row.unlock_seconds;
+  }
+
+  async function ownSession(accountId: string, token: string): Promise<string> {
+    const id = sessionIdOf(token);
+    const session = await ctx.db
+      .selectFrom("sessions")
+      .select("id")
+      .where("id", "=", id)
+      .where("account_id", "=", accountId)
+      .where("expires_at", ">", ctx.now())
+      .executeTakeFirst();
+    if (!session) throw new StoreError("unauthenticated", "the session has ended; sign in again");
+    return id;
+  }
+
+  return {
+    /** Unseals every key with the password (through the shared rate limit) and keeps them wrapped for this session. */
+    async unlock(accountId: string, sessionToken: string, password: string): Promise<LockState> {
+      const sessionId = await ownSession(accountId, sessionToken);
+      const identities = await deps.identities(accountId, password);
+      const seconds = await lifetimeSeconds(accountId);
+      const wrappingKey = deriveSessionWrappingKey(sessionToken, "keys");
+      let wrapped: Uint8Array;
+      try {
+        wrapped = wrapSessionKeys(
+          identities.map((i) => ({ label: i.certificate.sha256, key: i.privateKey })),
+          wrappingKey,
+          aad(accountId, sessionId),
+        );
+      } finally {
+        wrappingKey.fill(0);
+      }
+      const now = ctx.now();
+      const expiresAt = now + seconds * 1000;
+      await write(ctx, async (trx) => {
+        await trx.deleteFrom("unlock_sessions").where("id", "=", sessionId).execute();
+        await trx
+          .insertInto("unlock_sessions")
+          .values({ id: sessionId, account_id: accountId, wrapped, expires_at: expiresAt, created_at: now })
+          .execute();
+      });
+      return { hasKey: true, unlocked: true, expiresAt, lifetimeSeconds: seconds };
+    },
+
+    async lock(accountId: string, sessionToken: string): Promise<void> {
+      const id = sessionIdOf(sessionToken);
+      await write(ctx, (trx) =>
+        trx.deleteFrom("unlock_sessions").where("id", "=", id).where("account_id", "=", accountId).execute(),
+      );
+    },
+
+    async state(accountId: string, sessionToken: string): Promise<LockState> {
+      const seconds = await lifetimeSeconds(accountId);
+      const hasKey = (await keyRows(ctx.db, accountId)).length > 0;
+      const row = await ctx.db
+        .selectFrom("unlock_sessions")
+        .select("expires_at")
+        .where("id", "=", sessionIdOf(sessionToken))
+        .where("account_id", "=", accountId)
+        .executeTakeFirst();
+      const unlocked = hasKey && row !== undefined && row.expires_at > ctx.now();
+      return { hasKey, unlocked, expiresAt: unlocked ? (row?.expires_at ?? null) : null, lifetimeSeconds: seconds };
+    },
+
+    /** The session's unlocked keys, current first; StoreError("locked") when locked or expired. */
+    async identities(accountId: string, sessionToken: string): Promise<Identity[]> {
+      const sessionId = sessionIdOf(sessionToken);
+      const row = await ctx.db
+        .selectFrom("unlock_sessions")
+        .select(["wrapped", "expires_at"])
+        .where("id", "=", sessionId)
+        .where("account_id", "=", accountId)
+        .executeTakeFirst();
+      if (!row || row.expires_at <= ctx.now()) {
+        if (row) await ctx.db.deleteFrom("unlock_sessions").where("id", "=", sessionId).execute();
+        throw new StoreError("locked", LOCKED);
+      }
+      const wrappingKey = deriveSessionWrappingKey(sessionToken, "keys");
+      let entries: ReturnType<typeof unwrapSessionKeys>;
+      try {
+        entries = unwrapSessionKeys(row.wrapped, wrappingKey, aad(accountId, sessionId));
+      } catch (error) {
+        if (isCoreError(error)) throw new StoreError("locked", LOCKED, { cause: error });
+        throw error;
+      } finally {
+        wrappingKey.fill(0);
+      }
+      const byLabel = new Map(entries.map((e) => [e.label, e.key]));
+      const identities: Identity[] = [];
+      for (const keyRow of await keyRows(ctx.db, accountId)) {
+        const key = byLabel.get(keyRow.certificate_sha256);
+        if (key) identities.push({ privateKey: key, certificate: rowCertificate(keyRow), chain: rowChain(keyRow) });
+      }
+      if (identities.length === 0) throw new StoreError("locked", LOCKED);
+      return identities;
+    },
+  };
+}
+
+export type UnlockSessions = ReturnType<typeof unlockSessionUseCases>;

@@ -1,0 +1,122 @@
+import { randomBytes } from "node:crypto";
+import { type Account, accountById } from "../accounts/accounts.js";
+import { type StoreContext, write } from "../context.js";
+import { StoreError } from "../errors.js";
+import { newSessionToken, sessionIdOf } from "./session-token.js";
+
+/** A session ends after this long without a request… */
+export const SESSION_IDLE_MS = 12 * 60 * 60_000;
+/** …and this long after sign-in, whatever happens. */
+export const SESSION_MAX_MS = 7 * 24 * 60 * 60_000;
+/** last_seen is written at most this often (a read per request, a write per minute). */
+const TOUCH_EVERY_MS = 60_000;
+
+export interface SignedInSession {
+  /** The row id (SHA-256 of the token): safe to log, useless to an attacker. */
+  id: string;
+  account: Account;
+  /** The anti-CSRF token state-changing requests must carry. */
+  csrf: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/**
+ * Signed-in sessions as rows, so any number of web processes (and the terminal client)
+ * share them. Ending a session also deletes its unlock blob: logout locks Secure Mail.
+ */
+export function sessionRepository(ctx: StoreContext) {
+  async function end(token: string): Promise<void> {
+    let id: string;
+    try {
+      id = sessionIdOf(token);
+    } catch {
+      return;
+    }
+    await write(ctx, async (trx) => {
+      await trx.deleteFrom("unlock_sessions").where("id", "=", id).execute();
+      await trx.deleteFrom("sessions").where("id", "=", id).execute();
+    });
+  }
+
+  return {
+    /** Opens a session for an account that has just proven its login password. */
+    async create(accountId: string, options: { client?: string } = {}) {
+      const account = await accountById(ctx.db, accountId);
+      if (account.disabled) throw new StoreError("forbidden", `account ${account.address} is disabled`);
+      const token = newSessionToken();
+      const now = ctx.now();
+      const row = {
+        id: sessionIdOf(token),
+        account_id: accountId,
+        csrf: randomBytes(24).toString("base64url"),
+        client: (options.client ?? "unknown").slice(0, 100),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + SESSION_IDLE_MS,
+      };
+      await write(ctx, async (trx) => {
+        // Old rows of anyone are pruned as sessions are made.
+        await trx.deleteFrom("sessions").where("expires_at", "<=", now).execute();
+        await trx.deleteFrom("unlock_sessions").where("expires_at", "<=", now).execute();
+        await trx.insertInto("sessions").values(row).execute();
+      });
+      const session: SignedInSession = {
+        id: row.id,
+        account,
+        csrf: row.csrf,
+        createdAt: now,
+        expiresAt: row.expires_at,
+      };
+      return { token, session };
+    },
+
+    /**
+     * The session a token names, or undefined when there is none, it expired, or its account
+     * was disabled meanwhile (the session is then ended).
+     */
+    async resolve(token: string): Promise<SignedInSession | undefined> {
+      let id: string;
+      try {
+        id = sessionIdOf(token);
+      } catch {
+        return undefined;
+      }
+      const row = await ctx.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+      if (!row) return undefined;
+      const now = ctx.now();
+      if (row.expires_at <= now || row.created_at + SESSION_MAX_MS <= now) {
+        await end(token);
+        return undefined;
+      }
+      const account = await accountById(ctx.db, row.account_id);
+      if (account.disabled) {
+        await end(token);
+        return undefined;
+      }
+      let expiresAt = row.expires_at;
+      if (now - row.last_seen_at >= TOUCH_EVERY_MS) {
+        expiresAt = Math.min(now + SESSION_IDLE_MS, row.created_at + SESSION_MAX_MS);
+        await ctx.db
+          .updateTable("sessions")
+          .set({ last_seen_at: now, expires_at: expiresAt })
+          .where("id", "=", id)
+          .execute();
+      }
+      return { id, account, csrf: row.csrf, createdAt: row.created_at, expiresAt };
+    },
+
+    /** Logout: the session and its unlocked key are gone. Unknown tokens are ignored. */
+    end,
+
+    /** Ends every session of an account (password change, account disabled). */
+    async endAll(accountId: string): Promise<void> {
+      await write(ctx, async (trx) => {
+        await trx.deleteFrom("unlock_sessions").where("account_id", "=", accountId).execute();
+        await trx.deleteFrom("sessions").where("account_id", "=", accountId).execute();
+      });
+    },
+  };
+}
+
+export type SessionRepository = ReturnType<typeof sessionRepository>;
