@@ -96,6 +96,7 @@ export type {
   ReadMessageView,
   SignerView,
 } from "./reading/read-message.js";
+export { describeCertificate, keyDescription, readCertificateFile } from "./reading/certificate-file.js";
 export {
   encryptedBanner,
   signedBanner,

@@ -8,10 +8,23 @@ import type { AppRouter } from "~/server/routers/app";
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
-export function TrpcProviders({ children }: { children: ReactNode }) {
-  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { retry: 1 } } }));
+/** The session's anti-CSRF token rides on every request (the server checks it on mutations). */
+export function TrpcProviders({ children, csrf }: { children: ReactNode; csrf: string | null }) {
+  const [queryClient] = useState(
+    () =>
+      new QueryClient({
+        defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false, staleTime: 5_000 } },
+      }),
+  );
   const [trpcClient] = useState(() =>
-    createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/api/trpc" })] }),
+    createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({
+          url: "/api/trpc",
+          headers: () => (csrf ? { "x-sealbox-csrf": csrf } : {}),
+        }),
+      ],
+    }),
   );
   return (
     <QueryClientProvider client={queryClient}>

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
@@ -37,6 +38,13 @@ export function loginGuard(ctx: StoreContext) {
     async begin(accountKey: string, client: string): Promise<LoginAttempt> {
       const subjects = [`account:${accountKey}`, `client:${client}`];
       const ids = await write(ctx, async (trx) => {
+        // Serialise attempts on the same subjects (SQLite: BEGIN IMMEDIATE already does). Under
+        // READ COMMITTED, guesses sent in parallel all read the count before any was written and
+        // all passed; an unknown address has no row to lock, so the lock is on the subject name,
+        // taken in sorted order so two attempts never wait on each other crosswise.
+        if (ctx.engine === "postgres")
+          for (const subject of [...subjects].sort())
+            await sql`select pg_advisory_xact_lock(hashtext(${subject}))`.execute(trx);
         const now = ctx.now();
         const rows = await trx
           .selectFrom("login_attempts")

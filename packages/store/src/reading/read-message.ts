@@ -379,7 +379,7 @@ export function readingUseCases(
       accountId: string,
       messageId: string,
       signer: { layer: number; index: number },
-      options: { access?: KeyAccess } = {},
+      options: { access?: KeyAccess; confirm?: boolean } = {},
     ) {
       const opened = await open(accountId, messageId, options.access);
       if (opened.state === "locked") throw new StoreError("locked", "Secure Mail is locked; unlock it to read the signature");
@@ -387,7 +387,7 @@ export function readingUseCases(
       if (!layer || layer.type !== "signed") throw new StoreError("not-found", "no such signature layer");
       const cert = layer.signers[signer.index]?.certificate;
       if (!cert) throw new StoreError("not-found", "that signer's certificate is not in the message");
-      return deps.contactCertificates.take(accountId, cert);
+      return deps.contactCertificates.take(accountId, cert, { confirm: options.confirm === true });
     },
   };
 }

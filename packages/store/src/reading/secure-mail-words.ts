@@ -1,9 +1,22 @@
-import type { SignerStatus } from "@sealbox/core";
-
 /**
  * The words every Secure Mail state is shown with, in the web and in the terminal client
  * alike (one module, so the two never drift). They follow the original product's wording.
+ * No imports: browser code loads this file on its own (`@sealbox/store/words`).
  */
+
+/** core's SignerStatus, repeated as a string union so this module stays import-free. */
+type SignerStatus =
+  | "bad-signature"
+  | "revoked"
+  | "expired"
+  | "not-yet-valid"
+  | "untrusted"
+  | "wrong-usage"
+  | "weak-algorithm"
+  | "address-mismatch"
+  | "unknown-signer"
+  | "unsupported-algorithm"
+  | "valid";
 export const WORDS = {
   verifiedBy: "Content Unaltered as Verified By:",
   locked: "Secure Mail is Locked",
@@ -49,6 +62,10 @@ export function signerProblem(status: SignerStatus): string {
       return "The signature uses a weak algorithm that can be forged.";
     case "address-mismatch":
       return "The signer's address does not match the sender.";
+    case "unknown-signer":
+      return "The signer's certificate is not in the message and not known here, so the signature cannot be checked.";
+    case "unsupported-algorithm":
+      return "The signature uses an algorithm Sealbox does not support, so it cannot be checked.";
     case "valid":
       return "The signature is valid.";
     default:

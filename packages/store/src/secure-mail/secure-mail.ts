@@ -35,6 +35,8 @@ export interface SecureMailStatus {
   keySize?: number;
   certificateSha256?: string;
   earlierKeys: number;
+  /** The earlier keys, newest first (kept so old mail still opens). */
+  earlier?: Array<{ subject: string; email: string; notAfter: string; sha256: string }>;
 }
 
 export type GeneratedKeyAlgorithm = "RSA-2048" | "RSA-3072" | "RSA-4096" | "EC-P256";
@@ -137,8 +139,13 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
   async function status(accountId: string): Promise<SecureMailStatus> {
     const rows = await keyRows(ctx.db, accountId);
     const current = rows.find((r) => r.state === "current");
-    const earlierKeys = rows.filter((r) => r.state === "earlier").length;
+    const earlierRows = rows.filter((r) => r.state === "earlier");
+    const earlierKeys = earlierRows.length;
     if (!current) return { hasKey: false, earlierKeys };
+    const earlier = earlierRows.map((r) => {
+      const c = rowCertificate(r);
+      return { subject: c.subject, email: c.emails[0] ?? "", notAfter: c.notAfter.toISOString(), sha256: c.sha256 };
+    });
     const cert = rowCertificate(current);
     return {
       hasKey: true,
@@ -154,6 +161,7 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
       keySize: cert.keySize,
       certificateSha256: cert.sha256,
       earlierKeys,
+      earlier,
     };
   }
 

@@ -1,0 +1,44 @@
+import { StoreError } from "@sealbox/store";
+import { sessionOf } from "~/server/request-context";
+import { getStore } from "~/server/store";
+
+export const dynamic = "force-dynamic";
+
+/** RFC 6266 filename, ASCII fallback plus the UTF-8 form. */
+function disposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+/**
+ * Attachments are always downloads: Content-Disposition attachment, nosniff, and a type a
+ * browser will not render (an HTML or SVG attachment must never run on our origin).
+ */
+export async function GET(req: Request, context: { params: Promise<{ messageId: string; index: string }> }) {
+  const { messageId, index } = await context.params;
+  const store = await getStore();
+  const { token, session } = await sessionOf(store, req.headers);
+  if (!session || !token) return new Response("Sign in first.", { status: 401 });
+  const n = Number(index);
+  if (!Number.isInteger(n) || n < 0) return new Response("No such attachment.", { status: 404 });
+  try {
+    const a = await store.reading.attachment(session.account.id, messageId, n, {
+      ...(session.account.smimeEnabled ? { access: { sessionToken: token } } : {}),
+    });
+    return new Response(Buffer.from(a.content), {
+      headers: {
+        "content-type": "application/octet-stream",
+        "content-disposition": disposition(a.filename),
+        "x-content-type-options": "nosniff",
+        "cache-control": "no-store",
+        "content-security-policy": "default-src 'none'; sandbox",
+      },
+    });
+  } catch (error) {
+    if (error instanceof StoreError && (error.code === "not-found" || error.code === "invalid-argument"))
+      return new Response("No such attachment.", { status: 404 });
+    if (error instanceof StoreError && error.code === "locked")
+      return new Response("Secure Mail is locked: unlock it, then download again.", { status: 423 });
+    throw error;
+  }
+}

@@ -1,0 +1,3 @@
+export default function Page() {
+  return <p className="p-4">Loading…</p>;
+}

@@ -1,0 +1,75 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { Mail, PenSquare, Settings, Users } from "lucide-react";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
+import { Button } from "~/components/ui/controls";
+import { useTRPC } from "~/trpc/client";
+import { InlineUnlockProvider } from "./lock-context";
+import { LockPanel } from "./LockPanel";
+
+export interface ShellAccount {
+  address: string;
+  realName: string;
+  smimeEnabled: boolean;
+  role: string;
+}
+
+const NAV = [
+  { href: "/mail/INBOX", match: "/mail", label: "Mail", icon: Mail },
+  { href: "/compose", match: "/compose", label: "Compose", icon: PenSquare },
+  { href: "/contacts", match: "/contacts", label: "Contacts", icon: Users },
+  { href: "/settings", match: "/settings", label: "Settings", icon: Settings },
+] as const;
+
+/** Navigation (always visible, also on a phone), the lock panel, then the page. */
+export function AppShell({ account, children }: { account: ShellAccount; children: ReactNode }) {
+  const trpc = useTRPC();
+  const pathname = usePathname();
+  const logout = useMutation(
+    trpc.auth.logout.mutationOptions({
+      onSettled: () => {
+        window.location.assign("/");
+      },
+    }),
+  );
+  return (
+    <InlineUnlockProvider>
+      <div className="flex h-dvh flex-col">
+        <header className="flex flex-wrap items-center gap-x-4 gap-y-1 border-b border-slate-200 bg-slate-900 px-3 py-2 text-white">
+          <span className="font-semibold tracking-tight">Sealbox</span>
+          <nav aria-label="Main" className="flex flex-1 flex-wrap items-center gap-1">
+            {NAV.map(({ href, match, label, icon: Icon }) => {
+              const current = pathname.startsWith(match);
+              return (
+                <Link
+                  key={href}
+                  href={href}
+                  aria-current={current ? "page" : undefined}
+                  className={`flex items-center gap-1.5 rounded px-2 py-1 text-sm ${current ? "bg-slate-700" : "hover:bg-slate-800"}`}
+                >
+                  <Icon aria-hidden className="h-4 w-4" />
+                  {label}
+                </Link>
+              );
+            })}
+          </nav>
+          <span className="hidden truncate text-xs text-slate-300 sm:inline" title={account.address}>
+            {account.realName ? `${account.realName} <${account.address}>` : account.address}
+          </span>
+          <Button
+            onClick={() => logout.mutate()}
+            disabled={logout.isPending}
+            variant="dark"
+          >
+            Log Out
+          </Button>
+        </header>
+        {account.smimeEnabled && <LockPanel />}
+        <main className="min-h-0 flex-1">{children}</main>
+      </div>
+    </InlineUnlockProvider>
+  );
+}
