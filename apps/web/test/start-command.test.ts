@@ -38,7 +38,7 @@ describe("README start command", () => {
     if (child && child.exitCode === null) child.kill("SIGKILL");
   });
 
-  it("serves the page, which reads the store's schema version over tRPC, and stops on Ctrl-C", async () => {
+  it("serves the sign-in page with a strict CSP, the store answers over tRPC, and it stops on Ctrl-C", async () => {
     const home = mkdtempSync(join(tmpdir(), "sealbox-start-"));
     const webPort = await freePort();
     const smtpPort = await freePort();
@@ -81,14 +81,17 @@ describe("README start command", () => {
     });
     try {
       const page = await browser.newPage();
-      await page.goto(`http://localhost:${webPort}/`);
-      await expect
-        .poll(() => page.getByTestId("schema-version").textContent(), { timeout: 30_000 })
-        .toMatch(/^\d+$/);
-      const version = Number(await page.getByTestId("schema-version").textContent());
-      expect(version).toBeGreaterThan(0);
-      expect(await page.getByTestId("store-kind").textContent()).toBe("sqlite");
-      await page.screenshot({ path: join(home, "home.png") });
+      const response = await page.goto(`http://localhost:${webPort}/`);
+      // Signed out, any page is the sign-in form; every response carries a CSP without inline script.
+      await expect(page.getByLabel("Account")).toBeVisible({ timeout: 30_000 });
+      await expect(page.getByRole("button", { name: "Log In" })).toBeVisible();
+      const csp = response?.headers()["content-security-policy"] ?? "";
+      expect(csp).toMatch(/script-src 'self' 'nonce-[^']+'/);
+      expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+      // The store behind it answers (the tRPC route reads its schema version).
+      const info = await page.evaluate(async () => (await fetch("/api/trpc/system.info")).json());
+      expect(info.result.data.schemaVersion).toBeGreaterThan(0);
+      expect(info.result.data.store).toBe("sqlite");
     } finally {
       await browser.close();
     }
