@@ -32,6 +32,19 @@ export function composerUseCases(
     send(accountId: string, raw: Uint8Array, options: SendOptions): Promise<SendResult>;
   },
 ) {
+  /** A draft id must name a message in the account's own Drafts: anything else is not-found. */
+  async function requireDraft(accountId: string, draftId: string): Promise<void> {
+    const row = await ctx.db
+      .selectFrom("messages")
+      .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
+      .select("messages.id")
+      .where("mailboxes.account_id", "=", accountId)
+      .where("mailboxes.name", "=", "Drafts")
+      .where("messages.id", "=", draftId)
+      .executeTakeFirst();
+    if (!row) throw new StoreError("not-found", `no draft ${draftId}`);
+  }
+
   async function removeDraft(accountId: string, draftId: string | undefined): Promise<void> {
     if (!draftId) return;
     await write(ctx, async (trx) => {
@@ -55,6 +68,7 @@ export function composerUseCases(
     ): Promise<SendResult> {
       const account = await accountById(ctx.db, accountId);
       const raw = composeMessage(account, input);
+      if (options.draftId) await requireDraft(accountId, options.draftId);
       const result = await deps.send(accountId, raw, {
         ...(options.sign ? { sign: true } : {}),
         ...(options.encrypt ? { encrypt: true } : {}),
@@ -71,6 +85,7 @@ export function composerUseCases(
       options: { encrypt?: boolean; replaceId?: string } = {},
     ): Promise<MessageSummary> {
       const account = await accountById(ctx.db, accountId);
+      if (options.replaceId) await requireDraft(accountId, options.replaceId);
       let raw = composeMessage(account, input);
       raw = Buffer.concat([
         Buffer.from(`Date: ${new Date(ctx.now()).toUTCString().replace("GMT", "+0000")}\r\n`),
