@@ -12,16 +12,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
-import { newId } from "../src/ids.js";
 import { silentLogger } from "../src/logger.js";
 import { encodeCursor } from "../src/mail/message-page.js";
 import { openStore, type Store } from "../src/open-store.js";
 import { type PostgresCluster, startPostgresCluster } from "../test/postgres-cluster.js";
+import { fillMailbox } from "./fill-mailbox.js";
 
 const COUNT = Number(process.argv[process.argv.indexOf("--messages") + 1]) || 100_000;
 const PAGE = 50;
 const RUNS = 15;
-const BATCH = 500;
 
 async function fill(store: Store): Promise<{ accountId: string; mailboxId: string }> {
   const { account } = await store.accounts.add("bench@bench.example", {
@@ -29,47 +28,7 @@ async function fill(store: Store): Promise<{ accountId: string; mailboxId: strin
     createDomain: true,
   });
   const inbox = await store.mailboxes.require(account.id, "INBOX");
-  const start = Date.UTC(2020, 0, 1);
-  const now = Date.now();
-  for (let done = 0; done < COUNT; ) {
-    await store.db.transaction().execute(async (trx) => {
-      for (let b = 0; b < 20 && done < COUNT; b++) {
-        const n = Math.min(BATCH, COUNT - done);
-        const blobs = [];
-        const rows = [];
-        for (let i = 0; i < n; i++) {
-          const k = done + i;
-          // Dates in random order over five years, some equal (ties exercise the id tie-breaker).
-          const date = start + Math.floor(((k * 7919) % COUNT) / 2) * 3_000_000;
-          const subject = `${k % 100 === 0 ? "Invoice" : "Status report"} #${k} for project ${k % 37}`;
-          const from = `Sender ${k % 500} <sender${k % 500}@example.org>`;
-          const raw = Buffer.from(`From: ${from}\r\nSubject: ${subject}\r\n\r\nBody ${k}\r\n`);
-          const blobId = newId(now);
-          blobs.push({ id: blobId, data: raw, size: raw.length, created_at: now });
-          rows.push({
-            id: newId(now),
-            mailbox_id: inbox.id,
-            blob_id: blobId,
-            message_id: `<${k}@bench>`,
-            from_text: from,
-            to_text: "bench@bench.example",
-            cc_text: "",
-            subject,
-            subject_lower: subject.toLowerCase(),
-            from_lower: from.toLowerCase(),
-            date,
-            size: raw.length,
-            seen: (k % 3 === 0 ? 1 : 0) as 0 | 1,
-            created_at: now,
-          });
-        }
-        await trx.insertInto("message_blobs").values(blobs).execute();
-        await trx.insertInto("messages").values(rows).execute();
-        done += n;
-      }
-    });
-  }
-  await sql`analyze`.execute(store.db);
+  await fillMailbox(store, inbox.id, COUNT);
   return { accountId: account.id, mailboxId: inbox.id };
 }
 

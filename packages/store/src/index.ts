@@ -59,6 +59,24 @@ export {
   OUTGOING_JOB_KIND,
   type OutgoingMessage,
 } from "./outgoing/outgoing-message.js";
+export { describeCertificate, keyDescription, readCertificateFile } from "./reading/certificate-file.js";
+export type {
+  AttachmentView,
+  CertificateView,
+  LayerView,
+  MessageHeadersView,
+  Reading,
+  ReadMessageView,
+  SignerView,
+} from "./reading/read-message.js";
+export {
+  encryptedBanner,
+  signedBanner,
+  signerDisplay,
+  signerProblem,
+  timeLeft,
+  WORDS,
+} from "./reading/secure-mail-words.js";
 export {
   evaluateRules,
   type PlannedAction,
@@ -87,24 +105,6 @@ export {
   type RuleDefinition,
   validateRule,
 } from "./rules/rule-types.js";
-export type {
-  AttachmentView,
-  CertificateView,
-  LayerView,
-  MessageHeadersView,
-  Reading,
-  ReadMessageView,
-  SignerView,
-} from "./reading/read-message.js";
-export { describeCertificate, keyDescription, readCertificateFile } from "./reading/certificate-file.js";
-export {
-  encryptedBanner,
-  signedBanner,
-  signerDisplay,
-  signerProblem,
-  timeLeft,
-  WORDS,
-} from "./reading/secure-mail-words.js";
 export { type RuleOwner, ruleJson, type StoredRule } from "./rules/rules.js";
 export type { Flag, JobState, Role, SecurityKind } from "./schema.js";
 export type { MessageCrypto } from "./secure-mail/message-crypto.js";
@@ -112,9 +112,9 @@ export { FAILURE_WINDOW_MS, FREE_FAILURES } from "./secure-mail/password-guard.j
 export type { GeneratedKeyAlgorithm, SecureMail, SecureMailStatus } from "./secure-mail/secure-mail.js";
 export { SERVER_CA_NAME, type ServerCa, type ServerCaInfo } from "./secure-mail/server-ca.js";
 export { resolveServerSecret, SERVER_SECRET_FILE } from "./secure-mail/server-secret.js";
+export type { KeyAccess, LockState } from "./secure-mail/unlock-sessions.js";
 export type { ComposeAttachment, ComposeInput } from "./sending/compose.js";
 export type { Composer, RecipientCertificateStatus } from "./sending/composer.js";
 export type { SendOptions, SendResult } from "./sending/send.js";
-export type { KeyAccess, LockState } from "./secure-mail/unlock-sessions.js";
 export { SESSION_IDLE_MS, SESSION_MAX_MS, type SignedInSession } from "./sessions/sessions.js";
 export { defaultStoreUrl, parseStoreUrl, type StoreLocation } from "./store-url.js";

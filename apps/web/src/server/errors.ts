@@ -28,7 +28,11 @@ const STORE_CODES: Record<StoreError["code"], TRPC_ERROR_CODE_KEY> = {
 export function toTrpcError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   if (error instanceof StoreError)
-    return new TRPCError({ code: STORE_CODES[error.code] ?? "BAD_REQUEST", message: error.message, cause: error });
+    return new TRPCError({
+      code: STORE_CODES[error.code] ?? "BAD_REQUEST",
+      message: error.message,
+      cause: error,
+    });
   if (isCoreError(error))
     return new TRPCError({
       code: error.code === "limit-exceeded" ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
@@ -37,7 +41,11 @@ export function toTrpcError(error: unknown): TRPCError {
     });
   // A bug: the stack goes to the server log (never to the browser), with no request data.
   console.error("[sealbox web] unexpected error", error);
-  return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Something went wrong on the server (a bug).", cause: error });
+  return new TRPCError({
+    code: "INTERNAL_SERVER_ERROR",
+    message: "Something went wrong on the server (a bug).",
+    cause: error,
+  });
 }
 
 /** The machine-readable code the browser sees beside the tRPC code ("wrong-password", "locked", …). */

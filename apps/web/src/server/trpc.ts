@@ -71,13 +71,19 @@ export const authedProcedure = publicProcedure.use(({ ctx, type, next }) => {
   if (!ctx.session || !ctx.sessionToken)
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
   if (type === "mutation" && ctx.csrfToken !== ctx.session.csrf)
-    throw new TRPCError({ code: "FORBIDDEN", message: "The request did not carry this session's anti-CSRF token." });
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "The request did not carry this session's anti-CSRF token.",
+    });
   return next({ ctx: { ...ctx, session: ctx.session, sessionToken: ctx.sessionToken } });
 });
 
 /** Secure Mail procedures: S/MIME must be on for the account and its domain. */
 export const smimeProcedure = authedProcedure.use(({ ctx, next }) => {
   if (!ctx.session.account.smimeEnabled)
-    throw new TRPCError({ code: "FORBIDDEN", message: "Secure Mail is switched off for this account or its domain." });
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Secure Mail is switched off for this account or its domain.",
+    });
   return next();
 });

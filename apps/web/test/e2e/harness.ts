@@ -10,7 +10,10 @@ export const root = resolve(import.meta.dirname, "../../../..");
 const webDir = join(root, "apps/web");
 
 /** Screenshots are test artefacts (not committed): in the test command's results folder. */
-export const artefacts = join(process.env.SEALBOX_TEST_RESULTS ?? join(tmpdir(), "sealbox-e2e"), "screenshots");
+export const artefacts = join(
+  process.env.SEALBOX_TEST_RESULTS ?? join(tmpdir(), "sealbox-e2e"),
+  "screenshots",
+);
 
 export interface Sealbox {
   home: string;
@@ -19,7 +22,10 @@ export interface Sealbox {
   env: NodeJS.ProcessEnv;
   output(): string;
   /** ./bin/sealbox against this instance's store; throws with its output on a non-zero exit. */
-  cli(args: string[], options?: { env?: Record<string, string>; input?: string | Buffer; allowFail?: boolean }): {
+  cli(
+    args: string[],
+    options?: { env?: Record<string, string>; input?: string | Buffer; allowFail?: boolean },
+  ): {
     status: number;
     stdout: string;
     stderr: string;
@@ -32,7 +38,8 @@ export interface Sealbox {
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number, log: () => string) {
   const started = Date.now();
   while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what} not ready after ${timeoutMs} ms:\n${log()}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`${what} not ready after ${timeoutMs} ms:\n${log()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -77,7 +84,11 @@ export async function startSealbox(options: { store?: string; secret?: string } 
     ...(options.secret ? { SEALBOX_SECRET: options.secret } : {}),
   };
   let log = "";
-  const child = spawn("bash", [join(root, "scripts/start")], { cwd: tmpdir(), env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("bash", [join(root, "scripts/start")], {
+    cwd: tmpdir(),
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout?.on("data", (c: Buffer) => {
     log += c.toString();
   });
@@ -103,7 +114,9 @@ export async function startSealbox(options: { store?: string; secret?: string } 
       maxBuffer: 64 * 1024 * 1024,
     });
     if (result.status !== 0 && !opts.allowFail)
-      throw new Error(`sealbox ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+      throw new Error(
+        `sealbox ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`,
+      );
     return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
   };
   return {
@@ -129,7 +142,12 @@ export async function startSealbox(options: { store?: string; secret?: string } 
       });
       seconds.push(web);
       const second = `http://127.0.0.1:${port}`;
-      await waitFor(() => serving(second), "second web process", 60_000, () => out);
+      await waitFor(
+        () => serving(second),
+        "second web process",
+        60_000,
+        () => out,
+      );
       return { url: second, stop: () => stopChild(web, "SIGTERM") };
     },
     async stop() {
@@ -189,20 +207,30 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** openssl with its output; throws on failure. */
 export function openssl(args: string[], options: { cwd?: string; input?: Buffer | string } = {}): Buffer {
-  const r = spawnSync("openssl", args, { cwd: options.cwd, input: options.input, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync("openssl", args, {
+    cwd: options.cwd,
+    input: options.input,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${r.stderr.toString()}`);
   return r.stdout;
 }
 
 /** swaks over real SMTP to the worker. */
 export function swaks(port: number, args: string[]): string {
-  const r = spawnSync("swaks", ["--server", `127.0.0.1:${port}`, "--silent", "2", ...args], { encoding: "utf8" });
+  const r = spawnSync("swaks", ["--server", `127.0.0.1:${port}`, "--silent", "2", ...args], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`swaks failed (${r.status}): ${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
 
 /** A local HTTP listener that records every request it gets (the EFAIL tests' attacker). */
-export async function requestRecorder(): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+export async function requestRecorder(): Promise<{
+  url: string;
+  requests: string[];
+  close(): Promise<void>;
+}> {
   const requests: string[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     requests.push(`${req.method} ${req.url}`);

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import "./locator-matchers.js";
 import { type Party, SmimePki } from "../../../../packages/core/src/smime/test-support/pki.js";
 import {
   DESKTOP,
@@ -11,8 +12,8 @@ import {
   PHONE,
   requestRecorder,
   type Sealbox,
-  screenshot,
   scratch,
+  screenshot,
   signIn,
   startSealbox,
   swaks,
@@ -43,7 +44,10 @@ describe("webmail in a browser", () => {
   const inbox = (page: Page) => page.goto(`${sb.url}/mail/INBOX`);
   const openMessage = async (page: Page, subject: string) => {
     await inbox(page);
-    await page.getByRole("link", { name: new RegExp(subject) }).first().click();
+    await page
+      .getByRole("link", { name: new RegExp(subject) })
+      .first()
+      .click();
     await page.getByRole("heading", { name: subject }).waitFor();
   };
   const lockIfUnlocked = async (page: Page) => {
@@ -67,8 +71,12 @@ describe("webmail in a browser", () => {
       ...["-name", "Alice Example", "-out", join(files, "alice.pfx"), "-passout", `pass:${FILE_PW}`],
     ]);
     const env = { LOGIN };
-    sb.cli(["account", "add", "alice@example.test", "--password-env", "LOGIN", "--name", "Alice Example"], { env });
-    sb.cli(["account", "add", "bob@example.test", "--password-env", "LOGIN", "--name", "Bob Example"], { env });
+    sb.cli(["account", "add", "alice@example.test", "--password-env", "LOGIN", "--name", "Alice Example"], {
+      env,
+    });
+    sb.cli(["account", "add", "bob@example.test", "--password-env", "LOGIN", "--name", "Bob Example"], {
+      env,
+    });
     // Signatures are judged against the domain's trust anchors: the openssl test root.
     sb.cli(["domain", "trust", "add", "example.test", pki.caCertPath]);
     ({ page: alicePage } = await signIn(browser, sb.url, "alice@example.test", LOGIN));
@@ -121,14 +129,18 @@ describe("webmail in a browser", () => {
     const cert = new X509Certificate(pem.slice(pem.indexOf("-----BEGIN CERTIFICATE-----")));
     expect(cert.fingerprint256).toBe(new X509Certificate(readFileSync(alice.certPath)).fingerprint256);
     // The key in the download is alice's key: same public key as her certificate.
-    const keyPem = pem.slice(pem.indexOf("-----BEGIN PRIVATE KEY-----"), pem.indexOf("-----END PRIVATE KEY-----") + 25);
+    const keyPem = pem.slice(
+      pem.indexOf("-----BEGIN PRIVATE KEY-----"),
+      pem.indexOf("-----END PRIVATE KEY-----") + 25,
+    );
     writeFileSync(join(files, "exported.key"), keyPem);
     const pub = openssl(["pkey", "-in", join(files, "exported.key"), "-pubout"]).toString();
     expect(pub).toBe(openssl(["x509", "-in", alice.certPath, "-pubkey", "-noout"]).toString());
   });
 
   it("reads a message made by openssl cms -sign then -encrypt: banners, cipher, signer; Take Certificate", async () => {
-    const body = "Content-Type: text/plain; charset=utf-8\r\n\r\nThe quarterly numbers are attached in spirit.\r\n";
+    const body =
+      "Content-Type: text/plain; charset=utf-8\r\n\r\nThe quarterly numbers are attached in spirit.\r\n";
     const signed = openssl(
       ["cms", "-sign", "-signer", carol.certPath, "-inkey", carol.keyPath, "-md", "sha256"],
       { input: body },
@@ -141,7 +153,14 @@ describe("webmail in a browser", () => {
       { input: signed },
     );
     writeFileSync(join(files, "carol.eml"), encrypted);
-    swaks(sb.smtpPort, ["--to", "alice@example.test", "--from", "carol@example.test", "--data", join(files, "carol.eml")]);
+    swaks(sb.smtpPort, [
+      "--to",
+      "alice@example.test",
+      "--from",
+      "carol@example.test",
+      "--data",
+      join(files, "carol.eml"),
+    ]);
 
     const page = alicePage;
     await inbox(page);
@@ -249,7 +268,10 @@ describe("webmail in a browser", () => {
 
     // Alice's Sent copy is encrypted to her too: readable.
     await page.goto(`${sb.url}/mail/Sent`);
-    await page.getByRole("link", { name: /Lunch on Friday/ }).first().click();
+    await page
+      .getByRole("link", { name: /Lunch on Friday/ })
+      .first()
+      .click();
     await expect(page.getByText("Meet at noon by the fountain.")).toBeVisible();
   });
 
@@ -263,8 +285,18 @@ describe("webmail in a browser", () => {
       { input: entity },
     ).toString("latin1");
     expect(signed).toContain("Pay 100 EUR");
-    writeFileSync(join(files, "tampered.eml"), Buffer.from(signed.replace("Pay 100 EUR", "Pay 900 EUR"), "latin1"));
-    swaks(sb.smtpPort, ["--to", "alice@example.test", "--from", "carol@example.test", "--data", join(files, "tampered.eml")]);
+    writeFileSync(
+      join(files, "tampered.eml"),
+      Buffer.from(signed.replace("Pay 100 EUR", "Pay 900 EUR"), "latin1"),
+    );
+    swaks(sb.smtpPort, [
+      "--to",
+      "alice@example.test",
+      "--from",
+      "carol@example.test",
+      "--data",
+      join(files, "tampered.eml"),
+    ]);
     const page = alicePage;
     await openMessage(page, "Invoice");
     const alert = page.getByRole("alert").filter({ hasText: /altered/i });
@@ -298,7 +330,10 @@ describe("webmail in a browser", () => {
       // Same browser (cookies are per host, not per port), another process.
       await page.goto(`${second.url}/mail/INBOX`);
       await expect(page.getByText("Secure Mail is Unlocked")).toBeVisible();
-      await page.getByRole("link", { name: /top secret plans/ }).first().click();
+      await page
+        .getByRole("link", { name: /top secret plans/ })
+        .first()
+        .click();
       await expect(page.getByText("The launch code is tulip-42.")).toBeVisible();
     } finally {
       await second.stop();
@@ -334,7 +369,14 @@ describe("webmail in a browser", () => {
         "",
       ].join("\r\n");
       writeFileSync(join(files, "efail-direct.eml"), direct);
-      swaks(sb.smtpPort, ["--to", "alice@example.test", "--from", "eve@elsewhere.test", "--data", join(files, "efail-direct.eml")]);
+      swaks(sb.smtpPort, [
+        "--to",
+        "alice@example.test",
+        "--from",
+        "eve@elsewhere.test",
+        "--data",
+        join(files, "efail-direct.eml"),
+      ]);
       // CBC gadget: what a successful gadget yields is attacker HTML inside the decrypted part.
       const gadget = openssl(
         [
@@ -346,7 +388,14 @@ describe("webmail in a browser", () => {
         },
       );
       writeFileSync(join(files, "efail-gadget.eml"), gadget);
-      swaks(sb.smtpPort, ["--to", "alice@example.test", "--from", "eve@elsewhere.test", "--data", join(files, "efail-gadget.eml")]);
+      swaks(sb.smtpPort, [
+        "--to",
+        "alice@example.test",
+        "--from",
+        "eve@elsewhere.test",
+        "--data",
+        join(files, "efail-gadget.eml"),
+      ]);
 
       const page = alicePage;
       await inbox(page);

@@ -61,7 +61,9 @@ describe.each(backends)("login guard on $name", (backend) => {
       expect(await store.login("alice@guard.example", ALICE_PW, anyClient())).toEqual(limited(1));
       clock.advance(1);
       expect(await store.login("alice@guard.example", "wrong again", anyClient())).toEqual(INVALID);
-      expect(await store.login("alice@guard.example", ALICE_PW, anyClient())).toEqual(limited((delay * 2) / 1000));
+      expect(await store.login("alice@guard.example", ALICE_PW, anyClient())).toEqual(
+        limited((delay * 2) / 1000),
+      );
     }
     clock.advance(8000);
     expect((await store.login("alice@guard.example", ALICE_PW, anyClient())).ok).toBe(true);
@@ -92,7 +94,9 @@ describe.each(backends)("login guard on $name", (backend) => {
     );
     clock.advance(LOGIN_LIMITS.windowMs - 1);
     expect((await store.login("carl@guard.example", "wrong", anyClient())).ok).toBe(false);
-    expect(await store.login("carl@guard.example", "wrong", anyClient())).toMatchObject({ reason: "rate-limited" });
+    expect(await store.login("carl@guard.example", "wrong", anyClient())).toMatchObject({
+      reason: "rate-limited",
+    });
     // Once every failure is older than the window, attempts are free again.
     clock.advance(LOGIN_LIMITS.windowMs);
     expect(await store.login("carl@guard.example", "wrong", anyClient())).toEqual(INVALID);

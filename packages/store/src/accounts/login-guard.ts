@@ -75,8 +75,14 @@ export function loginGuard(ctx: StoreContext) {
       return {
         succeeded: async () => {
           await write(ctx, async (trx) => {
-            await trx.deleteFrom("login_attempts").where("subject", "=", subjects[0] as string).execute();
-            await trx.deleteFrom("login_attempts").where("id", "=", ids[1] as string).execute();
+            await trx
+              .deleteFrom("login_attempts")
+              .where("subject", "=", subjects[0] as string)
+              .execute();
+            await trx
+              .deleteFrom("login_attempts")
+              .where("id", "=", ids[1] as string)
+              .execute();
           });
         },
       };

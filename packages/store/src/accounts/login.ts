@@ -37,7 +37,10 @@ export function loginUseCase(ctx: StoreContext, guard: LoginGuard) {
     }
     let attempt: Awaited<ReturnType<LoginGuard["begin"]>>;
     try {
-      attempt = await guard.begin(lower ?? address.trim().toLowerCase().slice(0, 320), options.client ?? "unknown");
+      attempt = await guard.begin(
+        lower ?? address.trim().toLowerCase().slice(0, 320),
+        options.client ?? "unknown",
+      );
     } catch (error) {
       if (error instanceof StoreError && error.code === "rate-limited")
         return { ok: false, reason: "rate-limited", message: error.message };

@@ -104,9 +104,9 @@ describe.each(backends)("address books and contacts on $name", (backend) => {
       status: "needs-confirmation",
       replaced: [carolCert.sha256],
     });
-    expect(
-      (await store.contactCertificates.list(account.id, first.contact.id)).map((c) => c.sha256),
-    ).toEqual([carolCert.sha256]);
+    expect((await store.contactCertificates.list(account.id, first.contact.id)).map((c) => c.sha256)).toEqual(
+      [carolCert.sha256],
+    );
     // …then it replaces the stored one, and the name follows the new CN.
     const renewed = await store.contactCertificates.take(account.id, carolRenewed, { confirm: true });
     expect(renewed).toMatchObject({ created: false, certificateAdded: true, status: "taken" });
@@ -120,7 +120,10 @@ describe.each(backends)("address books and contacts on $name", (backend) => {
     const { account } = await store.accounts.add("existing@books.example", { password: "pw" });
     const selected = await store.addressBooks.selected(account.id);
     const side = await store.addressBooks.create(account.id, "Side");
-    const inSide = await store.contacts.add(account.id, side.id, { name: "Side entry", email: "carol@example.org" });
+    const inSide = await store.contacts.add(account.id, side.id, {
+      name: "Side entry",
+      email: "carol@example.org",
+    });
     const contact = await store.contacts.add(account.id, selected.id, {
       name: "What the header said",
       email: "carol@example.org",

@@ -11,15 +11,21 @@ export function readCertificateFile(bytes: Uint8Array): Certificate[] {
     return ders.map((der) => parseCertificate(der));
   } catch (error) {
     if (isCoreError(error))
-      throw new StoreError("invalid-argument", `the file is not an X.509 certificate (PEM or DER): ${error.message}`, {
-        cause: error,
-      });
+      throw new StoreError(
+        "invalid-argument",
+        `the file is not an X.509 certificate (PEM or DER): ${error.message}`,
+        {
+          cause: error,
+        },
+      );
     throw error;
   }
 }
 
 /** What a user is shown of a certificate: subject, addresses, issuer, validity, fingerprint, key. */
-export function describeCertificate(der: Uint8Array): CertificateView & { keyAlgorithm: string; keySize: number } {
+export function describeCertificate(
+  der: Uint8Array,
+): CertificateView & { keyAlgorithm: string; keySize: number } {
   const cert = parseCertificate(der);
   return {
     subject: cert.subject,

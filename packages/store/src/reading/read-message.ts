@@ -84,6 +84,8 @@ export interface MessageHeadersView {
   from: string;
   to: string;
   cc: string;
+  /** As the message states it: a draft keeps its Bcc when reopened. */
+  bcc: string;
   replyTo: string;
   date: string | null;
   messageId: string | null;
@@ -113,7 +115,8 @@ function addressText(list: Address[] | Address | undefined): string {
   const items = list === undefined ? [] : Array.isArray(list) ? list : [list];
   const out: string[] = [];
   for (const a of items) {
-    if ("group" in a && a.group) out.push(...a.group.map((m) => (m.name ? `${m.name} <${m.address}>` : m.address)));
+    if ("group" in a && a.group)
+      out.push(...a.group.map((m) => (m.name ? `${m.name} <${m.address}>` : m.address)));
     else if ("address" in a) out.push(a.name ? `${a.name} <${a.address}>` : a.address);
   }
   return out.join(", ");
@@ -127,6 +130,7 @@ function headersOf(email: Email | undefined, fallback?: MessageHeadersView): Mes
     from: pick(addressText(email?.from), "from"),
     to: pick(addressText(email?.to), "to"),
     cc: pick(addressText(email?.cc), "cc"),
+    bcc: pick(addressText(email?.bcc), "bcc"),
     replyTo: pick(addressText(email?.replyTo), "replyTo"),
     date: email?.date ?? fallback?.date ?? null,
     messageId: email?.messageId ?? fallback?.messageId ?? null,
@@ -254,7 +258,11 @@ export function readingUseCases(
     for (const layer of result.layers) {
       if (layer.type !== "signed") continue;
       for (const signer of layer.signers) {
-        if (signer.certificate && signer.status !== "bad-signature" && (await deps.ca.isRevoked(signer.certificate.sha256))) {
+        if (
+          signer.certificate &&
+          signer.status !== "bad-signature" &&
+          (await deps.ca.isRevoked(signer.certificate.sha256))
+        ) {
           signer.status = "revoked";
           signer.reason = "the server CA revoked this certificate";
         }
@@ -331,7 +339,8 @@ export function readingUseCases(
         attachments: [],
       };
       if (opened.state === "locked" || opened.state === "failed" || !opened.content) return base;
-      const inner = opened.state === "plain" ? outer : await parseForDisplay(opened.content).catch(() => undefined);
+      const inner =
+        opened.state === "plain" ? outer : await parseForDisplay(opened.content).catch(() => undefined);
       if (!inner) return base;
       if (options.markSeen && !opened.summary.flags.includes("seen")) {
         await ctx.db.updateTable("messages").set({ seen: 1 }).where("id", "=", messageId).execute();
@@ -355,9 +364,15 @@ export function readingUseCases(
     },
 
     /** One attachment's bytes (opening the message again, so the same keys are needed). */
-    async attachment(accountId: string, messageId: string, index: number, options: { access?: KeyAccess } = {}) {
+    async attachment(
+      accountId: string,
+      messageId: string,
+      index: number,
+      options: { access?: KeyAccess } = {},
+    ) {
       const opened = await open(accountId, messageId, options.access);
-      if (opened.state === "locked") throw new StoreError("locked", "Secure Mail is locked; unlock it to open this attachment");
+      if (opened.state === "locked")
+        throw new StoreError("locked", "Secure Mail is locked; unlock it to open this attachment");
       if (!opened.content) throw new StoreError("not-found", "the message could not be opened");
       const email = await parseForDisplay(opened.state === "plain" ? opened.raw : opened.content);
       const a = email.attachments[index];
@@ -382,9 +397,10 @@ export function readingUseCases(
       options: { access?: KeyAccess; confirm?: boolean } = {},
     ) {
       const opened = await open(accountId, messageId, options.access);
-      if (opened.state === "locked") throw new StoreError("locked", "Secure Mail is locked; unlock it to read the signature");
+      if (opened.state === "locked")
+        throw new StoreError("locked", "Secure Mail is locked; unlock it to read the signature");
       const layer = opened.layers[signer.layer];
-      if (!layer || layer.type !== "signed") throw new StoreError("not-found", "no such signature layer");
+      if (layer?.type !== "signed") throw new StoreError("not-found", "no such signature layer");
       const cert = layer.signers[signer.index]?.certificate;
       if (!cert) throw new StoreError("not-found", "that signer's certificate is not in the message");
       return deps.contactCertificates.take(accountId, cert, { confirm: options.confirm === true });

@@ -40,7 +40,7 @@ export function encryptedBanner(cipher: string): string {
 /** "Name <address>" from the certificate (never from the message headers). */
 export function signerDisplay(name: string | null, email: string | null): string {
   if (name && email) return `${name} <${email}>`;
-  return name ?? (email ? `<${email}>` : "an unnamed signer");
+  return name || (email ? `<${email}>` : "an unnamed signer");
 }
 
 /** Why a signer did not verify, in words a user understands (the precise reason follows it). */

@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createCa, exportPfx, issueUserCertificate } from "@sealbox/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
@@ -5,6 +9,43 @@ import { type FreshStore, freshStore } from "../../test/fresh-store.js";
 import type { Store } from "../open-store.js";
 
 const PW = "key lifecycle password";
+
+/** A PFX made by openssl (self-signed, RSA) with the given subject and extensions. */
+function opensslPfx(subject: string, extensions: string[]): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), "sealbox-pfx-"));
+  try {
+    const [key, cert, pfx] = ["k.pem", "c.pem", "c.pfx"].map((f) => join(dir, f)) as [string, string, string];
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        subject,
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "30",
+      ].concat(extensions.flatMap((e) => ["-addext", e])),
+      { stdio: "pipe" },
+    );
+    execFileSync(
+      "openssl",
+      ["pkcs12", "-export", "-inkey", key, "-in", cert, "-out", pfx, "-passout", "pass:f"],
+      {
+        stdio: "pipe",
+      },
+    );
+    return new Uint8Array(readFileSync(pfx));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe.each(backends)("Secure Mail key lifecycle on $name", (backend) => {
   let fresh: FreshStore;
@@ -69,6 +110,26 @@ describe.each(backends)("Secure Mail key lifecycle on $name", (backend) => {
     // The generated one it replaced is now earlier and revoked by the server CA.
     expect(await store.ca.isRevoked(generated.certificateSha256!)).toBe(true);
     expect(await store.secureMail.identities(account.id, PW)).toHaveLength(2);
+  });
+
+  it("a certificate not for e-mail (no address, or another extended key usage) is refused", async () => {
+    const account = (await store.accounts.add("web-only@life.example", { password: "pw" })).account;
+    const serverOnly = opensslPfx("/CN=Web Only/emailAddress=web-only@life.example", [
+      "subjectAltName=email:web-only@life.example",
+      "extendedKeyUsage=serverAuth",
+    ]);
+    const noAddress = opensslPfx("/CN=Nobody", ["extendedKeyUsage=emailProtection"]);
+    for (const pfx of [serverOnly, noAddress])
+      await expect(store.secureMail.importPfx(account.id, pfx, "f", PW)).rejects.toMatchObject({
+        code: "invalid-argument",
+        message: expect.stringContaining("not for e-mail"),
+      });
+    expect((await store.secureMail.status(account.id)).hasKey).toBe(false);
+    const mail = opensslPfx("/CN=Mail/emailAddress=web-only@life.example", [
+      "subjectAltName=email:web-only@life.example",
+      "extendedKeyUsage=emailProtection",
+    ]);
+    expect((await store.secureMail.importPfx(account.id, mail, "f", PW)).hasKey).toBe(true);
   });
 
   it("a certificate the server CA revoked cannot be imported as current again", async () => {

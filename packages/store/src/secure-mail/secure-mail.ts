@@ -1,4 +1,5 @@
 import {
+  allowsEmailProtection,
   CoreError,
   chooseCertificateAddress,
   compareWithPfx,
@@ -144,7 +145,12 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
     if (!current) return { hasKey: false, earlierKeys };
     const earlier = earlierRows.map((r) => {
       const c = rowCertificate(r);
-      return { subject: c.subject, email: c.emails[0] ?? "", notAfter: c.notAfter.toISOString(), sha256: c.sha256 };
+      return {
+        subject: c.subject,
+        email: c.emails[0] ?? "",
+        notAfter: c.notAfter.toISOString(),
+        sha256: c.sha256,
+      };
     });
     const cert = rowCertificate(current);
     return {
@@ -177,6 +183,15 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
     ): Promise<SecureMailStatus> {
       await accountById(ctx.db, accountId);
       const imported = importPfx(pfx, filePassword, { now: new Date(ctx.now()) });
+      // A key whose certificate names no address, or is restricted to other uses, cannot sign or receive mail.
+      const certificate = imported.identity.certificate;
+      if (certificate.emails.length === 0 || !allowsEmailProtection(certificate))
+        throw new StoreError(
+          "invalid-argument",
+          certificate.emails.length === 0
+            ? "the certificate is not for e-mail: it names no e-mail address"
+            : "the certificate is not for e-mail: its extended key usage lacks e-mail protection",
+        );
       if (await ca.isRevoked(imported.identity.certificate.sha256))
         throw new StoreError(
           "forbidden",

@@ -59,7 +59,12 @@ describe.each(backends)("unlock sessions on $name", (backend) => {
     await store.domains.set(DOMAIN, { unlockSeconds: 5 });
     const token = await session(alice);
     const state = await store.secureMail.unlock(alice.id, token, PW);
-    expect(state).toEqual({ hasKey: true, unlocked: true, expiresAt: clock.now() + 5000, lifetimeSeconds: 5 });
+    expect(state).toEqual({
+      hasKey: true,
+      unlocked: true,
+      expiresAt: clock.now() + 5000,
+      lifetimeSeconds: 5,
+    });
     expect(await store.secureMail.lockState(alice.id, token)).toEqual(state);
 
     const viaSession = await store.secureMail.identities(alice.id, { sessionToken: token });
@@ -129,7 +134,9 @@ describe.each(backends)("unlock sessions on $name", (backend) => {
     });
     // The expired blob was deleted when it was found expired.
     const id = (await store.sessions.resolve(token))!.id;
-    expect(await store.db.selectFrom("unlock_sessions").select("id").where("id", "=", id).executeTakeFirst()).toBeUndefined();
+    expect(
+      await store.db.selectFrom("unlock_sessions").select("id").where("id", "=", id).executeTakeFirst(),
+    ).toBeUndefined();
     // The session itself goes on: unlocking again works.
     expect((await store.secureMail.unlock(alice.id, token, PW)).unlocked).toBe(true);
   });
@@ -149,9 +156,13 @@ describe.each(backends)("unlock sessions on $name", (backend) => {
     await expect(store.secureMail.identities(alice.id, { sessionToken: token })).rejects.toMatchObject({
       code: "locked",
     });
-    expect(await store.db.selectFrom("unlock_sessions").select("id").where("id", "=", id).executeTakeFirst()).toBeUndefined();
+    expect(
+      await store.db.selectFrom("unlock_sessions").select("id").where("id", "=", id).executeTakeFirst(),
+    ).toBeUndefined();
     // An ended session cannot be unlocked again.
-    await expect(store.secureMail.unlock(alice.id, token, PW)).rejects.toMatchObject({ code: "unauthenticated" });
+    await expect(store.secureMail.unlock(alice.id, token, PW)).rejects.toMatchObject({
+      code: "unauthenticated",
+    });
   });
 
   it("a wrong password goes through the Secure Mail Password rate limit", async () => {
@@ -161,8 +172,12 @@ describe.each(backends)("unlock sessions on $name", (backend) => {
         code: "wrong-password",
       });
     // The right password is refused too until the delay has passed: the limit is the shared one.
-    await expect(store.secureMail.unlock(alice.id, token, PW)).rejects.toMatchObject({ code: "rate-limited" });
-    await expect(store.secureMail.verifyPassword(alice.id, PW)).rejects.toMatchObject({ code: "rate-limited" });
+    await expect(store.secureMail.unlock(alice.id, token, PW)).rejects.toMatchObject({
+      code: "rate-limited",
+    });
+    await expect(store.secureMail.verifyPassword(alice.id, PW)).rejects.toMatchObject({
+      code: "rate-limited",
+    });
     expect((await store.secureMail.lockState(alice.id, token)).unlocked).toBe(false);
     clock.advance(1000);
     expect((await store.secureMail.unlock(alice.id, token, PW)).unlocked).toBe(true);
@@ -244,18 +259,24 @@ describe.each(backends)("unlock sessions on $name", (backend) => {
 
   it("exports a PFX and changes the password through the session", async () => {
     const token = await session(alice);
-    await expect(store.secureMail.exportPfx(alice.id, { sessionToken: token }, "file pw")).rejects.toMatchObject({
+    await expect(
+      store.secureMail.exportPfx(alice.id, { sessionToken: token }, "file pw"),
+    ).rejects.toMatchObject({
       code: "locked",
     });
     await store.secureMail.unlock(alice.id, token, PW);
     const pfx = await store.secureMail.exportPfx(alice.id, { sessionToken: token }, "file pw");
     expect(importPfx(pfx, "file pw").identity.certificate.sha256).toBe(firstCertificate.sha256);
 
-    await expect(store.secureMail.changePassword(alice.id, { sessionToken: token }, "short")).rejects.toMatchObject({
+    await expect(
+      store.secureMail.changePassword(alice.id, { sessionToken: token }, "short"),
+    ).rejects.toMatchObject({
       code: "invalid-password",
     });
     await store.secureMail.changePassword(alice.id, { sessionToken: token }, PW2);
-    await expect(store.secureMail.verifyPassword(alice.id, PW)).rejects.toMatchObject({ code: "wrong-password" });
+    await expect(store.secureMail.verifyPassword(alice.id, PW)).rejects.toMatchObject({
+      code: "wrong-password",
+    });
     await store.secureMail.verifyPassword(alice.id, PW2);
     // The session stays unlocked across the change; back to PW through it.
     await store.secureMail.changePassword(alice.id, { sessionToken: token }, PW);

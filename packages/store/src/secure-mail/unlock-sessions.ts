@@ -111,7 +111,12 @@ export function unlockSessionUseCases(
         .where("account_id", "=", accountId)
         .executeTakeFirst();
       const unlocked = hasKey && row !== undefined && row.expires_at > ctx.now();
-      return { hasKey, unlocked, expiresAt: unlocked ? (row?.expires_at ?? null) : null, lifetimeSeconds: seconds };
+      return {
+        hasKey,
+        unlocked,
+        expiresAt: unlocked ? (row?.expires_at ?? null) : null,
+        lifetimeSeconds: seconds,
+      };
     },
 
     /** The session's unlocked keys, current first; StoreError("locked") when locked or expired. */
@@ -141,7 +146,8 @@ export function unlockSessionUseCases(
       const identities: Identity[] = [];
       for (const keyRow of await keyRows(ctx.db, accountId)) {
         const key = byLabel.get(keyRow.certificate_sha256);
-        if (key) identities.push({ privateKey: key, certificate: rowCertificate(keyRow), chain: rowChain(keyRow) });
+        if (key)
+          identities.push({ privateKey: key, certificate: rowCertificate(keyRow), chain: rowChain(keyRow) });
       }
       if (identities.length === 0) throw new StoreError("locked", LOCKED);
       return identities;

@@ -35,8 +35,9 @@ export function encodeHeaderWords(value: string): string {
   const words: string[] = [];
   let chunk = "";
   for (const ch of value) {
-    // 45 bytes of UTF-8 → 60 base64 characters: each word stays under 75 (RFC 2047 §2).
-    if (Buffer.byteLength(chunk + ch) > 45) {
+    // 39 bytes of UTF-8 → 52 base64 characters → a 64-character word: under 75 (RFC 2047 §2),
+    // and "Subject: " plus the first word stays within the 76-character line limit there.
+    if (Buffer.byteLength(chunk + ch) > 39) {
       words.push(chunk);
       chunk = "";
     }
@@ -60,7 +61,10 @@ function mailbox(name: string, address: string): string {
  * The addresses of one field as typed ("Bob <bob@x>, carol@y"), each checked: a word without
  * an "@" is named in the error instead of being sent nowhere.
  */
-export function parseTypedAddresses(field: string, typed: string | undefined): Array<{ name: string; address: string }> {
+export function parseTypedAddresses(
+  field: string,
+  typed: string | undefined,
+): Array<{ name: string; address: string }> {
   const text = (typed ?? "").trim();
   if (!text) return [];
   const parsed = parseAddressList(text);
@@ -115,8 +119,12 @@ export function composeMessage(sender: ComposeSender, input: ComposeInput): Uint
     Buffer.from(qpEncode(Buffer.from(input.text, "utf8"))).toString("latin1"),
   ].join("\r\n");
   const attachments = input.attachments ?? [];
+  // A text that ends with a line break already ends the body; another CRLF would add a blank line.
   if (attachments.length === 0)
-    return Buffer.from(`${headers.join("\r\n")}\r\n${textPart}\r\n`, "latin1");
+    return Buffer.from(
+      `${headers.join("\r\n")}\r\n${textPart}${textPart.endsWith("\r\n") ? "" : "\r\n"}`,
+      "latin1",
+    );
   const boundary = `=_sealbox_${randomBytes(12).toString("hex")}`;
   const parts = [textPart];
   for (const a of attachments) {
@@ -130,7 +138,9 @@ export function composeMessage(sender: ComposeSender, input: ComposeInput): Uint
         `Content-Disposition: attachment; ${formatParam("filename", filename)}`,
         "Content-Transfer-Encoding: base64",
         "",
-        Buffer.from(base64Encode(a.content)).toString("latin1").replace(/\r?\n$/, ""),
+        Buffer.from(base64Encode(a.content))
+          .toString("latin1")
+          .replace(/\r?\n$/, ""),
       ].join("\r\n"),
     );
   }

@@ -49,7 +49,9 @@ export function composerUseCases(
     if (!draftId) return;
     await write(ctx, async (trx) => {
       const drafts = await ensureMailbox(trx, accountId, "Drafts", ctx.now());
-      await deleteMessagesWhere(ctx, trx, (q) => q.where("id", "=", draftId).where("mailbox_id", "=", drafts.id));
+      await deleteMessagesWhere(ctx, trx, (q) =>
+        q.where("id", "=", draftId).where("mailbox_id", "=", drafts.id),
+      );
     });
   }
 
@@ -96,7 +98,10 @@ export function composerUseCases(
       if (options.encrypt) {
         const current = await deps.secureMail.currentCertificate(accountId);
         if (!current)
-          throw new StoreError("no-key", "a draft to be sent encrypted needs your own certificate to be stored encrypted");
+          throw new StoreError(
+            "no-key",
+            "a draft to be sent encrypted needs your own certificate to be stored encrypted",
+          );
         const domain = await ctx.db
           .selectFrom("domains")
           .select("hide_subject_when_encrypting")

@@ -12,7 +12,8 @@ export type CertificateLookup = { ok: true; certificate: Certificate } | { ok: f
 /**
  * The certificate to encrypt to for one address (issue #5 item 11): from the account's
  * address books first, then the directory of local users; the newest that is valid now,
- * usable for encryption, not revoked, and issued for that address. Otherwise why not.
+ * usable for encryption, not revoked, and issued for that address. A usable certificate the
+ * user filed (Take Certificate) wins over a newer one in the directory. Otherwise why not.
  */
 export async function recipientCertificate(
   ctx: StoreContext,
@@ -21,9 +22,12 @@ export async function recipientCertificate(
   address: string,
 ): Promise<CertificateLookup> {
   const candidates: Certificate[] = [];
+  const fromBook = new Set<Certificate>();
   for (const entry of await sources.addressBook(accountId, address)) {
     try {
-      candidates.push(parseCertificate(entry.der));
+      const cert = parseCertificate(entry.der);
+      candidates.push(cert);
+      fromBook.add(cert);
     } catch {
       // A damaged stored certificate is skipped, never fatal.
     }
@@ -47,7 +51,8 @@ export async function recipientCertificate(
     else if (await sources.isRevoked(cert.sha256)) reasons.push("certificate revoked");
     else usable.push(cert);
   }
-  const newest = usable.sort((a, b) => b.notBefore.getTime() - a.notBefore.getTime())[0];
+  usable.sort((a, b) => b.notBefore.getTime() - a.notBefore.getTime());
+  const newest = usable.find((c) => fromBook.has(c)) ?? usable[0];
   if (newest) return { ok: true, certificate: newest };
   return { ok: false, reason: [...new Set(reasons)].join("; ") };
 }

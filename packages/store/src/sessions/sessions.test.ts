@@ -23,7 +23,8 @@ describe.each(backends)("sessions on $name", (backend) => {
   beforeAll(async () => {
     fresh = await freshStore(backend, { now: clock.now });
     store = fresh.store;
-    alice = (await store.accounts.add("alice@sessions.example", { password: "pw", createDomain: true })).account;
+    alice = (await store.accounts.add("alice@sessions.example", { password: "pw", createDomain: true }))
+      .account;
     bob = (await store.accounts.add("bob@sessions.example", { password: "pw" })).account;
   }, 120_000);
   afterAll(() => fresh.cleanup());

@@ -1,6 +1,6 @@
 import type { Store } from "@sealbox/store";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContextInner } from "../trpc";
 import { appRouter } from "./app";
 import { callerFor, createCaller, testStore } from "./test-support";
@@ -36,7 +36,9 @@ describe("auth and Secure Mail lock over tRPC", () => {
     const plain = anonymous(store);
     await plain.caller.auth.login({ account: "erin@auth.example", password: "right password" });
     const [cookie] = plain.cookies;
-    expect(cookie).toMatch(/^sealbox_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/);
+    expect(cookie).toMatch(
+      /^sealbox_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/,
+    );
     const secure = anonymous(store, { secure: true });
     await secure.caller.auth.login({ account: "erin@auth.example", password: "right password" });
     expect(secure.cookies[0]).toMatch(/; Secure$/);
@@ -48,21 +50,31 @@ describe("auth and Secure Mail lock over tRPC", () => {
 
   it("refuses a wrong password and a disabled account with distinct words, and rate-limits guessing", async () => {
     const { caller } = anonymous(store, { client: "203.0.113.9" });
-    await expect(caller.auth.login({ account: "erin@auth.example", password: "wrong" })).rejects.toMatchObject({
+    await expect(
+      caller.auth.login({ account: "erin@auth.example", password: "wrong" }),
+    ).rejects.toMatchObject({
       code: "UNAUTHORIZED",
       message: "Wrong account or password.",
     });
-    await expect(caller.auth.login({ account: "nobody@auth.example", password: "wrong" })).rejects.toMatchObject({
+    await expect(
+      caller.auth.login({ account: "nobody@auth.example", password: "wrong" }),
+    ).rejects.toMatchObject({
       code: "UNAUTHORIZED",
       message: "Wrong account or password.",
     });
-    await expect(caller.auth.login({ account: "off@auth.example", password: "right password" })).rejects.toMatchObject({
+    await expect(
+      caller.auth.login({ account: "off@auth.example", password: "right password" }),
+    ).rejects.toMatchObject({
       code: "FORBIDDEN",
       message: "This account is disabled.",
     });
     for (let i = 0; i < 6; i++)
-      await caller.auth.login({ account: "erin@auth.example", password: `guess ${i}` }).catch(() => undefined);
-    await expect(caller.auth.login({ account: "erin@auth.example", password: "right password" })).rejects.toMatchObject({
+      await caller.auth
+        .login({ account: "erin@auth.example", password: `guess ${i}` })
+        .catch(() => undefined);
+    await expect(
+      caller.auth.login({ account: "erin@auth.example", password: "right password" }),
+    ).rejects.toMatchObject({
       code: "TOO_MANY_REQUESTS",
       message: expect.stringMatching(/try again in \d+ seconds?/),
     });
@@ -83,7 +95,9 @@ describe("auth and Secure Mail lock over tRPC", () => {
     expect(await caller.secureMail.state()).toMatchObject({ unlocked: true });
     // Another session of the same account is not unlocked by it.
     const second = await store.sessions.create(account.id);
-    expect(await (await callerFor(store, second.token)).caller.secureMail.state()).toMatchObject({ unlocked: false });
+    expect(await (await callerFor(store, second.token)).caller.secureMail.state()).toMatchObject({
+      unlocked: false,
+    });
     await caller.secureMail.lock();
     expect(await caller.secureMail.state()).toMatchObject({ unlocked: false });
     await caller.secureMail.unlock({ password: SMP });
@@ -91,7 +105,11 @@ describe("auth and Secure Mail lock over tRPC", () => {
     await out.caller.auth.logout();
     expect(out.cookies[0]).toMatch(/^sealbox_session=; .*Max-Age=0/);
     expect(await store.sessions.resolve(first.token)).toBeUndefined();
-    const rows = await store.context.db.selectFrom("unlock_sessions").selectAll().where("account_id", "=", account.id).execute();
+    const rows = await store.context.db
+      .selectFrom("unlock_sessions")
+      .selectAll()
+      .where("account_id", "=", account.id)
+      .execute();
     expect(rows).toEqual([]);
   });
 
@@ -110,9 +128,16 @@ describe("auth and Secure Mail lock over tRPC", () => {
         }),
         router: appRouter,
         createContext: () =>
-          createContextInner(store, { sessionToken: token, session: session ?? null, csrfToken: session?.csrf ?? null }),
+          createContextInner(store, {
+            sessionToken: token,
+            session: session ?? null,
+            csrfToken: session?.csrf ?? null,
+          }),
       });
-      return { status: response.status, json: (await response.json()) as { error: { message: string; data: Record<string, unknown> } } };
+      return {
+        status: response.status,
+        json: (await response.json()) as { error: { message: string; data: Record<string, unknown> } },
+      };
     };
     const short = await post({ newPassword: "1234567", reenterPassword: "1234567" });
     expect(short.status).toBe(400);
@@ -127,7 +152,10 @@ describe("auth and Secure Mail lock over tRPC", () => {
     });
     const { caller } = await callerFor(store, token);
     // Eight characters of any script are a valid password.
-    await caller.secureMail.generate({ newPassword: "パスワード八文字", reenterPassword: "パスワード八文字" });
+    await caller.secureMail.generate({
+      newPassword: "パスワード八文字",
+      reenterPassword: "パスワード八文字",
+    });
     expect((await caller.secureMail.status()).hasKey).toBe(true);
   });
 });

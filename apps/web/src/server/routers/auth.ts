@@ -12,7 +12,10 @@ export const authRouter = router({
       const result = await ctx.store.login(input.account, input.password, { client: ctx.client });
       if (!result.ok) {
         if (result.reason === "rate-limited")
-          throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `Too many failed logins: ${result.message.replace(/^too many failed logins; /, "")}.` });
+          throw new TRPCError({
+            code: "TOO_MANY_REQUESTS",
+            message: `Too many failed logins: ${result.message.replace(/^too many failed logins; /, "")}.`,
+          });
         if (result.reason === "disabled")
           throw new TRPCError({ code: "FORBIDDEN", message: "This account is disabled." });
         throw new TRPCError({ code: "UNAUTHORIZED", message: "Wrong account or password." });

@@ -84,7 +84,7 @@ const OWN_SCOPE = new Set(
 const REFUSED = new Set(["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "PRECONDITION_FAILED", "BAD_REQUEST"]);
 
 function procedureNames(): Array<{ name: string; type: string }> {
-  const procedures = appRouter._def.procedures as Record<string, { _def: { type: string } }>;
+  const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
   return Object.entries(procedures).map(([name, p]) => ({ name, type: p._def.type }));
 }
 
@@ -121,10 +121,15 @@ describe("authorization matrix (generated from the router)", () => {
     const message = await store.messages.append(
       alice.account.id,
       inbox.id,
-      Buffer.from("From: bob@victim.example\r\nTo: alice@victim.example\r\nSubject: private\r\n\r\nsecret body\r\n"),
+      Buffer.from(
+        "From: bob@victim.example\r\nTo: alice@victim.example\r\nSubject: private\r\n\r\nsecret body\r\n",
+      ),
     );
     const book = await store.addressBooks.selected(alice.account.id);
-    const contact = await store.contacts.add(alice.account.id, book.id, { name: "Bob", email: "bob@victim.example" });
+    const contact = await store.contacts.add(alice.account.id, book.id, {
+      name: "Bob",
+      email: "bob@victim.example",
+    });
     await store.secureMail.generate(alice.account.id, "alice secure password");
     const cert = await store.secureMail.currentCertificate(alice.account.id);
     const withCert = await store.contactCertificates.add(alice.account.id, contact.id, cert!.certificate);
@@ -147,8 +152,17 @@ describe("authorization matrix (generated from the router)", () => {
       Buffer.from("From: x@y.example\r\nSubject: mine\r\n\r\nmine\r\n"),
     );
     const mBook = await store.addressBooks.selected(mallory.account.id);
-    const mContact = await store.contacts.add(mallory.account.id, mBook.id, { name: "M", email: "m@y.example" });
-    own = { messageId: mMessage.id, mailboxId: mInbox.id, bookId: mBook.id, contactId: mContact.id, certificateId: "none" };
+    const mContact = await store.contacts.add(mallory.account.id, mBook.id, {
+      name: "M",
+      email: "m@y.example",
+    });
+    own = {
+      messageId: mMessage.id,
+      mailboxId: mInbox.id,
+      bookId: mBook.id,
+      contactId: mContact.id,
+      certificateId: "none",
+    };
 
     const otherAdmin = await signedIn(store, "admin@other.example", "domain-admin");
     callers.otherDomainAdmin = otherAdmin.token;
@@ -186,9 +200,11 @@ describe("authorization matrix (generated from the router)", () => {
         if (PUBLIC.has(name)) continue;
         for (const input of INPUTS[name]?.(victim, own) ?? []) {
           // A fresh caller per call: logout ends the session.
-          const { caller } = await callerFor(store, (await store.sessions.create(
-            (await store.sessions.resolve(callers[who] as string))!.account.id,
-          )).token);
+          const { caller } = await callerFor(
+            store,
+            (await store.sessions.create((await store.sessions.resolve(callers[who] as string))!.account.id))
+              .token,
+          );
           if (OWN_SCOPE.has(name)) {
             let out = "";
             try {
@@ -197,7 +213,8 @@ describe("authorization matrix (generated from the router)", () => {
               if (!(error instanceof TRPCError)) throw error;
               continue;
             }
-            for (const id of victimIds) expect(out, `${name} as ${who} returned a victim id`).not.toContain(id);
+            for (const id of victimIds)
+              expect(out, `${name} as ${who} returned a victim id`).not.toContain(id);
             expect(out, `${name} as ${who}`).not.toContain(victimAddress);
             expect(out, `${name} as ${who}`).not.toContain("secret body");
           } else {

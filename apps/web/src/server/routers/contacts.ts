@@ -26,7 +26,12 @@ export const contactsRouter = router({
 
   list: authedProcedure.input(z.object({ bookId: id })).query(async ({ ctx, input }) => {
     const contacts = await ctx.store.contacts.list(ctx.session.account.id, input.bookId);
-    return contacts.map((c) => ({ id: c.id, name: c.name, email: c.email, hasCertificate: c.hasCertificate }));
+    return contacts.map((c) => ({
+      id: c.id,
+      name: c.name,
+      email: c.email,
+      hasCertificate: c.hasCertificate,
+    }));
   }),
 
   add: authedProcedure
@@ -65,7 +70,8 @@ export const contactsRouter = router({
     .input(z.object({ contactId: id, file: base64File(256 * 1024).min(1, "Choose a certificate file.") }))
     .mutation(async ({ ctx, input }) => {
       const certs = readCertificateFile(fromBase64(input.file));
-      for (const cert of certs) await ctx.store.contactCertificates.add(ctx.session.account.id, input.contactId, cert);
+      for (const cert of certs)
+        await ctx.store.contactCertificates.add(ctx.session.account.id, input.contactId, cert);
       return { added: certs.length };
     }),
 

@@ -10,7 +10,14 @@ export const secureMailRouter = router({
   state: authedProcedure.query(async ({ ctx }) => {
     const account = ctx.session.account;
     if (!account.smimeEnabled)
-      return { smimeEnabled: false, hasKey: false, unlocked: false, expiresAt: null, lifetimeSeconds: 0, now: Date.now() };
+      return {
+        smimeEnabled: false,
+        hasKey: false,
+        unlocked: false,
+        expiresAt: null,
+        lifetimeSeconds: 0,
+        now: Date.now(),
+      };
     const state = await ctx.store.secureMail.lockState(account.id, ctx.sessionToken);
     return { smimeEnabled: true, ...state, now: Date.now() };
   }),
@@ -18,7 +25,11 @@ export const secureMailRouter = router({
   unlock: smimeProcedure
     .input(z.object({ password: z.string().min(1).max(1000) }))
     .mutation(async ({ ctx, input }) => {
-      const state = await ctx.store.secureMail.unlock(ctx.session.account.id, ctx.sessionToken, input.password);
+      const state = await ctx.store.secureMail.unlock(
+        ctx.session.account.id,
+        ctx.sessionToken,
+        input.password,
+      );
       return { ...state, now: Date.now() };
     }),
 
@@ -96,7 +107,9 @@ export const secureMailRouter = router({
 
   /** Remove Key and Certificate: only when the file proves a copy of the key exists. */
   remove: smimeProcedure
-    .input(z.object({ pfx: base64File(PFX_MAX).min(1, "Choose a PFX file."), filePassword: z.string().max(1000) }))
+    .input(
+      z.object({ pfx: base64File(PFX_MAX).min(1, "Choose a PFX file."), filePassword: z.string().max(1000) }),
+    )
     .mutation(async ({ ctx, input }) => {
       await ctx.store.secureMail.remove(ctx.session.account.id, fromBase64(input.pfx), input.filePassword);
       await ctx.store.secureMail.lock(ctx.session.account.id, ctx.sessionToken);

@@ -35,7 +35,11 @@ export async function callerFor(store: Store, token: string | null, options: { c
 }
 
 /** An account with a session; returns its id and token. */
-export async function signedIn(store: Store, address: string, role?: "user" | "domain-admin" | "server-admin") {
+export async function signedIn(
+  store: Store,
+  address: string,
+  role?: "user" | "domain-admin" | "server-admin",
+) {
   const { account } = await store.accounts.add(address, {
     password: "login pw",
     createDomain: true,
