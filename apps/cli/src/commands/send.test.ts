@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openssl, opensslUserPfx } from "./test-support/openssl.js";
 import { cli, tempHome } from "./test-support/run-cli.js";
 
-const ENV = { PW: "login", ALICE_PW: "alice's secure mail password", BOB_PW: "bob's secure mail password", FP: "file" };
+const ENV = {
+  PW: "login",
+  ALICE_PW: "alice's secure mail password",
+  BOB_PW: "bob's secure mail password",
+  FP: "file",
+};
 const ALICE = "alice@send.example";
 const BOB = "bob@send.example";
 const CAROL = "carol@remote.example";

@@ -98,6 +98,7 @@ export function addressBookRepository(ctx: StoreContext) {
           "address_books.created_at",
         ])
         .orderBy("address_books.created_at")
+        .orderBy("address_books.id")
         .execute();
       return rows.map((r) => ({ ...toBook(r), contacts: Number(r.contacts) }));
     },
@@ -144,6 +145,7 @@ export function addressBookRepository(ctx: StoreContext) {
           .where("account_id", "=", accountId)
           .where("id", "!=", book.id)
           .orderBy("created_at")
+          .orderBy("id")
           .execute();
         const next = others[0];
         if (!next) throw new StoreError("forbidden", "an account keeps at least one address book");

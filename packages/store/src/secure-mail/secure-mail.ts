@@ -69,7 +69,7 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
     return identity;
   }
 
-  /** A new key's password: the existing one when keys exist (proven), else a new one (1–100 characters). */
+  /** A new key's password: the existing one when keys exist (proven), else a new one (8–100 characters). */
   async function passwordForNewKey(accountId: string, rows: KeyRow[], password: string): Promise<void> {
     if (rows.length > 0) await prove(accountId, rows, password);
     else normalizeSecureMailPassword(password);

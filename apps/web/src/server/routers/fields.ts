@@ -1,10 +1,17 @@
+import { MAX_PASSWORD_CODE_POINTS, MIN_PASSWORD_CODE_POINTS } from "@sealbox/core";
 import { z } from "zod";
 
-/** A Secure Mail Password: 8–100 characters counted as code points, any script. */
+const codePoints = (p: string) => [...p.normalize("NFC")].length;
+
+/** A Secure Mail Password: 8–100 characters counted as code points (core's rule), any script. */
 export const secureMailPassword = z
   .string()
-  .refine((p) => [...p.normalize("NFC")].length >= 8, { message: "Use at least 8 characters." })
-  .refine((p) => [...p.normalize("NFC")].length <= 100, { message: "Use at most 100 characters." });
+  .refine((p) => codePoints(p) >= MIN_PASSWORD_CODE_POINTS, {
+    message: `Use at least ${MIN_PASSWORD_CODE_POINTS} characters.`,
+  })
+  .refine((p) => codePoints(p) <= MAX_PASSWORD_CODE_POINTS, {
+    message: `Use at most ${MAX_PASSWORD_CODE_POINTS} characters.`,
+  });
 
 /** New Password + Reenter Password: the mismatch is reported next to the second field. */
 export const newPasswordPair = z
