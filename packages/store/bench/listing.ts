@@ -10,7 +10,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
 import pg from "pg";
 import { silentLogger } from "../src/logger.js";
 import { encodeCursor } from "../src/mail/message-page.js";

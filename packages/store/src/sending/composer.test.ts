@@ -293,6 +293,27 @@ describe.each(backends)("composer on $name", (backend) => {
     await store.messages.remove(alice.id, again.id);
   });
 
+  it("a plaintext draft replaced by an encrypted one leaves no plaintext in the database files", async () => {
+    const marker = "autosaved-before-encrypt-4711";
+    const plain = await store.composer.saveDraft(alice.id, {
+      to: "bob@compose.example",
+      subject: "draft",
+      text: `${marker}\n`,
+    });
+    const sealed = await store.composer.saveDraft(
+      alice.id,
+      { to: "bob@compose.example", subject: "draft", text: `${marker}\n` },
+      { encrypt: true, replaceId: plain.id },
+    );
+    for (const blob of await store.db.selectFrom("message_blobs").select("data").execute())
+      expect(Buffer.from(blob.data).includes(marker)).toBe(false);
+    if (backend.name === "sqlite") {
+      for (const file of readdirSync(fresh.base).filter((f) => f.startsWith("sealbox.db")))
+        expect(readFileSync(join(fresh.base, file)).includes(Buffer.from(marker)), file).toBe(false);
+    }
+    await store.messages.remove(alice.id, sealed.id);
+  });
+
   it("names recipients without a certificate and where each certificate comes from", async () => {
     const statuses = await store.composer.recipientCertificates(alice.id, {
       to: "Bob <bob@compose.example>, Nobody <nobody@elsewhere.example>",

@@ -2,6 +2,7 @@ import { encryptWholeMessage } from "@sealbox/core";
 import { accountById } from "../accounts/accounts.js";
 import { fromFlag, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
+import { forgetOldPages } from "../mail/forget-old-pages.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
 import { deleteMessagesWhere, insertMessage, type MessageSummary } from "../mail/messages.js";
 import type { SecureMail } from "../secure-mail/secure-mail.js";
@@ -115,7 +116,7 @@ export function composerUseCases(
         security = "encrypted";
         cipher = account.encryptionMethod;
       }
-      return write(ctx, async (trx) => {
+      const saved = await write(ctx, async (trx) => {
         const drafts = await ensureMailbox(trx, accountId, "Drafts", ctx.now());
         if (options.replaceId)
           await deleteMessagesWhere(ctx, trx, (q) =>
@@ -123,6 +124,9 @@ export function composerUseCases(
           );
         return insertMessage(ctx, trx, drafts.id, raw, { flags: ["seen"], security, cipher });
       });
+      // The replaced version (perhaps plaintext, now kept encrypted) must not linger in the WAL.
+      if (options.replaceId) await forgetOldPages(ctx);
+      return saved;
     },
 
     /** For each address typed in To, Cc and Bcc: can the message be encrypted to it, and if not why. */
