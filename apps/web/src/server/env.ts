@@ -4,6 +4,8 @@ import { resolve } from "node:path";
 export interface WebEnv {
   home: string;
   storeUrl: string | undefined;
+  /** SEALBOX_SECRET: seals the server CA key (else the 0600 server-secret file in the data folder). */
+  secret: string | undefined;
 }
 
 export function readWebEnv(env: NodeJS.ProcessEnv = process.env): WebEnv {
@@ -11,5 +13,6 @@ export function readWebEnv(env: NodeJS.ProcessEnv = process.env): WebEnv {
   return {
     home: env.SEALBOX_HOME ? resolve(env.SEALBOX_HOME) : resolve(process.cwd(), "../../data"),
     storeUrl: env.SEALBOX_STORE || undefined,
+    secret: env.SEALBOX_SECRET || undefined,
   };
 }

@@ -1,10 +1,10 @@
-import { isCoreError } from "@sealbox/core";
-import { StoreError } from "@sealbox/store";
+import type { CoreErrorCode } from "@sealbox/core";
+import type { StoreErrorCode } from "@sealbox/store";
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 
 /** Store's expected failures → HTTP-ish tRPC codes. The one table for the web boundary. */
-const STORE_CODES: Record<StoreError["code"], TRPC_ERROR_CODE_KEY> = {
+const STORE_CODES: Record<StoreErrorCode, TRPC_ERROR_CODE_KEY> = {
   "invalid-url": "BAD_REQUEST",
   "migration-failed": "INTERNAL_SERVER_ERROR",
   "not-found": "NOT_FOUND",
@@ -21,22 +21,43 @@ const STORE_CODES: Record<StoreError["code"], TRPC_ERROR_CODE_KEY> = {
 };
 
 /**
+ * The code of a StoreError / CoreError, told by name rather than by class: the Next.js build
+ * bundles the workspace packages into more than one server chunk, so the class a route's
+ * code sees may be another copy of the one the store threw.
+ */
+function codeOf(error: unknown, name: string): string | null {
+  if (!(error instanceof Error) || error.name !== name) return null;
+  const code: unknown = (error as Error & { code?: unknown }).code;
+  return typeof code === "string" ? code : null;
+}
+
+export function storeErrorCode(error: unknown): StoreErrorCode | null {
+  return codeOf(error, "StoreError") as StoreErrorCode | null;
+}
+
+export function coreErrorCode(error: unknown): CoreErrorCode | null {
+  return codeOf(error, "CoreError") as CoreErrorCode | null;
+}
+
+/**
  * Turns an expected failure (StoreError, CoreError) into a TRPCError that keeps its code and
  * sentence; anything else is a bug: it is logged with its stack on the server and the user
  * sees only that something went wrong.
  */
 export function toTrpcError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
-  if (error instanceof StoreError)
+  const store = storeErrorCode(error);
+  if (store)
     return new TRPCError({
-      code: STORE_CODES[error.code] ?? "BAD_REQUEST",
-      message: error.message,
+      code: STORE_CODES[store] ?? "BAD_REQUEST",
+      message: (error as Error).message,
       cause: error,
     });
-  if (isCoreError(error))
+  const core = coreErrorCode(error);
+  if (core)
     return new TRPCError({
-      code: error.code === "limit-exceeded" ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
-      message: error.message,
+      code: core === "limit-exceeded" ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
+      message: (error as Error).message,
       cause: error,
     });
   // A bug: the stack goes to the server log (never to the browser), with no request data.
@@ -51,7 +72,5 @@ export function toTrpcError(error: unknown): TRPCError {
 /** The machine-readable code the browser sees beside the tRPC code ("wrong-password", "locked", …). */
 export function appCodeOf(error: unknown): string | null {
   const cause = error instanceof TRPCError ? error.cause : error;
-  if (cause instanceof StoreError) return cause.code;
-  if (isCoreError(cause)) return cause.code;
-  return null;
+  return storeErrorCode(cause) ?? coreErrorCode(cause);
 }

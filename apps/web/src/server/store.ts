@@ -1,4 +1,4 @@
-import { defaultStoreUrl, openStore, type Store } from "@sealbox/store";
+import { defaultStoreUrl, openStore, resolveServerSecret, type Store } from "@sealbox/store";
 import { readWebEnv } from "./env";
 
 /**
@@ -10,7 +10,11 @@ const holder = globalThis as typeof globalThis & { __sealboxStore?: Promise<Stor
 export function getStore(): Promise<Store> {
   if (!holder.__sealboxStore) {
     const env = readWebEnv();
-    holder.__sealboxStore = openStore(env.storeUrl ?? defaultStoreUrl(env.home), { base: env.home });
+    holder.__sealboxStore = openStore(env.storeUrl ?? defaultStoreUrl(env.home), {
+      base: env.home,
+      // The same secret the CLI and worker use: Generate Key needs the server CA.
+      serverSecret: resolveServerSecret({ secret: env.secret, dataFolder: env.home }),
+    });
     holder.__sealboxStore.catch(() => {
       holder.__sealboxStore = undefined;
     });

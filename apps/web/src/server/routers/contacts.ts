@@ -1,4 +1,5 @@
 import { describeCertificate, readCertificateFile } from "@sealbox/store";
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authedProcedure, router } from "../trpc";
 import { base64File, fromBase64 } from "./fields";
@@ -7,7 +8,13 @@ const id = z.string().min(1).max(100);
 
 export const contactsRouter = router({
   books: authedProcedure.query(async ({ ctx }) => {
-    const books = await ctx.store.addressBooks.list(ctx.session.account.id);
+    const accountId = ctx.session.account.id;
+    let books = await ctx.store.addressBooks.list(accountId);
+    // Every account has a current book (Take Certificate files there); the first is made on demand.
+    if (books.length === 0) {
+      await ctx.store.addressBooks.selected(accountId);
+      books = await ctx.store.addressBooks.list(accountId);
+    }
     return books.map((b) => ({ id: b.id, name: b.name, selected: b.selected, contacts: b.contacts }));
   }),
 
@@ -69,10 +76,16 @@ export const contactsRouter = router({
   importCertificate: authedProcedure
     .input(z.object({ contactId: id, file: base64File(256 * 1024).min(1, "Choose a certificate file.") }))
     .mutation(async ({ ctx, input }) => {
-      const certs = readCertificateFile(fromBase64(input.file));
+      // A file exported with its chain also holds the issuers: only end-entity certificates go in.
+      const certs = readCertificateFile(fromBase64(input.file)).filter((c) => !c.basicConstraints?.ca);
+      if (certs.length === 0)
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: "The file holds only CA certificates, no certificate of a person.",
+        });
       for (const cert of certs)
         await ctx.store.contactCertificates.add(ctx.session.account.id, input.contactId, cert);
-      return { added: certs.length };
+      return { added: certs.length, addresses: [...new Set(certs.flatMap((c) => c.emails))] };
     }),
 
   removeCertificate: authedProcedure

@@ -1,4 +1,4 @@
-import { StoreError } from "@sealbox/store";
+import { storeErrorCode } from "~/server/errors";
 import { sessionOf } from "~/server/request-context";
 import { getStore } from "~/server/store";
 
@@ -35,9 +35,10 @@ export async function GET(req: Request, context: { params: Promise<{ messageId: 
       },
     });
   } catch (error) {
-    if (error instanceof StoreError && (error.code === "not-found" || error.code === "invalid-argument"))
+    const code = storeErrorCode(error);
+    if (code === "not-found" || code === "invalid-argument")
       return new Response("No such attachment.", { status: 404 });
-    if (error instanceof StoreError && error.code === "locked")
+    if (code === "locked")
       return new Response("Secure Mail is locked: unlock it, then download again.", { status: 423 });
     throw error;
   }
