@@ -1,3 +1,5 @@
+import { ContactsView } from "~/components/contacts/ContactsView";
+
 export default function Page() {
-  return <p className="p-4">Loading…</p>;
+  return <ContactsView />;
 }

@@ -1,3 +1,13 @@
-export default function Page() {
-  return <p className="p-4">Loading…</p>;
+import { SettingsList } from "~/components/settings/SettingsList";
+import { SettingsPage } from "~/components/settings/SettingsPage";
+import { sessionAccount } from "~/components/settings/session-account";
+
+export default async function Page() {
+  const account = await sessionAccount();
+  if (!account) return null;
+  return (
+    <SettingsPage title="Settings">
+      <SettingsList smimeEnabled={account.smimeEnabled} />
+    </SettingsPage>
+  );
 }

@@ -7,8 +7,8 @@ import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import { Button } from "~/components/ui/controls";
 import { useTRPC } from "~/trpc/client";
-import { InlineUnlockProvider } from "./lock-context";
 import { LockPanel } from "./LockPanel";
+import { InlineUnlockProvider } from "./lock-context";
 
 export interface ShellAccount {
   address: string;
@@ -38,9 +38,9 @@ export function AppShell({ account, children }: { account: ShellAccount; childre
   return (
     <InlineUnlockProvider>
       <div className="flex h-dvh flex-col">
-        <header className="flex flex-wrap items-center gap-x-4 gap-y-1 border-b border-slate-200 bg-slate-900 px-3 py-2 text-white">
-          <span className="font-semibold tracking-tight">Sealbox</span>
-          <nav aria-label="Main" className="flex flex-1 flex-wrap items-center gap-1">
+        <header className="flex items-center gap-x-2 sm:gap-x-4 border-b border-slate-200 bg-slate-900 px-3 py-2 text-white">
+          <span className="hidden font-semibold tracking-tight sm:inline">Sealbox</span>
+          <nav aria-label="Main" className="flex flex-1 items-center gap-1">
             {NAV.map(({ href, match, label, icon: Icon }) => {
               const current = pathname.startsWith(match);
               return (
@@ -48,10 +48,12 @@ export function AppShell({ account, children }: { account: ShellAccount; childre
                   key={href}
                   href={href}
                   aria-current={current ? "page" : undefined}
-                  className={`flex items-center gap-1.5 rounded px-2 py-1 text-sm ${current ? "bg-slate-700" : "hover:bg-slate-800"}`}
+                  title={label}
+                  className={`flex items-center gap-1.5 rounded px-2 py-1.5 text-sm ${current ? "bg-slate-700" : "hover:bg-slate-800"}`}
                 >
                   <Icon aria-hidden className="h-4 w-4" />
-                  {label}
+                  {/* On a phone the icons stand alone; the name stays for assistive technology. */}
+                  <span className="sr-only sm:not-sr-only">{label}</span>
                 </Link>
               );
             })}
@@ -59,11 +61,7 @@ export function AppShell({ account, children }: { account: ShellAccount; childre
           <span className="hidden truncate text-xs text-slate-300 sm:inline" title={account.address}>
             {account.realName ? `${account.realName} <${account.address}>` : account.address}
           </span>
-          <Button
-            onClick={() => logout.mutate()}
-            disabled={logout.isPending}
-            variant="dark"
-          >
+          <Button onClick={() => logout.mutate()} disabled={logout.isPending} variant="dark">
             Log Out
           </Button>
         </header>

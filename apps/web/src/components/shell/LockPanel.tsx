@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { LockKeyhole, LockKeyholeOpen } from "lucide-react";
-import { WORDS_LOCKED, WORDS_UNLOCKED, timeLeftText } from "~/components/shell/words";
+import { timeLeftText, WORDS_LOCKED, WORDS_UNLOCKED } from "~/components/shell/words";
 import { Button } from "~/components/ui/controls";
 import { useTRPC } from "~/trpc/client";
 import { useInlineUnlockCount, useLockState } from "./lock-context";

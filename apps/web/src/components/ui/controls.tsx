@@ -102,7 +102,10 @@ export function Alert({ children }: { children: ReactNode }) {
 /** Successes: role status (polite). */
 export function Notice({ children }: { children: ReactNode }) {
   return (
-    <div role="status" className="rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900">
+    <div
+      role="status"
+      className="rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900"
+    >
       {children}
     </div>
   );

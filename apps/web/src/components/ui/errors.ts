@@ -10,7 +10,11 @@ export function failureOf(error: unknown): AppFailure | null {
   if (!error) return null;
   const e = error as {
     message?: string;
-    data?: { appCode?: string | null; code?: string; fieldErrors?: Record<string, string[] | undefined> | null };
+    data?: {
+      appCode?: string | null;
+      code?: string;
+      fieldErrors?: Record<string, string[] | undefined> | null;
+    };
   };
   return {
     message: e.message ?? "Something went wrong.",
@@ -24,7 +28,8 @@ export function failureOf(error: unknown): AppFailure | null {
 export async function fileToBase64(file: File): Promise<string> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 
