@@ -50,7 +50,9 @@ describe("webmail in a browser", () => {
       .click();
     await page.getByRole("heading", { name: subject }).waitFor();
   };
+  const lockState = (page: Page) => page.getByText(/^Secure Mail is (Locked|Unlocked)$/).first().waitFor();
   const lockIfUnlocked = async (page: Page) => {
+    await lockState(page);
     const lock = page.getByRole("button", { name: "Lock", exact: true });
     if (await lock.isVisible()) {
       await lock.click();
@@ -430,6 +432,7 @@ describe("webmail in a browser", () => {
   });
 
   async function unlockIfLocked(page: Page) {
+    await lockState(page);
     if (await page.getByText("Secure Mail is Locked").isVisible()) await unlock(page, ALICE_SMP);
   }
 });

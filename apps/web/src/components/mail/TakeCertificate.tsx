@@ -1,0 +1,76 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Alert, Button, Notice } from "~/components/ui/controls";
+import { failureOf } from "~/components/ui/errors";
+import { useTRPC } from "~/trpc/client";
+
+/**
+ * Take Certificate: the signer's certificate, with the name and address it states, into the
+ * selected address book. When that address already holds a different certificate, the store
+ * changes nothing until the reader confirms the replacement.
+ */
+export function TakeCertificate({
+  messageId,
+  layer,
+  signer,
+  signerName,
+}: {
+  messageId: string;
+  layer: number;
+  signer: number;
+  signerName: string;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const take = useMutation(
+    trpc.mail.takeCertificate.mutationOptions({
+      onSuccess: async (result) => {
+        setConfirming(result.status === "needs-confirmation");
+        if (result.status !== "needs-confirmation")
+          await queryClient.invalidateQueries(trpc.contacts.pathFilter());
+      },
+    }),
+  );
+  const failure = failureOf(take.error);
+  const done = take.data && take.data.status !== "needs-confirmation" ? take.data : null;
+  return (
+    <span className="flex flex-col items-start gap-2">
+      {!confirming && (
+        <Button
+          onClick={() => take.mutate({ messageId, layer, signer })}
+          disabled={take.isPending}
+          title={`Store the certificate of ${signerName} in the address book`}
+        >
+          Take Certificate
+        </Button>
+      )}
+      {confirming && (
+        <span className="flex flex-wrap items-center gap-2">
+          <span>
+            The address book holds another certificate for {take.data?.contact.email}. Replace the stored
+            certificate?
+          </span>
+          <Button
+            variant="primary"
+            onClick={() => take.mutate({ messageId, layer, signer, confirm: true })}
+            disabled={take.isPending}
+          >
+            Replace Certificate
+          </Button>
+          <Button onClick={() => setConfirming(false)}>Cancel</Button>
+        </span>
+      )}
+      {done && (
+        <Notice>
+          {done.status === "already-taken"
+            ? `The address book already holds this certificate for ${done.contact.email}`
+            : `Certificate taken into the address book (${done.contact.name ? `${done.contact.name} <${done.contact.email}>` : done.contact.email})`}
+        </Notice>
+      )}
+      {failure && <Alert>{failure.message}</Alert>}
+    </span>
+  );
+}
