@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
+import "./e2e/locator-matchers.js";
 
 const root = resolve(import.meta.dirname, "../../..");
 

@@ -1,6 +1,9 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PostgresCluster, startPostgresCluster } from "../../../../tooling/test-support/postgres-cluster.js";
+import {
+  type PostgresCluster,
+  startPostgresCluster,
+} from "../../../../tooling/test-support/postgres-cluster.js";
 import { launchBrowser, type Sealbox, signIn, startSealbox, unlock } from "./harness.js";
 import "./locator-matchers.js";
 
@@ -23,10 +26,23 @@ describe("two web processes on PostgreSQL", () => {
     sb.cli(["account", "add", "erin@example.test", "--password-env", "LOGIN", "--name", "Erin Example"], {
       env: { LOGIN },
     });
-    sb.cli(["secure-mail", "generate", "erin@example.test", "--secure-password-env", "SMP"], { env: { SMP } });
-    sb.cli(["rule", "add", "erin@example.test", "--name", "all", "--if", "Subject is *", "--then", "Store Encrypted in INBOX"]);
+    sb.cli(["secure-mail", "generate", "erin@example.test", "--secure-password-env", "SMP"], {
+      env: { SMP },
+    });
+    sb.cli([
+      "rule",
+      "add",
+      "erin@example.test",
+      "--name",
+      "all",
+      "--if",
+      "Subject is *",
+      "--then",
+      "Store Encrypted in INBOX",
+    ]);
     sb.cli(["deliver", "erin@example.test"], {
-      input: "From: frank@elsewhere.test\r\nTo: erin@example.test\r\nSubject: sealed on arrival\r\n\r\nThe vault opens at dawn.\r\n",
+      input:
+        "From: frank@elsewhere.test\r\nTo: erin@example.test\r\nSubject: sealed on arrival\r\n\r\nThe vault opens at dawn.\r\n",
     });
   }, 300_000);
 
@@ -43,7 +59,10 @@ describe("two web processes on PostgreSQL", () => {
       await unlock(page, SMP);
       await page.goto(`${second.url}/mail/INBOX`);
       await expect(page.getByText("Secure Mail is Unlocked")).toBeVisible();
-      await page.getByRole("link", { name: /sealed on arrival/ }).first().click();
+      await page
+        .getByRole("link", { name: /sealed on arrival/ })
+        .first()
+        .click();
       await expect(page.getByText("Encrypted AES-256-CBC")).toBeVisible();
       await expect(page.getByText("The vault opens at dawn.")).toBeVisible();
       await page.getByRole("button", { name: "Log Out" }).click();

@@ -50,7 +50,11 @@ describe("webmail in a browser", () => {
       .click();
     await page.getByRole("heading", { name: subject }).waitFor();
   };
-  const lockState = (page: Page) => page.getByText(/^Secure Mail is (Locked|Unlocked)$/).first().waitFor();
+  const lockState = (page: Page) =>
+    page
+      .getByText(/^Secure Mail is (Locked|Unlocked)$/)
+      .first()
+      .waitFor();
   const lockIfUnlocked = async (page: Page) => {
     await lockState(page);
     const lock = page.getByRole("button", { name: "Lock", exact: true });

@@ -47,7 +47,8 @@ export function useLockState() {
   const query = useQuery(trpc.secureMail.state.queryOptions(undefined, { staleTime: 0 }));
   const [now, setNow] = useState(() => Date.now());
   const data = query.data;
-  const offset = data ? data.now - Date.now() : 0;
+  // The server's clock minus ours, taken when the answer arrived (not at each render).
+  const offset = data ? data.now - query.dataUpdatedAt : 0;
   const expiresAt = data?.unlocked ? data.expiresAt : null;
   useEffect(() => {
     if (!expiresAt) return;
@@ -61,7 +62,8 @@ export function useLockState() {
     }, 1000);
     return () => clearInterval(timer);
   }, [expiresAt, offset, queryClient]);
-  const msLeft = expiresAt ? Math.max(0, expiresAt - (now + offset)) : 0;
+  // `now` only makes the countdown re-render each second; the time is read fresh.
+  const msLeft = expiresAt && now > 0 ? Math.max(0, expiresAt - (Date.now() + offset)) : 0;
   return {
     loading: query.isPending,
     smimeEnabled: data?.smimeEnabled ?? false,
