@@ -1,7 +1,16 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useState,
+} from "react";
 import { useTRPC } from "~/trpc/client";
 
 interface InlineUnlockRegistry {
@@ -31,10 +40,13 @@ export function useInlineUnlockCount(): number {
   return useContext(Registry).inline;
 }
 
-/** Call in a component that renders its own unlock form. */
+/**
+ * Call in a component that renders its own unlock form. A layout effect, so the panel's form
+ * is gone in the same commit the inline one appears: no moment shows two password fields.
+ */
 export function useRegisterInlineUnlock(active: boolean): void {
   const { register } = useContext(Registry);
-  useEffect(() => (active ? register() : undefined), [active, register]);
+  useLayoutEffect(() => (active ? register() : undefined), [active, register]);
 }
 
 /**
