@@ -123,8 +123,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
             "smtp auth",
           );
           if (result.ok) callback(null, { user: result.account.id });
-          else if (result.reason === "rate-limited")
-            callback(new SmtpReply(454, `4.7.0 ${result.message}`));
+          else if (result.reason === "rate-limited") callback(new SmtpReply(454, `4.7.0 ${result.message}`));
           else callback(new SmtpReply(535, "5.7.8 Authentication credentials invalid"));
         },
         (error: unknown) => {
