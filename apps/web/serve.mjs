@@ -23,6 +23,8 @@ const trusted = new Set(
     .filter(Boolean),
 );
 
+// Tells the app that the x-sealbox-* headers below come from this server, not from a client.
+process.env.SEALBOX_WEB_SERVED = "1";
 const app = next({ dev: false, dir: dirname(fileURLToPath(import.meta.url)), hostname, port });
 await app.prepare();
 const handle = app.getRequestHandler();

@@ -2,10 +2,10 @@ import { type NextRequest, NextResponse } from "next/server";
 
 /**
  * Every response carries a Content-Security-Policy: scripts only from our origin or with
- * this response's nonce (no inline script), nothing remote at all — no fonts, no CSS, no
- * connections. Images may be remote only because a message's remote images, once the user
- * allows them for that message, load inside its sandboxed frame, which inherits this policy
- * and narrows it further. Frames of our own pages are refused (clickjacking).
+ * this response's nonce (no inline script), no remote connections. Images, styles and fonts
+ * may be remote only because a message's remote content, once the user allows it for that
+ * message, loads inside its sandboxed frame, which inherits this policy and narrows it
+ * further (our own pages load nothing remote). Frames of our own pages are refused.
  */
 export function proxy(request: NextRequest) {
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64");
@@ -13,9 +13,10 @@ export function proxy(request: NextRequest) {
   const csp = [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
-    "style-src 'self' 'unsafe-inline'",
+    // Remote styles and fonts load only inside an HTML message's frame after the user allows remote content.
+    "style-src 'self' 'unsafe-inline' https: http:",
     "img-src 'self' data: blob: https: http:",
-    "font-src 'self' data:",
+    "font-src 'self' data: https: http:",
     "connect-src 'self'",
     "frame-src 'self' blob: about:",
     "child-src 'self' blob: about:",
@@ -37,5 +38,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico).*)" }],
+  // Everything but the build's static files (next.config.ts gives those their own policy).
+  matcher: [{ source: "/((?!_next/static).*)" }],
 };

@@ -68,6 +68,7 @@ export type {
   Reading,
   ReadMessageView,
   SignerView,
+  TakeCertificateView,
 } from "./reading/read-message.js";
 export {
   encryptedBanner,

@@ -15,8 +15,13 @@ export const dynamic = "force-dynamic";
 /** Any page while signed out shows the sign-in form; signed in, the shell around the page. */
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const store = await getStore();
-  const { session } = await sessionOf(store, await headers());
+  const { token, session } = await sessionOf(store, await headers());
   const account = session?.account;
+  // The lock panel's first state comes with the page, so it does not pop in after a request.
+  const lock =
+    account?.smimeEnabled && token
+      ? { smimeEnabled: true, ...(await store.secureMail.lockState(account.id, token)), now: Date.now() }
+      : null;
   return (
     <html lang="en">
       <body>
@@ -29,6 +34,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 smimeEnabled: account.smimeEnabled,
                 role: account.role,
               }}
+              initialLock={lock}
             >
               {children}
             </AppShell>

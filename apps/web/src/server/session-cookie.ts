@@ -1,3 +1,5 @@
+import { readWebEnv } from "./env";
+
 /** The session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS; it alone holds the token. */
 export const SESSION_COOKIE = "sealbox_session";
 
@@ -36,12 +38,24 @@ export function readCookie(header: string | null, name: string): string | null {
   return null;
 }
 
-/** The client address the custom server wrote (serve.mjs), else "unknown". */
-export function clientAddress(headers: Headers): string {
-  return headers.get("x-sealbox-client") ?? "unknown";
+/**
+ * The client's address for the login guard. Under serve.mjs it is the socket's address (or a
+ * trusted proxy's X-Forwarded-For), written into x-sealbox-client; a client's own x-sealbox-*
+ * headers are overwritten there. Under a bare `next start` those headers could come from the
+ * client, so they are ignored and Next's X-Forwarded-For is used (its last hop: the socket's
+ * address unless the client sent one, which only weakens the per-client count, never the
+ * per-account one).
+ */
+export function clientAddress(headers: Headers, served = readWebEnv().served): string {
+  if (served) return headers.get("x-sealbox-client") ?? "unknown";
+  const hops = (headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((h) => h.trim())
+    .filter(Boolean);
+  return hops[hops.length - 1] ?? "unknown";
 }
 
-/** HTTPS as the browser sees it (directly, or behind a proxy that says so and is trusted by serve.mjs). */
-export function isSecureRequest(headers: Headers, url: string): boolean {
-  return url.startsWith("https:") || headers.get("x-sealbox-proto") === "https";
+/** HTTPS as the browser sees it (directly, or behind a proxy serve.mjs trusts). */
+export function isSecureRequest(headers: Headers, url: string, served = readWebEnv().served): boolean {
+  return url.startsWith("https:") || (served && headers.get("x-sealbox-proto") === "https");
 }

@@ -38,12 +38,14 @@ export function signedLayer(
     ...(v.certificate ? { certificate: v.certificate } : {}),
   }));
   const digests = [...new Set(signers.map((s) => s.digest))];
+  const contentType = parseContentType(getHeader(inner, "content-type")?.value);
   return {
     type: "signed",
     form,
     digest: digests[0] ?? "unknown",
     digests,
-    content: capitalisedMediaType(parseContentType(getHeader(inner, "content-type")?.value)),
+    content: capitalisedMediaType(contentType),
+    mediaType: `${contentType.type || "text"}/${contentType.subtype || "plain"}`.toLowerCase(),
     signers,
   };
 }

@@ -32,6 +32,8 @@ export interface SignedLayer {
   digests: string[];
   /** The signed entity's top-level media type, capitalised: Text, Multipart, Message, Application… */
   content: string;
+  /** The signed entity's full media type, lowercase ("text/plain", "application/pdf"). */
+  mediaType: string;
   signers: SignerReport[];
 }
 

@@ -82,25 +82,33 @@ export async function selectedBook(q: Executor, accountId: string, now: number):
 }
 
 export function addressBookRepository(ctx: StoreContext) {
+  async function listBooks(accountId: string): Promise<AddressBookWithCount[]> {
+    const rows = await ctx.db
+      .selectFrom("address_books")
+      .leftJoin("contacts", "contacts.book_id", "address_books.id")
+      .selectAll("address_books")
+      .select((eb) => eb.fn.count<number>("contacts.id").as("contacts"))
+      .where("address_books.account_id", "=", accountId)
+      .groupBy([
+        "address_books.id",
+        "address_books.account_id",
+        "address_books.name",
+        "address_books.selected",
+        "address_books.created_at",
+      ])
+      .orderBy("address_books.created_at")
+      .orderBy("address_books.id")
+      .execute();
+    return rows.map((r) => ({ ...toBook(r), contacts: Number(r.contacts) }));
+  }
+
   return {
+    /** The account's books; an account left without any gets its selected "Contacts" book back. */
     async list(accountId: string): Promise<AddressBookWithCount[]> {
-      const rows = await ctx.db
-        .selectFrom("address_books")
-        .leftJoin("contacts", "contacts.book_id", "address_books.id")
-        .selectAll("address_books")
-        .select((eb) => eb.fn.count<number>("contacts.id").as("contacts"))
-        .where("address_books.account_id", "=", accountId)
-        .groupBy([
-          "address_books.id",
-          "address_books.account_id",
-          "address_books.name",
-          "address_books.selected",
-          "address_books.created_at",
-        ])
-        .orderBy("address_books.created_at")
-        .orderBy("address_books.id")
-        .execute();
-      return rows.map((r) => ({ ...toBook(r), contacts: Number(r.contacts) }));
+      const books = await listBooks(accountId);
+      if (books.length > 0) return books;
+      await write(ctx, (trx) => selectedBook(trx, accountId, ctx.now()));
+      return listBooks(accountId);
     },
 
     create: (accountId: string, name: string, options: { select?: boolean } = {}) =>

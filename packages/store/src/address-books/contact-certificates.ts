@@ -2,6 +2,7 @@ import type { Certificate } from "@sealbox/core";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
+import { readCertificateFile } from "../reading/certificate-file.js";
 import { selectedBook } from "./address-books.js";
 import { type Contact, checkContactName, contactQuery, insertContact, ownedContact } from "./contacts.js";
 
@@ -71,6 +72,24 @@ export function contactCertificateRepository(ctx: StoreContext) {
         await attach(trx, contact, certificate, ctx.now());
         return ownedContact(trx, accountId, contact.id);
       }),
+
+    /**
+     * Imports a certificate file (PEM or DER) into a contact. A file exported with its chain
+     * also holds the issuers: only end-entity certificates are filed.
+     */
+    importFile: async (accountId: string, contactId: string, file: Uint8Array) => {
+      const certs = readCertificateFile(file).filter((c) => !c.basicConstraints?.ca);
+      if (certs.length === 0)
+        throw new StoreError(
+          "invalid-argument",
+          "the file holds only CA certificates, no certificate of a person",
+        );
+      await write(ctx, async (trx) => {
+        const contact = await ownedContact(trx, accountId, contactId);
+        for (const cert of certs) await attach(trx, contact, cert, ctx.now());
+      });
+      return { added: certs.length, addresses: [...new Set(certs.flatMap((c) => c.emails))] };
+    },
 
     list: async (accountId: string, contactId: string): Promise<ContactCertificate[]> => {
       await ownedContact(ctx.db, accountId, contactId);

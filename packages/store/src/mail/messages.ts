@@ -3,7 +3,7 @@ import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../co
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Database, MessagesTable, SecurityKind } from "../schema.js";
-import { mailboxById } from "./mailboxes.js";
+import { findMailbox, mailboxById } from "./mailboxes.js";
 import { extractMetadata } from "./message-metadata.js";
 
 export type MessageFlag = "seen" | "flagged" | "deleted";
@@ -232,6 +232,19 @@ export function messageRepository(ctx: StoreContext) {
       write(ctx, async (trx) => {
         const row = await ownedMessage(trx, accountId, messageId);
         await deleteMessagesWhere(ctx, trx, (q) => q.where("id", "=", row.id));
+      }),
+
+    /** Delete as a mail client does it: to Trash, and from Trash (or without one) for good. */
+    trash: (accountId: string, messageId: string) =>
+      write(ctx, async (trx): Promise<{ removed: boolean }> => {
+        const row = await ownedMessage(trx, accountId, messageId);
+        const trash = await findMailbox(trx, accountId, "Trash");
+        if (!trash || row.mailbox_id === trash.id) {
+          await deleteMessagesWhere(ctx, trx, (q) => q.where("id", "=", row.id));
+          return { removed: true };
+        }
+        await trx.updateTable("messages").set({ mailbox_id: trash.id }).where("id", "=", row.id).execute();
+        return { removed: false };
       }),
 
     /** Deletes the messages flagged deleted in a mailbox; returns how many. */

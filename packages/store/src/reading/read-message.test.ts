@@ -240,6 +240,15 @@ describe.each(backends)("reading messages on $name", (backend) => {
     expect(view.headers.from).toBe(`Someone Else <bob@${DOMAIN}>`);
   });
 
+  it("names a signed part that is neither text nor multipart by its media type", async () => {
+    const raw = Buffer.from(
+      `From: bob@${DOMAIN}\r\nTo: alice@${DOMAIN}\r\nSubject: a signed PDF\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n`,
+    );
+    const id = await append(await protectMessage(raw, { sign: { identity: bobKey } }));
+    const layer = (await store.reading.read(alice.id, id)).layers[0]!;
+    expect(layer).toMatchObject({ banner: "Signed Data (application/pdf SHA-256)", verified: true });
+  });
+
   it("shows altered content as a bad signature, in words", async () => {
     const signed = Buffer.from(await signedBy(bobKey, `bob@${DOMAIN}`, "pay 100 EUR to Carol\r\n"));
     const at = signed.indexOf("pay 100 EUR");
@@ -421,21 +430,77 @@ describe.each(backends)("reading messages on $name", (backend) => {
   it("Take Certificate files the signer under the certificate's name and address in the selected book", async () => {
     const id = await append(await signedBy(bobKey, `"Not Bob" <bob@${DOMAIN}>`, "take my certificate\r\n"));
     const taken = await store.reading.takeCertificate(alice.id, id, { layer: 0, index: 0 });
-    expect(taken).toMatchObject({ status: "taken", created: true, certificateAdded: true });
-    expect(taken.contact).toMatchObject({ name: "Bob Sender", email: `bob@${DOMAIN}`, hasCertificate: true });
+    expect(taken).toMatchObject({ status: "taken", created: true, fingerprint: bobKey.certificate.sha256 });
+    expect(taken.contact).toMatchObject({ name: "Bob Sender", email: `bob@${DOMAIN}` });
     const book = await store.addressBooks.selected(alice.id);
-    expect(taken.contact.bookId).toBe(book.id);
+    const filed = await store.contacts.get(alice.id, taken.contact!.id);
+    expect(filed).toMatchObject({ bookId: book.id, hasCertificate: true });
     expect(
       (await store.contactCertificates.forAddress(alice.id, `bob@${DOMAIN}`)).map((c) => c.sha256),
     ).toEqual([bobKey.certificate.sha256]);
     const again = await store.reading.takeCertificate(alice.id, id, { layer: 0, index: 0 });
-    expect(again).toMatchObject({ status: "already-taken", created: false, certificateAdded: false });
+    expect(again).toMatchObject({ status: "already-taken", created: false });
     await expect(store.reading.takeCertificate(alice.id, id, { layer: 0, index: 1 })).rejects.toMatchObject({
       code: "not-found",
     });
     await expect(store.reading.takeCertificate(alice.id, id, { layer: 1, index: 0 })).rejects.toMatchObject({
       code: "not-found",
     });
+  });
+
+  it("Take Certificate refuses a signer that did not verify, and asks before taking an untrusted one", async () => {
+    // Altered content: the certificate of a failed signature must never become an encryption key.
+    const signed = Buffer.from(await signedBy(bobKey, `bob@${DOMAIN}`, "pay 100 EUR to Carol\r\n"));
+    signed[signed.indexOf("pay 100 EUR") + 4] = "9".charCodeAt(0);
+    const altered = await append(signed);
+    await expect(
+      store.reading.takeCertificate(alice.id, altered, { layer: 0, index: 0 }),
+    ).rejects.toMatchObject({
+      code: "forbidden",
+    });
+    await expect(
+      store.reading.takeCertificate(alice.id, altered, { layer: 0, index: 0 }, { confirm: true }),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    // A sender whose address does not match the certificate: refused too.
+    const spoofed = await append(await signedBy(bobKey, `ceo@${DOMAIN}`, "trust me\r\n"));
+    await expect(
+      store.reading.takeCertificate(alice.id, spoofed, { layer: 0, index: 0 }),
+    ).rejects.toMatchObject({
+      code: "forbidden",
+    });
+    // An untrusted issuer: nothing is filed until the user confirms.
+    // (A domain of its own: another test makes the foreign CA a trust anchor of DOMAIN.)
+    const { account: reader } = await store.accounts.add("tofu@tofu-read.example", {
+      password: "pw",
+      createDomain: true,
+    });
+    const inbox = (await store.mailboxes.require(reader.id, "INBOX")).id;
+    const foreign = await store.messages.append(
+      reader.id,
+      inbox,
+      await signedBy(dave, "dave@elsewhere.example", "from abroad\r\n"),
+    );
+    const view = (await store.reading.read(reader.id, foreign.id)).layers[0]!;
+    if (view.type !== "signed" || view.signers[0]!.status !== "untrusted")
+      throw new Error("expected an untrusted signer (no anchor for the foreign CA in this domain)");
+    const asked = await store.reading.takeCertificate(reader.id, foreign.id, { layer: 0, index: 0 });
+    expect(asked).toMatchObject({
+      status: "needs-confirmation",
+      why: "untrusted",
+      contact: null,
+      fingerprint: dave.certificate.sha256,
+    });
+    expect(await store.contactCertificates.forAddress(reader.id, "dave@elsewhere.example")).toEqual([]);
+    const taken = await store.reading.takeCertificate(
+      reader.id,
+      foreign.id,
+      { layer: 0, index: 0 },
+      { confirm: true },
+    );
+    expect(taken).toMatchObject({ status: "taken" });
+    expect(
+      (await store.contactCertificates.forAddress(reader.id, "dave@elsewhere.example")).map((c) => c.sha256),
+    ).toEqual([dave.certificate.sha256]);
   });
 
   it("never opens an S/MIME part nested beside plaintext: it is an attachment (EFAIL)", async () => {

@@ -93,6 +93,17 @@ export interface MessageHeadersView {
   references: string | null;
 }
 
+export interface TakeCertificateView {
+  status: "taken" | "already-taken" | "needs-confirmation";
+  /** Why confirmation is needed: the signer is not from a trusted authority, or another certificate is stored. */
+  why: "untrusted" | "replace" | null;
+  /** SHA-256 of the signer's certificate (what the user compares with the sender). */
+  fingerprint: string;
+  contact: { id: string; name: string; email: string } | null;
+  created: boolean;
+  replaced: string[];
+}
+
 export interface ReadMessageView {
   summary: MessageSummary;
   /**
@@ -301,13 +312,16 @@ export function readingUseCases(
       certificate: certificateView(s.certificate),
     }));
     const valid = signers.filter((s) => s.valid);
+    // "Text" for text/*, "Multipart" for multipart/*, else the media type itself.
+    const content =
+      layer.content === "Text" || layer.content === "Multipart" ? layer.content : layer.mediaType;
     return {
       type: "signed",
       form: layer.form,
       // The banner names the digest as verified: a valid signer's, else the first signer's.
       digest: valid[0]?.digest ?? layer.digest,
-      content: layer.content,
-      banner: signedBanner(layer.content, valid[0]?.digest ?? layer.digest),
+      content,
+      banner: signedBanner(content, valid[0]?.digest ?? layer.digest),
       signers,
       verified: valid.length > 0,
     };
@@ -388,22 +402,54 @@ export function readingUseCases(
 
     /**
      * Take Certificate: files a signer's certificate, with the name and address the
-     * certificate states, in the account's selected address book.
+     * certificate states, in the account's selected address book. Only a signer whose
+     * signature verified may be taken: a certificate from a failed signature (altered content,
+     * wrong address, revoked, expired…) would later receive the mail encrypted to that address.
+     * A signer that verified but chains to no trusted authority is taken only after the user
+     * confirms (having checked the fingerprint with the sender); so is a certificate that would
+     * replace a different one already stored for the address.
      */
     async takeCertificate(
       accountId: string,
       messageId: string,
       signer: { layer: number; index: number },
       options: { access?: KeyAccess; confirm?: boolean } = {},
-    ) {
+    ): Promise<TakeCertificateView> {
       const opened = await open(accountId, messageId, options.access);
       if (opened.state === "locked")
         throw new StoreError("locked", "Secure Mail is locked; unlock it to read the signature");
       const layer = opened.layers[signer.layer];
       if (layer?.type !== "signed") throw new StoreError("not-found", "no such signature layer");
-      const cert = layer.signers[signer.index]?.certificate;
-      if (!cert) throw new StoreError("not-found", "that signer's certificate is not in the message");
-      return deps.contactCertificates.take(accountId, cert, { confirm: options.confirm === true });
+      const report = layer.signers[signer.index];
+      const cert = report?.certificate;
+      if (!report || !cert)
+        throw new StoreError("not-found", "that signer's certificate is not in the message");
+      if (report.status !== "valid" && report.status !== "untrusted")
+        throw new StoreError(
+          "forbidden",
+          `the signature of ${signerDisplay(report.name, report.email)} did not verify (${report.reason}); its certificate is not taken`,
+        );
+      const fingerprint = cert.sha256;
+      if (report.status === "untrusted" && !options.confirm)
+        return {
+          status: "needs-confirmation",
+          why: "untrusted",
+          fingerprint,
+          contact: null,
+          created: false,
+          replaced: [],
+        };
+      const taken = await deps.contactCertificates.take(accountId, cert, {
+        confirm: options.confirm === true,
+      });
+      return {
+        status: taken.status,
+        why: taken.status === "needs-confirmation" ? "replace" : null,
+        fingerprint,
+        contact: { id: taken.contact.id, name: taken.contact.name, email: taken.contact.email },
+        created: taken.created,
+        replaced: taken.replaced,
+      };
     },
   };
 }

@@ -34,7 +34,10 @@ export function AddContactForm({
       />
       <Field
         label="Email"
-        type="email"
+        type="text"
+        inputMode="email"
+        autoCapitalize="none"
+        spellCheck={false}
         className="min-w-0 flex-1 basis-56"
         value={email}
         onChange={(e) => setEmail(e.target.value)}

@@ -44,7 +44,10 @@ export function ContactEditForm({
       />
       <Field
         label="Email"
-        type="email"
+        type="text"
+        inputMode="email"
+        autoCapitalize="none"
+        spellCheck={false}
         className="min-w-0 flex-1 basis-56"
         value={email}
         onChange={(e) => setEmail(e.target.value)}

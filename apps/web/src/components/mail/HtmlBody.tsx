@@ -47,7 +47,8 @@ export function HtmlBody({ html }: { html: string }) {
       )}
       {doc ? (
         <iframe
-          sandbox=""
+          // No scripts, no same origin; a link the reader clicks opens in a new tab outside the sandbox.
+          sandbox="allow-popups allow-popups-to-escape-sandbox"
           title="Message content"
           srcDoc={doc.srcDoc}
           referrerPolicy="no-referrer"

@@ -1,7 +1,18 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Forward, Lock, LockOpen, Mail, MailOpen, Reply, ReplyAll, Trash2 } from "lucide-react";
+import {
+  ArrowLeft,
+  Forward,
+  Lock,
+  LockOpen,
+  Mail,
+  MailOpen,
+  PenSquare,
+  Reply,
+  ReplyAll,
+  Trash2,
+} from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { useLockState } from "~/components/shell/lock-context";
@@ -117,6 +128,8 @@ export function MessageActions({
   const canDecrypt = secure && view.state === "opened" && hasEncryptedLayer;
   const canEncrypt = secure && (view.state === "plain" || (view.state === "opened" && !hasEncryptedLayer));
   const go = (query: string) => router.push(`/compose?${query}`);
+  // A draft is finished in Compose (encrypted drafts open there after the unlock).
+  const isDraft = mailboxes.find((m) => m.id === view?.summary.mailboxId)?.name === "Drafts";
   const id = encodeURIComponent(messageId);
 
   return (
@@ -125,6 +138,12 @@ export function MessageActions({
         <ArrowLeft aria-hidden className="h-4 w-4" />
         Back
       </Button>
+      {isDraft && (
+        <Button variant="primary" onClick={() => go(`draft=${id}`)} disabled={!ready}>
+          <PenSquare aria-hidden className="h-4 w-4" />
+          <Label>Edit Draft</Label>
+        </Button>
+      )}
       <Button onClick={() => go(`reply=${id}`)} disabled={!ready}>
         <Reply aria-hidden className="h-4 w-4" />
         <Label>Reply</Label>

@@ -26,6 +26,7 @@ export function MessageContent({
   headingId,
   locked,
   pending = false,
+  pendingBanners = 0,
   signerAction,
 }: {
   view: ContentView;
@@ -34,12 +35,27 @@ export function MessageContent({
   locked?: ReactNode;
   /** Still loading: the body's space is held. */
   pending?: boolean;
+  /** While loading, how many banners the list's marks promise (their space is held too). */
+  pendingBanners?: number;
   signerAction?: SignerAction | undefined;
 }) {
   const layers = view.layers.map((layer, index) => ({ layer, index }));
   const signed = layers.flatMap(({ layer, index }) => (layer.type === "signed" ? [{ layer, index }] : []));
   return (
     <div className="flex flex-col gap-4">
+      {pending && layers.length === 0 && view.state !== "locked" && pendingBanners > 0 && (
+        <div aria-hidden className="flex flex-col gap-2">
+          {Array.from({ length: pendingBanners }, (_, i) => (
+            <p
+              key={i}
+              className="flex animate-pulse items-center gap-2 rounded-md border border-slate-200 bg-slate-50 px-3 py-1.5 text-sm text-slate-400"
+            >
+              <Lock aria-hidden className="h-4 w-4 shrink-0" />
+              Opening…
+            </p>
+          ))}
+        </div>
+      )}
       {(view.state === "locked" || layers.length > 0) && (
         <div className="flex flex-col gap-2">
           {view.state === "locked" && (

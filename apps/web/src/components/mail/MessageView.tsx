@@ -1,6 +1,6 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useRef } from "react";
 import { useLockState, useRegisterInlineUnlock } from "~/components/shell/lock-context";
 import { Alert, Notice } from "~/components/ui/controls";
@@ -11,6 +11,7 @@ import { MessageActions } from "./MessageActions";
 import { type ContentView, MessageContent } from "./MessageContent";
 import { TakeCertificate } from "./TakeCertificate";
 import type { MailboxItem, MailNotice, MessageSummary, MessageViewData } from "./types";
+import { useMailCache } from "./use-mail-cache";
 
 /** While the message loads, what the list already knows (so the pane does not jump). */
 function provisional(summary: MessageSummary, locked: boolean): ContentView {
@@ -102,6 +103,23 @@ export function MessageView({
     if (opened && latest.current) onOpened(latest.current);
   }, [opened, onOpened]);
 
+  // Opening a message marks it read (a mutation: reading itself changes nothing on the server).
+  // Not while locked: nothing of it was read.
+  const { patchSummary } = useMailCache();
+  const markSeen = useMutation(
+    trpc.mail.setSeen.mutationOptions({ onSuccess: (summary) => patchSummary(summary) }),
+  );
+  const unseenId =
+    data && data.state !== "locked" && !data.summary.flags.includes("seen") ? data.summary.id : null;
+  const { mutate: mark } = markSeen;
+  // Once per opened message: "Mark as Unread" afterwards must stick.
+  const autoMarked = useRef(new Set<string>());
+  useEffect(() => {
+    if (!unseenId || autoMarked.current.has(unseenId)) return;
+    autoMarked.current.add(unseenId);
+    mark({ messageId: unseenId, seen: true });
+  }, [unseenId, mark]);
+
   const failure = failureOf(query.error);
   return (
     // On a phone the toolbar scrolls away with the message; on a desktop the message scrolls under it.
@@ -131,14 +149,19 @@ export function MessageView({
               view={view}
               headingId={headingId}
               pending={!data && !expectLocked}
+              pendingBanners={
+                hint?.security === "signed+encrypted" ? 2 : hint && hint.security !== "plain" ? 1 : 0
+              }
               locked={<LockedPanel smimeEnabled={lock.smimeEnabled} hasKey={lock.hasKey} />}
               signerAction={(layer, signer) =>
-                lock.smimeEnabled && signer.certificate ? (
+                // Only a signature that verified offers its certificate (an untrusted issuer asks first).
+                lock.smimeEnabled && signer.certificate && (signer.valid || signer.status === "untrusted") ? (
                   <TakeCertificate
                     messageId={messageId}
                     layer={layer}
                     signer={signer.index}
                     signerName={signer.display}
+                    fingerprint={signer.certificate.sha256}
                   />
                 ) : null
               }

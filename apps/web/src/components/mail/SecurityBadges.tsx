@@ -10,7 +10,8 @@ export function SecurityBadges({ security }: { security: string }) {
   return (
     <>
       {signed && (
-        <span role="img" aria-label="Signed" title="Signed" className="inline-flex shrink-0 text-green-700">
+        // Neutral, not green: the list has not verified anything (the message view judges it).
+        <span role="img" aria-label="Signed" title="Signed" className="inline-flex shrink-0 text-slate-600">
           <PenLine aria-hidden className="h-3.5 w-3.5" />
         </span>
       )}

@@ -16,11 +16,13 @@ export function TakeCertificate({
   layer,
   signer,
   signerName,
+  fingerprint,
 }: {
   messageId: string;
   layer: number;
   signer: number;
   signerName: string;
+  fingerprint: string;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -36,6 +38,7 @@ export function TakeCertificate({
   );
   const failure = failureOf(take.error);
   const done = take.data && take.data.status !== "needs-confirmation" ? take.data : null;
+  const contact = done?.contact;
   return (
     <span className="flex flex-col items-start gap-2">
       {!confirming && (
@@ -49,28 +52,40 @@ export function TakeCertificate({
       )}
       {confirming && (
         <span className="flex flex-wrap items-center gap-2">
-          <span>
-            The address book holds another certificate for {take.data?.contact.email}. Replace the stored
-            certificate?
-          </span>
+          {take.data?.why === "untrusted" ? (
+            <span>
+              This certificate was not issued by a trusted authority. Take it only if {signerName} confirmed
+              its fingerprint to you: <code className="break-all text-xs">{colonHex(fingerprint)}</code>
+            </span>
+          ) : (
+            <span>
+              The address book holds another certificate for {take.data?.contact?.email}. Replace the stored
+              certificate?
+            </span>
+          )}
           <Button
             variant="primary"
             onClick={() => take.mutate({ messageId, layer, signer, confirm: true })}
             disabled={take.isPending}
           >
-            Replace Certificate
+            {take.data?.why === "untrusted" ? "Take Certificate Anyway" : "Replace Certificate"}
           </Button>
           <Button onClick={() => setConfirming(false)}>Cancel</Button>
         </span>
       )}
-      {done && (
+      {done && contact && (
         <Notice>
           {done.status === "already-taken"
-            ? `The address book already holds this certificate for ${done.contact.email}`
-            : `Certificate taken into the address book (${done.contact.name ? `${done.contact.name} <${done.contact.email}>` : done.contact.email})`}
+            ? `The address book already holds this certificate for ${contact.email}`
+            : `Certificate taken into the address book (${contact.name ? `${contact.name} <${contact.email}>` : contact.email})`}
         </Notice>
       )}
       {failure && <Alert>{failure.message}</Alert>}
     </span>
   );
+}
+
+/** A fingerprint as certificate viewers show it: AB:CD:… */
+function colonHex(hex: string): string {
+  return (hex.toUpperCase().match(/.{2}/g) ?? []).join(":");
 }

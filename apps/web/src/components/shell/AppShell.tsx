@@ -1,10 +1,10 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Mail, PenSquare, Settings, Users } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import type { ReactNode } from "react";
+import { type ReactNode, useState } from "react";
 import { Button } from "~/components/ui/controls";
 import { useTRPC } from "~/trpc/client";
 import { LockPanel } from "./LockPanel";
@@ -25,8 +25,31 @@ const NAV = [
 ] as const;
 
 /** Navigation (always visible, also on a phone), the lock panel, then the page. */
-export function AppShell({ account, children }: { account: ShellAccount; children: ReactNode }) {
+export interface InitialLock {
+  smimeEnabled: boolean;
+  hasKey: boolean;
+  unlocked: boolean;
+  expiresAt: number | null;
+  lifetimeSeconds: number;
+  now: number;
+}
+
+export function AppShell({
+  account,
+  initialLock,
+  children,
+}: {
+  account: ShellAccount;
+  initialLock: InitialLock | null;
+  children: ReactNode;
+}) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  // Seed the lock state the server rendered with, once, before anything reads it.
+  useState(() => {
+    if (initialLock) queryClient.setQueryData(trpc.secureMail.state.queryKey(), initialLock);
+    return true;
+  });
   const pathname = usePathname();
   const logout = useMutation(
     trpc.auth.logout.mutationOptions({

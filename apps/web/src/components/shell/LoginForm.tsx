@@ -29,7 +29,10 @@ export function LoginForm() {
         <h1 className="text-xl font-semibold">Sign in to Sealbox</h1>
         <Field
           label="Account"
-          type="email"
+          type="text"
+          inputMode="email"
+          autoCapitalize="none"
+          spellCheck={false}
           autoComplete="username"
           placeholder="you@example.com"
           value={account}

@@ -17,11 +17,19 @@ export function failureOf(error: unknown): AppFailure | null {
     };
   };
   return {
-    message: e.message ?? "Something went wrong.",
+    // Store and core word their errors as clauses ("wrong Secure Mail Password"): shown as a sentence.
+    message: sentence(e.message ?? "Something went wrong."),
     appCode: e.data?.appCode ?? null,
     code: e.data?.code ?? null,
     fieldErrors: e.data?.fieldErrors ?? null,
   };
+}
+
+function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const capital = t[0]?.toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 /** Reads a File as base64 (uploads travel in JSON; PFX files and certificates are small). */

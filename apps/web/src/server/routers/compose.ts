@@ -1,3 +1,4 @@
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authedProcedure, router } from "../trpc";
 import { base64File, fromBase64 } from "./fields";
@@ -54,6 +55,12 @@ export const composeRouter = router({
     .mutation(async ({ ctx, input }) => {
       const account = ctx.session.account;
       const secure = input.sign || input.encrypt;
+      // Never quietly send plaintext that was asked to go signed or encrypted.
+      if (secure && !account.smimeEnabled)
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: "Secure Mail is switched off for this account or its domain: nothing was sent.",
+        });
       const result = await ctx.store.composer.send(account.id, toInput(input), {
         sign: input.sign && account.smimeEnabled,
         encrypt: input.encrypt && account.smimeEnabled,
@@ -67,6 +74,11 @@ export const composeRouter = router({
   saveDraft: authedProcedure
     .input(form.extend({ encrypt: z.boolean().default(false), replaceId: z.string().max(100).nullish() }))
     .mutation(async ({ ctx, input }) => {
+      if (input.encrypt && !ctx.session.account.smimeEnabled)
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: "Secure Mail is switched off for this account or its domain: the draft was not saved.",
+        });
       const saved = await ctx.store.composer.saveDraft(ctx.session.account.id, toInput(input), {
         encrypt: input.encrypt && ctx.session.account.smimeEnabled,
         ...(input.replaceId ? { replaceId: input.replaceId } : {}),

@@ -1,5 +1,4 @@
-import { describeCertificate, readCertificateFile } from "@sealbox/store";
-import { TRPCError } from "@trpc/server";
+import { describeCertificate } from "@sealbox/store";
 import { z } from "zod";
 import { authedProcedure, router } from "../trpc";
 import { base64File, fromBase64 } from "./fields";
@@ -8,13 +7,7 @@ const id = z.string().min(1).max(100);
 
 export const contactsRouter = router({
   books: authedProcedure.query(async ({ ctx }) => {
-    const accountId = ctx.session.account.id;
-    let books = await ctx.store.addressBooks.list(accountId);
-    // Every account has a current book (Take Certificate files there); the first is made on demand.
-    if (books.length === 0) {
-      await ctx.store.addressBooks.selected(accountId);
-      books = await ctx.store.addressBooks.list(accountId);
-    }
+    const books = await ctx.store.addressBooks.list(ctx.session.account.id);
     return books.map((b) => ({ id: b.id, name: b.name, selected: b.selected, contacts: b.contacts }));
   }),
 
@@ -75,18 +68,13 @@ export const contactsRouter = router({
   /** Import a certificate file (PEM or DER) into a contact. */
   importCertificate: authedProcedure
     .input(z.object({ contactId: id, file: base64File(256 * 1024).min(1, "Choose a certificate file.") }))
-    .mutation(async ({ ctx, input }) => {
-      // A file exported with its chain also holds the issuers: only end-entity certificates go in.
-      const certs = readCertificateFile(fromBase64(input.file)).filter((c) => !c.basicConstraints?.ca);
-      if (certs.length === 0)
-        throw new TRPCError({
-          code: "BAD_REQUEST",
-          message: "The file holds only CA certificates, no certificate of a person.",
-        });
-      for (const cert of certs)
-        await ctx.store.contactCertificates.add(ctx.session.account.id, input.contactId, cert);
-      return { added: certs.length, addresses: [...new Set(certs.flatMap((c) => c.emails))] };
-    }),
+    .mutation(({ ctx, input }) =>
+      ctx.store.contactCertificates.importFile(
+        ctx.session.account.id,
+        input.contactId,
+        fromBase64(input.file),
+      ),
+    ),
 
   removeCertificate: authedProcedure
     .input(z.object({ certificateId: id }))

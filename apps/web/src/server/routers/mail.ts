@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authedProcedure, router, smimeProcedure } from "../trpc";
 
@@ -69,11 +68,13 @@ export const mailRouter = router({
       return { messages: page.messages.map(pick), nextCursor: page.nextCursor };
     }),
 
-  /** The message as the reader sees it; encrypted content only with this session's unlock. */
+  /**
+   * The message as the reader sees it; encrypted content only with this session's unlock.
+   * A query changes nothing (the page marks the message read with setSeen).
+   */
   read: authedProcedure.input(z.object({ messageId: id })).query(async ({ ctx, input }) => {
     const view = await ctx.store.reading.read(ctx.session.account.id, input.messageId, {
       ...(ctx.session.account.smimeEnabled ? { access: { sessionToken: ctx.sessionToken } } : {}),
-      markSeen: true,
     });
     return { ...view, summary: pick(view.summary) };
   }),
@@ -91,17 +92,9 @@ export const mailRouter = router({
     ),
 
   /** Delete: to Trash; from Trash, for good. */
-  delete: authedProcedure.input(z.object({ messageId: id })).mutation(async ({ ctx, input }) => {
-    const accountId = ctx.session.account.id;
-    const message = await ctx.store.messages.get(accountId, input.messageId);
-    const trash = await ctx.store.mailboxes.get(accountId, "Trash");
-    if (!trash || message.mailboxId === trash.id) {
-      await ctx.store.messages.remove(accountId, input.messageId);
-      return { removed: true };
-    }
-    await ctx.store.messages.move(accountId, input.messageId, trash.id);
-    return { removed: false };
-  }),
+  delete: authedProcedure
+    .input(z.object({ messageId: id }))
+    .mutation(({ ctx, input }) => ctx.store.messages.trash(ctx.session.account.id, input.messageId)),
 
   /** Decrypt: the plaintext replaces the encrypted original (store's decrypt-in-place). */
   decrypt: smimeProcedure.input(z.object({ messageId: id })).mutation(async ({ ctx, input }) =>
@@ -132,18 +125,11 @@ export const mailRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const view = await ctx.store.reading.takeCertificate(
+      return ctx.store.reading.takeCertificate(
         ctx.session.account.id,
         input.messageId,
         { layer: input.layer, index: input.signer },
         { access: { sessionToken: ctx.sessionToken }, ...(input.confirm ? { confirm: true } : {}) },
       );
-      if (!view) throw new TRPCError({ code: "NOT_FOUND", message: "No such signer." });
-      return {
-        status: view.status,
-        created: view.created,
-        replaced: view.replaced,
-        contact: { id: view.contact.id, name: view.contact.name, email: view.contact.email },
-      };
     }),
 });
