@@ -402,6 +402,24 @@ describe("webmail in a browser", () => {
         "--data",
         join(files, "efail-gadget.eml"),
       ]);
+      // The real CBC gadget: a ciphertext made by openssl, rebuilt in place (see realCbcGadget).
+      const port = new URL(attacker.url).port;
+      expect(port).toMatch(/^\d{5}$/);
+      const chosen: [Buffer, Buffer, Buffer] = [
+        Buffer.from('<img src="http:/'),
+        Buffer.from(`/127.1:${port}/x">`),
+        Buffer.concat([Buffer.from("<b>gadget</b>\r\n"), Buffer.from([0x01])]),
+      ];
+      const forged = realCbcGadget(chosen);
+      writeFileSync(join(files, "efail-cbc-gadget.eml"), forged);
+      swaks(sb.smtpPort, [
+        "--to",
+        "alice@example.test",
+        "--from",
+        "eve@elsewhere.test",
+        "--data",
+        join(files, "efail-cbc-gadget.eml"),
+      ]);
 
       const page = alicePage;
       await inbox(page);
@@ -411,6 +429,15 @@ describe("webmail in a browser", () => {
       await openMessage(page, "EFAIL gadget");
       await expect(page.getByText("Encrypted AES-256-CBC")).toBeVisible();
       await expect(page.frameLocator('iframe[title="Message content"]').getByText("hello")).toBeVisible();
+      await openMessage(page, "EFAIL CBC gadget");
+      // Either the reader refuses the damaged plaintext, or shows it with the gadget's <img> held back.
+      const frame = page.locator('iframe[title="Message content"]');
+      await expect(page.getByRole("alert").or(frame).first()).toBeVisible();
+      if (await frame.isVisible()) {
+        await expect(page.getByText("Encrypted AES-256-CBC")).toBeVisible();
+        await expect(page.getByText("Remote content is blocked")).toBeVisible();
+      }
+      await screenshot(page, "message-efail-cbc-gadget-desktop");
       await page.waitForTimeout(2000);
       expect(attacker.requests).toEqual([]);
     } finally {
@@ -435,6 +462,77 @@ describe("webmail in a browser", () => {
     await context.close();
   });
 
+  /**
+   * EFAIL's CBC gadget (Poddebniak et al., USENIX Security 2018): CBC has no integrity, so
+   * whoever knows one plaintext block P1 (S/MIME content starts "Content-Type: te") can make
+   * the ciphertext decrypt to blocks of their choice. With the IV and C1 of a real message,
+   * Gi = IV xor P1 xor Xi placed before a copy of C1 decrypts to Xi (D(C1) = P1 xor IV), and
+   * Gi itself to 16 garbage bytes. The ciphertext is rebuilt in place as
+   *   [IV][C1][C2][G1][C1][G2][C1][G3][C1]  ->  P1 P2 garbage X1 garbage X2 garbage X3
+   * with the same length (no DER length changes) and X3 ending in valid PKCS#7 padding, so
+   * a reader decrypts it without complaint and sees the attacker's HTML inside the part.
+   * Here the garbage falls inside the URL, so even a naive renderer could not reach the
+   * listener through it: what this proves is that Sealbox decrypts a malleated message and
+   * still keeps its remote references out of the page. The forgery is checked with openssl
+   * (alice's key) and retried until the garbage keeps the <img> tag whole, so the view is
+   * the same on every run.
+   */
+  function realCbcGadget(chosen: [Buffer, Buffer, Buffer]): Buffer {
+    // 27 header bytes + 93 body bytes = 120: with PKCS#7 padding, 8 AES blocks.
+    const entity = Buffer.from(
+      "Content-Type: text/html\r\n\r\n" +
+        "<p>The board meets on Monday about the merger; the numbers stay in this room till then.</p>\r\n",
+    );
+    expect(entity.length).toBe(120);
+    const p1 = entity.subarray(0, 16);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const smime = openssl(
+        [
+          ...["cms", "-encrypt", "-aes-256-cbc", "-from", "eve@elsewhere.test", "-to", "alice@example.test"],
+          ...["-subject", "EFAIL CBC gadget", alice.certPath],
+        ],
+        { input: entity },
+      ).toString("latin1");
+      const split = /\r?\n\r?\n/.exec(smime);
+      if (!split) throw new Error("openssl wrote no S/MIME body");
+      const head = smime.slice(0, split.index + split[0].length);
+      const der = Buffer.from(smime.slice(head.length), "base64");
+      const lines = openssl(["asn1parse", "-inform", "DER"], { input: der }).toString().split("\n");
+      const oid = lines.findIndex((l) => /prim: OBJECT\s+:aes-256-cbc\s*$/.test(l));
+      const iv = asn1Element(lines[oid + 1]);
+      const content = asn1Element(lines[oid + 2]);
+      expect([iv.form, iv.what, iv.length]).toEqual(["prim", "OCTET STRING", 16]);
+      expect([content.form, content.what, content.length]).toEqual(["prim", "cont [ 0 ]", 128]);
+      const ivBytes = der.subarray(iv.start, iv.start + 16);
+      const block = (i: number) =>
+        Buffer.from(der.subarray(content.start + 16 * i, content.start + 16 * (i + 1)));
+      const [c1, c2] = [block(0), block(1)];
+      const gadget = (x: Buffer) => xor(ivBytes, p1, x);
+      const rebuilt = Buffer.from(der);
+      Buffer.concat([c1, c2, gadget(chosen[0]), c1, gadget(chosen[1]), c1, gadget(chosen[2]), c1]).copy(
+        rebuilt,
+        content.start,
+      );
+      const forged = Buffer.from(
+        `${head}${rebuilt.toString("base64").replace(/.{1,64}/g, "$&\n")}\n`,
+        "latin1",
+      );
+      // What a reader gets: openssl decrypts the forgery to exactly the chosen blocks.
+      const plain = openssl(
+        ["cms", "-decrypt", "-binary", "-recip", alice.certPath, "-inkey", alice.keyPath],
+        { input: forged },
+      );
+      expect(plain.length).toBe(127);
+      expect(plain.subarray(0, 32)).toEqual(entity.subarray(0, 32));
+      expect(plain.subarray(48, 64)).toEqual(chosen[0]);
+      expect(plain.subarray(80, 96)).toEqual(chosen[1]);
+      expect(plain.subarray(112)).toEqual(chosen[2].subarray(0, 15));
+      // Garbage before the tag that opens another tag, or a quote inside the URL, would change the HTML.
+      if (!plain.subarray(32, 48).includes("<") && !plain.subarray(64, 80).includes('"')) return forged;
+    }
+    throw new Error("no forgery with harmless garbage in 20 attempts");
+  }
+
   async function unlockIfLocked(page: Page) {
     await lockState(page);
     if (await page.getByText("Secure Mail is Locked").isVisible()) await unlock(page, ALICE_SMP);
@@ -442,3 +540,18 @@ describe("webmail in a browser", () => {
 });
 
 export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+function xor(...blocks: Buffer[]): Buffer {
+  const out = Buffer.alloc(16);
+  for (const b of blocks) for (let i = 0; i < 16; i++) out[i] = (out[i] as number) ^ (b[i] as number);
+  return out;
+}
+
+/** One line of `openssl asn1parse`: where the element's content starts, its length and kind. */
+function asn1Element(line: string | undefined) {
+  const m = /^\s*(\d+):d=\d+\s+hl=(\d+)\s+l=\s*(\d+)\s+(prim|cons):\s*(.*)$/.exec(line ?? "");
+  if (!m) throw new Error(`not an asn1parse line: ${line}`);
+  // "OCTET STRING      [HEX DUMP]:BC61…" → "OCTET STRING"; "cont [ 0 ]" stays.
+  const what = (m[5] ?? "").split(":")[0]?.replace("[HEX DUMP]", "").trim();
+  return { start: Number(m[1]) + Number(m[2]), length: Number(m[3]), form: m[4], what };
+}

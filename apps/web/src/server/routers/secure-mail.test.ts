@@ -37,6 +37,41 @@ function opensslPfx(subject: string, extensions: string[], password: string): st
   }
 }
 
+/** A key and a self-signed e-mail certificate made by openssl in `dir`, valid for `days`. */
+function opensslPair(dir: string, name: string, email: string, days: number): { key: string; cert: string } {
+  const file = join(dir, Math.random().toString(36).slice(2));
+  const [key, cert] = [`${file}.key`, `${file}.pem`];
+  execFileSync(
+    "openssl",
+    [
+      ...[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        `/CN=${name}`,
+        "-keyout",
+        key,
+        "-out",
+        cert,
+      ],
+      ...["-days", String(days), "-addext", `subjectAltName=email:${email}`],
+      ...["-addext", "extendedKeyUsage=emailProtection"],
+    ],
+    { stdio: "pipe" },
+  );
+  return { key, cert };
+}
+
+/** `openssl pkcs12 -export …` in `dir`; the file as base64 (what the page uploads). */
+function pkcs12(dir: string, args: string[]): string {
+  const out = join(dir, `${Math.random().toString(36).slice(2)}.pfx`);
+  execFileSync("openssl", ["pkcs12", "-export", ...args, "-out", out], { stdio: "pipe" });
+  return readFileSync(out).toString("base64");
+}
+
 /** The code the page maps to words (failureOf(e).appCode), as the errorFormatter computes it. */
 async function refusal(
   promise: Promise<unknown>,
@@ -122,6 +157,85 @@ describe("Settings → Secure Mail over tRPC", () => {
       expiresSoon: false,
       earlier: [],
     });
+  });
+
+  it("import names the cause: no private key, key and certificate that do not match", async () => {
+    const { token } = await signedIn(store, "mia@settings.example");
+    const { caller } = await callerFor(store, token);
+    const pair = { newPassword: SMP, reenterPassword: SMP };
+    const dir = mkdtempSync(join(tmpdir(), "sealbox-web-pfx-"));
+    try {
+      const mine = opensslPair(dir, "Mia", "mia@settings.example", 365);
+      // A certificate-only file, as exported without the key.
+      const certOnly = pkcs12(dir, ["-nokeys", "-in", mine.cert, "-passout", "pass:filepw"]);
+      expect(
+        await refusal(caller.secureMail.importPfx({ pfx: certOnly, filePassword: "filepw", ...pair })),
+      ).toMatchObject({ appCode: "no-key", message: expect.stringMatching(/no private key/) });
+
+      // Key of one pair, certificate of another. openssl refuses to write that ("No cert in
+      // -in file matches private key"), so it writes an unprotected file for the matching pair
+      // and the certificate's bytes are swapped for another certificate of the same length.
+      let mismatched: Buffer | undefined;
+      for (let attempt = 0; attempt < 5 && !mismatched; attempt++) {
+        const other = opensslPair(dir, "Mia", "mia@settings.example", 365);
+        const [ours, theirs] = [mine.cert, other.cert].map((c) =>
+          execFileSync("openssl", ["x509", "-in", c, "-outform", "DER"]),
+        ) as [Buffer, Buffer];
+        if (ours.length !== theirs.length) continue;
+        const pfx = Buffer.from(
+          pkcs12(dir, [
+            ...["-inkey", mine.key, "-in", mine.cert, "-nomac", "-certpbe", "NONE", "-keypbe", "NONE"],
+            ...["-passout", "pass:"],
+          ]),
+          "base64",
+        );
+        const at = pfx.indexOf(ours);
+        expect(at).toBeGreaterThan(0);
+        theirs.copy(pfx, at);
+        mismatched = pfx;
+      }
+      if (!mismatched) throw new Error("openssl made no two certificates of the same length");
+      expect(
+        await refusal(
+          caller.secureMail.importPfx({ pfx: mismatched.toString("base64"), filePassword: "", ...pair }),
+        ),
+      ).toMatchObject({
+        appCode: "key-certificate-mismatch",
+        message: expect.stringMatching(/matches none of its certificates/),
+      });
+      expect((await caller.secureMail.status()).hasKey).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("status warns when the certificate expires within 30 days, not when it is valid for a year", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sealbox-web-pfx-"));
+    try {
+      for (const [days, soon] of [
+        [10, true],
+        [365, false],
+      ] as const) {
+        const address = `days${days}@settings.example`;
+        const { token } = await signedIn(store, address);
+        const { caller } = await callerFor(store, token);
+        const made = opensslPair(dir, `Days ${days}`, address, days);
+        const pfx = pkcs12(dir, ["-inkey", made.key, "-in", made.cert, "-passout", "pass:filepw"]);
+        await caller.secureMail.importPfx({
+          pfx,
+          filePassword: "filepw",
+          newPassword: SMP,
+          reenterPassword: SMP,
+        });
+        const status = await caller.secureMail.status();
+        expect([days, status.expiresSoon]).toEqual([days, soon]);
+        expect(status.expiresInDays).toBeGreaterThanOrEqual(days - 1);
+        expect(status.expiresInDays).toBeLessThanOrEqual(days);
+        expect(status).toMatchObject({ hasKey: true, email: address, key: "RSA 2048" });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("generate, modify and export need the unlock; remove needs only a PFX of the same key", async () => {
