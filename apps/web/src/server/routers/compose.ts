@@ -52,6 +52,7 @@ export const composeRouter = router({
         draftId: z.string().max(100).nullish(),
       }),
     )
+    .output(z.object({ sentId: z.string(), security: z.string(), cipher: z.string().nullable() }))
     .mutation(async ({ ctx, input }) => {
       const account = ctx.session.account;
       const secure = input.sign || input.encrypt;
@@ -73,6 +74,7 @@ export const composeRouter = router({
   /** Save Draft; a draft marked Send Encrypted is stored encrypted to the sender. */
   saveDraft: authedProcedure
     .input(form.extend({ encrypt: z.boolean().default(false), replaceId: z.string().max(100).nullish() }))
+    .output(z.object({ id: z.string(), security: z.string() }))
     .mutation(async ({ ctx, input }) => {
       if (input.encrypt && !ctx.session.account.smimeEnabled)
         throw new TRPCError({
@@ -89,5 +91,15 @@ export const composeRouter = router({
   /** For Send Encrypted: who has no usable certificate (address book first, then the directory). */
   recipients: authedProcedure
     .input(z.object({ to: z.string().max(20_000), cc: z.string().max(20_000), bcc: z.string().max(20_000) }))
+    .output(
+      z.array(
+        z.object({
+          address: z.string(),
+          ok: z.boolean(),
+          reason: z.string().nullable(),
+          source: z.enum(["address-book", "directory"]).nullable(),
+        }),
+      ),
+    )
     .query(async ({ ctx, input }) => ctx.store.composer.recipientCertificates(ctx.session.account.id, input)),
 });

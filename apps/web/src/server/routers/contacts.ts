@@ -2,6 +2,7 @@ import { describeCertificate } from "@sealbox/store";
 import { z } from "zod";
 import { authedProcedure, router } from "../trpc";
 import { base64File, fromBase64 } from "./fields";
+import { ZCertificateView } from "./outputs";
 
 const id = z.string().min(1).max(100);
 
@@ -60,14 +61,27 @@ export const contactsRouter = router({
   }),
 
   /** A contact's certificates as a user reads them (subject, address, issuer, validity, fingerprint). */
-  certificates: authedProcedure.input(z.object({ contactId: id })).query(async ({ ctx, input }) => {
-    const certs = await ctx.store.contactCertificates.list(ctx.session.account.id, input.contactId);
-    return certs.map((c) => ({ id: c.id, email: c.email, ...describeCertificate(c.der) }));
-  }),
+  certificates: authedProcedure
+    .input(z.object({ contactId: id }))
+    .output(
+      z.array(
+        ZCertificateView.extend({
+          id: z.string(),
+          email: z.string(),
+          keyAlgorithm: z.string(),
+          keySize: z.number(),
+        }),
+      ),
+    )
+    .query(async ({ ctx, input }) => {
+      const certs = await ctx.store.contactCertificates.list(ctx.session.account.id, input.contactId);
+      return certs.map((c) => ({ id: c.id, email: c.email, ...describeCertificate(c.der) }));
+    }),
 
   /** Import a certificate file (PEM or DER) into a contact. */
   importCertificate: authedProcedure
     .input(z.object({ contactId: id, file: base64File(256 * 1024).min(1, "Choose a certificate file.") }))
+    .output(z.object({ added: z.number(), addresses: z.array(z.string()) }))
     .mutation(({ ctx, input }) =>
       ctx.store.contactCertificates.importFile(
         ctx.session.account.id,

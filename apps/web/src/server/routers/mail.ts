@@ -1,20 +1,10 @@
 import { z } from "zod";
 import { authedProcedure, router, smimeProcedure } from "../trpc";
+import { ZMessageView, ZSummary, ZTakeCertificate } from "./outputs";
 
 const id = z.string().min(1).max(100);
 
-const summary = z.object({
-  id: z.string(),
-  mailboxId: z.string(),
-  from: z.string(),
-  to: z.string(),
-  subject: z.string(),
-  date: z.number(),
-  size: z.number(),
-  flags: z.array(z.string()),
-  security: z.string(),
-  cipher: z.string().nullable(),
-});
+const summary = ZSummary;
 
 const pick = (m: z.infer<typeof summary>) => ({
   id: m.id,
@@ -72,12 +62,15 @@ export const mailRouter = router({
    * The message as the reader sees it; encrypted content only with this session's unlock.
    * A query changes nothing (the page marks the message read with setSeen).
    */
-  read: authedProcedure.input(z.object({ messageId: id })).query(async ({ ctx, input }) => {
-    const view = await ctx.store.reading.read(ctx.session.account.id, input.messageId, {
-      ...(ctx.session.account.smimeEnabled ? { access: { sessionToken: ctx.sessionToken } } : {}),
-    });
-    return { ...view, summary: pick(view.summary) };
-  }),
+  read: authedProcedure
+    .input(z.object({ messageId: id }))
+    .output(ZMessageView)
+    .query(async ({ ctx, input }) => {
+      const view = await ctx.store.reading.read(ctx.session.account.id, input.messageId, {
+        ...(ctx.session.account.smimeEnabled ? { access: { sessionToken: ctx.sessionToken } } : {}),
+      });
+      return { ...view, summary: pick(view.summary) };
+    }),
 
   setSeen: authedProcedure
     .input(z.object({ messageId: id, seen: z.boolean() }))
@@ -124,6 +117,7 @@ export const mailRouter = router({
         confirm: z.boolean().optional(),
       }),
     )
+    .output(ZTakeCertificate)
     .mutation(async ({ ctx, input }) => {
       return ctx.store.reading.takeCertificate(
         ctx.session.account.id,

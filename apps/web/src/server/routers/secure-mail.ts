@@ -2,12 +2,13 @@ import { keyDescription } from "@sealbox/store";
 import { z } from "zod";
 import { authedProcedure, router, smimeProcedure } from "../trpc";
 import { base64File, fromBase64, newPasswordPair, secureMailPassword } from "./fields";
+import { ZLockState } from "./outputs";
 
 const PFX_MAX = 1024 * 1024;
 
 export const secureMailRouter = router({
   /** The lock panel: is there a key, is it unlocked, until when. Shown on every page. */
-  state: authedProcedure.query(async ({ ctx }) => {
+  state: authedProcedure.output(ZLockState).query(async ({ ctx }) => {
     const account = ctx.session.account;
     if (!account.smimeEnabled)
       return {
@@ -24,6 +25,7 @@ export const secureMailRouter = router({
 
   unlock: smimeProcedure
     .input(z.object({ password: z.string().min(1).max(1000) }))
+    .output(ZLockState.omit({ smimeEnabled: true }))
     .mutation(async ({ ctx, input }) => {
       const state = await ctx.store.secureMail.unlock(
         ctx.session.account.id,
@@ -39,16 +41,44 @@ export const secureMailRouter = router({
   }),
 
   /** Settings → Secure Mail: the certificate as the page shows it (no key material). */
-  status: smimeProcedure.query(async ({ ctx }) => {
-    const s = await ctx.store.secureMail.status(ctx.session.account.id);
-    const expiresInDays = s.notAfter ? Math.floor((Date.parse(s.notAfter) - Date.now()) / 86_400_000) : null;
-    return {
-      ...s,
-      key: keyDescription(s.keyAlgorithm, s.keySize),
-      expiresInDays,
-      expiresSoon: expiresInDays !== null && expiresInDays < 30,
-    };
-  }),
+  status: smimeProcedure
+    .output(
+      z.object({
+        hasKey: z.boolean(),
+        email: z.string().optional(),
+        emails: z.array(z.string()).optional(),
+        name: z.string().nullable().optional(),
+        subject: z.string().optional(),
+        issuer: z.string().optional(),
+        serial: z.string().optional(),
+        notBefore: z.string().optional(),
+        notAfter: z.string().optional(),
+        keyAlgorithm: z.string().optional(),
+        keySize: z.number().optional(),
+        certificateSha256: z.string().optional(),
+        earlierKeys: z.number(),
+        earlier: z
+          .array(
+            z.object({ subject: z.string(), email: z.string(), notAfter: z.string(), sha256: z.string() }),
+          )
+          .optional(),
+        key: z.string(),
+        expiresInDays: z.number().nullable(),
+        expiresSoon: z.boolean(),
+      }),
+    )
+    .query(async ({ ctx }) => {
+      const s = await ctx.store.secureMail.status(ctx.session.account.id);
+      const expiresInDays = s.notAfter
+        ? Math.floor((Date.parse(s.notAfter) - Date.now()) / 86_400_000)
+        : null;
+      return {
+        ...s,
+        key: keyDescription(s.keyAlgorithm, s.keySize),
+        expiresInDays,
+        expiresSoon: expiresInDays !== null && expiresInDays < 30,
+      };
+    }),
 
   importPfx: smimeProcedure
     .input(
@@ -95,6 +125,7 @@ export const secureMailRouter = router({
           path: ["verifyPassword"],
         }),
     )
+    .output(z.object({ filename: z.literal("CertAndKey.pfx"), pfx: z.string() }))
     .mutation(async ({ ctx, input }) => {
       const pfx = await ctx.store.secureMail.exportPfx(
         ctx.session.account.id,
@@ -102,7 +133,7 @@ export const secureMailRouter = router({
         input.filePassword,
         { legacy: input.legacy === true },
       );
-      return { filename: "CertAndKey.pfx", pfx: Buffer.from(pfx).toString("base64") };
+      return { filename: "CertAndKey.pfx" as const, pfx: Buffer.from(pfx).toString("base64") };
     }),
 
   /** Remove Key and Certificate: only when the file proves a copy of the key exists. */
