@@ -14,6 +14,14 @@ const config: NextConfig = {
     // Pages get a per-response nonce policy from proxy.ts; the static files the proxy skips get this one.
     return [
       {
+        // API routes set these themselves; this covers a response no route produced (a 404).
+        source: "/api/:path*",
+        headers: [
+          { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'; sandbox" },
+          { key: "X-Content-Type-Options", value: "nosniff" },
+        ],
+      },
+      {
         source: "/_next/static/:path*",
         headers: [
           { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },

@@ -1,10 +1,15 @@
-// Starts the built web UI (what `next start` does) with one addition: the client's network
-// address comes from the socket, never from a header the client wrote, so the login guard
-// counts failures per real client. Behind a reverse proxy, list its address in
-// SEALBOX_TRUSTED_PROXIES (comma-separated) to take X-Forwarded-For / -Proto from it.
+// Starts the built web UI (what `next start` does) with two additions:
+// - the client's network address comes from the socket, never from a header the client wrote,
+//   so the login guard counts failures per real client (behind a reverse proxy, list its
+//   address in SEALBOX_TRUSTED_PROXIES, comma-separated, to take X-Forwarded-For / -Proto);
+// - it runs SEALBOX_WEB_PROCESSES processes on the one port (default: one per CPU core, at
+//   most 4): Node runs JavaScript on one core per process, and sessions and unlocks live in
+//   the store, so any process serves any request.
 //
 //   node serve.mjs --hostname 127.0.0.1 --port 3000
+import cluster from "node:cluster";
 import { createServer } from "node:http";
+import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
@@ -16,48 +21,86 @@ const arg = (name, fallback) => {
 };
 const hostname = arg("hostname", process.env.SEALBOX_WEB_HOST || "127.0.0.1");
 const port = Number(arg("port", process.env.SEALBOX_WEB_PORT || "3000"));
-const trusted = new Set(
-  (process.env.SEALBOX_TRUSTED_PROXIES || "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean),
+const processes = Math.max(
+  1,
+  Number(process.env.SEALBOX_WEB_PROCESSES) || Math.min(availableParallelism(), 4),
 );
 
-// Tells the app that the x-sealbox-* headers below come from this server, not from a client.
-process.env.SEALBOX_WEB_SERVED = "1";
-const app = next({ dev: false, dir: dirname(fileURLToPath(import.meta.url)), hostname, port });
-await app.prepare();
-const handle = app.getRequestHandler();
+if (cluster.isPrimary && processes > 1) {
+  let stopping = false;
+  let announced = false;
+  const fork = () => cluster.fork();
+  for (let i = 0; i < processes; i++) fork();
+  cluster.on("listening", () => {
+    if (announced) return;
+    announced = true;
+    console.log(`sealbox web listening on http://${hostname}:${port} (${processes} processes)`);
+  });
+  // A process that dies is replaced (not while stopping).
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    console.error(`sealbox web process ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    setTimeout(fork, 500);
+  });
+  const stop = () => {
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {});
+    if (workers.length === 0) process.exit(0);
+    for (const w of workers) w?.kill("SIGTERM");
+    setTimeout(() => process.exit(0), 8000).unref();
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+} else {
+  await serve();
+}
 
-const server = createServer((req, res) => {
-  const peer = (req.socket.remoteAddress || "unknown").replace(/^::ffff:/, "");
-  let client = peer;
-  let proto = req.socket.encrypted ? "https" : "http";
-  if (trusted.has(peer)) {
-    const forwarded = String(req.headers["x-forwarded-for"] || "")
+async function serve() {
+  const trusted = new Set(
+    (process.env.SEALBOX_TRUSTED_PROXIES || "")
       .split(",")
       .map((s) => s.trim())
-      .filter(Boolean);
-    client = forwarded[forwarded.length - 1] || peer;
-    if (req.headers["x-forwarded-proto"] === "https") proto = "https";
-  } else {
-    req.headers["x-forwarded-for"] = peer;
-    delete req.headers["x-forwarded-proto"];
-    delete req.headers["x-forwarded-host"];
-  }
-  req.headers["x-sealbox-client"] = client;
-  req.headers["x-sealbox-proto"] = proto;
-  handle(req, res);
-});
-server.keepAliveTimeout = 65_000;
-server.listen(port, hostname, () => {
-  console.log(`sealbox web listening on http://${hostname}:${port}`);
-});
+      .filter(Boolean),
+  );
+  // Tells the app that the x-sealbox-* headers below come from this server, not from a client.
+  process.env.SEALBOX_WEB_SERVED = "1";
+  const app = next({ dev: false, dir: dirname(fileURLToPath(import.meta.url)), hostname, port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
 
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections?.();
-  setTimeout(() => process.exit(0), 5000).unref();
-};
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+  const server = createServer((req, res) => {
+    const peer = (req.socket.remoteAddress || "unknown").replace(/^::ffff:/, "");
+    let client = peer;
+    let proto = req.socket.encrypted ? "https" : "http";
+    if (trusted.has(peer)) {
+      const forwarded = String(req.headers["x-forwarded-for"] || "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      client = forwarded[forwarded.length - 1] || peer;
+      if (req.headers["x-forwarded-proto"] === "https") proto = "https";
+    } else {
+      req.headers["x-forwarded-for"] = peer;
+      delete req.headers["x-forwarded-proto"];
+      delete req.headers["x-forwarded-host"];
+    }
+    req.headers["x-sealbox-client"] = client;
+    req.headers["x-sealbox-proto"] = proto;
+    handle(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(port, hostname, () => {
+    if (cluster.isPrimary) console.log(`sealbox web listening on http://${hostname}:${port}`);
+  });
+
+  const stop = () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections?.();
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}

@@ -9,7 +9,7 @@
  * JavaScript, gzip-compressed, as Chromium loads it.
  *
  *   pnpm bench            (in apps/web: builds, then runs this)
- *   BENCH_SECONDS=10 BENCH_MESSAGES=100000
+ *   BENCH_SECONDS=10 BENCH_MESSAGES=100000 BENCH_ENGINES=sqlite,postgres BENCH_CPU_PROF=DIR
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -82,10 +82,18 @@ async function seed(store: Store): Promise<Seeded> {
 
 async function startWeb(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn("node", ["serve.mjs", "--hostname", "127.0.0.1", "--port", String(port)], {
+  // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the web process there (for finding hot spots).
+  const prof = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn("node", [...prof, "serve.mjs", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: webDir,
-    env: { ...process.env, ...env, NODE_ENV: "production" },
-    stdio: ["ignore", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      ...env,
+      NODE_ENV: "production",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -257,73 +265,79 @@ async function engine(name: string, storeUrl: string, home: string): Promise<str
   }
 }
 
+const ENGINES = (process.env.BENCH_ENGINES ?? "sqlite,postgres").split(",");
 const out: string[] = [];
 const home = mkdtempSync(join(tmpdir(), "sealbox-web-bench-"));
 try {
-  out.push(...(await engine("SQLite", `sqlite:${join(home, "sealbox.db")}`, home)));
+  if (ENGINES.includes("sqlite"))
+    out.push(...(await engine("SQLite", `sqlite:${join(home, "sealbox.db")}`, home)));
   // OpenSSL opening the same kind of message, for scale (process start included, as a CLI peer pays it).
-  const store = await openStore(`sqlite:${join(home, "sealbox.db")}`, {
-    base: home,
-    logger: silentLogger,
-    serverSecret: Buffer.from(SECRET),
-  });
-  try {
-    const alice = await store.accounts.require("alice@bench.example");
-    const pfx = await store.secureMail.exportPfx(alice.id, SMP, "pw");
-    const dir = mkdtempSync(join(tmpdir(), "sealbox-web-bench-pfx-"));
-    writeFileSync(join(dir, "a.pfx"), pfx);
-    const pem = spawnSync("openssl", [
-      "pkcs12",
-      "-in",
-      join(dir, "a.pfx"),
-      "-passin",
-      "pass:pw",
-      "-nodes",
-    ]).stdout.toString();
-    rmSync(dir, { recursive: true, force: true });
-    const key = pem.slice(pem.indexOf("-----BEGIN PRIVATE KEY-----"));
-    const certs = [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map(
-      (m) => m[0],
-    );
-    const inbox = await store.mailboxes.require(alice.id, "INBOX");
-    const msg = (
-      await store.listMessages(alice.id, inbox.id, { search: { text: "ten kilobytes", in: "subject" } })
-    ).messages[0];
-    const bytes = await store.messages.raw(alice.id, msg!.id);
-    const caPem = (await store.ca.ensure()).certificate.der;
-    const caText = `-----BEGIN CERTIFICATE-----\n${Buffer.from(caPem)
-      .toString("base64")
-      .replace(/(.{64})/g, "$1\n")}\n-----END CERTIFICATE-----\n`;
-    const rate = opensslOpen(bytes, key, certs[0] as string, caText);
-    out.push(
-      `  openssl cms -decrypt + -verify of the same message, one process each: ${rate.toFixed(0)} messages/s (single core)`,
-    );
-  } finally {
-    await store.close();
+  if (ENGINES.includes("sqlite")) {
+    const store = await openStore(`sqlite:${join(home, "sealbox.db")}`, {
+      base: home,
+      logger: silentLogger,
+      serverSecret: Buffer.from(SECRET),
+    });
+    try {
+      const alice = await store.accounts.require("alice@bench.example");
+      const pfx = await store.secureMail.exportPfx(alice.id, SMP, "pw");
+      const dir = mkdtempSync(join(tmpdir(), "sealbox-web-bench-pfx-"));
+      writeFileSync(join(dir, "a.pfx"), pfx);
+      const pem = spawnSync("openssl", [
+        "pkcs12",
+        "-in",
+        join(dir, "a.pfx"),
+        "-passin",
+        "pass:pw",
+        "-nodes",
+      ]).stdout.toString();
+      rmSync(dir, { recursive: true, force: true });
+      const key = pem.slice(pem.indexOf("-----BEGIN PRIVATE KEY-----"));
+      const certs = [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map(
+        (m) => m[0],
+      );
+      const inbox = await store.mailboxes.require(alice.id, "INBOX");
+      const msg = (
+        await store.listMessages(alice.id, inbox.id, { search: { text: "ten kilobytes", in: "subject" } })
+      ).messages[0];
+      const bytes = await store.messages.raw(alice.id, msg!.id);
+      const caPem = (await store.ca.ensure()).certificate.der;
+      const caText = `-----BEGIN CERTIFICATE-----\n${Buffer.from(caPem)
+        .toString("base64")
+        .replace(/(.{64})/g, "$1\n")}\n-----END CERTIFICATE-----\n`;
+      const rate = opensslOpen(bytes, key, certs[0] as string, caText);
+      out.push(
+        `  openssl cms -decrypt + -verify of the same message, one process each: ${rate.toFixed(0)} messages/s (single core)`,
+      );
+    } finally {
+      await store.close();
+    }
   }
 } finally {
   rmSync(home, { recursive: true, force: true });
 }
 
-const cluster = await startPostgresCluster();
-const dbName = `sealbox_web_bench_${process.pid}`;
-const admin = new pg.Client({ connectionString: cluster.url });
-await admin.connect();
-await admin.query(`create database ${dbName}`);
-const pgHome = mkdtempSync(join(tmpdir(), "sealbox-web-bench-pg-"));
-try {
-  out.push(
-    ...(await engine(
-      "PostgreSQL (throwaway cluster, fsync off)",
-      cluster.url.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`),
-      pgHome,
-    )),
-  );
-} finally {
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
-  await cluster.stop();
-  rmSync(pgHome, { recursive: true, force: true });
+if (ENGINES.includes("postgres")) {
+  const cluster = await startPostgresCluster();
+  const dbName = `sealbox_web_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const pgHome = mkdtempSync(join(tmpdir(), "sealbox-web-bench-pg-"));
+  try {
+    out.push(
+      ...(await engine(
+        "PostgreSQL (throwaway cluster, fsync off)",
+        cluster.url.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`),
+        pgHome,
+      )),
+    );
+  } finally {
+    await admin.query(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+    await cluster.stop();
+    rmSync(pgHome, { recursive: true, force: true });
+  }
 }
 
 console.log(

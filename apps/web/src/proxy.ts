@@ -38,6 +38,8 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Everything but the build's static files (next.config.ts gives those their own policy).
-  matcher: [{ source: "/((?!_next/static).*)" }],
+  // Pages. The build's static files get their policy from next.config.ts, the API routes set
+  // their own (api-headers.ts): a JSON or download response needs no nonce, and the API is
+  // the hot path, where a middleware pass per request costs a measurable share.
+  matcher: [{ source: "/((?!_next/static|api/).*)" }],
 };

@@ -22,7 +22,7 @@ export class ImmediateSqliteDialect extends SqliteDialect {
   readonly #busyTimeoutMs: number;
 
   constructor(database: BetterSqlite3.Database, busyTimeoutMs: number) {
-    super({ database });
+    super({ database: withStatementCache(database) });
     this.#database = database;
     this.#busyTimeoutMs = busyTimeoutMs;
   }
@@ -37,7 +37,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
   readonly #busyTimeoutMs: number;
 
   constructor(database: BetterSqlite3.Database, busyTimeoutMs: number) {
-    super({ database });
+    super({ database: withStatementCache(database) });
     this.#database = database;
     this.#busyTimeoutMs = busyTimeoutMs;
   }
@@ -63,4 +63,34 @@ class ImmediateSqliteDriver extends SqliteDriver {
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+/** Most prepared statements kept per connection (the store issues a few hundred distinct ones). */
+const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Kysely prepares every query afresh; preparing costs more than running a small indexed query.
+ * Statements are cached by their SQL text (parameters are bound at run time, so the text is
+ * the same for every user) and reused: better-sqlite3 runs all() and run() to completion
+ * synchronously, so one statement is never in use twice at once. Least recently used first out.
+ */
+function withStatementCache(database: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sql: string): BetterSqlite3.Statement {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+    close(): void {
+      cache.clear();
+      database.close();
+    },
+  };
 }

@@ -80,10 +80,11 @@ describe("wrapSessionKeys / unwrapSessionKeys", () => {
     }
   });
 
-  it("writes version 1 | 12-byte IV | ciphertext as long as the plaintext | 16-byte tag", () => {
+  it("writes version 2 | 12-byte IV | ciphertext as long as the plaintext | 16-byte tag", () => {
     const blob = wrapSessionKeys(entries, key(), AAD);
-    const plaintext = 2 + entries.reduce((n, e) => n + 2 + e.label.length + 4 + der(e.key).length / 2, 0);
-    expect(blob[0]).toBe(0x01);
+    const jwkLength = (k: KeyObject) => Buffer.byteLength(JSON.stringify(k.export({ format: "jwk" })));
+    const plaintext = 2 + entries.reduce((n, e) => n + 2 + e.label.length + 4 + jwkLength(e.key), 0);
+    expect(blob[0]).toBe(0x02);
     expect(blob.length).toBe(1 + 12 + plaintext + 16);
   });
 
@@ -136,19 +137,26 @@ describe("wrapSessionKeys / unwrapSessionKeys", () => {
     expect(code(() => wrapSessionKeys(pub, key(), AAD))).toBe("invalid-argument");
   });
 
-  it("wipes the PKCS#8 bytes it exported", () => {
-    const exported: Buffer[] = [];
-    const spy = {
-      type: "private",
-      export: (options: { format: "der"; type: "pkcs8" }) => {
-        const out = ec.export(options);
-        exported.push(out);
-        return out;
-      },
-    } as unknown as KeyObject;
-    const blob = wrapSessionKeys([{ label: "spy", key: spy }], key(), AAD);
-    expect(exported).toHaveLength(1);
-    expect((exported[0] as Buffer).every((b) => b === 0)).toBe(true);
+  it("wipes the plaintext buffers it built (the exported key's bytes included)", () => {
+    const filled: Buffer[] = [];
+    const fill = Buffer.prototype.fill;
+    // Every Buffer wrapSessionKeys zeroes passes through fill(0): record them.
+    Buffer.prototype.fill = function (this: Buffer, ...args: Parameters<Buffer["fill"]>) {
+      if (args[0] === 0) filled.push(this);
+      return fill.apply(this, args);
+    } as Buffer["fill"];
+    let blob: Uint8Array;
+    try {
+      blob = wrapSessionKeys([{ label: "spy", key: ec }], key(), AAD);
+    } finally {
+      Buffer.prototype.fill = fill;
+    }
+    const d = (ec.export({ format: "jwk" }) as { d: string }).d;
+    const withKey = filled.filter((b) => b.length > 0 && b.every((x) => x === 0));
+    // The JWK's bytes (and the whole plaintext holding them) were zeroed after use.
+    const jwkBytes = Buffer.byteLength(JSON.stringify(ec.export({ format: "jwk" })));
+    expect(withKey.some((b) => b.length === jwkBytes)).toBe(true);
+    for (const b of filled) expect(b.includes(d)).toBe(false);
     expect(der((unwrapSessionKeys(blob, key(), AAD)[0] as WrappedKeyEntry).key)).toBe(der(ec));
   });
 

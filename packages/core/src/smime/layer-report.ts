@@ -76,5 +76,6 @@ export function signatureChecks(
     at,
     expectedAddresses,
     limits: { ber: limits.ber },
+    ...(options.certificateCache ? { certificateCache: options.certificateCache } : {}),
   };
 }

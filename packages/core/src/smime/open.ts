@@ -28,6 +28,12 @@ export interface OpenOptions {
   /** The address signers must match; default: the outermost From (or Sender) mailboxes. */
   from?: string;
   limits?: Partial<SmimeLimits>;
+  /**
+   * Parsed message certificates by SHA-256, owned by the caller and reused across messages
+   * (verifySignedData's certificateCache): importing a certificate's key costs more than
+   * checking a signature with it.
+   */
+  certificateCache?: Map<string, Certificate>;
 }
 
 export interface OpenResult {

@@ -8,7 +8,7 @@ import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
 import { createMailbox, STANDARD_MAILBOXES } from "../mail/mailboxes.js";
 import { deleteMessagesWhere } from "../mail/messages.js";
-import type { AccountsTable, DomainsTable, Role } from "../schema.js";
+import type { AccountsTable, DomainsTable, Flag, Role } from "../schema.js";
 import { parseAddress } from "./address.js";
 import { hashPassword } from "./password-hash.js";
 
@@ -78,19 +78,58 @@ export function toAccount(row: Selectable<AccountsTable>, domainRow: Selectable<
   };
 }
 
+/** The domain's columns selected beside an account's (one query gives both). */
+export const DOMAIN_COLUMNS = [
+  "domains.name as d_name",
+  "domains.smime_enabled as d_smime_enabled",
+  "domains.directory_enabled as d_directory_enabled",
+  "domains.unlock_seconds as d_unlock_seconds",
+  "domains.allowed_ciphers as d_allowed_ciphers",
+  "domains.default_cipher as d_default_cipher",
+  "domains.hide_subject_when_encrypting as d_hide_subject_when_encrypting",
+  "domains.created_at as d_created_at",
+] as const;
+
+type JoinedAccountRow = Selectable<AccountsTable> & {
+  d_name: string;
+  d_smime_enabled: Flag;
+  d_directory_enabled: Flag;
+  d_unlock_seconds: number;
+  d_allowed_ciphers: string | null;
+  d_default_cipher: string;
+  d_hide_subject_when_encrypting: Flag;
+  d_created_at: number;
+};
+
+/** An account from a row of accounts joined with its domain's DOMAIN_COLUMNS. */
+export function accountFromJoinedRow(row: JoinedAccountRow): Account {
+  return toAccount(row, {
+    id: row.domain_id,
+    name: row.d_name,
+    smime_enabled: row.d_smime_enabled,
+    directory_enabled: row.d_directory_enabled,
+    unlock_seconds: row.d_unlock_seconds,
+    allowed_ciphers: row.d_allowed_ciphers,
+    default_cipher: row.d_default_cipher,
+    hide_subject_when_encrypting: row.d_hide_subject_when_encrypting,
+    created_at: row.d_created_at,
+  });
+}
+
 async function findWhere(
   q: Executor,
   column: "address_lower" | "id",
   value: string,
 ): Promise<Account | undefined> {
-  const row = await q.selectFrom("accounts").selectAll().where(column, "=", value).executeTakeFirst();
-  if (!row) return undefined;
-  const domain = await q
-    .selectFrom("domains")
-    .selectAll()
-    .where("id", "=", row.domain_id)
-    .executeTakeFirstOrThrow();
-  return toAccount(row, domain);
+  // One query (account and its domain): this runs for every signed-in request.
+  const row = await q
+    .selectFrom("accounts")
+    .innerJoin("domains", "domains.id", "accounts.domain_id")
+    .selectAll("accounts")
+    .select(DOMAIN_COLUMNS)
+    .where(`accounts.${column}`, "=", value)
+    .executeTakeFirst();
+  return row ? accountFromJoinedRow(row) : undefined;
 }
 
 export async function findAccount(q: Executor, address: string): Promise<Account | undefined> {

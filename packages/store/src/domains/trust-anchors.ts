@@ -1,8 +1,10 @@
 import { type Certificate, parseCertificate } from "@sealbox/core";
+import { sql } from "kysely";
 import { type StoreContext, write } from "../context.js";
 import { isUniqueViolation } from "../db-errors.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
+import { normalizeDomain } from "./domain-name.js";
 import { findDomain } from "./domains.js";
 
 export type AnchorCertificate = Pick<Certificate, "der" | "sha256" | "subject">;
@@ -123,6 +125,51 @@ export function trustAnchorRepository(ctx: StoreContext) {
         })),
       ];
       return anchors.filter((a) => !seen.has(a.sha256) && seen.add(a.sha256));
+    },
+
+    /**
+     * What verifying a signature in a domain trusts, in one query (the hot path of reading
+     * mail): the server CA's certificates, the server-wide anchors and the domain's own. No
+     * subjects and no check that the domain exists (the caller's account is in it).
+     */
+    inForce: async (
+      domain: string,
+    ): Promise<Array<{ der: Uint8Array; sha256: string; source: TrustAnchor["source"] }>> => {
+      const name = normalizeDomain(domain);
+      const rows = await ctx.db
+        .selectFrom("server_ca")
+        .select([
+          "server_ca.certificate as der",
+          "server_ca.certificate_sha256 as sha256",
+          sql<string>`'server-ca'`.as("source"),
+          "server_ca.created_at as at",
+        ])
+        .unionAll(
+          ctx.db
+            .selectFrom("trust_anchors")
+            .select([
+              "trust_anchors.certificate as der",
+              "trust_anchors.sha256 as sha256",
+              sql<string>`'configured'`.as("source"),
+              "trust_anchors.added_at as at",
+            ])
+            .where((eb) =>
+              eb.or([
+                eb("trust_anchors.domain_id", "is", null),
+                eb(
+                  "trust_anchors.domain_id",
+                  "in",
+                  eb.selectFrom("domains").select("id").where("name", "=", name),
+                ),
+              ]),
+            ),
+        )
+        .execute();
+      const seen = new Set<string>();
+      return rows
+        .sort((a, b) => (a.source === b.source ? a.at - b.at : a.source === "server-ca" ? -1 : 1))
+        .filter((r) => !seen.has(r.sha256) && seen.add(r.sha256))
+        .map((r) => ({ der: r.der, sha256: r.sha256, source: r.source as TrustAnchor["source"] }));
     },
 
     remove: async (id: string): Promise<void> => {

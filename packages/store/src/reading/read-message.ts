@@ -150,6 +150,15 @@ function headersOf(email: Email | undefined, fallback?: MessageHeadersView): Mes
   };
 }
 
+/** The header block of a message (through the blank line), or all of it if it has no body. */
+function headerBlock(raw: Uint8Array): Uint8Array {
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const crlf = bytes.indexOf("\r\n\r\n");
+  const lf = bytes.indexOf("\n\n");
+  const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : bytes.length;
+  return bytes.subarray(0, end);
+}
+
 function certificateView(cert: Certificate | undefined): CertificateView | null {
   if (!cert) return null;
   return {
@@ -193,10 +202,16 @@ export function readingUseCases(
   },
 ) {
   const anchorCache = new Map<string, Certificate>();
+  /** Certificates met in messages, parsed once (verifySignedData bounds the map). */
+  const certificateCache = new Map<string, Certificate>();
 
-  async function anchorsFor(domain: string): Promise<Certificate[]> {
-    const anchors = await deps.trustAnchors.list(domain);
+  async function anchorsFor(
+    domain: string,
+  ): Promise<{ trust: Certificate[]; serverCaSubjects: Set<string> }> {
+    // Read every time: a trust change (here, in the CLI, on another node) applies at once.
+    const anchors = await deps.trustAnchors.inForce(domain);
     const out: Certificate[] = [];
+    const serverCaSubjects = new Set<string>();
     for (const a of anchors) {
       let cert = anchorCache.get(a.sha256);
       if (!cert) {
@@ -209,8 +224,9 @@ export function readingUseCases(
         anchorCache.set(a.sha256, cert);
       }
       out.push(cert);
+      if (a.source === "server-ca") serverCaSubjects.add(cert.subject);
     }
-    return out;
+    return { trust: out, serverCaSubjects };
   }
 
   interface Opened {
@@ -222,15 +238,20 @@ export function readingUseCases(
     content: Uint8Array | null;
   }
 
-  async function open(accountId: string, messageId: string, access: KeyAccess | undefined): Promise<Opened> {
+  async function open(
+    accountId: string,
+    messageId: string,
+    access: KeyAccess | undefined,
+    knownDomain?: string,
+  ): Promise<Opened> {
     const row = await ownedMessage(ctx.db, accountId, messageId);
     const summary = toSummary(row);
     const raw = await ctx.blobs.get(ctx.db, row.blob_id);
-    const account = await accountById(ctx.db, accountId);
-    const trust = await anchorsFor(account.domain);
+    const domain = knownDomain ?? (await accountById(ctx.db, accountId)).domain;
+    const { trust, serverCaSubjects } = await anchorsFor(domain);
     const at = new Date(ctx.now());
     const attempt = (identities?: Identity[]) =>
-      openMessage(raw, { trust, at, ...(identities ? { identities } : {}) });
+      openMessage(raw, { trust, at, certificateCache, ...(identities ? { identities } : {}) });
     const failed = (error: unknown): Opened => {
       if (isCoreError(error))
         return {
@@ -243,50 +264,73 @@ export function readingUseCases(
         };
       throw error;
     };
+    const locked: Opened = { summary, raw, state: "locked", failure: null, layers: [], content: null };
+    const keys = async (): Promise<Identity[] | undefined> => {
+      if (access === undefined) return undefined;
+      try {
+        return await deps.secureMail.identities(accountId, access);
+      } catch (keyError) {
+        if (keyError instanceof StoreError && (keyError.code === "locked" || keyError.code === "no-key"))
+          return undefined;
+        throw keyError;
+      }
+    };
     let result: Awaited<ReturnType<typeof openMessage>>;
+    // Listed as encrypted: fetch the keys first rather than open it once in vain.
+    if (
+      access !== undefined &&
+      (summary.security === "encrypted" || summary.security === "signed+encrypted")
+    ) {
+      const identities = await keys();
+      if (!identities) return locked;
+      try {
+        result = await attempt(identities);
+      } catch (error) {
+        return failed(error);
+      }
+      return afterOpen(result);
+    }
     try {
       result = await attempt();
     } catch (error) {
       if (!isCoreError(error, "not-a-recipient") || !/no private key was offered/.test(error.message))
         return failed(error);
-      if (access === undefined)
-        return { summary, raw, state: "locked", failure: null, layers: [], content: null };
-      let identities: Identity[];
-      try {
-        identities = await deps.secureMail.identities(accountId, access);
-      } catch (keyError) {
-        if (keyError instanceof StoreError && (keyError.code === "locked" || keyError.code === "no-key"))
-          return { summary, raw, state: "locked", failure: null, layers: [], content: null };
-        throw keyError;
-      }
+      const identities = await keys();
+      if (!identities) return locked;
       try {
         result = await attempt(identities);
       } catch (second) {
         return failed(second);
       }
     }
-    // The server CA's own revocations apply at once, without waiting for a CRL.
-    for (const layer of result.layers) {
-      if (layer.type !== "signed") continue;
-      for (const signer of layer.signers) {
-        if (
-          signer.certificate &&
-          signer.status !== "bad-signature" &&
-          (await deps.ca.isRevoked(signer.certificate.sha256))
-        ) {
-          signer.status = "revoked";
-          signer.reason = "the server CA revoked this certificate";
+    return afterOpen(result);
+
+    async function afterOpen(result: Awaited<ReturnType<typeof openMessage>>): Promise<Opened> {
+      // The server CA's own revocations apply at once, without waiting for a CRL (asked only
+      // about certificates the server CA issued: no other is in its table).
+      for (const layer of result.layers) {
+        if (layer.type !== "signed") continue;
+        for (const signer of layer.signers) {
+          if (
+            signer.certificate &&
+            signer.status !== "bad-signature" &&
+            serverCaSubjects.has(signer.certificate.issuer) &&
+            (await deps.ca.isRevoked(signer.certificate.sha256))
+          ) {
+            signer.status = "revoked";
+            signer.reason = "the server CA revoked this certificate";
+          }
         }
       }
+      return {
+        summary,
+        raw,
+        state: result.layers.length === 0 ? "plain" : "opened",
+        failure: null,
+        layers: result.layers,
+        content: result.content,
+      };
     }
-    return {
-      summary,
-      raw,
-      state: result.layers.length === 0 ? "plain" : "opened",
-      failure: null,
-      layers: result.layers,
-      content: result.content,
-    };
   }
 
   function layerView(layer: Layer): LayerView {
@@ -336,10 +380,14 @@ export function readingUseCases(
     async read(
       accountId: string,
       messageId: string,
-      options: { access?: KeyAccess; markSeen?: boolean } = {},
+      options: { access?: KeyAccess; markSeen?: boolean; domain?: string } = {},
     ): Promise<ReadMessageView> {
-      const opened = await open(accountId, messageId, options.access);
-      const outer = await parseForDisplay(opened.raw).catch(() => undefined);
+      const opened = await open(accountId, messageId, options.access, options.domain);
+      // An opened message's body is the decrypted/signed content: of the envelope only the
+      // header block is needed (parsing the whole base64 body again would double the work).
+      const outer = await parseForDisplay(
+        opened.state === "plain" ? opened.raw : headerBlock(opened.raw),
+      ).catch(() => undefined);
       const outerHeaders = headersOf(outer);
       const layers = opened.layers.map(layerView);
       const base = {

@@ -13,6 +13,10 @@ export async function keyRows(q: Executor, accountId: string): Promise<KeyRow[]>
     .selectAll()
     .where("account_id", "=", accountId)
     .execute();
+  return sortKeyRows(rows);
+}
+
+export function sortKeyRows<T extends Pick<KeyRow, "state" | "created_at">>(rows: T[]): T[] {
   return rows.sort((a, b) =>
     a.state === b.state ? b.created_at - a.created_at : a.state === "current" ? -1 : 1,
   );

@@ -8,7 +8,7 @@ import {
 import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { sessionIdOf } from "../sessions/session-token.js";
-import { keyRows, rowCertificate, rowChain } from "./key-rows.js";
+import { type KeyRow, keyRows, rowCertificate, rowChain, sortKeyRows } from "./key-rows.js";
 
 /**
  * What opens the account's private keys for one operation: the Secure Mail Password itself
@@ -40,6 +40,18 @@ export function unlockSessionUseCases(
   deps: { identities(accountId: string, password: string): Promise<Identity[]> },
 ) {
   const aad = (accountId: string, sessionId: string) => `${accountId}|${sessionId}`;
+
+  /** Certificates of key rows, parsed once (public data; keyed by the row's certificate hash). */
+  const parsed = new Map<string, Pick<Identity, "certificate" | "chain">>();
+  const publicParts = (row: KeyRow): Pick<Identity, "certificate" | "chain"> => {
+    let parts = parsed.get(row.certificate_sha256);
+    if (!parts) {
+      parts = { certificate: rowCertificate(row), chain: rowChain(row) };
+      if (parsed.size >= 1000) parsed.clear();
+      parsed.set(row.certificate_sha256, parts);
+    }
+    return parts;
+  };
 
   async function lifetimeSeconds(accountId: string): Promise<number> {
     const row = await ctx.db
@@ -122,20 +134,24 @@ export function unlockSessionUseCases(
     /** The session's unlocked keys, current first; StoreError("locked") when locked or expired. */
     async identities(accountId: string, sessionToken: string): Promise<Identity[]> {
       const sessionId = sessionIdOf(sessionToken);
-      const row = await ctx.db
+      // One query: the wrapped blob beside every key row of the account (each request asks).
+      const rows = await ctx.db
         .selectFrom("unlock_sessions")
-        .select(["wrapped", "expires_at"])
-        .where("id", "=", sessionId)
-        .where("account_id", "=", accountId)
-        .executeTakeFirst();
-      if (!row || row.expires_at <= ctx.now()) {
-        if (row) await ctx.db.deleteFrom("unlock_sessions").where("id", "=", sessionId).execute();
+        .innerJoin("secure_mail_keys", "secure_mail_keys.account_id", "unlock_sessions.account_id")
+        .selectAll("secure_mail_keys")
+        .select(["unlock_sessions.wrapped as u_wrapped", "unlock_sessions.expires_at as u_expires_at"])
+        .where("unlock_sessions.id", "=", sessionId)
+        .where("unlock_sessions.account_id", "=", accountId)
+        .execute();
+      const first = rows[0];
+      if (!first || first.u_expires_at <= ctx.now()) {
+        if (first) await ctx.db.deleteFrom("unlock_sessions").where("id", "=", sessionId).execute();
         throw new StoreError("locked", LOCKED);
       }
       const wrappingKey = deriveSessionWrappingKey(sessionToken, "keys");
       let entries: ReturnType<typeof unwrapSessionKeys>;
       try {
-        entries = unwrapSessionKeys(row.wrapped, wrappingKey, aad(accountId, sessionId));
+        entries = unwrapSessionKeys(first.u_wrapped, wrappingKey, aad(accountId, sessionId));
       } catch (error) {
         if (isCoreError(error)) throw new StoreError("locked", LOCKED, { cause: error });
         throw error;
@@ -144,10 +160,9 @@ export function unlockSessionUseCases(
       }
       const byLabel = new Map(entries.map((e) => [e.label, e.key]));
       const identities: Identity[] = [];
-      for (const keyRow of await keyRows(ctx.db, accountId)) {
+      for (const keyRow of sortKeyRows(rows)) {
         const key = byLabel.get(keyRow.certificate_sha256);
-        if (key)
-          identities.push({ privateKey: key, certificate: rowCertificate(keyRow), chain: rowChain(keyRow) });
+        if (key) identities.push({ privateKey: key, ...publicParts(keyRow) });
       }
       if (identities.length === 0) throw new StoreError("locked", LOCKED);
       return identities;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type Account, accountById } from "../accounts/accounts.js";
+import { type Account, accountById, accountFromJoinedRow, DOMAIN_COLUMNS } from "../accounts/accounts.js";
 import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newSessionToken, sessionIdOf } from "./session-token.js";
@@ -82,28 +82,42 @@ export function sessionRepository(ctx: StoreContext) {
       } catch {
         return undefined;
       }
-      const row = await ctx.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+      // One query: the session, its account and the account's domain (every request asks).
+      const row = await ctx.db
+        .selectFrom("sessions")
+        .innerJoin("accounts", "accounts.id", "sessions.account_id")
+        .innerJoin("domains", "domains.id", "accounts.domain_id")
+        .selectAll("accounts")
+        .select(DOMAIN_COLUMNS)
+        .select([
+          "sessions.csrf as s_csrf",
+          "sessions.created_at as s_created_at",
+          "sessions.last_seen_at as s_last_seen_at",
+          "sessions.expires_at as s_expires_at",
+        ])
+        .where("sessions.id", "=", id)
+        .executeTakeFirst();
       if (!row) return undefined;
       const now = ctx.now();
-      if (row.expires_at <= now || row.created_at + SESSION_MAX_MS <= now) {
+      if (row.s_expires_at <= now || row.s_created_at + SESSION_MAX_MS <= now) {
         await end(token);
         return undefined;
       }
-      const account = await accountById(ctx.db, row.account_id);
+      const account = accountFromJoinedRow(row);
       if (account.disabled) {
         await end(token);
         return undefined;
       }
-      let expiresAt = row.expires_at;
-      if (now - row.last_seen_at >= TOUCH_EVERY_MS) {
-        expiresAt = Math.min(now + SESSION_IDLE_MS, row.created_at + SESSION_MAX_MS);
+      let expiresAt = row.s_expires_at;
+      if (now - row.s_last_seen_at >= TOUCH_EVERY_MS) {
+        expiresAt = Math.min(now + SESSION_IDLE_MS, row.s_created_at + SESSION_MAX_MS);
         await ctx.db
           .updateTable("sessions")
           .set({ last_seen_at: now, expires_at: expiresAt })
           .where("id", "=", id)
           .execute();
       }
-      return { id, account, csrf: row.csrf, createdAt: row.created_at, expiresAt };
+      return { id, account, csrf: row.s_csrf, createdAt: row.s_created_at, expiresAt };
     },
 
     /** Logout: the session and its unlocked key are gone. Unknown tokens are ignored. */

@@ -68,6 +68,7 @@ export const mailRouter = router({
     .query(async ({ ctx, input }) => {
       const view = await ctx.store.reading.read(ctx.session.account.id, input.messageId, {
         ...(ctx.session.account.smimeEnabled ? { access: { sessionToken: ctx.sessionToken } } : {}),
+        domain: ctx.session.account.domain,
       });
       return { ...view, summary: pick(view.summary) };
     }),

@@ -1,4 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { API_HEADERS } from "~/server/api-headers";
 import { clientAddress, isSecureRequest, sameOrigin, sessionOf } from "~/server/request-context";
 import { appRouter } from "~/server/routers/app";
 import { getStore } from "~/server/store";
@@ -8,7 +9,7 @@ export const dynamic = "force-dynamic";
 
 async function handler(req: Request): Promise<Response> {
   if (req.method !== "GET" && !sameOrigin(req))
-    return Response.json({ error: "cross-site request refused" }, { status: 403 });
+    return Response.json({ error: "cross-site request refused" }, { status: 403, headers: API_HEADERS });
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
@@ -25,7 +26,7 @@ async function handler(req: Request): Promise<Response> {
         setCookie: (cookie) => resHeaders.append("set-cookie", cookie),
       });
     },
-    responseMeta: () => ({ headers: { "cache-control": "no-store" } }),
+    responseMeta: () => ({ headers: API_HEADERS }),
   });
 }
 

@@ -1,3 +1,4 @@
+import { API_HEADERS } from "~/server/api-headers";
 import { storeErrorCode } from "~/server/errors";
 import { sessionOf } from "~/server/request-context";
 import { getStore } from "~/server/store";
@@ -18,28 +19,30 @@ export async function GET(req: Request, context: { params: Promise<{ messageId: 
   const { messageId, index } = await context.params;
   const store = await getStore();
   const { token, session } = await sessionOf(store, req.headers);
-  if (!session || !token) return new Response("Sign in first.", { status: 401 });
+  if (!session || !token) return new Response("Sign in first.", { status: 401, headers: API_HEADERS });
   const n = Number(index);
-  if (!Number.isInteger(n) || n < 0) return new Response("No such attachment.", { status: 404 });
+  if (!Number.isInteger(n) || n < 0)
+    return new Response("No such attachment.", { status: 404, headers: API_HEADERS });
   try {
     const a = await store.reading.attachment(session.account.id, messageId, n, {
       ...(session.account.smimeEnabled ? { access: { sessionToken: token } } : {}),
     });
     return new Response(Buffer.from(a.content), {
       headers: {
+        ...API_HEADERS,
         "content-type": "application/octet-stream",
         "content-disposition": disposition(a.filename),
-        "x-content-type-options": "nosniff",
-        "cache-control": "no-store",
-        "content-security-policy": "default-src 'none'; sandbox",
       },
     });
   } catch (error) {
     const code = storeErrorCode(error);
     if (code === "not-found" || code === "invalid-argument")
-      return new Response("No such attachment.", { status: 404 });
+      return new Response("No such attachment.", { status: 404, headers: API_HEADERS });
     if (code === "locked")
-      return new Response("Secure Mail is locked: unlock it, then download again.", { status: 423 });
+      return new Response("Secure Mail is locked: unlock it, then download again.", {
+        status: 423,
+        headers: API_HEADERS,
+      });
     throw error;
   }
 }
