@@ -10,6 +10,8 @@ export interface CliEnv {
   storeUrl: string | undefined;
   /** SEALBOX_SECRET: seals the server CA key; else a 0600 file in the data folder is used. */
   secret: string | undefined;
+  /** SEALBOX_PUBLIC_URL: the web's public address; certificates issued here name its CRL. */
+  publicUrl: string | undefined;
 }
 
 export function readCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
@@ -18,6 +20,7 @@ export function readCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     home: env.SEALBOX_HOME ? resolve(env.SEALBOX_HOME) : resolve(checkout, "data"),
     storeUrl: env.SEALBOX_STORE || undefined,
     secret: env.SEALBOX_SECRET || undefined,
+    publicUrl: env.SEALBOX_PUBLIC_URL || undefined,
   };
 }
 

@@ -40,6 +40,11 @@ Domains, accounts and mail (the store; every command takes --store URL, every li
                                     67 no such account, 75 try again later)
   sealbox message decrypt|encrypt ACCOUNT MAILBOX ID --secure-password-env VAR
                                     the Decrypt / Encrypt buttons (replace the stored message)
+  sealbox message encrypt-all|decrypt-all ACCOUNT MAILBOX --secure-password-env VAR [--json]
+                                    Encrypt All / Decrypt All: each message in place, with a
+                                    progress bar on a terminal; --json: a line per message and a
+                                    summary; exit 1 if any failed or it stopped (run it again)
+  sealbox message append ACCOUNT MAILBOX FILE... [--json]   store .eml files exactly (no rules)
   sealbox send ACCOUNT [--sign] [--encrypt] [--cipher NAME] [--secure-password-env VAR] < message.eml
   sealbox worker status [--json]    the outgoing queue: depth, in flight, failed, delivered per minute
 
@@ -53,6 +58,8 @@ Secure Mail (the account's key and certificate):
   sealbox ca show [--pem|--json]    the server CA that issues users' certificates
   sealbox ca install --pfx FILE --password-env VAR      use an existing corporate CA
   sealbox ca crl --out FILE [--pem]
+  sealbox ca issued [--json]        what the server CA issued, with revocations
+  sealbox ca revoke --account ADDRESS|--serial HEX|--sha256 HEX [--reason REASON]
 
   Secrets come only from the variable a --…-env flag names, or a prompt on a terminal.
 
@@ -61,6 +68,8 @@ Environment:
   SEALBOX_STORE   store URL: sqlite:PATH (default: sealbox.db in the data folder) or postgres://…
   SEALBOX_SECRET  server secret sealing the CA key (default: data folder's server-secret file;
                   set it when several nodes share one PostgreSQL)
+  SEALBOX_PUBLIC_URL  the web UI's public address: certificates the server CA issues name
+                  SEALBOX_PUBLIC_URL/pki/ca.crl as their CRL distribution point
 
 Exit codes: 0 ok, 1 the operation failed (message says why), 2 usage error.
 `;

@@ -38,8 +38,9 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Pages. The build's static files get their policy from next.config.ts, the API routes set
-  // their own (api-headers.ts): a JSON or download response needs no nonce, and the API is
-  // the hot path, where a middleware pass per request costs a measurable share.
-  matcher: [{ source: "/((?!_next/static|api/).*)" }],
+  // Pages. The build's static files get their policy from next.config.ts, the API routes and
+  // the public CA certificate and CRL set their own (api-headers.ts): a JSON or download
+  // response needs no nonce, and the API is the hot path, where a middleware pass per request
+  // costs a measurable share.
+  matcher: [{ source: "/((?!_next/static|api/|pki/ca.crt|pki/ca.crl).*)" }],
 };

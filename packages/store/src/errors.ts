@@ -17,9 +17,21 @@ export type StoreErrorCode =
 export class StoreError extends Error {
   override readonly name = "StoreError";
   readonly code: StoreErrorCode;
+  /**
+   * The input the error is about, as a dotted path into what the caller passed
+   * ("fromAddress", "conditions.0.value"), so a form can show the message next to that field.
+   */
+  readonly field: string | undefined;
 
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.field = options?.field;
   }
+}
+
+/** The same error, said of `field` (inner paths are kept below it: "conditions.0" + "value"). */
+export function errorAt(error: StoreError, field: string): StoreError {
+  const path = error.field ? `${field}.${error.field}` : field;
+  return new StoreError(error.code, error.message, { cause: error.cause, field: path });
 }

@@ -1,3 +1,10 @@
+export type {
+  AccountSettings,
+  ComposeSettings,
+  GeneralSettings,
+  PasswordChange,
+  PasswordChangeOptions,
+} from "./accounts/account-settings.js";
 export { type Account, type AccountChanges, type NewAccount, ROLES } from "./accounts/accounts.js";
 export { type MailAddress, parseAddress } from "./accounts/address.js";
 export type { LoginOptions, LoginResult } from "./accounts/login.js";
@@ -10,6 +17,7 @@ export type {
   TakeCertificateResult,
 } from "./address-books/contact-certificates.js";
 export type { Contact, ContactInput } from "./address-books/contacts.js";
+export type { Bulk, BulkKind, BulkMessageEvent, BulkRun, BulkStartOptions } from "./bulk/bulk.js";
 export type { Executor, StoreContext } from "./context.js";
 export type {
   DeliverOptions,
@@ -20,6 +28,7 @@ export type {
 } from "./delivery/deliver.js";
 export type { DeliverManyOptions, DeliverManyResult } from "./delivery/deliver-many.js";
 export { joinDer, splitDer } from "./der-list.js";
+export type { DirectoryListing } from "./directory/list-directory.js";
 export type { DirectoryEntry } from "./directory/lookup-directory.js";
 export { normalizeDomain } from "./domains/domain-name.js";
 export {
@@ -72,6 +81,7 @@ export type {
 } from "./reading/read-message.js";
 export {
   encryptedBanner,
+  fingerprintText,
   signedBanner,
   signerDisplay,
   signerProblem,
@@ -97,6 +107,7 @@ export {
   CONDITION_OPS,
   type ConditionField,
   type ConditionOp,
+  conditionOpsFor,
   DEFAULT_PRIORITY,
   MARKS,
   RULE_ACTIONS,
@@ -108,10 +119,21 @@ export {
 } from "./rules/rule-types.js";
 export { type RuleOwner, ruleJson, type StoredRule } from "./rules/rules.js";
 export type { Flag, JobState, Role, SecurityKind } from "./schema.js";
-export type { MessageCrypto } from "./secure-mail/message-crypto.js";
+export type { MessageCrypto, ReEncryptResult } from "./secure-mail/message-crypto.js";
 export { FAILURE_WINDOW_MS, FREE_FAILURES } from "./secure-mail/password-guard.js";
 export type { GeneratedKeyAlgorithm, SecureMail, SecureMailStatus } from "./secure-mail/secure-mail.js";
-export { SERVER_CA_NAME, type ServerCa, type ServerCaInfo } from "./secure-mail/server-ca.js";
+export {
+  CA_CERTIFICATE_PATH,
+  CRL_PATH,
+  crlUrlFor,
+  type IssuedCertificateRecord,
+  REVOCATION_REASONS,
+  type RevocationReason,
+  type RevocationTarget,
+  SERVER_CA_NAME,
+  type ServerCa,
+  type ServerCaInfo,
+} from "./secure-mail/server-ca.js";
 export { resolveServerSecret, SERVER_SECRET_FILE } from "./secure-mail/server-secret.js";
 export type { KeyAccess, LockState } from "./secure-mail/unlock-sessions.js";
 export type { ComposeAttachment, ComposeInput } from "./sending/compose.js";

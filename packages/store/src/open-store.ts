@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
+import { type AccountSettings, accountSettingsUseCases } from "./accounts/account-settings.js";
 import { type AccountRepository, accountRepository } from "./accounts/accounts.js";
 import { type LoginOptions, type LoginResult, loginUseCase } from "./accounts/login.js";
 import { loginGuard } from "./accounts/login-guard.js";
@@ -13,6 +14,7 @@ import {
   contactCertificateRepository,
 } from "./address-books/contact-certificates.js";
 import { type ContactRepository, contactRepository } from "./address-books/contacts.js";
+import { type Bulk, bulkUseCases } from "./bulk/bulk.js";
 import type { StoreContext } from "./context.js";
 import { type DeliverOptions, type DeliveryResult, deliverUseCase } from "./delivery/deliver.js";
 import {
@@ -20,6 +22,7 @@ import {
   type DeliverManyResult,
   deliverManyUseCase,
 } from "./delivery/deliver-many.js";
+import { type DirectoryListing, directoryListing } from "./directory/list-directory.js";
 import { type DirectoryEntry, directoryLookup } from "./directory/lookup-directory.js";
 import { type DomainRepository, domainRepository } from "./domains/domains.js";
 import { type TrustAnchorRepository, trustAnchorRepository } from "./domains/trust-anchors.js";
@@ -37,10 +40,10 @@ import { queueOutgoingUseCase } from "./outgoing/queue-outgoing.js";
 import { type Reading, readingUseCases } from "./reading/read-message.js";
 import { type RuleRepository, ruleRepository } from "./rules/rules.js";
 import type { Database as Schema } from "./schema.js";
-import { type MessageCrypto, messageCryptoUseCases } from "./secure-mail/message-crypto.js";
+import { type MessageCrypto, messageCryptoOps, messageCryptoUseCases } from "./secure-mail/message-crypto.js";
 import { passwordGuard } from "./secure-mail/password-guard.js";
 import { type SecureMail, secureMailUseCases } from "./secure-mail/secure-mail.js";
-import { type ServerCa, serverCaUseCases } from "./secure-mail/server-ca.js";
+import { crlUrlFor, type ServerCa, serverCaUseCases } from "./secure-mail/server-ca.js";
 import { storeEncryptedHook } from "./secure-mail/store-encrypted.js";
 import { type Composer, composerUseCases } from "./sending/composer.js";
 import { type SendOptions, type SendResult, sendUseCase } from "./sending/send.js";
@@ -61,6 +64,8 @@ export interface Store {
   readonly domains: DomainRepository;
   readonly trustAnchors: TrustAnchorRepository;
   readonly accounts: AccountRepository;
+  /** What a signed-in account changes about itself: General, Compose, its login password. */
+  readonly accountSettings: AccountSettings;
   /**
    * A uniform failure for unknown address and wrong password (accounts/login.ts), behind the
    * one login guard (per account and per client address) every entry point shares.
@@ -77,6 +82,8 @@ export interface Store {
   readonly contactCertificates: ContactCertificateRepository;
   /** The published certificate of a local user, by address. */
   lookupDirectory(address: string): Promise<DirectoryEntry | undefined>;
+  /** The local addresses of a domain whose certificate the directory publishes now. */
+  listDirectory(domain: string): Promise<DirectoryListing[]>;
   readonly mailboxes: MailboxRepository;
   readonly messages: MessageRepository;
   /** A page of a mailbox, newest first, with a keyset cursor; optionally a subject/sender search. */
@@ -98,8 +105,10 @@ export interface Store {
   readonly ca: ServerCa;
   /** The account's Secure Mail key: import, generate, export, change password, remove, status. */
   readonly secureMail: SecureMail;
-  /** Decrypt and Encrypt in place (one transaction each). */
+  /** Decrypt, Encrypt and re-encrypt in place (one transaction each). */
   readonly messageCrypto: MessageCrypto;
+  /** Encrypt All / Decrypt All / re-encrypt over a mailbox, message by message, with progress and Cancel. */
+  readonly bulk: Bulk;
   /** Sends a composed message: sign and/or encrypt, Sent copy, local delivery, outgoing queue. */
   send(accountId: string, raw: Uint8Array, options?: SendOptions): Promise<SendResult>;
   /** Queues a message for the worker's outgoing (relay) consumer. */
@@ -122,6 +131,11 @@ export interface OpenStoreOptions {
   jobs?: JobQueueOptions;
   /** Seals the server CA key (apps pass resolveServerSecret(…)); without it CA operations are unavailable. */
   serverSecret?: Uint8Array;
+  /**
+   * The address the web is reached at (apps pass SEALBOX_PUBLIC_URL): certificates the server
+   * CA issues then name `<publicUrl>/pki/ca.crl` as their CRL distribution point.
+   */
+  publicUrl?: string;
 }
 
 /**
@@ -131,6 +145,7 @@ export interface OpenStoreOptions {
  */
 export async function openStore(url: string, options: OpenStoreOptions): Promise<Store> {
   const location = parseStoreUrl(url, options.base);
+  const crlDistributionPoint = options.publicUrl ? crlUrlFor(options.publicUrl) : undefined;
   const logger = options.logger ?? stderrLogger;
   const db =
     location.kind === "sqlite" ? openSqlite(location.path, options) : openPostgres(location.url, logger);
@@ -148,9 +163,12 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     blobs: options.blobs ?? tableBlobStore,
     passwordHashing: options.passwordHashing ?? DEFAULT_SCRYPT,
   };
-  const ca = serverCaUseCases(context, options.serverSecret);
+  const ca = serverCaUseCases(context, options.serverSecret, {
+    ...(crlDistributionPoint ? { crlDistributionPoint } : {}),
+  });
   const secureMail = secureMailUseCases(context, { ca, guard: passwordGuard(context) });
   const storeEncrypted = storeEncryptedHook(context);
+  const crypto = messageCryptoOps(context, secureMail);
   const deliver = deliverUseCase(context);
   const deliverMany = deliverManyUseCase(context);
   const deliverWithHooks: Store["deliver"] = (account, raw, deliverOptions = {}) =>
@@ -182,6 +200,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     domains: domainRepository(context),
     trustAnchors,
     accounts: accountRepository(context),
+    accountSettings: accountSettingsUseCases(context, loginGuard(context)),
     login: loginUseCase(context, loginGuard(context)),
     sessions: sessionRepository(context),
     reading: readingUseCases(context, { secureMail, trustAnchors, ca, contactCertificates }),
@@ -190,6 +209,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     contacts: contactRepository(context),
     contactCertificates,
     lookupDirectory,
+    listDirectory: directoryListing(context),
     mailboxes: mailboxRepository(context),
     messages: messageRepository(context),
     listMessages: messagePager(context),
@@ -202,7 +222,8 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     send,
     ca,
     secureMail,
-    messageCrypto: messageCryptoUseCases(context, secureMail),
+    messageCrypto: messageCryptoUseCases(context, secureMail, crypto),
+    bulk: bulkUseCases(context, { secureMail, crypto }),
   };
 }
 

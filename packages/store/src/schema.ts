@@ -57,6 +57,10 @@ export interface AccountsTable {
   disabled: Defaulted<Flag>;
   role: Defaulted<Role>;
   created_at: Millis;
+  /** Compose starts with Send Signed checked (while unlocked). */
+  always_sign: Defaulted<Flag>;
+  /** Compose checks Send Encrypted when every recipient has a certificate. */
+  encrypt_when_possible: Defaulted<Flag>;
 }
 
 export interface SecureMailKeysTable {
@@ -216,6 +220,8 @@ export interface RulesTable {
   actions: string;
   stop: Defaulted<Flag>;
   created_at: Millis;
+  /** Order among rules of the same owner and priority (Move Up / Move Down); ties by creation. */
+  position: Defaulted<number>;
 }
 
 export type JobState = "queued" | "leased" | "done" | "dead";
@@ -233,6 +239,28 @@ export interface JobsTable {
   last_error: string | null;
   created_at: Millis;
   completed_at: Millis | null;
+}
+
+export type BulkKind = "encrypt" | "decrypt" | "re-encrypt";
+export type BulkState = "running" | "cancelled" | "done" | "stopped";
+
+/** One Encrypt All / Decrypt All / re-encrypt run over a mailbox (bulk/bulk-runs.ts). */
+export interface BulkRunsTable {
+  id: string;
+  account_id: string;
+  mailbox_id: string;
+  kind: BulkKind;
+  state: BulkState;
+  cancel_requested: Defaulted<Flag>;
+  total: Defaulted<number>;
+  done: Defaulted<number>;
+  skipped: Defaulted<number>;
+  failed: Defaulted<number>;
+  error: string | null;
+  created_at: Millis;
+  /** Heartbeat of the process running it. */
+  updated_at: Millis;
+  finished_at: Millis | null;
 }
 
 export interface Database {
@@ -254,4 +282,5 @@ export interface Database {
   message_blobs: MessageBlobsTable;
   rules: RulesTable;
   jobs: JobsTable;
+  bulk_runs: BulkRunsTable;
 }

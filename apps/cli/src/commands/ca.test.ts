@@ -111,6 +111,63 @@ describe("sealbox ca", () => {
     expect((await run(["ca", "crl"])).code).toBe(2);
   });
 
+  it("with SEALBOX_PUBLIC_URL, generate writes <URL>/pki/ca.crl as the CRL distribution point; a bad URL is a user error", async () => {
+    const env = { ...ENV, SEALBOX_PUBLIC_URL: "https://mail.ca.example/" };
+    expect(
+      (await cli(home, ["account", "add", "dora@ca.example", "--password-env", "PW"], { env })).code,
+    ).toBe(0);
+    expect(
+      (
+        await cli(home, ["secure-mail", "generate", "dora@ca.example", "--secure-password-env", "SMP"], {
+          env,
+        })
+      ).code,
+    ).toBe(0);
+    const cert = await currentCertificate("dora@ca.example", "dora");
+    const text = openssl(["x509", "-in", cert, "-noout", "-text"], { cwd: home });
+    expect(text).toMatch(
+      /X509v3 CRL Distribution Points:\s+Full Name:\s+URI:https:\/\/mail\.ca\.example\/pki\/ca\.crl/,
+    );
+    const bad = await cli(home, ["ca", "show"], { env: { ...ENV, SEALBOX_PUBLIC_URL: "mail.ca.example" } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^sealbox: the public URL "mail\.ca\.example"/);
+  });
+
+  it("issued lists what the CA issued; revoke takes an account, a serial or a SHA-256, and the CRL lists it", async () => {
+    const issued = JSON.parse((await run(["ca", "issued", "--json"])).stdout) as Array<{
+      serial: string;
+      account: string;
+      revokedAt: string | null;
+    }>;
+    const dora = issued.find((c) => c.account === "dora@ca.example" && c.revokedAt === null);
+    expect(dora).toBeDefined();
+    expect((await run(["ca", "revoke", "--serial", dora!.serial, "--sha256", "ab"])).code).toBe(2);
+    expect((await run(["ca", "revoke", "--account", "dora@ca.example", "--reason", "nonsense"])).code).toBe(
+      2,
+    );
+    const revoked = await run([
+      "ca",
+      "revoke",
+      "--account",
+      "dora@ca.example",
+      "--reason",
+      "affiliationChanged",
+      "--json",
+    ]);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ serial: dora!.serial, reason: "affiliationChanged" });
+    const again = await run(["ca", "revoke", "--serial", dora!.serial.toUpperCase()]);
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining("already revoked") });
+    expect((await run(["ca", "revoke", "--sha256", "0".repeat(64)])).code).toBe(1);
+    expect((await run(["ca", "issued"])).stdout).toMatch(
+      new RegExp(`${dora!.serial}\\s+dora@ca\\.example\\s+\\S+\\s+\\S+ affiliationChanged`),
+    );
+    expect((await run(["ca", "crl", "--out", join(home, "dora-crl.der")])).code).toBe(0);
+    expect(
+      openssl(["crl", "-inform", "DER", "-in", "dora-crl.der", "-noout", "-text"], { cwd: home }),
+    ).toContain(`Serial Number: ${dora!.serial.toUpperCase()}`);
+  });
+
   it("install --pfx takes an OpenSSL-made corporate CA; generate then issues from it", async () => {
     const corp = opensslCaPfx(home, "Corp Mail CA", "FP", ENV);
     const wrong = await cli(home, ["ca", "install", "--pfx", corp.pfx, "--password-env", "PW"], { env: ENV });

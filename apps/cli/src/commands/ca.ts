@@ -1,14 +1,20 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { toPem } from "@sealbox/core";
+import { type IssuedCertificateRecord, REVOCATION_REASONS, type RevocationReason } from "@sealbox/store";
 import { flagValue, hasFlag, parseArgs } from "../args.js";
 import { AbortError, UsageError } from "../errors.js";
 import { readSecret } from "./cli-secret.js";
-import { type CliIo, json, processIo, withStore } from "./cli-store.js";
+import { type CliIo, json, processIo, table, withStore } from "./cli-store.js";
 
 const USAGE = `usage:
   sealbox ca show [--pem] [--json]
   sealbox ca install --pfx FILE --password-env VAR
   sealbox ca crl --out FILE [--pem]
+  sealbox ca issued [--json]
+        (every certificate the server CA issued, newest first, with its account and revocation)
+  sealbox ca revoke (--account ADDRESS | --serial HEX | --sha256 HEX) [--reason REASON] [--json]
+        (an account's current certificate, or one by serial or fingerprint; REASON: ${REVOCATION_REASONS.join(", ")};
+         default keyCompromise)
   (every command takes --store URL; the CA key is sealed under SEALBOX_SECRET or the data folder's server-secret file)`;
 
 /** `sealbox ca show|install|crl`: the server CA that issues users' certificates. */
@@ -23,6 +29,10 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       pfx: "string",
       "password-env": "string",
       out: "string",
+      account: "string",
+      serial: "string",
+      sha256: "string",
+      reason: "string",
     },
     USAGE,
   );
@@ -90,7 +100,60 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         return 0;
       });
     }
+    case "issued":
+      return withStore(args, USAGE, io, async (store) => {
+        const issued = await store.ca.issuedCertificates();
+        if (hasFlag(args, "json")) json(io, issued.map(issuedJson));
+        else
+          table(
+            io,
+            ["SERIAL", "ACCOUNT", "ISSUED", "REVOKED"],
+            issued.map((c) => [
+              c.serial,
+              c.account ?? "(deleted)",
+              new Date(c.issuedAt).toISOString(),
+              c.revokedAt === null ? "-" : `${new Date(c.revokedAt).toISOString()} ${c.reason ?? ""}`.trim(),
+            ]),
+          );
+        return 0;
+      });
+    case "revoke": {
+      const targets = (["account", "serial", "sha256"] as const).filter(
+        (f) => flagValue(args, f, USAGE) !== undefined,
+      );
+      if (targets.length !== 1)
+        throw new UsageError(`give exactly one of --account, --serial, --sha256\n${USAGE}`);
+      const by = targets[0] as "account" | "serial" | "sha256";
+      const value = flagValue(args, by, USAGE) as string;
+      const reason = flagValue(args, "reason", USAGE) ?? "keyCompromise";
+      if (!REVOCATION_REASONS.includes(reason as RevocationReason))
+        throw new UsageError(`--reason takes one of ${REVOCATION_REASONS.join(", ")} (got "${reason}")`);
+      return withStore(args, USAGE, io, async (store) => {
+        const target =
+          by === "account" ? { account: value } : by === "serial" ? { serial: value } : { sha256: value };
+        const revoked = await store.ca.revokeCertificate(target, reason as RevocationReason);
+        if (hasFlag(args, "json")) json(io, issuedJson(revoked));
+        else
+          io.stdout(
+            `revoked serial ${revoked.serial}${revoked.account ? ` (${revoked.account})` : ""}: ${reason}; the next CRL lists it\n`,
+          );
+        return 0;
+      });
+    }
     default:
       throw new UsageError(USAGE);
   }
+}
+
+/** The public JSON shape of an issued certificate (add fields freely, never rename). */
+function issuedJson(c: IssuedCertificateRecord) {
+  return {
+    serial: c.serial,
+    sha256: c.sha256,
+    account: c.account,
+    issuedAt: new Date(c.issuedAt).toISOString(),
+    revokedAt: c.revokedAt === null ? null : new Date(c.revokedAt).toISOString(),
+    reason: c.reason,
+    currentCa: c.currentCa,
+  };
 }

@@ -55,9 +55,13 @@ export async function withStore<T>(
       base: env.home,
       logger: cliLogger(io),
       serverSecret: resolveServerSecret({ secret: env.secret, dataFolder: env.home }),
+      ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
     });
   } catch (error) {
     if (error instanceof StoreError && error.code === "invalid-url") throw new UsageError(error.message);
+    // A setting the store refuses (e.g. SEALBOX_PUBLIC_URL) is the user's to fix, not a bug.
+    if (error instanceof StoreError && error.code === "invalid-argument")
+      throw new AbortError(error.message, error.code);
     throw error;
   }
   try {

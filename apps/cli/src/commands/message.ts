@@ -1,8 +1,10 @@
+import { readFile } from "node:fs/promises";
 import type { MessageSummary, Store } from "@sealbox/store";
 import { flagValue, hasFlag, type ParsedArgs, parseArgs, requireFlag } from "../args.js";
 import { AbortError, UsageError } from "../errors.js";
 import { readSecret } from "./cli-secret.js";
 import { type CliIo, json, onOff, processIo, table, withStore } from "./cli-store.js";
+import { runBulk } from "./message-bulk.js";
 
 const USAGE = `usage:
   sealbox message list ACCOUNT MAILBOX [--json] [--limit N] [--search TEXT]
@@ -12,6 +14,10 @@ const USAGE = `usage:
   sealbox message delete ACCOUNT MAILBOX ID
   sealbox message decrypt ACCOUNT MAILBOX ID --secure-password-env VAR [--json]   (the Decrypt button)
   sealbox message encrypt ACCOUNT MAILBOX ID --secure-password-env VAR [--json]   (the Encrypt button)
+  sealbox message encrypt-all|decrypt-all ACCOUNT MAILBOX --secure-password-env VAR [--json]
+      every message of the folder still in the other state, one at a time (Ctrl-C stops after
+      the message in hand; run again to continue); --json: one line per message, then a summary
+  sealbox message append ACCOUNT MAILBOX FILE... [--json]   store .eml files as they are (no rules)
   (every command also takes --store URL)`;
 
 /** The public JSON shape of a listed message (add fields freely, never rename). */
@@ -160,6 +166,31 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       const { account, message } = await context(store, args, 3);
       await store.messages.remove(account.id, (message as MessageSummary).id);
       io.stdout("deleted\n");
+      return 0;
+    });
+  }
+  if (sub === "encrypt-all" || sub === "decrypt-all")
+    return runBulk(sub === "encrypt-all" ? "encrypt" : "decrypt", args, USAGE, io);
+  if (sub === "append") {
+    if (args.positionals.length < 3) throw new UsageError(`expected ACCOUNT MAILBOX FILE...\n${USAGE}`);
+    const [address, mailboxName, ...files] = args.positionals as [string, string, ...string[]];
+    return withStore(args, USAGE, io, async (store) => {
+      const account = await store.accounts.require(address);
+      const mailbox = await store.mailboxes.require(account.id, mailboxName);
+      for (const file of files) {
+        let raw: Buffer;
+        try {
+          raw = await readFile(file);
+        } catch (error) {
+          throw new AbortError(`cannot read ${file}: ${(error as Error).message}`);
+        }
+        if (raw.length === 0) throw new AbortError(`${file} is empty: no message to append`);
+        // One transaction per file: what was appended before a failure stays appended.
+        const stored = await store.messages.append(account.id, mailbox.id, raw);
+        if (hasFlag(args, "json")) json(io, messageJson(stored, mailbox.name));
+      }
+      if (!hasFlag(args, "json"))
+        io.stdout(`appended ${files.length} message${files.length === 1 ? "" : "s"} to ${mailbox.name}\n`);
       return 0;
     });
   }

@@ -9,3 +9,12 @@ export const API_HEADERS: Readonly<Record<string, string>> = {
   "x-frame-options": "DENY",
   "cache-control": "no-store",
 };
+
+/**
+ * The public CA certificate and CRL (/pki/…, no login): the same policy; relying parties may
+ * keep a copy but must ask again before using it (a revocation shows at once).
+ */
+export const PKI_HEADERS: Readonly<Record<string, string>> = {
+  ...API_HEADERS,
+  "cache-control": "no-cache",
+};

@@ -6,6 +6,8 @@ export interface WebEnv {
   storeUrl: string | undefined;
   /** SEALBOX_SECRET: seals the server CA key (else the 0600 server-secret file in the data folder). */
   secret: string | undefined;
+  /** SEALBOX_PUBLIC_URL: the address users reach the web at; issued certificates name its /pki/ca.crl. */
+  publicUrl: string | undefined;
   /** Started by serve.mjs, which writes the client's socket address into x-sealbox-client. */
   served: boolean;
 }
@@ -16,6 +18,7 @@ export function readWebEnv(env: NodeJS.ProcessEnv = process.env): WebEnv {
     home: env.SEALBOX_HOME ? resolve(env.SEALBOX_HOME) : resolve(process.cwd(), "../../data"),
     storeUrl: env.SEALBOX_STORE || undefined,
     secret: env.SEALBOX_SECRET || undefined,
+    publicUrl: env.SEALBOX_PUBLIC_URL || undefined,
     served: env.SEALBOX_WEB_SERVED === "1",
   };
 }

@@ -69,6 +69,20 @@ export function toTrpcError(error: unknown): TRPCError {
   });
 }
 
+/**
+ * The input a StoreError is about ("fromAddress", "conditions.0.value"), with its sentence,
+ * so a form shows it next to that field (the same shape as zod's field errors).
+ */
+export function storeFieldErrors(error: unknown): Record<string, string[]> | null {
+  const cause = error instanceof TRPCError ? error.cause : error;
+  if (!storeErrorCode(cause)) return null;
+  const field: unknown = (cause as Error & { field?: unknown }).field;
+  if (typeof field !== "string" || field === "") return null;
+  const text = (cause as Error).message.trim();
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return { [field]: [/[.!?]$/.test(capital) ? capital : `${capital}.`] };
+}
+
 /** The machine-readable code the browser sees beside the tRPC code ("wrong-password", "locked", …). */
 export function appCodeOf(error: unknown): string | null {
   const cause = error instanceof TRPCError ? error.cause : error;

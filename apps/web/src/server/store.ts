@@ -14,6 +14,8 @@ export function getStore(): Promise<Store> {
       base: env.home,
       // The same secret the CLI and worker use: Generate Key needs the server CA.
       serverSecret: resolveServerSecret({ secret: env.secret, dataFolder: env.home }),
+      // Certificates issued from the web name <public URL>/pki/ca.crl, which this app serves.
+      ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
     });
     holder.__sealboxStore.catch(() => {
       holder.__sealboxStore = undefined;

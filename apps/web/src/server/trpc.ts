@@ -1,7 +1,7 @@
 import type { SignedInSession, Store } from "@sealbox/store";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
-import { appCodeOf, toTrpcError } from "./errors";
+import { appCodeOf, storeFieldErrors, toTrpcError } from "./errors";
 
 /**
  * Built without a request, so tests call routers directly with createCaller: the route
@@ -39,7 +39,8 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     // One place maps errors for the web boundary; stacks never reach the browser.
     const { stack: _stack, ...data } = shape.data;
-    const fieldErrors = error.cause instanceof ZodError ? error.cause.flatten().fieldErrors : null;
+    const fieldErrors =
+      error.cause instanceof ZodError ? error.cause.flatten().fieldErrors : storeFieldErrors(error);
     return {
       ...shape,
       message: error.cause instanceof ZodError ? "Some fields are not valid." : shape.message,
@@ -85,5 +86,23 @@ export const smimeProcedure = authedProcedure.use(({ ctx, next }) => {
       code: "FORBIDDEN",
       message: "Secure Mail is switched off for this account or its domain.",
     });
+  return next();
+});
+
+/**
+ * Administration: a server administrator, or a domain administrator — whom every admin
+ * procedure then keeps to their own domain and its accounts (routers/admin-scope.ts).
+ */
+export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  const role = ctx.session.account.role;
+  if (role !== "server-admin" && role !== "domain-admin")
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only administrators may do this." });
+  return next();
+});
+
+/** Server-wide administration (adding domains, the server CA): server administrators only. */
+export const serverAdminProcedure = adminProcedure.use(({ ctx, next }) => {
+  if (ctx.session.account.role !== "server-admin")
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only a server administrator may do this." });
   return next();
 });

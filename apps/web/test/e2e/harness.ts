@@ -69,9 +69,16 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGINT"): Prom
  * Sealbox started the way the README starts it (scripts/start: web UI + worker on the
  * embedded SQLite store, or SEALBOX_STORE), on free loopback ports, in a throwaway data folder.
  */
-export async function startSealbox(options: { store?: string; secret?: string } = {}): Promise<Sealbox> {
+export async function startSealbox(
+  options: {
+    store?: string;
+    secret?: string;
+    /** More settings for every process (e.g. SEALBOX_PUBLIC_URL; SEALBOX_WEB_PORT picks the port). */
+    env?: Record<string, string>;
+  } = {},
+): Promise<Sealbox> {
   const home = mkdtempSync(join(tmpdir(), "sealbox-e2e-"));
-  const webPort = await freePort();
+  const webPort = Number(options.env?.SEALBOX_WEB_PORT) || (await freePort());
   const smtpPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -82,6 +89,7 @@ export async function startSealbox(options: { store?: string; secret?: string } 
     SEALBOX_SMTP_HOST: "127.0.0.1",
     SEALBOX_LOG_LEVEL: "warn",
     ...(options.secret ? { SEALBOX_SECRET: options.secret } : {}),
+    ...options.env,
   };
   let log = "";
   const child = spawn("bash", [join(root, "scripts/start")], {

@@ -7,6 +7,7 @@ export {
   createCrl,
   type RevokedCertificate,
 } from "./create-crl.js";
+export { crlDistributionPointsExtension } from "./crl-distribution-points.js";
 export {
   type IssuedCertificate,
   type IssueUserCertificateOptions,

@@ -17,6 +17,7 @@ import {
   wholeSeconds,
 } from "./certificate-builder.js";
 import { BACKDATE_MS } from "./create-ca.js";
+import { crlDistributionPointsExtension } from "./crl-distribution-points.js";
 
 const generate = promisify(generateKeyPair);
 
@@ -33,6 +34,11 @@ export interface IssueUserCertificateOptions {
   publicKey?: KeyObject;
   /** Override the random serial (the store may insist on one it has checked is unused). */
   serial?: bigint;
+  /**
+   * Where relying parties fetch the CA's current CRL (an absolute http(s) URL): written as the
+   * CRLDistributionPoints extension, so external clients can check revocation.
+   */
+  crlDistributionPoint?: string;
 }
 
 /** With `publicKey` given, no private key exists here: the result carries only the certificate. */
@@ -44,8 +50,9 @@ export interface IssuedCertificate extends Omit<Identity, "privateKey"> {
  * Issues an S/MIME end-entity certificate (RFC 8550 §4.4; RFC 5280 §4.2): subject CN, SAN
  * rfc822Name (SmtpUTF8Mailbox, RFC 9598, for a non-ASCII local part), keyUsage critical —
  * digitalSignature + keyEncipherment for RSA, digitalSignature + keyAgreement for EC —, EKU
- * emailProtection, basicConstraints cA=FALSE, SKI and AKI (the CA's key identifier), a random
- * 16-byte serial, signed SHA-256 with RSA PKCS#1 v1.5 or ECDSA. Validity never outlasts the CA.
+ * emailProtection, basicConstraints cA=FALSE, SKI and AKI (the CA's key identifier), the CRL
+ * distribution point when one is given (RFC 5280 §4.2.1.13), a random 16-byte serial, signed
+ * SHA-256 with RSA PKCS#1 v1.5 or ECDSA. Validity never outlasts the CA.
  */
 export async function issueUserCertificate(
   ca: Identity,
@@ -71,6 +78,10 @@ export async function issueUserCertificate(
   const notAfter = new Date(Math.min(now.getTime() + days * 86_400_000, caNotAfter));
   const notBefore = new Date(Math.max(now.getTime() - BACKDATE_MS, ca.certificate.notBefore.getTime()));
   if (notAfter <= notBefore) throw new CoreError("invalid-argument", "the CA certificate has expired");
+  const crlDistributionPoints =
+    options.crlDistributionPoint === undefined
+      ? []
+      : [crlDistributionPointsExtension(options.crlDistributionPoint)];
   const usage =
     type === "rsa"
       ? [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment]
@@ -94,6 +105,7 @@ export async function issueUserCertificate(
           false,
           der.sequence(der.implicitPrimitive(0, keyIdentifier(ca.certificate))),
         ),
+        ...crlDistributionPoints,
       ],
     },
     signerFor(ca.privateKey),

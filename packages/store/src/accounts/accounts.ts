@@ -32,6 +32,10 @@ export interface Account {
   smimeSetting: boolean;
   /** S/MIME as it applies: on only when both the domain and the account allow it. */
   smimeEnabled: boolean;
+  /** Compose default: Send Signed starts checked. */
+  alwaysSign: boolean;
+  /** Compose default: Send Encrypted is checked when every recipient has a certificate. */
+  encryptWhenPossible: boolean;
   disabled: boolean;
   role: Role;
   createdAt: number;
@@ -52,6 +56,8 @@ export interface AccountChanges {
   /** A writable cipher name, or null = the domain's default. */
   encryptionMethod?: string | null;
   smimeEnabled?: boolean;
+  alwaysSign?: boolean;
+  encryptWhenPossible?: boolean;
   disabled?: boolean;
   role?: Role;
   password?: string;
@@ -72,6 +78,8 @@ export function toAccount(row: Selectable<AccountsTable>, domainRow: Selectable<
     encryptionMethod: setting && domain.allowedCiphers.includes(setting) ? setting : domain.defaultCipher,
     smimeSetting: fromFlag(row.smime_enabled),
     smimeEnabled: fromFlag(row.smime_enabled) && domain.smimeEnabled,
+    alwaysSign: fromFlag(row.always_sign),
+    encryptWhenPossible: fromFlag(row.encrypt_when_possible),
     disabled: fromFlag(row.disabled),
     role: row.role,
     createdAt: row.created_at,
@@ -239,6 +247,9 @@ export function accountRepository(ctx: StoreContext) {
           }
         }
         if (changes.smimeEnabled !== undefined) columns.smime_enabled = toFlag(changes.smimeEnabled);
+        if (changes.alwaysSign !== undefined) columns.always_sign = toFlag(changes.alwaysSign);
+        if (changes.encryptWhenPossible !== undefined)
+          columns.encrypt_when_possible = toFlag(changes.encryptWhenPossible);
         if (changes.disabled !== undefined) columns.disabled = toFlag(changes.disabled);
         if (changes.role !== undefined) columns.role = checkRole(changes.role);
         if (passwordHash !== undefined) columns.password_hash = passwordHash;

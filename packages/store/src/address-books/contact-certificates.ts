@@ -192,6 +192,36 @@ export function contactCertificateRepository(ctx: StoreContext) {
       }),
 
     /**
+     * What Take Certificate would compare with: per address (lowercased), the certificates
+     * the selected book's contact with that address holds, newest expiry first. Reads only
+     * (an account without a selected book holds nothing).
+     */
+    heldInSelectedBook: async (
+      accountId: string,
+      addresses: readonly string[],
+    ): Promise<Map<string, Array<{ sha256: string; notAfter: number }>>> => {
+      const held = new Map<string, Array<{ sha256: string; notAfter: number }>>();
+      const lower = [...new Set(addresses.map((a) => a.trim().toLowerCase()))];
+      if (lower.length === 0) return held;
+      const rows = await ctx.db
+        .selectFrom("address_books")
+        .innerJoin("contacts", "contacts.book_id", "address_books.id")
+        .innerJoin("contact_certificates", "contact_certificates.contact_id", "contacts.id")
+        .select(["contacts.email_lower", "contact_certificates.sha256", "contact_certificates.not_after"])
+        .where("address_books.account_id", "=", accountId)
+        .where("address_books.selected", "=", 1)
+        .where("contacts.email_lower", "in", lower)
+        .orderBy("contact_certificates.not_after", "desc")
+        .execute();
+      for (const r of rows) {
+        const list = held.get(r.email_lower) ?? [];
+        if (!list.some((c) => c.sha256 === r.sha256)) list.push({ sha256: r.sha256, notAfter: r.not_after });
+        held.set(r.email_lower, list);
+      }
+      return held;
+    },
+
+    /**
      * Certificates the account's address books hold for an address (filed under it, or on a
      * contact with it), newest expiry first, without duplicates. `send` tries these before the directory.
      */

@@ -83,6 +83,31 @@ describe.each(backends)("directory on $name", (backend) => {
     expect((await store.lookupDirectory("alice@dir.example"))?.address).toBe("alice@dir.example");
   });
 
+  it("lists a domain's published addresses by the same rule, and nothing while its directory is off", async () => {
+    await store.accounts.add("nokey@dir.example", { password: "pw" });
+    const { account: elsewhere } = await store.accounts.add("eve@list-other.example", {
+      password: "pw",
+      createDomain: true,
+    });
+    await putKey(elsewhere.id, aliceOld, "current");
+    const listed = await store.listDirectory("DIR.example");
+    expect(listed.map((e) => e.address)).toEqual(["a.smith@dir.example", "alice@dir.example"]);
+    expect(listed[1]).toMatchObject({
+      fromAddress: null,
+      subject: expect.stringContaining("CN=Alice"),
+      sha256: aliceCert.sha256,
+    });
+    expect(listed[0]?.fromAddress).toBe("alice@dir.example");
+    expect(JSON.stringify(listed)).not.toContain("sealed");
+    await store.accounts.set("a.smith@dir.example", { disabled: true });
+    expect((await store.listDirectory("dir.example")).map((e) => e.address)).toEqual(["alice@dir.example"]);
+    await store.domains.set("dir.example", { directoryEnabled: false });
+    expect(await store.listDirectory("dir.example")).toEqual([]);
+    await store.domains.set("dir.example", { directoryEnabled: true });
+    await store.accounts.set("a.smith@dir.example", { disabled: false });
+    await expect(store.listDirectory("nowhere.example")).rejects.toMatchObject({ code: "not-found" });
+  });
+
   it("refuses a second current key for an account (the partial unique index)", async () => {
     const { account } = await store.accounts.add("twice@dir.example", { password: "pw" });
     await putKey(account.id, aliceCert, "current");

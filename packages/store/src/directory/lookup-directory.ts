@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { StoreContext } from "../context.js";
+import type { Executor, StoreContext } from "../context.js";
 
 export interface DirectoryEntry {
   accountId: string;
@@ -8,6 +8,22 @@ export interface DirectoryEntry {
   certificate: Uint8Array;
   sha256: string;
   notAfter: number;
+}
+
+/**
+ * The accounts whose current certificate the directory publishes (joined with their domain
+ * and that key): the one rule both looking an address up and listing a domain go by.
+ */
+export function publishedCertificates(q: Executor) {
+  return q
+    .selectFrom("accounts")
+    .innerJoin("domains", "domains.id", "accounts.domain_id")
+    .innerJoin("secure_mail_keys", "secure_mail_keys.account_id", "accounts.id")
+    .where("secure_mail_keys.state", "=", "current")
+    .where("domains.directory_enabled", "=", 1)
+    .where("domains.smime_enabled", "=", 1)
+    .where("accounts.smime_enabled", "=", 1)
+    .where("accounts.disabled", "=", 0);
 }
 
 /**
@@ -20,10 +36,7 @@ export interface DirectoryEntry {
 export function directoryLookup(ctx: StoreContext) {
   return async function lookupDirectory(address: string): Promise<DirectoryEntry | undefined> {
     const lower = address.trim().toLowerCase();
-    const row = await ctx.db
-      .selectFrom("accounts")
-      .innerJoin("domains", "domains.id", "accounts.domain_id")
-      .innerJoin("secure_mail_keys", "secure_mail_keys.account_id", "accounts.id")
+    const row = await publishedCertificates(ctx.db)
       .select([
         "accounts.id as account_id",
         "accounts.address",
@@ -32,11 +45,6 @@ export function directoryLookup(ctx: StoreContext) {
         "secure_mail_keys.certificate_sha256",
         "secure_mail_keys.not_after",
       ])
-      .where("secure_mail_keys.state", "=", "current")
-      .where("domains.directory_enabled", "=", 1)
-      .where("domains.smime_enabled", "=", 1)
-      .where("accounts.smime_enabled", "=", 1)
-      .where("accounts.disabled", "=", 0)
       .where((eb) => eb.or([eb("accounts.address_lower", "=", lower), eb("accounts.from_lower", "=", lower)]))
       // The account whose own address it is wins over one that merely sends from it.
       .orderBy(sql`case when ${sql.ref("accounts.address_lower")} = ${lower} then 0 else 1 end`)

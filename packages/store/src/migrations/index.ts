@@ -6,6 +6,8 @@ import { addressBooks } from "./0004-address-books.js";
 import { mail } from "./0005-mail.js";
 import { rulesAndJobs } from "./0006-rules-jobs.js";
 import { webSessions } from "./0007-web-sessions.js";
+import { composeDefaultsRuleOrder } from "./0008-compose-defaults-rule-order.js";
+import { bulkRuns } from "./0009-bulk-runs.js";
 import type { Engine } from "./column-types.js";
 
 const steps: ReadonlyArray<[name: string, make: (engine: Engine) => Migration]> = [
@@ -16,6 +18,8 @@ const steps: ReadonlyArray<[name: string, make: (engine: Engine) => Migration]> 
   ["0005-mail", mail],
   ["0006-rules-jobs", rulesAndJobs],
   ["0007-web-sessions", webSessions],
+  ["0008-compose-defaults-rule-order", composeDefaultsRuleOrder],
+  ["0009-bulk-runs", bulkRuns],
 ];
 
 /**

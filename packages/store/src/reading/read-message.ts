@@ -45,6 +45,14 @@ export interface SignerView {
   digest: string;
   signingTime: string | null;
   certificate: CertificateView | null;
+  /**
+   * The certificate the selected address book holds for the signer's address — the one
+   * Take Certificate files under and would replace — or null when it holds none. When it
+   * holds several, the one matching the signer's, else the newest.
+   */
+  storedCertificate: { sha256: string } | null;
+  /** The book holds certificates for that address, and not this one: it changed since it was taken. */
+  changed: boolean;
 }
 
 export type LayerView =
@@ -333,7 +341,33 @@ export function readingUseCases(
     }
   }
 
-  function layerView(layer: Layer): LayerView {
+  type Held = Map<string, Array<{ sha256: string }>>;
+
+  /** The selected book's certificates for every signer's address, in one query (only for signed mail). */
+  async function heldFor(accountId: string, layers: Layer[]): Promise<Held> {
+    const addresses = layers.flatMap((l) =>
+      l.type === "signed" ? l.signers.flatMap((s) => s.certificate?.emails.slice(0, 1) ?? []) : [],
+    );
+    if (addresses.length === 0) return new Map();
+    return deps.contactCertificates.heldInSelectedBook(accountId, addresses);
+  }
+
+  function stored(
+    held: Held,
+    cert: Certificate | undefined,
+  ): Pick<SignerView, "storedCertificate" | "changed"> {
+    // The address Take Certificate files a certificate under.
+    const address = cert?.emails[0]?.toLowerCase();
+    const list = (address && held.get(address)) || [];
+    if (!cert || list.length === 0) return { storedCertificate: null, changed: false };
+    const same = list.find((c) => c.sha256 === cert.sha256);
+    return {
+      storedCertificate: { sha256: (same ?? list[0])?.sha256 ?? "" },
+      changed: same === undefined,
+    };
+  }
+
+  function layerView(layer: Layer, held: Held): LayerView {
     if (layer.type === "encrypted")
       return {
         type: "encrypted",
@@ -354,6 +388,7 @@ export function readingUseCases(
       digest: s.digest,
       signingTime: s.signingTime,
       certificate: certificateView(s.certificate),
+      ...stored(held, s.certificate),
     }));
     const valid = signers.filter((s) => s.valid);
     // "Text" for text/*, "Multipart" for multipart/*, else the media type itself.
@@ -389,7 +424,8 @@ export function readingUseCases(
         opened.state === "plain" ? opened.raw : headerBlock(opened.raw),
       ).catch(() => undefined);
       const outerHeaders = headersOf(outer);
-      const layers = opened.layers.map(layerView);
+      const held = await heldFor(accountId, opened.layers);
+      const layers = opened.layers.map((l) => layerView(l, held));
       const base = {
         summary: opened.summary,
         state: opened.state,

@@ -23,9 +23,16 @@ export const WORDS = {
   unlocked: "Secure Mail is Unlocked",
   encrypted: "Encrypted",
   notVerified: "Signature Not Verified",
+  /** The signer's certificate is not the one the address book holds for that address. */
+  certificateChanged: "Certificate changed since it was taken",
   forgottenPassword:
     "A forgotten Secure Mail Password cannot be recovered: nobody, not even the server administrator, can reset it, and mail encrypted to this key becomes unreadable.",
 } as const;
+
+/** A SHA-256 fingerprint as certificate viewers write it: "AB:CD:…". */
+export function fingerprintText(hex: string): string {
+  return (hex.toUpperCase().match(/.{2}/g) ?? []).join(":");
+}
 
 /** "Signed Data (Text SHA-256)": the signed part's kind, then the digest as verified. */
 export function signedBanner(content: string, digest: string): string {

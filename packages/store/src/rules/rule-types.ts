@@ -1,4 +1,4 @@
-import { StoreError } from "../errors.js";
+import { errorAt, StoreError } from "../errors.js";
 import { normalizeMailboxName } from "../mail/mailboxes.js";
 import type { SecurityKind } from "../schema.js";
 
@@ -67,13 +67,30 @@ export interface RuleDefinition {
 
 export const DEFAULT_PRIORITY = 5;
 
-const invalid = (message: string) => new StoreError("invalid-argument", message);
+const SIZE_OPS: readonly ConditionOp[] = ["greater than", "less than"];
 
-function canonical<T extends string>(list: readonly T[], value: unknown, what: string): T {
+/** The operations a field takes: Message Size compares, every other field matches patterns. */
+export function conditionOpsFor(field: ConditionField): ConditionOp[] {
+  return CONDITION_OPS.filter((op) => SIZE_OPS.includes(op) === (field === "Message Size"));
+}
+
+const invalid = (message: string, field?: string) =>
+  new StoreError("invalid-argument", message, field === undefined ? undefined : { field });
+
+function canonical<T extends string>(list: readonly T[], value: unknown, what: string, field?: string): T {
   const found =
     typeof value === "string" ? list.find((x) => x.toLowerCase() === value.trim().toLowerCase()) : undefined;
-  if (!found) throw invalid(`unknown ${what} ${JSON.stringify(value)} (one of: ${list.join(", ")})`);
+  if (!found) throw invalid(`unknown ${what} ${JSON.stringify(value)} (one of: ${list.join(", ")})`, field);
   return found;
+}
+
+/** Runs a check whose errors are about `field` of the input (so forms can show them beside it). */
+function about<T>(field: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw error instanceof StoreError ? errorAt(error, field) : error;
+  }
 }
 
 /** Bytes from `500`, `10K`, `2.5M`, `1G` (binary multiples), optionally ending in B. */
@@ -101,17 +118,22 @@ export function listItems(value: string): string[] {
 
 function checkCondition(input: unknown): RuleCondition {
   const c = (input ?? {}) as Record<string, unknown>;
-  const field = canonical(CONDITION_FIELDS, c.field, "condition field");
-  const op = canonical(CONDITION_OPS, c.op, "condition operation");
-  if (typeof c.value !== "string") throw invalid(`the ${field} condition needs a text value`);
+  const field = canonical(CONDITION_FIELDS, c.field, "condition field", "field");
+  const op = canonical(CONDITION_OPS, c.op, "condition operation", "op");
+  if (typeof c.value !== "string") throw invalid(`the ${field} condition needs a text value`, "value");
   const value = c.value.trim();
-  const sizeOp = op === "greater than" || op === "less than";
-  if ((field === "Message Size") !== sizeOp)
+  if (!conditionOpsFor(field).includes(op))
     throw invalid(
       field === "Message Size"
         ? 'Message Size takes "greater than" or "less than"'
         : `${field} takes is, is not, in or not in (not "${op}")`,
+      "op",
     );
+  about("value", () => checkConditionValue(field, op, value));
+  return { field, op, value };
+}
+
+function checkConditionValue(field: ConditionField, op: ConditionOp, value: string): void {
   if (field === "Message Size") parseSize(value);
   if (field === "Header Field") {
     const { value: pattern } = splitHeaderLine(value, "a Header Field condition");
@@ -123,15 +145,18 @@ function checkCondition(input: unknown): RuleCondition {
       if (!item.includes("*") && !SECURITY_VALUES.includes(item.toLowerCase() as SecurityKind))
         throw invalid(`Security is one of ${SECURITY_VALUES.join(", ")} (got "${item}")`);
   }
-  return { field, op, value };
 }
 
 function checkAction(input: unknown): RuleAction {
   const a = (input ?? {}) as Record<string, unknown>;
-  const action = canonical(RULE_ACTIONS, a.action, "action");
+  const action = canonical(RULE_ACTIONS, a.action, "action", "action");
   const argument = typeof a.argument === "string" ? a.argument.trim() : undefined;
   if (a.argument !== undefined && a.argument !== null && typeof a.argument !== "string")
-    throw invalid(`the ${action} argument must be text`);
+    throw invalid(`the ${action} argument must be text`, "argument");
+  return about("argument", () => checkArgument(action, argument));
+}
+
+function checkArgument(action: RuleActionName, argument: string | undefined): RuleAction {
   switch (action) {
     case "Store in":
     case "Store Encrypted in":
@@ -157,7 +182,7 @@ function checkAction(input: unknown): RuleAction {
 export function validateRule(input: unknown): RuleDefinition {
   const r = (input ?? {}) as Record<string, unknown>;
   if (typeof r.name !== "string" || r.name.trim() === "" || r.name.length > 200 || /\p{Cc}/u.test(r.name))
-    throw invalid("a rule needs a name (1–200 characters, one line)");
+    throw invalid("a rule needs a name (1–200 characters, one line)", "name");
   let priority: number | null;
   if (r.priority === undefined) priority = DEFAULT_PRIORITY;
   else if (r.priority === null || (typeof r.priority === "string" && r.priority.toLowerCase() === "inactive"))
@@ -166,18 +191,24 @@ export function validateRule(input: unknown): RuleDefinition {
     priority =
       typeof r.priority === "string" && /^\d$/.test(r.priority) ? Number(r.priority) : (r.priority as number);
     if (!Number.isInteger(priority) || priority < 1 || priority > 9)
-      throw invalid('priority is 1 (first) to 9, or "inactive"');
+      throw invalid('priority is 1 (first) to 9, or "inactive"', "priority");
   }
-  const match = r.match === undefined ? "all" : canonical(["all", "any"] as const, r.match, "match mode");
-  if (r.conditions !== undefined && !Array.isArray(r.conditions)) throw invalid("conditions must be a list");
-  if (!Array.isArray(r.actions) || r.actions.length === 0) throw invalid("a rule needs at least one action");
-  if (r.stop !== undefined && typeof r.stop !== "boolean") throw invalid("stop must be true or false");
+  const match =
+    r.match === undefined ? "all" : canonical(["all", "any"] as const, r.match, "match mode", "match");
+  if (r.conditions !== undefined && !Array.isArray(r.conditions))
+    throw invalid("conditions must be a list", "conditions");
+  if (!Array.isArray(r.actions) || r.actions.length === 0)
+    throw invalid("a rule needs at least one action", "actions");
+  if (r.stop !== undefined && typeof r.stop !== "boolean")
+    throw invalid("stop must be true or false", "stop");
   return {
     name: r.name.trim(),
     priority,
     match,
-    conditions: ((r.conditions as unknown[] | undefined) ?? []).map(checkCondition),
-    actions: r.actions.map(checkAction),
+    conditions: ((r.conditions as unknown[] | undefined) ?? []).map((c, i) =>
+      about(`conditions.${i}`, () => checkCondition(c)),
+    ),
+    actions: r.actions.map((a, i) => about(`actions.${i}`, () => checkAction(a))),
     stop: r.stop === true,
   };
 }

@@ -7,7 +7,6 @@ import {
   type Identity,
   importPfx,
   isCoreError,
-  issueUserCertificate,
   normalizeSecureMailPassword,
   resealPrivateKeys,
   sealPrivateKey,
@@ -230,21 +229,41 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
         accountAddress: account.address,
         accountAddresses: owned,
       });
-      const { identity: caIdentity, row: caRow } = await ca.unsealed();
-      const issued = await issueUserCertificate(caIdentity, {
+      const { issued, chain, caId } = await ca.issue({
         email,
         ...(account.realName ? { name: account.realName } : {}),
         keyAlgorithm: options.keyAlgorithm ?? "RSA-2048",
-        now: new Date(ctx.now()),
       });
       if (!issued.privateKey) throw new StoreError("conflict", "the CA did not return a key");
       const sealed = sealPrivateKey(issued.privateKey, securePassword);
-      const chain = [caIdentity.certificate, ...caIdentity.chain];
       await write(ctx, async (trx) => {
         await install(trx, accountId, { certificate: issued.certificate, chain }, sealed);
-        await ca.recordIssued(trx, caRow.id, issued.certificate, accountId);
+        await ca.recordIssued(trx, caId, issued.certificate, accountId);
       });
       return status(accountId);
+    },
+
+    /**
+     * Renew Key and Certificate: a new key from the server CA, of the current key's kind,
+     * sealed under the same Secure Mail Password (generate proves it). The old key stays as
+     * an earlier key, so mail encrypted to it still opens; its server-issued certificate is
+     * revoked as superseded. A session must unlock again to hold the new key.
+     */
+    async renew(accountId: string, securePassword: string): Promise<SecureMailStatus> {
+      const current = (await keyRows(ctx.db, accountId)).find((r) => r.state === "current");
+      if (!current)
+        throw new StoreError("no-key", "there is no current key to renew; generate or import one");
+      const cert = rowCertificate(current);
+      const size = cert.keySize ?? 0;
+      const keyAlgorithm: GeneratedKeyAlgorithm =
+        cert.keyAlgorithm === "EC"
+          ? "EC-P256"
+          : size >= 4096
+            ? "RSA-4096"
+            : size >= 3072
+              ? "RSA-3072"
+              : "RSA-2048";
+      return this.generate(accountId, securePassword, { keyAlgorithm });
     },
 
     async exportPfx(

@@ -173,6 +173,18 @@ describe.each(backends)("sessions on $name", (backend) => {
     expect(await unlockRow(b1.token)).toBeDefined();
   });
 
+  it("endAll with except keeps that one session (and its unlock) and ends the rest", async () => {
+    const kept = await store.sessions.create(alice.id);
+    const other = await store.sessions.create(alice.id);
+    for (const s of [kept, other]) await fakeUnlock(s.token, alice.id);
+    await store.sessions.endAll(alice.id, { except: kept.session.id });
+    expect(await store.sessions.resolve(kept.token)).toBeDefined();
+    expect(await unlockRow(kept.token)).toBeDefined();
+    expect(await store.sessions.resolve(other.token)).toBeUndefined();
+    expect(await unlockRow(other.token)).toBeUndefined();
+    await store.sessions.endAll(alice.id);
+  });
+
   it("removing an account removes its sessions", async () => {
     const carl = (await store.accounts.add("carl@sessions.example", { password: "pw" })).account;
     const { token } = await store.sessions.create(carl.id);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type Account, accountById, accountFromJoinedRow, DOMAIN_COLUMNS } from "../accounts/accounts.js";
-import { type StoreContext, write } from "../context.js";
+import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newSessionToken, sessionIdOf } from "./session-token.js";
 
@@ -19,6 +19,22 @@ export interface SignedInSession {
   csrf: string;
   createdAt: number;
   expiresAt: number;
+}
+
+/** Ends an account's sessions and their unlocks, all of them or all but one (the caller's own). */
+export async function endSessionsOf(
+  trx: Executor,
+  accountId: string,
+  exceptSessionId?: string,
+): Promise<void> {
+  let unlocks = trx.deleteFrom("unlock_sessions").where("account_id", "=", accountId);
+  let sessions = trx.deleteFrom("sessions").where("account_id", "=", accountId);
+  if (exceptSessionId !== undefined) {
+    unlocks = unlocks.where("id", "!=", exceptSessionId);
+    sessions = sessions.where("id", "!=", exceptSessionId);
+  }
+  await unlocks.execute();
+  await sessions.execute();
 }
 
 /**
@@ -123,12 +139,12 @@ export function sessionRepository(ctx: StoreContext) {
     /** Logout: the session and its unlocked key are gone. Unknown tokens are ignored. */
     end,
 
-    /** Ends every session of an account (password change, account disabled). */
-    async endAll(accountId: string): Promise<void> {
-      await write(ctx, async (trx) => {
-        await trx.deleteFrom("unlock_sessions").where("account_id", "=", accountId).execute();
-        await trx.deleteFrom("sessions").where("account_id", "=", accountId).execute();
-      });
+    /**
+     * Ends every session of an account (password change, account disabled), or every one but
+     * `except` (a session id: the one that changed the password stays signed in).
+     */
+    async endAll(accountId: string, options: { except?: string } = {}): Promise<void> {
+      await write(ctx, (trx) => endSessionsOf(trx, accountId, options.except));
     },
   };
 }

@@ -7,7 +7,7 @@ export default async function Page() {
   if (!account) return null;
   return (
     <SettingsPage title="Settings">
-      <SettingsList smimeEnabled={account.smimeEnabled} />
+      <SettingsList smimeEnabled={account.smimeEnabled} role={account.role} />
     </SettingsPage>
   );
 }

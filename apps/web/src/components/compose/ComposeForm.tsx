@@ -16,6 +16,7 @@ import { MissingCertificatesAlert } from "./MissingCertificatesAlert";
 import type { ComposeInitial } from "./prefill";
 import { SendUnlockPanel } from "./SendUnlockPanel";
 import { useBookContacts } from "./use-book-contacts";
+import { useComposeDefaults } from "./use-compose-defaults";
 import { useRecipientCheck } from "./use-recipient-check";
 
 /**
@@ -46,6 +47,9 @@ export function ComposeForm({
   const [files, setFiles] = useState(initialFiles);
   const [sign, setSign] = useState(false);
   const [encrypt, setEncrypt] = useState(initial.encrypt);
+  /** The user ticked or unticked the box (a reopened draft's boxes count as chosen): defaults stop. */
+  const [signChosen, setSignChosen] = useState(initial.draftId !== null);
+  const [encryptChosen, setEncryptChosen] = useState(initial.draftId !== null || initial.encrypt);
   /** The draft this session saved (or reopened): replaced on save, removed once sent. */
   const [draftId, setDraftId] = useState(initial.draftId);
   const [busy, setBusy] = useState<"send" | "draft" | null>(null);
@@ -63,6 +67,14 @@ export function ComposeForm({
   const needsKey = wantSign || wantEncrypt;
   const locked = !lock.unlocked || serverLocked;
   const { missing, checkNow } = useRecipientCheck(wantEncrypt, { to, cc, bcc });
+  useComposeDefaults({
+    unlocked: secureAvailable && lock.unlocked && !serverLocked,
+    fields: { to, cc, bcc },
+    signChosen,
+    encryptChosen,
+    setSign,
+    setEncrypt,
+  });
 
   const sendMutation = useMutation(trpc.compose.send.mutationOptions());
   const saveMutation = useMutation(trpc.compose.saveDraft.mutationOptions());
@@ -185,13 +197,19 @@ export function ComposeForm({
             label="Send Signed"
             checked={sign}
             disabled={locked}
-            onChange={(e) => setSign(e.target.checked)}
+            onChange={(e) => {
+              setSignChosen(true);
+              setSign(e.target.checked);
+            }}
           />
           <Checkbox
             label="Send Encrypted"
             checked={encrypt}
             disabled={locked}
-            onChange={(e) => setEncrypt(e.target.checked)}
+            onChange={(e) => {
+              setEncryptChosen(true);
+              setEncrypt(e.target.checked);
+            }}
           />
         </div>
       )}

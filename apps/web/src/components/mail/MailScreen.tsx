@@ -78,6 +78,7 @@ export function MailScreen({ mailboxName }: { mailboxName: string }) {
         <MessageList
           key={mailboxName}
           mailbox={mailboxName}
+          mailboxId={mailbox?.id}
           messages={messages}
           loading={mailboxes.isPending || list.isPending}
           error={mailboxes.error ?? list.error}

@@ -30,6 +30,8 @@ function signer(over: Partial<SignerData>): SignerData {
     digest: "SHA-256",
     signingTime: null,
     certificate: null,
+    storedCertificate: null,
+    changed: false,
     ...over,
   };
 }
@@ -132,6 +134,37 @@ describe("MessageContent", () => {
     expect(text.indexOf("Carol Example <carol@example.test>", verified)).toBeGreaterThan(verified);
     expect(text.indexOf("Mallory <m@evil.test>")).toBeGreaterThan(text.indexOf("not verified"));
     expect(text).toContain("no path to a trust anchor");
+  });
+
+  it("a signer whose certificate changed since it was taken: a warning beside the banner with both fingerprints", () => {
+    const cert = {
+      subject: "CN=Carol Example",
+      issuer: "CN=CA",
+      emails: ["carol@example.test"],
+      notBefore: "2026-01-01T00:00:00.000Z",
+      notAfter: "2027-01-01T00:00:00.000Z",
+      sha256: "ab".repeat(32),
+      serial: "01",
+    };
+    const changed = signer({
+      certificate: cert,
+      storedCertificate: { sha256: "0f".repeat(32) },
+      changed: true,
+    });
+    const html = render(view({ layers: [signed([changed])] }));
+    const text = plain(html);
+    const warning = text.indexOf("Certificate changed since it was taken");
+    expect(warning).toBeGreaterThan(text.indexOf("Signed Data (Text SHA-256)"));
+    expect(warning).toBeLessThan(text.indexOf("Quarterly numbers"));
+    expect(text).toContain(Array(32).fill("0F").join(":"));
+    expect(text).toContain(Array(32).fill("AB").join(":"));
+    expect(html).toMatch(/role="alert"/);
+    // The same certificate as stored, or none stored: no warning.
+    for (const quiet of [
+      signer({ certificate: cert, storedCertificate: { sha256: cert.sha256 }, changed: false }),
+      signer({ certificate: cert }),
+    ])
+      expect(render(view({ layers: [signed([quiet])] }))).not.toContain("Certificate changed");
   });
 
   it("locked: the word Encrypted and the unlock slot, nothing of the content", () => {

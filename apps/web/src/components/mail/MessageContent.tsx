@@ -6,7 +6,7 @@ import { AttachmentList } from "./AttachmentList";
 import { MessageBody } from "./MessageBody";
 import { MessageHeaders } from "./MessageHeaders";
 import { SecurityBanner } from "./SecurityBanner";
-import { SignatureAlert, SignatureVerified, type SignerAction } from "./SignatureResult";
+import { CertificateChanged, SignatureAlert, SignatureVerified, type SignerAction } from "./SignatureResult";
 import type { MessageViewData } from "./types";
 
 export type ContentView = Pick<
@@ -19,6 +19,8 @@ export type ContentView = Pick<
  * layer's banner outermost first (a signed layer that did not verify is followed at once by
  * an alert saying why), the headers, the content, then for each verified signed layer
  * (innermost first) "Content Unaltered as Verified By:" and its signers; then attachments.
+ * A signer whose certificate differs from the one the address book holds gets a warning
+ * beside the banners, with both fingerprints.
  * Locked: only "Encrypted" and the unlock form — the server sent nothing of the content.
  */
 export function MessageContent({
@@ -70,6 +72,8 @@ export function MessageContent({
               {layer.type === "signed" && !layer.verified && (
                 <SignatureAlert layer={layer} layerIndex={index} action={signerAction} />
               )}
+              {layer.type === "signed" &&
+                layer.signers.map((s) => <CertificateChanged key={s.index} signer={s} />)}
             </div>
           ))}
         </div>

@@ -4,6 +4,7 @@ import { FolderTree } from "lucide-react";
 import { type KeyboardEvent, useState } from "react";
 import { Alert, Button, Field, Notice } from "~/components/ui/controls";
 import { failureOf } from "~/components/ui/errors";
+import { BulkActions } from "./BulkActions";
 import { MessageRow } from "./MessageRow";
 import type { MailNotice, MessageSummary } from "./types";
 
@@ -23,6 +24,7 @@ function moveFocus(e: KeyboardEvent<HTMLUListElement>) {
 /** The message list of one folder: search, the rows (newest first) and Load More. */
 export function MessageList({
   mailbox,
+  mailboxId,
   messages,
   loading,
   error,
@@ -37,6 +39,8 @@ export function MessageList({
   notice,
 }: {
   mailbox: string;
+  /** Known once the folders are loaded (Encrypt All / Decrypt All need it). */
+  mailboxId?: string | undefined;
   messages: MessageSummary[];
   loading: boolean;
   error: unknown;
@@ -62,6 +66,7 @@ export function MessageList({
           </Button>
           <h1 className="min-w-0 flex-1 truncate text-base font-semibold">{mailbox}</h1>
         </div>
+        {mailboxId && <BulkActions mailboxId={mailboxId} mailboxName={mailbox} />}
         <form
           className="flex items-end gap-2"
           onSubmit={(e) => {

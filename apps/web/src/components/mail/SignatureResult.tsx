@@ -1,5 +1,6 @@
+import { TriangleAlert } from "lucide-react";
 import type { ReactNode } from "react";
-import { WORDS, WORDS_VERIFIED_BY } from "~/components/shell/words";
+import { fingerprintText, WORDS, WORDS_VERIFIED_BY } from "~/components/shell/words";
 import type { SignedLayerData, SignerData } from "./types";
 
 export type SignerAction = (layerIndex: number, signer: SignerData) => ReactNode;
@@ -14,6 +15,37 @@ function FailedSigner({ signer, action }: { signer: SignerData; action: ReactNod
       </span>
       {action}
     </li>
+  );
+}
+
+/**
+ * The signer's certificate is not the one the selected address book holds for that address
+ * (a renewal, or an impostor): both fingerprints, shown with the message before anything is
+ * clicked. Take Certificate then replaces the stored one only after the reader confirms.
+ */
+export function CertificateChanged({ signer }: { signer: SignerData }) {
+  if (!signer.changed || !signer.certificate || !signer.storedCertificate) return null;
+  const address = signer.certificate.emails[0] ?? signer.email ?? "";
+  return (
+    <div
+      role="alert"
+      className="flex gap-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950"
+    >
+      <TriangleAlert aria-hidden className="mt-0.5 h-4 w-4 shrink-0 text-amber-700" />
+      <div className="flex min-w-0 flex-col gap-1">
+        <p className="font-semibold">{WORDS.certificateChanged}</p>{" "}
+        <p>
+          {signer.display} signed with a certificate other than the one your address book holds for {address}.
+          Check the new fingerprint with the sender before you take it.
+        </p>{" "}
+        <dl className="grid gap-x-3 gap-y-0.5 sm:grid-cols-[auto_1fr]">
+          <dt className="font-medium">Stored certificate:</dt>{" "}
+          <dd className="break-all font-mono text-xs">{fingerprintText(signer.storedCertificate.sha256)}</dd>{" "}
+          <dt className="font-medium">Certificate in this message:</dt>{" "}
+          <dd className="break-all font-mono text-xs">{fingerprintText(signer.certificate.sha256)}</dd>
+        </dl>
+      </div>
+    </div>
   );
 }
 

@@ -2,6 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { fingerprintText } from "~/components/shell/words";
 import { Alert, Button, Notice } from "~/components/ui/controls";
 import { failureOf } from "~/components/ui/errors";
 import { useTRPC } from "~/trpc/client";
@@ -55,7 +56,8 @@ export function TakeCertificate({
           {take.data?.why === "untrusted" ? (
             <span>
               This certificate was not issued by a trusted authority. Take it only if {signerName} confirmed
-              its fingerprint to you: <code className="break-all text-xs">{colonHex(fingerprint)}</code>
+              its fingerprint to you:{" "}
+              <code className="break-all text-xs">{fingerprintText(fingerprint)}</code>
             </span>
           ) : (
             <span>
@@ -83,9 +85,4 @@ export function TakeCertificate({
       {failure && <Alert>{failure.message}</Alert>}
     </span>
   );
-}
-
-/** A fingerprint as certificate viewers show it: AB:CD:… */
-function colonHex(hex: string): string {
-  return (hex.toUpperCase().match(/.{2}/g) ?? []).join(":");
 }

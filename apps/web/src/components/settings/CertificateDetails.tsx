@@ -29,8 +29,8 @@ export function CertificateDetails({ status }: { status: SecureMailStatusView })
       {status.expiresSoon && days !== null && (
         <Warning>
           {days < 0
-            ? `The certificate expired on ${formatDate(status.notAfter)}. Generate or import a new key.`
-            : `The certificate expires ${days === 0 ? "today" : `in ${days} day${days === 1 ? "" : "s"}`} (${formatDate(status.notAfter)}). Generate or import a new key before then.`}
+            ? `The certificate expired on ${formatDate(status.notAfter)}. Renew Key and Certificate below, or import a new key.`
+            : `The certificate expires ${days === 0 ? "today" : `in ${days} day${days === 1 ? "" : "s"}`} (${formatDate(status.notAfter)}). Renew Key and Certificate below, or import a new key, before then.`}
         </Warning>
       )}
       <dl className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white px-4">

@@ -27,7 +27,12 @@ export function SecureMailSettings() {
       ) : status.data?.hasKey ? (
         <>
           <CertificateDetails status={status.data} />
-          <KeyActions earlierKeys={status.data.earlierKeys} onNotice={setNotice} />
+          <KeyActions
+            email={status.data.email ?? ""}
+            earlierKeys={status.data.earlierKeys}
+            expiresSoon={status.data.expiresSoon}
+            onNotice={setNotice}
+          />
         </>
       ) : (
         <NoKeySetup earlierKeys={status.data?.earlierKeys ?? 0} onDone={setNotice} />

@@ -1,10 +1,12 @@
 import { ChevronRight } from "lucide-react";
 import Link from "next/link";
-import { SETTINGS_PAGES, SMIME_OFF_TEXT } from "./settings-pages";
+import { isAdminRole, SETTINGS_PAGES, SMIME_OFF_TEXT } from "./settings-pages";
 
 /** The settings pages this account can use (server-rendered: a list of links, no script needed). */
-export function SettingsList({ smimeEnabled }: { smimeEnabled: boolean }) {
-  const pages = SETTINGS_PAGES.filter((p) => p.needs !== "smime" || smimeEnabled);
+export function SettingsList({ smimeEnabled, role }: { smimeEnabled: boolean; role: string }) {
+  const pages = SETTINGS_PAGES.filter(
+    (p) => (p.needs !== "smime" || smimeEnabled) && (p.needs !== "admin" || isAdminRole(role)),
+  );
   return (
     <div className="flex flex-col gap-3">
       {pages.length > 0 && (

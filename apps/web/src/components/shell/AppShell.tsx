@@ -1,10 +1,11 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Mail, PenSquare, Settings, Users } from "lucide-react";
+import { Mail, PenSquare, Settings, Shield, Users } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { type ReactNode, useState } from "react";
+import { isAdminRole } from "~/components/settings/settings-pages";
 import { Button } from "~/components/ui/controls";
 import { useTRPC } from "~/trpc/client";
 import { LockPanel } from "./LockPanel";
@@ -22,6 +23,8 @@ const NAV = [
   { href: "/compose", match: "/compose", label: "Compose", icon: PenSquare },
   { href: "/contacts", match: "/contacts", label: "Contacts", icon: Users },
   { href: "/settings", match: "/settings", label: "Settings", icon: Settings },
+  // Only server and domain administrators see it (the pages and procedures check again).
+  { href: "/admin", match: "/admin", label: "Admin", icon: Shield, admin: true },
 ] as const;
 
 /** Navigation (always visible, also on a phone), the lock panel, then the page. */
@@ -51,6 +54,7 @@ export function AppShell({
     return true;
   });
   const pathname = usePathname();
+  const nav = NAV.filter((item) => !("admin" in item) || isAdminRole(account.role));
   const logout = useMutation(
     trpc.auth.logout.mutationOptions({
       onSettled: () => {
@@ -64,7 +68,7 @@ export function AppShell({
         <header className="flex items-center gap-x-2 sm:gap-x-4 border-b border-slate-200 bg-slate-900 px-3 py-2 text-white">
           <span className="hidden font-semibold tracking-tight sm:inline">Sealbox</span>
           <nav aria-label="Main" className="flex flex-1 items-center gap-1">
-            {NAV.map(({ href, match, label, icon: Icon }) => {
+            {nav.map(({ href, match, label, icon: Icon }) => {
               const current = pathname.startsWith(match);
               return (
                 <Link

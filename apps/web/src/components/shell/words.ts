@@ -1,5 +1,5 @@
 /** The shared Secure Mail wording (store's words module, loadable in the browser). */
-export { timeLeft as timeLeftText, WORDS } from "@sealbox/store/words";
+export { fingerprintText, timeLeft as timeLeftText, WORDS } from "@sealbox/store/words";
 
 import { WORDS } from "@sealbox/store/words";
 

@@ -13,6 +13,14 @@ interface Objects {
   bookId: string;
   contactId: string;
   certificateId: string;
+  ruleId: string;
+  /** A rule of the victim's domain, and the domain (its rules are for its administrators). */
+  domainRuleId: string;
+  domain: string;
+  /** The victim's account address (admin procedures name accounts by it). */
+  address: string;
+  /** An Encrypt All / Decrypt All run of the victim's. */
+  bulkRunId: string;
 }
 
 /**
@@ -37,6 +45,13 @@ const INPUTS: Record<string, (victim: Objects, own: Objects) => unknown[]> = {
   "mail.decrypt": (v) => [{ messageId: v.messageId }],
   "mail.encrypt": (v) => [{ messageId: v.messageId }],
   "mail.takeCertificate": (v) => [{ messageId: v.messageId, layer: 0, signer: 0 }],
+  "bulk.start": (v) => [
+    { mailboxId: v.mailboxId, kind: "encrypt" },
+    { mailboxId: v.mailboxId, kind: "re-encrypt" },
+  ],
+  "bulk.run": (v) => [{ runId: v.bulkRunId }],
+  "bulk.latest": (v) => [{ mailboxId: v.mailboxId }],
+  "bulk.cancel": (v) => [{ runId: v.bulkRunId }],
   "secureMail.state": () => [undefined],
   "secureMail.unlock": () => [{ password: "victim's Secure Mail Password" }],
   "secureMail.lock": () => [undefined],
@@ -46,6 +61,7 @@ const INPUTS: Record<string, (victim: Objects, own: Objects) => unknown[]> = {
   ],
   "secureMail.generate": () => [{ newPassword: "12345678", reenterPassword: "12345678" }],
   "secureMail.changePassword": () => [{ newPassword: "12345678", reenterPassword: "12345678" }],
+  "secureMail.renew": () => [{ password: "victim's Secure Mail Password" }],
   "secureMail.exportPfx": () => [{ filePassword: "abc", verifyPassword: "abc" }],
   "secureMail.remove": () => [{ pfx: "AAAA", filePassword: "x" }],
   "compose.send": (v) => [
@@ -65,6 +81,59 @@ const INPUTS: Record<string, (victim: Objects, own: Objects) => unknown[]> = {
   "contacts.certificates": (v) => [{ contactId: v.contactId }],
   "contacts.importCertificate": (v) => [{ contactId: v.contactId, file: "AAAA" }],
   "contacts.removeCertificate": (v) => [{ certificateId: v.certificateId }],
+  "settings.get": () => [undefined],
+  // Another account's address is never yours to send as.
+  "settings.setGeneral": () => [{ realName: "Eve", fromAddress: "alice@victim.example" }],
+  "settings.setCompose": () => [
+    { encryptionMethod: "AES-256-CBC", alwaysSign: true, encryptWhenPossible: true },
+  ],
+  "settings.changePassword": () => [
+    { currentPassword: "victim's login password", newPassword: "new pw", reenterPassword: "new pw" },
+  ],
+  "rules.list": (v) => [{}, { domain: v.domain }],
+  "rules.domains": () => [undefined],
+  "rules.save": (v) => [
+    { rule: { name: "Mine", priority: 5, conditions: [], actions: [{ action: "Discard" }] } },
+    { id: v.ruleId, rule: { name: "Stolen", priority: 1, conditions: [], actions: [{ action: "Discard" }] } },
+    {
+      domain: v.domain,
+      rule: { name: "Evil", priority: 1, conditions: [], actions: [{ action: "Discard" }] },
+    },
+    {
+      domain: v.domain,
+      id: v.domainRuleId,
+      rule: { name: "Evil", priority: 1, conditions: [], actions: [{ action: "Discard" }] },
+    },
+  ],
+  "rules.remove": (v) => [{ id: v.ruleId }, { domain: v.domain, id: v.domainRuleId }],
+  "rules.move": (v) => [
+    { id: v.ruleId, direction: "down" },
+    { domain: v.domain, id: v.domainRuleId, direction: "down" },
+  ],
+  // Administration: refused to users; another domain's admin reaches none of this domain.
+  "admin.domains": () => [undefined],
+  "admin.domain": (v) => [{ domain: v.domain }],
+  "admin.addDomain": () => [{ name: "stolen.example", smimeEnabled: true, directoryEnabled: true }],
+  "admin.setDomain": (v) => [{ domain: v.domain, smimeEnabled: false, unlockSeconds: 5 }],
+  "admin.accounts": (v) => [{ domain: v.domain }],
+  "admin.account": (v) => [{ address: v.address }],
+  "admin.addAccount": (v) => [
+    { address: `eve@${v.domain}`, realName: "Eve", role: "user", newPassword: "x", reenterPassword: "x" },
+  ],
+  "admin.setAccount": (v) => [
+    { address: v.address, disabled: true },
+    { address: v.address, role: "domain-admin", smimeEnabled: false },
+  ],
+  "admin.setPassword": (v) => [{ address: v.address, newPassword: "stolen", reenterPassword: "stolen" }],
+  "admin.keyStatus": (v) => [{ address: v.address }],
+  "admin.ca": () => [undefined],
+  "admin.installCa": () => [{ pfx: "AAAA", filePassword: "x" }],
+  "admin.issued": () => [undefined],
+  "admin.revoke": (v) => [{ by: "account", value: v.address, reason: "keyCompromise" }],
+  "admin.trustAnchors": (v) => [{ domain: v.domain }],
+  "admin.addTrustAnchor": (v) => [{ domain: v.domain, file: "AAAA" }],
+  "admin.removeTrustAnchor": (v) => [{ domain: v.domain, sha256: "0".repeat(64) }],
+  "admin.directory": (v) => [{ domain: v.domain }],
 };
 
 const FAKE: Objects = {
@@ -73,6 +142,11 @@ const FAKE: Objects = {
   bookId: "k-fake",
   contactId: "c-fake",
   certificateId: "x-fake",
+  ruleId: "r-fake",
+  domainRuleId: "d-fake",
+  domain: "fake.example",
+  address: "a-fake@fake.example",
+  bulkRunId: "u-fake",
 };
 
 /**
@@ -143,12 +217,27 @@ describe("authorization matrix (generated from the router)", () => {
     const cert = await store.secureMail.currentCertificate(alice.account.id);
     const withCert = await store.contactCertificates.add(alice.account.id, contact.id, cert!.certificate);
     const [certRow] = await store.contactCertificates.list(alice.account.id, withCert.id);
+    const rule = { priority: 1, actions: [{ action: "Store Encrypted in", argument: "INBOX" }] };
+    const aliceRule = await store.rules.add({ accountId: alice.account.id }, { name: "Private", ...rule });
+    const domainRule = await store.rules.add(
+      { domainId: alice.account.domainId },
+      { name: "Domain private", ...rule },
+    );
+    await store.rules.add({ domainId: alice.account.domainId }, { name: "Domain second", ...rule });
+    const bulkRun = await (
+      await store.bulk.start(alice.account.id, inbox.id, "decrypt", "alice secure password")
+    ).finished;
     victim = {
       messageId: message.id,
       mailboxId: inbox.id,
       bookId: book.id,
       contactId: contact.id,
       certificateId: certRow!.id,
+      ruleId: aliceRule.id,
+      domainRuleId: domainRule.id,
+      domain: alice.account.domain,
+      address: alice.account.address,
+      bulkRunId: bulkRun.id,
     };
     callers.anonymous = null;
 
@@ -165,12 +254,21 @@ describe("authorization matrix (generated from the router)", () => {
       name: "M",
       email: "m@y.example",
     });
+    const mRule = await store.rules.add(
+      { accountId: mallory.account.id },
+      { name: "Mine", priority: 5, actions: [{ action: "Discard" }] },
+    );
     own = {
       messageId: mMessage.id,
       mailboxId: mInbox.id,
       bookId: mBook.id,
       contactId: mContact.id,
       certificateId: "none",
+      ruleId: mRule.id,
+      domainRuleId: "none",
+      domain: mallory.account.domain,
+      address: mallory.account.address,
+      bulkRunId: "none",
     };
 
     const otherAdmin = await signedIn(store, "admin@other.example", "domain-admin");
@@ -203,7 +301,10 @@ describe("authorization matrix (generated from the router)", () => {
   });
 
   it("refuses another account and another domain's admin the victim's objects, and leaks nothing of them", async () => {
-    const victimIds = Object.values(victim);
+    // The domain's name is no secret (every address shows it); the ids are.
+    const victimIds = Object.entries(victim)
+      .filter(([key]) => key !== "domain")
+      .map(([, id]) => id);
     for (const who of ["sameDomainUser", "otherDomainAdmin"] as const) {
       for (const { name } of procedureNames()) {
         if (PUBLIC.has(name)) continue;
@@ -240,6 +341,24 @@ describe("authorization matrix (generated from the router)", () => {
     const contact = await store.contacts.get(alice.id, victim.contactId);
     expect(contact).toMatchObject({ name: "Bob", email: "bob@victim.example", hasCertificate: true });
     expect((await store.addressBooks.selected(alice.id)).id).toBe(victim.bookId);
+    expect((await store.rules.list({ accountId: alice.id })).map((r) => [r.id, r.name, r.priority])).toEqual([
+      [victim.ruleId, "Private", 1],
+    ]);
+    expect((await store.rules.list({ domainId: alice.domainId })).map((r) => [r.name, r.priority])).toEqual([
+      ["Domain private", 1],
+      ["Domain second", 1],
+    ]);
+    expect(alice).toMatchObject({ fromSetting: null, alwaysSign: false });
+    expect((await store.login(victimAddress, "login pw")).ok).toBe(true);
+    expect(alice).toMatchObject({ disabled: false, role: "user", smimeSetting: true });
+    expect(await store.domains.require(victim.domain)).toMatchObject({
+      smimeEnabled: true,
+      unlockSeconds: 180,
+    });
+    expect(await store.accounts.get(`eve@${victim.domain}`)).toBeUndefined();
+    expect(await store.domains.get("stolen.example")).toBeUndefined();
+    const aliceCert = await store.secureMail.currentCertificate(alice.id);
+    expect(await store.ca.isRevoked(aliceCert!.certificate.sha256)).toBe(false);
   });
 
   it("refuses every mutation without the session's anti-CSRF token", async () => {

@@ -40,6 +40,9 @@ const ZSigner = z.object({
   digest: z.string(),
   signingTime: z.string().nullable(),
   certificate: ZCertificateView.nullable(),
+  /** What the selected address book holds for the signer's address; changed: it holds another. */
+  storedCertificate: z.object({ sha256: z.string() }).nullable(),
+  changed: z.boolean(),
 });
 
 const ZLayer = z.discriminatedUnion("type", [

@@ -101,6 +101,19 @@ export const secureMailRouter = router({
     return { ok: true };
   }),
 
+  /**
+   * Renew Key and Certificate: a new key from the server CA under the same Secure Mail
+   * Password (the old key stays as an earlier key). The session is unlocked again with that
+   * password, so the new key is at hand for Re-encrypt Stored Mail.
+   */
+  renew: smimeProcedure
+    .input(z.object({ password: z.string().min(1, "Enter your Secure Mail Password.").max(1000) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.store.secureMail.renew(ctx.session.account.id, input.password);
+      await ctx.store.secureMail.unlock(ctx.session.account.id, ctx.sessionToken, input.password);
+      return { ok: true };
+    }),
+
   /** Modify Secure Mail Password: the unlocked keys are sealed under the new one. */
   changePassword: smimeProcedure.input(newPasswordPair).mutation(async ({ ctx, input }) => {
     await ctx.store.secureMail.changePassword(
