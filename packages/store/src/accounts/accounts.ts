@@ -9,6 +9,7 @@ import { newId } from "../ids.js";
 import { createMailbox, STANDARD_MAILBOXES } from "../mail/mailboxes.js";
 import { deleteMessagesWhere } from "../mail/messages.js";
 import type { AccountsTable, DomainsTable, Flag, Role } from "../schema.js";
+import { endSessionsOf } from "../sessions/sessions.js";
 import { parseAddress } from "./address.js";
 import { hashPassword } from "./password-hash.js";
 
@@ -255,6 +256,9 @@ export function accountRepository(ctx: StoreContext) {
         if (passwordHash !== undefined) columns.password_hash = passwordHash;
         if (Object.keys(columns).length > 0)
           await trx.updateTable("accounts").set(columns).where("id", "=", account.id).execute();
+        // A new login password (set by an administrator or the CLI) or a disabled account ends
+        // every session of the account, and with them any unlock: in the same transaction.
+        if (passwordHash !== undefined || changes.disabled === true) await endSessionsOf(trx, account.id);
         return accountById(trx, account.id);
       });
     },

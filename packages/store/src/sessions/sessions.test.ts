@@ -66,6 +66,28 @@ describe.each(backends)("sessions on $name", (backend) => {
     expect((await row(token))?.client).toBe("192.0.2.1");
   });
 
+  it("a new login password or disabling the account (CLI, administrator) ends every session", async () => {
+    const { account } = await store.accounts.add("reset@sessions.example", {
+      password: "old login password",
+      createDomain: true,
+    });
+    const a = await store.sessions.create(account.id);
+    const b = await store.sessions.create(account.id);
+    await store.accounts.set(account.address, { password: "new login password" });
+    expect(await store.sessions.resolve(a.token)).toBeUndefined();
+    expect(await store.sessions.resolve(b.token)).toBeUndefined();
+    const c = await store.sessions.create(account.id);
+    await store.accounts.set(account.address, { realName: "Still Signed In" });
+    expect(await store.sessions.resolve(c.token)).toBeDefined();
+    await store.accounts.set(account.address, { disabled: true });
+    const left = await store.context.db
+      .selectFrom("sessions")
+      .select("id")
+      .where("account_id", "=", account.id)
+      .execute();
+    expect(left).toEqual([]);
+  });
+
   it("resolves a malformed or unknown token to undefined, and ending one is harmless", async () => {
     for (const token of ["", "short", "x".repeat(44), `${"a".repeat(42)}!`, "a".repeat(43)])
       expect(await store.sessions.resolve(token)).toBeUndefined();

@@ -188,8 +188,8 @@ export const adminRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { address: target, ...changes } = input;
       const account = await changeableAccount(ctx.store, ctx.session, target, changes);
+      // Disabling ends the account's sessions (store does it in the same transaction).
       const updated = await ctx.store.accounts.set(account.address, changes);
-      if (changes.disabled) await ctx.store.sessions.endAll(account.id);
       return accountView(updated);
     }),
 
@@ -200,8 +200,8 @@ export const adminRouter = router({
       const account = await changeableAccount(ctx.store, ctx.session, input.address);
       if (account.id === ctx.session.account.id)
         throw new StoreError("forbidden", "change your own password in Settings → Password");
+      // Store ends the account's sessions with the new password, in one transaction.
       await ctx.store.accounts.set(account.address, { password: input.newPassword });
-      await ctx.store.sessions.endAll(account.id);
       return { ok: true };
     }),
 
