@@ -230,6 +230,11 @@ describe("settings and rules in a browser", () => {
     await unlockIfLocked(page);
     await open("Signed by bob");
     await expect(page.getByRole("button", { name: "Take Certificate" })).toBeVisible();
+    // Bob into the address book with his certificate: Contacts then shows [@] while S/MIME is on.
+    await page.getByRole("button", { name: "Take Certificate" }).first().click();
+    await page.goto(`${sb.url}/contacts`);
+    await expect(page.getByText("[@]")).toBeVisible();
+    await expect(page.getByRole("button", { name: "View Certificate" }).first()).toBeVisible();
     await open("Plain hello");
     await expect(page.getByRole("button", { name: "Encrypt", exact: true })).toBeVisible();
     await open("project tulip");
@@ -284,6 +289,15 @@ describe("settings and rules in a browser", () => {
     expect(await page.getByRole("main").getByRole("link", { name: "Compose", exact: true }).count()).toBe(0);
     await noSecureMail("Settings");
     await screenshot(page, "settings-smime-off-desktop");
+    await page.goto(`${sb.url}/contacts`);
+    await expect(page.getByText("bob@example.test").first()).toBeVisible();
+    expect(await page.getByText("[@]").count(), "Contacts: [@]").toBe(0);
+    expect(
+      await page.getByRole("button", { name: "View Certificate" }).count(),
+      "Contacts: View Certificate",
+    ).toBe(0);
+    expect(await page.getByLabel("Certificate File").count(), "Contacts: Certificate File").toBe(0);
+    await noSecureMail("Contacts");
     await page.goto(`${sb.url}/settings/compose`);
     await expect(page.getByText(/Secure Mail is switched off/)).toBeVisible();
     await noSecureMail("Settings → Compose");

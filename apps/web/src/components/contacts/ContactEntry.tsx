@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { failureText } from "~/components/compose/failure-text";
+import { useLockState } from "~/components/shell/lock-context";
 import { Button } from "~/components/ui/controls";
 import { useTRPC } from "~/trpc/client";
 import { CertificateImport } from "./CertificateImport";
@@ -33,6 +34,8 @@ export function ContactEntry({
   const remove = useMutation(trpc.contacts.remove.mutationOptions());
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.contacts.pathKey() });
   const certificatesId = `certificates-${contact.id}`;
+  // With S/MIME off for the account or its domain, no Secure Mail control appears anywhere.
+  const smime = useLockState().smimeEnabled;
 
   return (
     <li className="flex flex-col gap-2 border-b border-slate-200 px-3 py-3 last:border-b-0">
@@ -57,7 +60,7 @@ export function ContactEntry({
         <div className="flex min-w-0 flex-wrap items-baseline gap-x-3 gap-y-1">
           <span className="font-medium">{contact.name || "(no name)"}</span>
           <span className="min-w-0 break-all text-slate-700">{contact.email}</span>
-          {contact.hasCertificate && (
+          {smime && contact.hasCertificate && (
             <span
               title="Holds a certificate: mail to this address can be encrypted"
               className="font-mono text-green-800"
@@ -86,21 +89,23 @@ export function ContactEntry({
           >
             Delete
           </Button>
-          <Button
-            aria-expanded={showCertificates}
-            aria-controls={showCertificates ? certificatesId : undefined}
-            onClick={() => setShowCertificates((v) => !v)}
-          >
-            View Certificate
-          </Button>
+          {smime && (
+            <Button
+              aria-expanded={showCertificates}
+              aria-controls={showCertificates ? certificatesId : undefined}
+              onClick={() => setShowCertificates((v) => !v)}
+            >
+              View Certificate
+            </Button>
+          )}
         </div>
       )}
-      {showCertificates && (
+      {smime && showCertificates && (
         <div id={certificatesId}>
           <CertificateList contactId={contact.id} onFeedback={setFeedback} />
         </div>
       )}
-      <CertificateImport contactId={contact.id} email={contact.email} onFeedback={setFeedback} />
+      {smime && <CertificateImport contactId={contact.id} email={contact.email} onFeedback={setFeedback} />}
       <FeedbackLine feedback={feedback} />
     </li>
   );
