@@ -1,5 +1,5 @@
 /**
- * Issue #6 item 7: messages per second over SMTP on loopback into mailboxes — 50 KB messages,
+ * Messages per second over SMTP on loopback into mailboxes — 50 KB messages,
  * durable commits (SQLite synchronous=FULL as the store configures it; PostgreSQL with fsync
  * on), on SQLite and on PostgreSQL, with and without a Store Encrypted rule, in one run.
  * The worker runs as its own process (./bin/sealbox-worker, built), the client here keeps a

@@ -21,7 +21,7 @@ const secret = (i: number) => i % 2 === 1;
 const bodyMarker = (i: number) => `crash-body-${i}-end`;
 
 /**
- * Issue #6 item 3(a): 1,000 messages over SMTP from clients that retry until they see 250,
+ * 1,000 messages over SMTP from clients that retry until they see 250,
  * while the worker is SIGKILLed at random moments and restarted. Afterwards every message is
  * stored for every recipient; more than once only if an attempt for it ended without a 250
  * (a kill after the commit, before the reply); the copies of a two-recipient message are

@@ -12,7 +12,7 @@ const MAX_KILLS = 5;
 const messageIdOf = (raw: Buffer) => /^Message-ID: (<[^>]+>)/im.exec(raw.toString("latin1"))?.[1] ?? "?";
 
 /**
- * Issue #6 item 3(b): messages queued for a loopback SMTP sink while the worker is SIGKILLed
+ * Messages queued for a loopback SMTP sink while the worker is SIGKILLed
  * at random moments and restarted. Afterwards every message arrived and every job is done
  * (payload purged). A message arrives twice only when the worker died after the sink's 250
  * and before complete(): then its job was claimed again, so it has at least as many attempts

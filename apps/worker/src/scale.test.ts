@@ -13,7 +13,7 @@ const INBOUND = 300;
 const messageIdOf = (raw: Buffer) => /^Message-ID: (<[^>]+>)/im.exec(raw.toString("latin1"))?.[1] ?? "?";
 
 /**
- * Issue #6 item 4: three worker processes against one PostgreSQL drain one outgoing queue
+ * Three worker processes against one PostgreSQL drain one outgoing queue
  * (SKIP LOCKED) with no job handed to the relay twice, while accepting SMTP concurrently,
  * each on its own port; messages spread over all of them land exactly once.
  */

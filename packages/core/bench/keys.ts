@@ -1,5 +1,5 @@
 /**
- * Key-handling benchmarks for issue #4: unlock (unseal + key import; target ≤ 250 ms on the
+ * Key-handling benchmarks: unlock (unseal + key import; target ≤ 250 ms on the
  * 2-core reference machine) and PKCS#12 import at OpenSSL's 2048 and NSS's 600,000 iterations.
  * Run: cd packages/core && node --conditions=@sealbox/source --import tsx bench/keys.ts
  */

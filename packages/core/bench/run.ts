@@ -1,5 +1,5 @@
 /**
- * `pnpm bench` (issue #3 item 11) — a benchmark, not a test. In one run: our protect/open
+ * `pnpm bench` — a benchmark, not a test. In one run: our protect/open
  * in-process beside the `openssl cms` CLI on the same S/MIME input producing S/MIME output,
  * `openssl speed rsa2048`, ratios against the targets, peak RSS of the streaming path, and the
  * key-handling figures of bench/keys.ts. Fixtures are made fresh by openssl in a temp dir.

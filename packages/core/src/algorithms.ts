@@ -1,5 +1,5 @@
 /**
- * The one registry of algorithm OIDs and the names users see (issue #3 item 6). Every
+ * The one registry of algorithm OIDs and the names users see. Every
  * module maps OIDs through here; nothing else spells a user-facing algorithm name.
  */
 
@@ -226,7 +226,7 @@ export const WRITABLE_CIPHERS: readonly CipherName[] = [
   "AES-256-GCM",
   "3DES-CBC",
 ];
-/** AES-256-CBC: Outlook cannot read AuthEnvelopedData (issue #3 item 4). */
+/** AES-256-CBC: Outlook cannot read AuthEnvelopedData. */
 export const DEFAULT_CIPHER: CipherName = "AES-256-CBC";
 
 export const OID = {

@@ -1,5 +1,5 @@
 /**
- * Listing benchmark (issue #5 item 8): a 100,000-message mailbox, then the time to list
+ * Listing benchmark: a 100,000-message mailbox, then the time to list
  * the first page, a page from the middle (by keyset cursor) and a subject search.
  *
  *   node --conditions=@sealbox/source --import tsx bench/listing.ts [--messages N]

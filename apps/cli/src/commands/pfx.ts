@@ -23,7 +23,7 @@ const processIo: PfxIo = {
 
 /**
  * `sealbox pfx inspect|convert`: PKCS#12 files without a store. The --json output is a public
- * contract (issue #4 item 6): {"ok":true,…} with exit 0, or {"ok":false,"error":{code,message}}
+ * contract: {"ok":true,…} with exit 0, or {"ok":false,"error":{code,message}}
  * with exit 1. Passwords come only from environment variables (set to "" = empty password;
  * unset = usage error, exit 2), never from argv, where `ps` would show them.
  */

@@ -13,7 +13,7 @@ const ENV = {
   FP: "pfx file password",
   WRONG: "not the Secure Mail Password",
 };
-/** The documented `secure-mail status --json` fields (issue #5 item 13); more may follow. */
+/** The documented `secure-mail status --json` fields; more may follow. */
 const CONTRACT = [
   "hasKey",
   "email",

@@ -23,7 +23,7 @@ const KEY_ALGORITHMS = {
   "ec-p256": "EC-P256",
 } as const;
 
-/** The public JSON shape of `secure-mail status` (issue #5): add fields freely, never rename. */
+/** The public JSON shape of `secure-mail status`: add fields freely, never rename. */
 function statusJson(s: SecureMailStatus) {
   if (!s.hasKey) return { hasKey: false, earlierKeys: s.earlierKeys };
   return {

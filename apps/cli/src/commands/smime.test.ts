@@ -14,7 +14,7 @@ import { openMessage } from "@sealbox/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
- * `sealbox smime open|protect` as scripts use it (issue #3 item 8): the BUILT CLI through
+ * `sealbox smime open|protect` as scripts use it: the BUILT CLI through
  * ./bin/sealbox (run `pnpm run build` first), a PKI and PFX files made by the real openssl,
  * and openssl as the oracle for --out bytes and for what protect writes.
  */

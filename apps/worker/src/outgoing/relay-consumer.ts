@@ -48,7 +48,7 @@ const failureLine = (f: RecipientFailure): FailedRecipient => ({
 });
 
 /**
- * The outgoing queue consumer (issue #6 item 2): `concurrency` loops claim OUTGOING_JOB_KIND
+ * The outgoing queue consumer: `concurrency` loops claim OUTGOING_JOB_KIND
  * jobs (SKIP LOCKED on PostgreSQL, so any number of workers share one queue), hand each to the
  * relay, and settle it: delivered → complete (the store purges the payload); temporary failure
  * → back to the queue with back-off; permanent failure or attempts used up → dead, and a DSN

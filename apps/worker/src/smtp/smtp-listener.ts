@@ -51,7 +51,7 @@ interface Transaction {
 type Session = SMTPServerSession & { disabledCommands?: string[] };
 
 /**
- * The SMTP listener (issue #6 item 1): inbound mail for local accounts from anyone, relay for
+ * The SMTP listener: inbound mail for local accounts from anyone, relay for
  * authenticated submitters only. The message is read in full during DATA, the store writes
  * every local copy (rules and Store Encrypted applied) and any outgoing job in ONE
  * transaction, and only then does the client get 250; any failure is 451, so the sending

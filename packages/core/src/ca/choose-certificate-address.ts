@@ -1,5 +1,5 @@
 /**
- * The address a user certificate is issued for (issue #4 item 3): the account's From address
+ * The address a user certificate is issued for: the account's From address
  * when it belongs to the account (one of its addresses, compared case-insensitively), else the
  * account's own address. Comparison is on the whole address, trimmed.
  */

@@ -32,7 +32,7 @@ export interface CreateCaOptions {
 export const BACKDATE_MS = 60 * 60 * 1000;
 
 /**
- * A self-signed root for the server's own CA (issue #4 item 3): basicConstraints cA=TRUE,
+ * A self-signed root for the server's own CA: basicConstraints cA=TRUE,
  * pathLen 0 (it signs only end entities) critical; keyUsage keyCertSign + cRLSign critical;
  * subject and authority key identifiers (RFC 5280 §4.2.1.1–§4.2.1.3, §4.2.1.9).
  * Key generation runs in libuv's thread pool (RSA-3072 takes a second or more).

@@ -5,7 +5,7 @@ import { type ReadPfxOptions, readPfxContents } from "./read-pfx-contents.js";
 /**
  * Whether a PFX holds the private key of `certificate`, by public key (SubjectPublicKeyInfo).
  * Needs only the file's password, not the Secure Mail Password: a user who forgot the latter
- * can still prove they own the key and remove it (issue #4 item 5). Throws the importPfx
+ * can still prove they own the key and remove it. Throws the importPfx
  * error codes for a bad file or password.
  */
 export interface CompareWithPfxResult {

@@ -11,7 +11,7 @@ import { newPkcs12Pbe, type Pbes2, type Pkcs12Pbe } from "./pbe-scheme.js";
 import { encodeMacData } from "./pfx-mac.js";
 import { encodeCertBagValue, encodeSafeBag } from "./safe-bags.js";
 
-/** The file name offered when a user downloads their key (issue #4 item 2). */
+/** The file name offered when a user downloads their key. */
 export const DEFAULT_PFX_FILENAME = "CertAndKey.pfx";
 
 /**

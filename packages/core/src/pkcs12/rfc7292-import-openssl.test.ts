@@ -10,7 +10,7 @@ import { makePki, opensslExport, type TestPki } from "./test-support/peers.js";
 import { buildPlainPfx, plainBags, type RawBag } from "./test-support/rebuild.js";
 
 /**
- * Issue #4 item 7: a PFX matrix generated at test time by OpenSSL 3.0 `pkcs12 -export`, each
+ * A PFX matrix generated at test time by OpenSSL 3.0 `pkcs12 -export`, each
  * imported with the right certificate chosen and the protection described.
  */
 let pki: TestPki;

@@ -55,7 +55,7 @@ export async function decryptOuterLayer(
 }
 
 /**
- * The plaintext that replaces an encrypted message (issue #5 item 9): the outer header block
+ * The plaintext that replaces an encrypted message: the outer header block
  * without its Content-* fields (and MIME-Version), followed by the decrypted entity, inner
  * header fields winning — a field name present inside drops every outer field of that name.
  * A message encrypted whole (Encrypt in place, Store Encrypted) repeats all its visible

@@ -5,7 +5,7 @@ import { buildPkcs7Mime } from "../mime/build.js";
 import { getHeaders, parseEntity } from "../mime/parse-entity.js";
 import type { Certificate } from "../pki/certificate.js";
 
-/** Fields that stay readable outside a whole-message envelope (issue #5 items 9 and 10). */
+/** Fields that stay readable outside a whole-message envelope. */
 export const ENVELOPE_VISIBLE_FIELDS = ["From", "To", "Cc", "Date", "Message-ID", "Subject"] as const;
 
 export interface EncryptWholeMessageOptions {

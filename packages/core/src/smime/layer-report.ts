@@ -1,6 +1,6 @@
 /**
  * How open reports a layer and whose address signers must match — shared by openMessage,
- * openMessageStream and decryptOuterLayer so all give the same report (issue #3 items 3 and 6).
+ * openMessageStream and decryptOuterLayer so all give the same report.
  */
 import type { EnvelopeInfo } from "../cms/enveloped/index.js";
 import type { SignerVerdict, VerifyOptions } from "../cms/signed/index.js";

@@ -3,7 +3,7 @@ import type { EnvelopeLimits } from "../cms/enveloped/index.js";
 import { CoreError } from "../errors.js";
 
 /**
- * Message-level limits (issue #3 item 7). Each is a parameter, never a global; the
+ * Message-level limits. Each is a parameter, never a global; the
  * defaults suit a mail server that accepts 50 MB messages.
  */
 export interface SmimeLimits {

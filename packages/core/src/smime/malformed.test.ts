@@ -16,7 +16,7 @@ import {
 import { must, type Party, SmimePki } from "./test-support/pki.js";
 
 /**
- * Malformed input at the message level (issue #3 item 7): each case gets a specific CoreError
+ * Malformed input at the message level: each case gets a specific CoreError
  * code and message from openMessage, never a crash, a hang, a `valid` signer or a decrypted
  * layer. (The CLI's `{"ok":false,…}` + exit 1 for the same inputs is in apps/cli.)
  */

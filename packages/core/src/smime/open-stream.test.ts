@@ -11,7 +11,7 @@ import { openssl } from "./test-support/peers.js";
 import { type Party, SmimePki } from "./test-support/pki.js";
 
 /**
- * openMessageStream against openMessage (issue #3 item 6): the same layers, verdicts and
+ * openMessageStream against openMessage: the same layers, verdicts and
  * innermost content for what we write and what openssl writes, however the message is chunked,
  * with every layer streamed (bufferBelow 0); the documented limits of streaming (digests not
  * announced by micalg, signatures without signed attributes) fail with "not-streamable".

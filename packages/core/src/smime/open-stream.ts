@@ -1,5 +1,5 @@
 /**
- * openMessage on streams (issue #3 item 6): peels every S/MIME layer, outermost first, while
+ * openMessage on streams: peels every S/MIME layer, outermost first, while
  * the message is read once in chunks; the innermost content goes to `out` as it is produced.
  * Each layer's inner entity feeds the next layer's parser, so sign+encrypt streams too:
  * base64 (RFC 2045 §6.8) → EnvelopedData / AuthEnvelopedData decryption (RFC 5652 §6, RFC 5083)

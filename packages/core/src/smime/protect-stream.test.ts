@@ -10,7 +10,7 @@ import { Gpgsm, openssl } from "./test-support/peers.js";
 import { type Party, SmimePki } from "./test-support/pki.js";
 
 /**
- * protectMessageStream against protectMessage (issue #3 item 6): detached signing streams the
+ * protectMessageStream against protectMessage: detached signing streams the
  * very bytes protectMessage writes (up to the random boundary), whatever the MIME and however
  * the input is chunked; encryption (BER when streamed) opens to the same layers and content;
  * peers read what streams out; the stream holds no chunk after asking for the next one.

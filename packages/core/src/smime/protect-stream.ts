@@ -1,5 +1,5 @@
 /**
- * protectMessage on streams (issue #3 item 6): the message is read once, in chunks, and the
+ * protectMessage on streams: the message is read once, in chunks, and the
  * protected message is written as it is produced, so a 50 MB message needs no whole-message
  * copy. Pipeline: header block → the entity made canonical CRLF, binary bodies excepted
  * (RFC 8551 §3.1.1), and for signing 7-bit safe (streamed makeSignable, one walk) →

@@ -7,7 +7,7 @@ import { type Party, run, SmimePki } from "./test-support/pki.js";
 import type { EncryptedLayer, SignedLayer } from "./types.js";
 
 /**
- * Peers → Sealbox at the message level (issue #3 items 5, 6, 9): S/MIME made by `openssl cms`
+ * Peers → Sealbox at the message level: S/MIME made by `openssl cms`
  * (its own MIME output, LF line endings as it writes them), and CMS made by gpgsm and NSS
  * cmsutil wrapped in the MIME a mail client sends (Kleopatra/Thunderbird style), is opened
  * with the right layers, algorithm names, signer statuses and exact inner bytes.

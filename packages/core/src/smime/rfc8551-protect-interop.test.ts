@@ -9,7 +9,7 @@ import type { Party } from "./test-support/pki.js";
 import { SmimePki } from "./test-support/pki.js";
 
 /**
- * Sealbox → peers at the message level (issue #3 item 9): every output option of
+ * Sealbox → peers at the message level: every output option of
  * protectMessage is accepted by `openssl cms -verify/-decrypt` reading the .eml exactly as we
  * wrote it, and by gpgsm 2.2 and NSS cmsutil 3.87 (fed the CMS out of the message, and part 1
  * for detached signatures) wherever the SMIME-NOTES peer table says they support the algorithm.

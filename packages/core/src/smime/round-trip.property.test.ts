@@ -20,7 +20,7 @@ import { type Party, SmimePki } from "./test-support/pki.js";
 import type { EncryptedLayer, SignedLayer } from "./types.js";
 
 /**
- * protect → open round trips over random MIME and random options (issue #3 item 10).
+ * protect → open round trips over random MIME and random options.
  *
  * What "equal" means here, precisely:
  * - every leaf of the model (decoded text in canonical CRLF, attachment octets exactly — also

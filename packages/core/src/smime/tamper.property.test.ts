@@ -10,7 +10,7 @@ import { type Party, SmimePki } from "./test-support/pki.js";
 import type { Layer } from "./types.js";
 
 /**
- * Tampering at the message level (issue #3 item 10): one byte flipped inside the signed
+ * Tampering at the message level: one byte flipped inside the signed
  * content, the signed attributes or the signature value — in part 1 directly, or inside the
  * base64 (decode, flip, re-encode) — never yields a `valid` signer; inside GCM ciphertext or
  * tag it never yields a decrypted layer. And no flip or cut anywhere makes openMessage throw

@@ -44,7 +44,7 @@ function insertOutgoingJob(
 }
 
 /**
- * Delivery of one message to several local recipients (the SMTP listener's DATA, issue #6):
+ * Delivery of one message to several local recipients (the SMTP listener's DATA):
  * each account's rules run and Store Encrypted copies are encrypted BEFORE the transaction,
  * then every copy of every recipient — and the outgoing job, if any — is written in ONE
  * transaction. So the listener's 250 after this returns means all of it is on disk, and a

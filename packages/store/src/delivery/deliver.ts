@@ -220,7 +220,7 @@ export function deliveryResult(
 }
 
 /**
- * Local delivery (issue #5 item 10): domain rules, then account rules, by priority; the
+ * Local delivery: domain rules, then account rules, by priority; the
  * copies are written in ONE transaction, so a crash stores all of them or none, and a
  * caller (the SMTP listener, `sealbox deliver`) reports success only after the commit.
  * Encryption runs before the transaction (it can take a while for 50 MB) and the

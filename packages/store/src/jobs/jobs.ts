@@ -91,7 +91,7 @@ const toJob = (row: Selectable<JobsTable>): Job => ({
 });
 
 /**
- * The durable job queue (issue #5 item 12). A claim leases one due job to one worker:
+ * The durable job queue. A claim leases one due job to one worker:
  * on PostgreSQL with SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers pass over
  * each other's rows instead of queueing behind them; on SQLite inside a BEGIN IMMEDIATE
  * transaction, which serialises claimers. Completion and failure only count for the

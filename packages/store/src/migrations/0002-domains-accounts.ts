@@ -1,7 +1,7 @@
 import { type Kysely, type Migration, sql } from "kysely";
 import { columnTypes, type Engine } from "./column-types.js";
 
-/** Domains, their trust anchors, and accounts (issue #5 items 2 and 3). */
+/** Domains, their trust anchors, and accounts. */
 export function domainsAndAccounts(engine: Engine): Migration {
   const t = columnTypes(engine);
   return {

@@ -2,7 +2,7 @@ import { type Kysely, type Migration, sql } from "kysely";
 import { columnTypes, type Engine } from "./column-types.js";
 
 /**
- * The tables secure mail fills (issue #5 items 4 and 5): per-account keys (current and
+ * The tables secure mail fills: per-account keys (current and
  * earlier), the server CA, what it issued, and unlock state. No column ever holds a
  * plaintext private key or a password: keys are sealed by core's keyvault before they get here.
  */

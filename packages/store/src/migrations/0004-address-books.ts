@@ -1,7 +1,7 @@
 import { type Kysely, type Migration, sql } from "kysely";
 import { columnTypes, type Engine } from "./column-types.js";
 
-/** Address books, contacts and their certificates (issue #5 item 7). */
+/** Address books, contacts and their certificates. */
 export function addressBooks(engine: Engine): Migration {
   const t = columnTypes(engine);
   return {

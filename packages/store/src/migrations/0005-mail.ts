@@ -2,7 +2,7 @@ import { type Kysely, type Migration, sql } from "kysely";
 import { columnTypes, type Engine } from "./column-types.js";
 
 /**
- * Mailboxes, message metadata and the raw bytes (issue #5 item 8). The bytes live in
+ * Mailboxes, message metadata and the raw bytes. The bytes live in
  * `message_blobs`, reached only through blob-store.ts, so listing never touches them and an
  * S3-compatible store can take them over later; `messages.blob_id` is therefore not a
  * foreign key.

@@ -1,7 +1,7 @@
 import { type Kysely, type Migration, sql } from "kysely";
 import { columnTypes, type Engine } from "./column-types.js";
 
-/** Delivery rules (issue #5 item 10) and the durable job queue (item 12). */
+/** Delivery rules and the durable job queue (item 12). */
 export function rulesAndJobs(engine: Engine): Migration {
   const t = columnTypes(engine);
   return {

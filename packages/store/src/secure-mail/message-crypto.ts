@@ -10,7 +10,7 @@ import type { SecureMail } from "./secure-mail.js";
 import type { KeyAccess } from "./unlock-sessions.js";
 
 /**
- * Decrypt and Encrypt in place (issue #5 item 9). Each replaces one stored message with
+ * Decrypt and Encrypt in place. Each replaces one stored message with
  * its other form in ONE transaction — same mailbox, flags and date — so a crash leaves the
  * old message or the new one, never neither and never both. The crypto runs before the
  * transaction; the transaction only swaps rows.

@@ -2,7 +2,7 @@ import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
 
-/** Failures allowed inside the window before delays start (issue #5 item 5). */
+/** Failures allowed inside the window before delays start. */
 export const FREE_FAILURES = 5;
 export const FAILURE_WINDOW_MS = 15 * 60_000;
 /** The delay doubles per failure past the free ones, capped here. */

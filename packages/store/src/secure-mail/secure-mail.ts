@@ -43,7 +43,7 @@ export interface SecureMailStatus {
 export type GeneratedKeyAlgorithm = "RSA-2048" | "RSA-3072" | "RSA-4096" | "EC-P256";
 
 /**
- * The account's Secure Mail key (issue #5 item 5): a current certificate + chain + sealed
+ * The account's Secure Mail key: a current certificate + chain + sealed
  * key, and earlier keys kept so old mail still decrypts, all sealed under the one Secure
  * Mail Password. Every password check goes through the shared rate limit.
  */

@@ -31,7 +31,7 @@ export interface ServerCaInfo {
 }
 
 /**
- * The server CA (issue #5 item 4): created on first use with core's createCa, or installed
+ * The server CA: created on first use with core's createCa, or installed
  * from an existing corporate CA or intermediate. Its key is sealed under the server secret
  * and unsealed only for the moment it signs.
  */

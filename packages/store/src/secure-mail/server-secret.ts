@@ -6,7 +6,7 @@ import { StoreError } from "../errors.js";
 export const SERVER_SECRET_FILE = "server-secret";
 
 /**
- * The server secret that seals the server CA's private key (issue #5 item 4): the value
+ * The server secret that seals the server CA's private key: the value
  * of SEALBOX_SECRET when the app passes one, else a random 32-byte secret kept in a 0600
  * file in the data folder, created on first use. Apps read the environment; store does not.
  */

@@ -8,7 +8,7 @@ import type { EncryptForAccount } from "../delivery/deliver.js";
 const CACHE_LIMIT = 256;
 
 /**
- * Store Encrypted (issue #5 item 10): the complete original message becomes the inner
+ * Store Encrypted: the complete original message becomes the inner
  * entity, encrypted to the account's current certificate with its Encryption Method; the
  * envelope keeps From, To, Cc, Date, Message-ID and the Subject unless the domain hides it.
  * No certificate → skipped with a reason (deliver then stores the message as it came).

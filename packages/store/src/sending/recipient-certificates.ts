@@ -10,7 +10,7 @@ export interface CertificateSources {
 export type CertificateLookup = { ok: true; certificate: Certificate } | { ok: false; reason: string };
 
 /**
- * The certificate to encrypt to for one address (issue #5 item 11): from the account's
+ * The certificate to encrypt to for one address: from the account's
  * address books first, then the directory of local users; the newest that is valid now,
  * usable for encryption, not revoked, and issued for that address. A usable certificate the
  * user filed (Take Certificate) wins over a newer one in the directory. Otherwise why not.

@@ -48,7 +48,7 @@ export interface SendDeps {
 }
 
 /**
- * Sending (issue #5 item 11): signs with the current key and/or encrypts to every
+ * Sending: signs with the current key and/or encrypts to every
  * recipient plus the sender (so Sent stays readable); Bcc recipients each get their own
  * copy (encrypted to them and the sender only), so no one learns of them; the Sent copy is
  * stored; local recipients get it through `deliver`, the rest go on the outgoing queue.
@@ -67,7 +67,7 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
     const cipher = options.cipher ?? account.encryptionMethod;
     if (!cipherByName(cipher)) throw new StoreError("invalid-argument", `unknown cipher ${cipher}`);
     if (options.encrypt && options.cipher !== undefined) {
-      // The domain's allowed ciphers bind an explicit choice too (issue #5 item 2).
+      // The domain's allowed ciphers bind an explicit choice too.
       const { allowedCiphers } = await domainById(ctx.db, account.domainId);
       if (!allowedCiphers.includes(options.cipher))
         throw new StoreError(

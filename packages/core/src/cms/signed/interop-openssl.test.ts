@@ -7,7 +7,7 @@ import type { SignerOptions } from "./types.js";
 import { verifySignedData } from "./verify-signed-data.js";
 
 /**
- * Interop with OpenSSL 3.0 `cms` at the DER level (issue #3 item 9): every way openssl signs,
+ * Interop with OpenSSL 3.0 `cms` at the DER level: every way openssl signs,
  * we verify; every way we sign, `openssl cms -verify -purpose smimesign` accepts.
  */
 const CONTENT = Buffer.concat([

@@ -9,7 +9,7 @@ import { opensslSign, tempDir } from "./test-support/peers.js";
 import { verifySignedData } from "./verify-signed-data.js";
 
 /**
- * Issue #3 item 10: a flipped byte inside the signed content, the signed attributes or the
+ * A flipped byte inside the signed content, the signed attributes or the
  * signature value never yields "valid" — it is a CoreError (malformed) or a non-valid verdict.
  */
 const CONTENT = Buffer.from(

@@ -23,7 +23,7 @@ import type { SignerVerdict, VerifyOptions } from "./types.js";
 import { verifySignedData } from "./verify-signed-data.js";
 
 /**
- * Every SignerVerdict status (issue #3 item 3), each from a purpose-made openssl certificate and
+ * Every SignerVerdict status, each from a purpose-made openssl certificate and
  * an `openssl cms -sign` signature, plus the rule-breaking signed-attribute cases built by hand.
  */
 const DAY = 86_400_000;

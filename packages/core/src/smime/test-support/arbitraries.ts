@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { base64Lines } from "./mime-craft.js";
 
 /**
- * Random MIME for the protect → open properties (issue #3 item 10): a model tree (what the
+ * Random MIME for the protect → open properties: a model tree (what the
  * user wrote: decoded text lines and attachment octets) and its serialisation with CRLF or
  * LF-only line endings. The serialiser is written here, independently of mime/, so the model
  * is the oracle: whatever protect and open do, the decoded leaves must come back equal.
