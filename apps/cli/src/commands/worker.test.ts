@@ -17,8 +17,11 @@ describe("sealbox worker status", () => {
           },
           options,
         );
-      for (let i = 0; i < 3; i++) await out(i);
-      await out(3, { maxAttempts: 1 });
+      // Distinct past run times: jobs made in one millisecond would be claimed in id order,
+      // which is random within that millisecond.
+      const past = Date.now() - 60_000;
+      for (let i = 0; i < 3; i++) await out(i, { runAt: past + i });
+      await out(3, { maxAttempts: 1, runAt: past + 3 });
       await out(4, { runAt: Date.now() + 3_600_000 });
       // Two delivered, one dead (out of attempts), one leased now, one due, one waiting an hour.
       for (let i = 0; i < 2; i++) {
