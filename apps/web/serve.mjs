@@ -50,7 +50,7 @@ if (cluster.isPrimary && processes > 1) {
     const workers = Object.values(cluster.workers ?? {});
     if (workers.length === 0) process.exit(0);
     for (const w of workers) w?.kill("SIGTERM");
-    setTimeout(() => process.exit(0), 8000).unref();
+    setTimeout(() => process.exit(0), 10_000).unref();
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
@@ -96,10 +96,15 @@ async function serve() {
     if (cluster.isPrimary) console.log(`sealbox web listening on http://${hostname}:${port}`);
   });
 
-  const stop = () => {
-    server.close(() => process.exit(0));
+  const stop = async () => {
+    setTimeout(() => process.exit(0), 7000).unref();
+    server.close();
     server.closeAllConnections?.();
-    setTimeout(() => process.exit(0), 5000).unref();
+    // Closing the store records this process's Encrypt All / Decrypt All runs as interrupted,
+    // so the folder can start a new run at once after a restart.
+    const store = await globalThis.__sealboxStore?.catch(() => undefined);
+    await store?.close().catch(() => undefined);
+    process.exit(0);
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);

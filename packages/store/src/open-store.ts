@@ -169,6 +169,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
   const secureMail = secureMailUseCases(context, { ca, guard: passwordGuard(context) });
   const storeEncrypted = storeEncryptedHook(context);
   const crypto = messageCryptoOps(context, secureMail);
+  const bulk = bulkUseCases(context, { secureMail, crypto });
   const deliver = deliverUseCase(context);
   const deliverMany = deliverManyUseCase(context);
   const deliverWithHooks: Store["deliver"] = (account, raw, deliverOptions = {}) =>
@@ -196,7 +197,10 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
       const row = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(db);
       return Number(row.rows[0]?.n ?? 0);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await bulk.stopAll();
+      await db.destroy();
+    },
     domains: domainRepository(context),
     trustAnchors,
     accounts: accountRepository(context),
@@ -223,7 +227,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     ca,
     secureMail,
     messageCrypto: messageCryptoUseCases(context, secureMail, crypto),
-    bulk: bulkUseCases(context, { secureMail, crypto }),
+    bulk,
   };
 }
 

@@ -40,7 +40,7 @@ const t = initTRPC.context<Context>().create({
     // One place maps errors for the web boundary; stacks never reach the browser.
     const { stack: _stack, ...data } = shape.data;
     const fieldErrors =
-      error.cause instanceof ZodError ? error.cause.flatten().fieldErrors : storeFieldErrors(error);
+      error.cause instanceof ZodError ? zodFieldErrors(error.cause) : storeFieldErrors(error);
     return {
       ...shape,
       message: error.cause instanceof ZodError ? "Some fields are not valid." : shape.message,
@@ -48,6 +48,21 @@ const t = initTRPC.context<Context>().create({
     };
   },
 });
+
+/**
+ * Zod's messages keyed by the whole path ("rule.conditions.0.value") so a form can show each
+ * at the field it is about, and also by the first segment ("rule"), as forms with one field
+ * per top-level input read them.
+ */
+function zodFieldErrors(error: ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const path = issue.path.map(String);
+    const keys = new Set([path.join("."), path[0] ?? ""]);
+    for (const key of keys) (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
 
 /** Every procedure: expected failures keep their code and sentence; bugs are logged and hidden. */
 const mapErrors = t.middleware(async ({ next }) => {

@@ -33,9 +33,10 @@ export interface BulkRun {
 /** How often a runner says it is alive, even while one large message takes long. */
 export const HEARTBEAT_MS = 10_000;
 /** A running row without a heartbeat for this long lost its process (crash, restart). */
-export const STALE_AFTER_MS = 60_000;
+export const STALE_AFTER_MS = 30_000;
 
-const INTERRUPTED = "the run was interrupted (the server stopped or restarted); start it again to finish";
+export const INTERRUPTED =
+  "the run was interrupted (the server stopped or restarted); start it again to finish";
 
 /** The row as callers see it: a `running` row whose process died reads as stopped. */
 export function toRun(row: Selectable<BulkRunsTable>, now: number): BulkRun {

@@ -267,6 +267,54 @@ describe.each(backends)("bulk Encrypt All / Decrypt All / re-encrypt on $name", 
     expect(await exactlyOnce(box.id, 80)).toEqual({ encrypted: 80, plain: 0 });
   }, 120_000);
 
+  it("closing the store (the server stopping) records its runs as interrupted, so a new run starts at once", async () => {
+    const box = await folder(40, `${"filler line for a slower run ".repeat(600)}\r\n`);
+    const other = await openStore(fresh.url, {
+      base: fresh.base,
+      logger: silentLogger,
+      serverSecret: SECRET,
+    });
+    let events = 0;
+    const { run, finished } = await other.bulk.start(account.id, box.id, "encrypt", PW, {
+      onMessage: () => {
+        events++;
+      },
+    });
+    while (events < 2) await new Promise((r) => setTimeout(r, 10));
+    await other.close();
+    const ended = await finished;
+    expect(ended.state).toBe("stopped");
+    expect((await store.bulk.get(account.id, run.id)).error).toMatch(/interrupted/);
+    const after = await exactlyOnce(box.id, 40);
+    expect(after.encrypted).toBeGreaterThanOrEqual(2);
+    expect(after.plain).toBeGreaterThan(0);
+    // No wait for a heartbeat to go stale: the next run takes what is left.
+    const rest = await (await store.bulk.start(account.id, box.id, "encrypt", PW)).finished;
+    expect(rest).toMatchObject({ state: "done", done: after.plain, failed: 0 });
+    expect(await exactlyOnce(box.id, 40)).toEqual({ encrypted: 40, plain: 0 });
+  }, 120_000);
+
+  it("Cancel on a run whose process is gone (no heartbeat for two beats) settles it at once", async () => {
+    const box = await folder(2);
+    // A run row left behind by a killed process: running, last heartbeat 25 s ago.
+    const { run, finished } = await store.bulk.start(account.id, box.id, "encrypt", PW);
+    await finished;
+    await fresh.store.db
+      .updateTable("bulk_runs")
+      .set({ state: "running", finished_at: null, updated_at: Date.now() - 25_000 })
+      .where("id", "=", run.id)
+      .execute();
+    expect((await store.bulk.get(account.id, run.id)).state).toBe("running");
+    await expect(store.bulk.start(account.id, box.id, "decrypt", PW)).rejects.toMatchObject({
+      code: "conflict",
+    });
+    expect(await store.bulk.cancel(account.id, run.id)).toMatchObject({ state: "cancelled" });
+    expect(await (await store.bulk.start(account.id, box.id, "decrypt", PW)).finished).toMatchObject({
+      state: "done",
+      done: 2,
+    });
+  }, 60_000);
+
   describe("after a renewal", () => {
     let renewed: Account;
     let oldKey: Identity;

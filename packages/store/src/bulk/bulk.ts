@@ -12,6 +12,7 @@ import {
   finishRun,
   HEARTBEAT_MS,
   heartbeat,
+  INTERRUPTED,
   insertRun,
   ownedRun,
   recordProgress,
@@ -71,6 +72,9 @@ const STOPS_RUN = new Set(["locked", "unauthenticated", "no-key", "wrong-passwor
  */
 export function bulkUseCases(ctx: StoreContext, deps: { secureMail: SecureMail; crypto: MessageCryptoOps }) {
   const { secureMail, crypto } = deps;
+  /** The runs this process works through, so closing the store can settle them at once. */
+  const running = new Map<string, Promise<BulkRun>>();
+  let closing = false;
 
   /**
    * A password is proven once, here (PBKDF2 is slow on purpose); a session's unlock is asked
@@ -158,6 +162,10 @@ export function bulkUseCases(ctx: StoreContext, deps: { secureMail: SecureMail; 
         // microtasks: the web process would answer nothing else (not even this run's
         // progress) until it ended.
         await new Promise<void>((resolve) => setImmediate(resolve));
+        if (closing) {
+          end = { state: "stopped", error: INTERRUPTED };
+          break;
+        }
         // Cancel stops after the message in hand: asked before each next one.
         const cancel = await cancelRequested(ctx, run.id);
         if (cancel === undefined) {
@@ -219,6 +227,25 @@ export function bulkUseCases(ctx: StoreContext, deps: { secureMail: SecureMail; 
 
   return {
     /**
+     * The store is closing (the process is stopping): each run here stops after the message in
+     * hand and is recorded as interrupted, so a new run (from any process) can start at once
+     * instead of waiting for this one to read as stale.
+     */
+    async stopAll(waitMs = 5_000): Promise<void> {
+      closing = true;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(running.values()),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, waitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      for (const runId of running.keys())
+        await finishRun(ctx, runId, { state: "stopped", error: INTERRUPTED }).catch(() => undefined);
+    },
+
+    /**
      * Starts a run over one mailbox of the account and returns at once with its row; the
      * messages are worked through in the background of this process (`finished` resolves
      * with the final row and never rejects). StoreError conflict while another run is
@@ -237,6 +264,8 @@ export function bulkUseCases(ctx: StoreContext, deps: { secureMail: SecureMail; 
       const messages = await selection(accountId, mailboxId, kind);
       const run = await insertRun(ctx, { accountId, mailboxId, kind, total: messages.length });
       const finished = execute(run, messages, keys, options);
+      running.set(run.id, finished);
+      void finished.finally(() => running.delete(run.id));
       return { run, finished };
     },
 
@@ -263,7 +292,11 @@ export function bulkUseCases(ctx: StoreContext, deps: { secureMail: SecureMail; 
      */
     async cancel(accountId: string, runId: string): Promise<BulkRun> {
       const run = await get(accountId, runId);
-      if (run.state === "running")
+      // No heartbeat for two beats: its process is gone (killed, restarted), so nothing would
+      // ever act on the request; settle it now rather than when it reads as stale.
+      if (run.state === "running" && !running.has(runId) && ctx.now() - run.updatedAt > 2 * HEARTBEAT_MS)
+        await finishRun(ctx, runId, { state: "cancelled", error: null });
+      else if (run.state === "running")
         await write(ctx, (trx) =>
           trx
             .updateTable("bulk_runs")

@@ -14,6 +14,11 @@ import type { MailNotice, MessageViewData } from "./types";
 import { useMailCache } from "./use-mail-cache";
 
 const PAGE_SIZE = 50;
+/**
+ * New mail arrives without the page asking: the folder counts and the list are always
+ * refetched when the screen opens or the window regains focus, and polled while it is open.
+ */
+const FRESH_MAIL = { staleTime: 0, refetchOnWindowFocus: true, refetchInterval: 30_000 } as const;
 
 /**
  * Folders | messages | the open message on a desktop; one pane at a time on a phone (the
@@ -32,12 +37,12 @@ export function MailScreen({ mailboxName }: { mailboxName: string }) {
   const [notice, setNotice] = useState<MailNotice | null>(null);
   const { patchSummary } = useMailCache();
 
-  const mailboxes = useQuery(trpc.mail.mailboxes.queryOptions());
+  const mailboxes = useQuery(trpc.mail.mailboxes.queryOptions(undefined, FRESH_MAIL));
   const mailbox = mailboxes.data?.find((m) => m.name === mailboxName);
   const list = useInfiniteQuery(
     trpc.mail.list.infiniteQueryOptions(
       mailbox ? { mailboxId: mailbox.id, limit: PAGE_SIZE, ...(search ? { search } : {}) } : skipToken,
-      { getNextPageParam: (page) => page.nextCursor ?? undefined },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined, ...FRESH_MAIL },
     ),
   );
   const messages = useMemo(() => list.data?.pages.flatMap((p) => p.messages) ?? [], [list.data]);

@@ -16,6 +16,7 @@ import {
   type RuleDraft,
   type RuleVocabulary,
   ruleInput,
+  unplacedErrors,
 } from "./rule-draft";
 
 const PRIORITIES = [
@@ -54,7 +55,10 @@ export function RuleForm({
   const errors = errorsByField(failure?.fieldErrors);
   // Messages with no field of their own on the form (a rule-wide one, or a list the form cannot show).
   const listError = errors.conditions ?? errors.actions;
-  const atAField = Object.keys(errors).some((k) => k !== "conditions" && k !== "actions");
+  const unplaced = unplacedErrors(errors);
+  const atAField = Object.keys(errors).some(
+    (k) => k !== "conditions" && k !== "actions" && !unplaced.some((u) => u.startsWith(`${k}: `)),
+  );
   const update = (change: Partial<RuleDraft>) => setDraft((d) => ({ ...d, ...change }));
 
   return (
@@ -152,7 +156,8 @@ export function RuleForm({
         checked={draft.stop}
         onChange={(e) => update({ stop: e.target.checked })}
       />
-      {failure && !atAField && !listError && <Alert>{failure.message}</Alert>}
+      {failure && !atAField && !listError && unplaced.length === 0 && <Alert>{failure.message}</Alert>}
+      {unplaced.length > 0 && <Alert>The rule was not saved: {unplaced.join(" ")}</Alert>}
       {failure && (atAField || listError) && (
         <Alert>The rule was not saved: see the messages at the fields.</Alert>
       )}

@@ -148,7 +148,21 @@ export function valuePlaceholder(field: string): string {
 /** The first message per field path ("name", "conditions.0.value") from a failed save. */
 export function errorsByField(fieldErrors: Record<string, string[] | undefined> | null | undefined) {
   const out: Record<string, string> = {};
-  for (const [path, messages] of Object.entries(fieldErrors ?? {}))
-    if (messages?.[0]) out[path] = messages[0];
+  for (const [path, messages] of Object.entries(fieldErrors ?? {})) {
+    // The input's own checks name "rule.conditions.0.value" (and "rule" for all of them);
+    // store names "conditions.0.value".
+    if (path === "rule" || !messages?.[0]) continue;
+    out[path.replace(/^rule\./, "")] ??= messages[0];
+  }
   return out;
+}
+
+const FORM_FIELD =
+  /^(name|priority|match|stop|conditions|actions|conditions\.\d+\.(field|op|value)|actions\.\d+\.(action|argument))$/;
+
+/** Messages about something the form has no field for (shown in its alert instead). */
+export function unplacedErrors(errors: Record<string, string>): string[] {
+  return Object.entries(errors)
+    .filter(([path]) => !FORM_FIELD.test(path))
+    .map(([path, message]) => `${path}: ${message}`);
 }

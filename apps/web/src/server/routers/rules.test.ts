@@ -2,6 +2,7 @@ import { ruleJson, type Store } from "@sealbox/store";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { errorsByField, unplacedErrors } from "~/components/rules/rule-draft";
 import { storeFieldErrors } from "../errors";
 import { createContextInner } from "../trpc";
 import { appRouter } from "./app";
@@ -165,6 +166,36 @@ describe("Settings → Rules over tRPC", () => {
       },
     });
     expect(JSON.stringify(body)).not.toMatch(/at .*\.ts/);
+  });
+
+  it("an input the router itself refuses names the nested field too (not only `rule`)", async () => {
+    const { token } = await signedIn(store, "dora@rules.example");
+    const session = (await store.sessions.resolve(token))!;
+    const response = await fetchRequestHandler({
+      endpoint: "/api/trpc",
+      req: new Request("http://localhost/api/trpc/rules.save", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          rule: { ...secret, conditions: [{ field: "Subject", op: "is", value: "x".repeat(10_001) }] },
+        }),
+      }),
+      router: appRouter,
+      createContext: () =>
+        createContextInner(store, { sessionToken: token, session, csrfToken: session.csrf }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { data: { fieldErrors: Record<string, string[]> } } };
+    expect(Object.keys(body.error.data.fieldErrors)).toEqual(
+      expect.arrayContaining(["rule.conditions.0.value", "rule"]),
+    );
+    expect(errorsByField(body.error.data.fieldErrors)).toEqual({
+      "conditions.0.value": expect.any(String),
+    });
+    expect(unplacedErrors(errorsByField(body.error.data.fieldErrors))).toEqual([]);
+    expect(unplacedErrors({ "conditions.0.colour": "No such thing." })).toEqual([
+      "conditions.0.colour: No such thing.",
+    ]);
   });
 
   it("domain rules: a domain admin edits their own domain's, a server admin any, a user none", async () => {
