@@ -59,7 +59,7 @@ function zodFieldErrors(error: ZodError): Record<string, string[]> {
   for (const issue of error.issues) {
     const path = issue.path.map(String);
     const keys = new Set([path.join("."), path[0] ?? ""]);
-    for (const key of keys) (out[key] ??= []).push(issue.message);
+    for (const key of keys) out[key] = [...(out[key] ?? []), issue.message];
   }
   return out;
 }
