@@ -297,25 +297,49 @@ describe.each(backends)("reading messages on $name", (backend) => {
     expect(elsewhere.signers[0]!.status).toBe("untrusted");
   });
 
-  it("judges a signer whose certificate the server CA revoked (key replaced) as revoked", async () => {
+  it("a replaced key (superseded) keeps what it signed before; after that, and after a compromise, the signer is revoked", async () => {
     await store.secureMail.generate(carl.id, PW, { keyAlgorithm: "EC-P256" });
     const [carlKey] = await store.secureMail.identities(carl.id, PW);
-    const id = await append(
-      await signedBy(carlKey!, `carl@${DOMAIN}`, "signed before the key was replaced\r\n"),
-    );
-    const valid = (await store.reading.read(alice.id, id)).layers[0]!;
-    if (valid.type !== "signed") throw new Error("not a signed layer");
-    expect(valid.signers[0]!.status).toBe("valid");
+    const signedAt = (offsetMs: number, subject: string) =>
+      protectMessage(
+        message({ From: `carl@${DOMAIN}`, To: `alice@${DOMAIN}`, Subject: subject }, `${subject}\r\n`),
+        {
+          // Whole seconds, as the signingTime attribute holds them; on the store's clock.
+          sign: {
+            identity: carlKey!,
+            signingTime: new Date(Math.floor(clock.now() / 1000) * 1000 + offsetMs),
+          },
+        },
+      );
+    const before = await append(await signedAt(-1000, "signed before the key was replaced"));
+    const signerOf = async (id: string) => {
+      const layer = (await store.reading.read(alice.id, id)).layers[0]!;
+      if (layer.type !== "signed") throw new Error("not a signed layer");
+      return { verified: layer.verified, signer: layer.signers[0]! };
+    };
+    expect((await signerOf(before)).signer.status).toBe("valid");
+    // Generate again: the old certificate is revoked as superseded, not as compromised.
     await store.secureMail.generate(carl.id, PW, { keyAlgorithm: "EC-P256" });
-    const layer = (await store.reading.read(alice.id, id)).layers[0]!;
-    if (layer.type !== "signed") throw new Error("not a signed layer");
-    expect(layer.verified).toBe(false);
-    expect(layer.signers[0]).toMatchObject({
+    expect(await signerOf(before)).toMatchObject({ verified: true, signer: { status: "valid" } });
+    // The retired key signing after its retirement is not believed.
+    const after = await append(await signedAt(60_000, "signed after the key was replaced"));
+    const late = await signerOf(after);
+    expect(late.verified).toBe(false);
+    expect(late.signer).toMatchObject({
       status: "revoked",
       valid: false,
       problem: signerProblem("revoked"),
       reason: "the server CA revoked this certificate",
     });
+    // A key compromise reaches back: what it signed before is revoked too.
+    // (Revoking it again is refused unless the new reason is a compromise.)
+    await expect(
+      store.ca.revokeCertificate({ sha256: carlKey!.certificate.sha256 }, "superseded"),
+    ).rejects.toMatchObject({ code: "conflict" });
+    expect(
+      await store.ca.revokeCertificate({ sha256: carlKey!.certificate.sha256 }, "keyCompromise"),
+    ).toMatchObject({ reason: "keyCompromise" });
+    expect(await signerOf(before)).toMatchObject({ verified: false, signer: { status: "revoked" } });
   });
 
   it("returns nothing of an encrypted message while locked; opens it with the session", async () => {

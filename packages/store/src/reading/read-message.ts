@@ -320,14 +320,15 @@ export function readingUseCases(
         if (layer.type !== "signed") continue;
         for (const signer of layer.signers) {
           if (
-            signer.certificate &&
-            signer.status !== "bad-signature" &&
-            serverCaSubjects.has(signer.certificate.issuer) &&
-            (await deps.ca.isRevoked(signer.certificate.sha256))
-          ) {
-            signer.status = "revoked";
-            signer.reason = "the server CA revoked this certificate";
-          }
+            !signer.certificate ||
+            signer.status === "bad-signature" ||
+            !serverCaSubjects.has(signer.certificate.issuer)
+          )
+            continue;
+          const revocation = await deps.ca.revocation(signer.certificate.sha256);
+          if (!revocation || signedBeforeRetirement(signer.signingTime, summary.date, revocation)) continue;
+          signer.status = "revoked";
+          signer.reason = "the server CA revoked this certificate";
         }
       }
       return {
@@ -539,3 +540,22 @@ export function readingUseCases(
 }
 
 export type Reading = ReturnType<typeof readingUseCases>;
+
+/**
+ * Reasons that retire a key without saying it was compromised (RFC 5280 §5.3.1): a renewal
+ * revokes the old certificate as superseded. What that key signed before then stays valid,
+ * so renewing does not turn the account's old signed mail into "revoked".
+ */
+const RETIRED = new Set(["superseded", "cessationOfOperation", "affiliationChanged"]);
+
+function signedBeforeRetirement(
+  signingTime: string | null,
+  messageDate: number,
+  revocation: { revokedAt: number; reason: string | null },
+): boolean {
+  if (!revocation.reason || !RETIRED.has(revocation.reason)) return false;
+  // The signer's own claim, or failing that the message's date: either may be chosen by the
+  // sender, which matters not, as neither reason says anyone else holds the key.
+  const signedAt = signingTime ? Date.parse(signingTime) : messageDate;
+  return Number.isFinite(signedAt) && signedAt < revocation.revokedAt;
+}

@@ -118,8 +118,15 @@ describe.each(backends)("server CA administration on $name", (backend) => {
     expect(crl.revoked.get(BigInt(`0x${alice.serial}`))?.reason).toBe(CRL_REASONS.keyCompromise);
     expect(crl.revoked.get(BigInt(`0x${bob.serial}`))?.reason).toBe(CRL_REASONS.affiliationChanged);
 
-    // A new key for bob: the old one is superseded by the replacement already, so by SHA-256 it is a conflict.
+    // Bob's certificate is revoked already (affiliationChanged): again is a conflict, unless the
+    // administrator learns the key was compromised, which changes the reason (and reaches back).
     await store.secureMail.generate(bobId, PW, { keyAlgorithm: "EC-P256" });
+    await expect(
+      store.ca.revokeCertificate({ sha256: bob.certificateSha256! }, "superseded"),
+    ).rejects.toMatchObject({ code: "conflict" });
+    expect(await store.ca.revokeCertificate({ sha256: bob.certificateSha256! })).toMatchObject({
+      reason: "keyCompromise",
+    });
     await expect(store.ca.revokeCertificate({ sha256: bob.certificateSha256! })).rejects.toMatchObject({
       code: "conflict",
     });

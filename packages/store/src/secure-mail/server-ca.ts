@@ -453,8 +453,13 @@ export function serverCaUseCases(
         const rows = await query.orderBy("issued_certificates.issued_at", "desc").execute();
         const row = rows[0];
         if (!row) throw new StoreError("not-found", `${what} is not a certificate this server issued`);
-        if (row.revoked_at !== null) throw new StoreError("conflict", `${what} is already revoked`);
-        const now = ctx.now();
+        // A retired key (superseded on renewal…) keeps what it signed before; learning later that it
+        // was compromised must still reach back, so that one change of reason is allowed.
+        const escalate =
+          row.revoked_at !== null && reason === "keyCompromise" && row.reason !== "keyCompromise";
+        if (row.revoked_at !== null && !escalate)
+          throw new StoreError("conflict", `${what} is already revoked`);
+        const now = escalate ? Number(row.revoked_at) : ctx.now();
         await trx
           .updateTable("issued_certificates")
           .set({ revoked_at: now, reason })
@@ -475,13 +480,22 @@ export function serverCaUseCases(
 
     /** Whether a certificate this server issued has been revoked (imported certificates: never known). */
     async isRevoked(certificateSha256: string): Promise<boolean> {
+      return (await this.revocation(certificateSha256)) !== undefined;
+    },
+
+    /** When and why the server CA revoked a certificate it issued, or undefined. */
+    async revocation(
+      certificateSha256: string,
+    ): Promise<{ revokedAt: number; reason: string | null } | undefined> {
       const row = await ctx.db
         .selectFrom("issued_certificates")
-        .select("id")
+        .select(["revoked_at", "reason"])
         .where("certificate_sha256", "=", certificateSha256)
         .where("revoked_at", "is not", null)
         .executeTakeFirst();
-      return row !== undefined;
+      return row && row.revoked_at !== null
+        ? { revokedAt: Number(row.revoked_at), reason: row.reason }
+        : undefined;
     },
   };
 }
