@@ -56,6 +56,13 @@ export function AdminPage({
                 {t.label}
               </Link>
             ))}
+            {/* Domain rules are edited in Settings (the same form as an account's own rules). */}
+            <Link
+              href={`/settings/domain-rules?domain=${encodeURIComponent(domain)}`}
+              className="-mb-px border-b-2 border-transparent px-3 py-1.5 text-sm text-slate-700 hover:text-slate-900"
+            >
+              Domain Rules
+            </Link>
           </nav>
         )}
         {children}

@@ -33,7 +33,11 @@ export function TakeCertificate({
       onSuccess: async (result) => {
         setConfirming(result.status === "needs-confirmation");
         if (result.status !== "needs-confirmation")
-          await queryClient.invalidateQueries(trpc.contacts.pathFilter());
+          await Promise.all([
+            queryClient.invalidateQueries(trpc.contacts.pathFilter()),
+            // The view's "Certificate changed since it was taken" compares with the stored one.
+            queryClient.invalidateQueries(trpc.mail.read.queryFilter({ messageId })),
+          ]);
       },
     }),
   );

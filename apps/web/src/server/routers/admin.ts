@@ -196,6 +196,7 @@ export const adminRouter = router({
   /** A new login password for the account; its sessions end (whoever had it is signed out). */
   setPassword: adminProcedure
     .input(z.object({ address }).and(loginPasswordPair))
+    .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       const account = await changeableAccount(ctx.store, ctx.session, input.address);
       if (account.id === ctx.session.account.id)
@@ -321,6 +322,7 @@ export const adminRouter = router({
 
   removeTrustAnchor: adminProcedure
     .input(z.object({ domain: domainName, sha256: z.string().trim().min(1).max(100) }))
+    .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await ctx.store.trustAnchors.removeBySha256(domainInScope(ctx.session, input.domain), input.sha256);
       return { ok: true };

@@ -108,6 +108,7 @@ export const secureMailRouter = router({
    */
   renew: smimeProcedure
     .input(z.object({ password: z.string().min(1, "Enter your Secure Mail Password.").max(1000) }))
+    .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await ctx.store.secureMail.renew(ctx.session.account.id, input.password);
       await ctx.store.secureMail.unlock(ctx.session.account.id, ctx.sessionToken, input.password);
