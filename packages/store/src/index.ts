@@ -45,7 +45,13 @@ export type { Job, JobQueueOptions, QueueStats } from "./jobs/jobs.js";
 export { type StoreLogger, silentLogger, stderrLogger } from "./logger.js";
 export { type BlobStore, tableBlobStore } from "./mail/blob-store.js";
 export { detectSecurity } from "./mail/detect-security.js";
-export { type HeaderBlock, headerValue, headerValues, readHeader } from "./mail/header-reader.js";
+export {
+  type HeaderBlock,
+  headerValue,
+  headerValues,
+  readHeader,
+  requireHeader,
+} from "./mail/header-reader.js";
 export {
   type Mailbox,
   type MailboxWithCounts,
