@@ -7,6 +7,7 @@ export type {
 } from "./accounts/account-settings.js";
 export { type Account, type AccountChanges, type NewAccount, ROLES } from "./accounts/accounts.js";
 export { type MailAddress, parseAddress } from "./accounts/address.js";
+export { clientKey } from "./accounts/client-key.js";
 export type { LoginOptions, LoginResult } from "./accounts/login.js";
 export { LOGIN_LIMITS } from "./accounts/login-guard.js";
 export { DEFAULT_SCRYPT, hashPassword, type ScryptParams, verifyPassword } from "./accounts/password-hash.js";

@@ -1,10 +1,9 @@
-import type { Store } from "@sealbox/store";
+import { clientKey, type Store } from "@sealbox/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlite } from "../../test/backends.js";
 import { captureLogger, mail, openTestStore, storedMessages } from "../../test/harness.js";
 import { type Dialog, dialog } from "../../test/smtp-dialog.js";
 import { readWorkerEnv, SMTP_LIMIT_DEFAULTS } from "../env.js";
-import { clientKey } from "./client-limits.js";
 import { type SmtpLimits, type SmtpListener, startSmtpListener } from "./smtp-listener.js";
 
 /** Resolves with how long the server took to close the connection, or rejects after `ms`. */

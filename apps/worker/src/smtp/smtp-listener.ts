@@ -1,11 +1,11 @@
 import type { AddressInfo, Socket } from "node:net";
-import { requireHeader, type Store, StoreError } from "@sealbox/store";
+import { clientKey, requireHeader, type Store, StoreError } from "@sealbox/store";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { SMTP_LIMIT_DEFAULTS } from "../env.js";
 import { errorFields, type Logger } from "../log.js";
 import { disabledCommands } from "./auth-policy.js";
 import { classifyRecipient } from "./classify-recipient.js";
-import { ClientCounter, clientKey } from "./client-limits.js";
+import { ClientCounter } from "./client-counter.js";
 import { type MemoryBudget, type ReadResult, readMessage } from "./read-message.js";
 import { receivedHeader } from "./received-header.js";
 import { envelopeSenderRefusal, headerFromRefusal, ownAddresses } from "./sender-policy.js";
