@@ -1,3 +1,4 @@
+import { domainToASCII } from "node:url";
 import { parseAddress, StoreError } from "@sealbox/store";
 
 /**
@@ -14,12 +15,19 @@ export function addressKey(address: string): string | undefined {
   }
 }
 
-/** The domain part of an address in its stored form, or undefined when it is no address. */
+/**
+ * The domain of an address in its stored form (lower case, no trailing dot, A-labels), or
+ * undefined when there is none. Read from the text after the last "@" whatever the local part
+ * is, so a local part parseAddress refuses (`"alice"@local.test`) still names its domain.
+ */
 export function addressDomain(address: string): string | undefined {
-  try {
-    return parseAddress(address).domain;
-  } catch (error) {
-    if (error instanceof StoreError) return undefined;
-    throw error;
-  }
+  const at = address.lastIndexOf("@");
+  if (at < 0) return undefined;
+  const domain = domainToASCII(
+    address
+      .slice(at + 1)
+      .trim()
+      .replace(/\.+$/, ""),
+  ).toLowerCase();
+  return domain === "" ? undefined : domain;
 }
