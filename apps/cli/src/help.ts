@@ -37,6 +37,7 @@ Domains, accounts and mail (the store; every command takes --store URL, every li
   sealbox rule list ACCOUNT|--domain DOMAIN [--json]
   sealbox rule remove ACCOUNT|--domain DOMAIN NAME
   sealbox deliver ACCOUNT < message.eml    local delivery through the rules (exit 0 delivered,
+                                    65 refused: header over 256 KB or 1,000 fields,
                                     67 no such account, 75 try again later)
   sealbox message decrypt|encrypt ACCOUNT MAILBOX ID --secure-password-env VAR
                                     the Decrypt / Encrypt buttons (replace the stored message)

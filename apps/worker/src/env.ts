@@ -31,6 +31,14 @@ export interface WorkerEnv {
   smtpTlsKey: string | undefined;
   /** AUTH on plain loopback connections (a local submission client without TLS). */
   smtpAllowLoopbackAuth: boolean;
+  /** Connections open at once; past it a new one is told 421 and closed (Postfix's process limit). */
+  smtpMaxClients: number;
+  /** Connections open at once from one client address (IPv6: one /64); Postfix's default is half the limit. */
+  smtpMaxClientsPerAddress: number;
+  /** Idle time allowed before DATA (greeting, EHLO, AUTH, MAIL, RCPT), then 421 and close. */
+  smtpCommandTimeoutMs: number;
+  /** Idle time allowed while the message data is arriving. */
+  smtpDataTimeoutMs: number;
   /** Undefined = no relay: outgoing mail stays queued (and the status says so). */
   relay: RelayEnv | undefined;
   relayConcurrency: number;
@@ -45,6 +53,20 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_SMTP_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Connection limits and timeouts (README "Worker configuration"). The counts are Postfix's
+ * defaults (default_process_limit 100, smtpd_client_connection_count_limit 50); there is no
+ * connection-rate limit. Before DATA an idle client is dropped after a minute (Postfix: 300 s,
+ * 10 s under load) so idle connections cannot hold the slots; during DATA five minutes,
+ * the RFC 5321 §4.5.3.2.7 server timeout.
+ */
+export const SMTP_LIMIT_DEFAULTS = {
+  maxClients: 100,
+  maxClientsPerAddress: 50,
+  commandTimeoutMs: 60_000,
+  dataTimeoutMs: 300_000,
+} as const;
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -86,6 +108,28 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
     smtpTlsCert: cert,
     smtpTlsKey: key,
     smtpAllowLoopbackAuth: flag(env, "SEALBOX_SMTP_ALLOW_LOOPBACK_AUTH"),
+    smtpMaxClients: integer(env, "SEALBOX_SMTP_MAX_CLIENTS", SMTP_LIMIT_DEFAULTS.maxClients, 1, 100_000),
+    smtpMaxClientsPerAddress: integer(
+      env,
+      "SEALBOX_SMTP_MAX_CLIENTS_PER_ADDRESS",
+      SMTP_LIMIT_DEFAULTS.maxClientsPerAddress,
+      1,
+      100_000,
+    ),
+    smtpCommandTimeoutMs: integer(
+      env,
+      "SEALBOX_SMTP_COMMAND_TIMEOUT_MS",
+      SMTP_LIMIT_DEFAULTS.commandTimeoutMs,
+      1_000,
+      3_600_000,
+    ),
+    smtpDataTimeoutMs: integer(
+      env,
+      "SEALBOX_SMTP_DATA_TIMEOUT_MS",
+      SMTP_LIMIT_DEFAULTS.dataTimeoutMs,
+      1_000,
+      3_600_000,
+    ),
     relay: relayHost
       ? {
           host: relayHost,

@@ -44,6 +44,12 @@ export async function startWorker(
     maxBytes: config.smtpMaxBytes,
     tls,
     allowLoopbackAuth: config.smtpAllowLoopbackAuth,
+    limits: {
+      maxClients: config.smtpMaxClients,
+      maxClientsPerAddress: config.smtpMaxClientsPerAddress,
+      commandTimeoutMs: config.smtpCommandTimeoutMs,
+      dataTimeoutMs: config.smtpDataTimeoutMs,
+    },
     ...(deps.isLoopback ? { isLoopback: deps.isLoopback } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });

@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { type OpenStoreOptions, openStore, type Store, silentLogger } from "@sealbox/store";
 import nodemailer from "nodemailer";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
-import { DEFAULT_SMTP_MAX_BYTES } from "../src/env.js";
+import { DEFAULT_SMTP_MAX_BYTES, SMTP_LIMIT_DEFAULTS } from "../src/env.js";
 import { createLogger, type Logger } from "../src/log.js";
 import type { WorkerConfig } from "../src/worker.js";
 
@@ -47,6 +47,10 @@ export function testConfig(overrides: Partial<WorkerConfig> = {}): WorkerConfig 
     smtpTlsCert: undefined,
     smtpTlsKey: undefined,
     smtpAllowLoopbackAuth: false,
+    smtpMaxClients: SMTP_LIMIT_DEFAULTS.maxClients,
+    smtpMaxClientsPerAddress: SMTP_LIMIT_DEFAULTS.maxClientsPerAddress,
+    smtpCommandTimeoutMs: SMTP_LIMIT_DEFAULTS.commandTimeoutMs,
+    smtpDataTimeoutMs: SMTP_LIMIT_DEFAULTS.dataTimeoutMs,
     relay: undefined,
     relayConcurrency: 2,
     relayLeaseMs: 5_000,

@@ -7,6 +7,7 @@ export type {
 } from "./accounts/account-settings.js";
 export { type Account, type AccountChanges, type NewAccount, ROLES } from "./accounts/accounts.js";
 export { type MailAddress, parseAddress } from "./accounts/address.js";
+export { clientKey } from "./accounts/client-key.js";
 export type { LoginOptions, LoginResult } from "./accounts/login.js";
 export { LOGIN_LIMITS } from "./accounts/login-guard.js";
 export { DEFAULT_SCRYPT, hashPassword, type ScryptParams, verifyPassword } from "./accounts/password-hash.js";
@@ -45,7 +46,13 @@ export type { Job, JobQueueOptions, QueueStats } from "./jobs/jobs.js";
 export { type StoreLogger, silentLogger, stderrLogger } from "./logger.js";
 export { type BlobStore, tableBlobStore } from "./mail/blob-store.js";
 export { detectSecurity } from "./mail/detect-security.js";
-export { type HeaderBlock, headerValue, headerValues, readHeader } from "./mail/header-reader.js";
+export {
+  type HeaderBlock,
+  headerValue,
+  headerValues,
+  readHeader,
+  requireHeader,
+} from "./mail/header-reader.js";
 export {
   type Mailbox,
   type MailboxWithCounts,

@@ -127,7 +127,7 @@ export interface SessionsTable {
 
 export interface LoginAttemptsTable {
   id: string;
-  /** "account:<lowercased address>" or "client:<address>". */
+  /** "account:<lowercased address>" or "client:<clientKey(address)>" (IPv4, or an IPv6 /64). */
   subject: string;
   at: Millis;
 }

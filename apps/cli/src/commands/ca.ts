@@ -1,8 +1,9 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { toPem } from "@sealbox/core";
 import { type IssuedCertificateRecord, REVOCATION_REASONS, type RevocationReason } from "@sealbox/store";
 import { flagValue, hasFlag, parseArgs } from "../args.js";
 import { AbortError, UsageError } from "../errors.js";
+import { writePrivateFile } from "../write-private-file.js";
 import { readSecret } from "./cli-secret.js";
 import { type CliIo, json, processIo, table, withStore } from "./cli-store.js";
 
@@ -93,9 +94,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       if (!out) throw new UsageError(`--out is required\n${USAGE}`);
       return withStore(args, USAGE, io, async (store) => {
         const der = await store.ca.crl();
-        const temp = `${out}.${process.pid}.tmp`;
-        await writeFile(temp, hasFlag(args, "pem") ? toPem(der, "X509 CRL") : der);
-        await rename(temp, out);
+        await writePrivateFile(out, hasFlag(args, "pem") ? toPem(der, "X509 CRL") : der);
         if (hasFlag(args, "json")) json(io, { ok: true, out });
         return 0;
       });

@@ -7,9 +7,12 @@ import { type CliIo, json, onePositional, processIo, withStore } from "./cli-sto
 const USAGE = `usage: sealbox deliver ACCOUNT [--json] [--store URL] < message.eml
   Local delivery, like an LDA: runs the domain's and the account's rules and stores the
   message in one transaction; exit 0 only after it is committed.
-  Exit codes (sysexits, as mail servers expect): 0 delivered, 67 no such (or disabled)
-  account, 75 temporary failure (the server keeps the message and tries again), 2 usage.`;
+  Exit codes (sysexits, as mail servers expect): 0 delivered, 65 message refused for good
+  (a header block over 256 KB or 1,000 fields: its rules could not be applied), 67 no such
+  (or disabled) account, 75 temporary failure (the server keeps the message and tries
+  again), 2 usage.`;
 
+const EX_DATAERR = 65;
 const EX_NOUSER = 67;
 const EX_TEMPFAIL = 75;
 
@@ -65,6 +68,10 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         if (error instanceof StoreError && error.code === "forbidden") {
           io.stderr(`sealbox: ${error.message}\n`);
           return EX_NOUSER;
+        }
+        if (error instanceof StoreError && error.field === "header") {
+          io.stderr(`sealbox: ${error.message}\n`);
+          return EX_DATAERR;
         }
         throw error;
       }

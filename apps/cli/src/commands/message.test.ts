@@ -119,6 +119,26 @@ describe("sealbox deliver, mailbox and message", () => {
     expect((await cli(home, ["deliver", "off@mail.example"], { input: "Subject: x\r\n\r\n" })).code).toBe(67);
   });
 
+  it("deliver exits 65 with a clear error for a header block over 256 KB or 1,000 fields, storing nothing", async () => {
+    const fields = Array.from({ length: 1000 }, (_, i) => `X-Pad-${i}: x\r\n`).join("");
+    const many = await cli(home, ["deliver", "alice@mail.example"], {
+      input: `Subject: field bomb\r\n${fields}\r\nbody\r\n`,
+    });
+    expect(many.code).toBe(65);
+    expect(many.stderr).toBe(
+      "sealbox: message refused: more than 1000 header fields (the rules cannot be applied to it)\n",
+    );
+    const big = await cli(home, ["deliver", "alice@mail.example"], {
+      input: `Subject: byte bomb\r\nX-Pad: ${"y".repeat(300 * 1024)}\r\n\r\nbody\r\n`,
+    });
+    expect(big.code).toBe(65);
+    expect(big.stderr).toMatch(/header block larger than 262144 bytes/);
+    const listed = await cli(home, ["message", "list", "alice@mail.example", "INBOX", "--json"]);
+    expect(JSON.parse(listed.stdout).map((m: { subject: string }) => m.subject)).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/bomb/)]),
+    );
+  });
+
   it("deliver exits 75 (try again) when the store cannot be reached", async () => {
     const r = await cli(
       home,

@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { type Certificate, exportPfx, type ImportedPfx, importPfx, isCoreError } from "@sealbox/core";
 import { hasFlag, parseArgs, requireFlag } from "../args.js";
 import { secretFromEnv } from "../env.js";
 import { UsageError } from "../errors.js";
+import { writePrivateFile } from "../write-private-file.js";
 
 const USAGE = `usage:
   sealbox pfx inspect FILE --password-env VAR [--json]
@@ -144,7 +145,7 @@ async function convert(args: string[], io: PfxIo): Promise<number> {
     return failure(error, json, io);
   }
   try {
-    writeFileSync(out, written, { mode: 0o600 });
+    await writePrivateFile(out, written);
   } catch (error) {
     throw new UsageError(`cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }

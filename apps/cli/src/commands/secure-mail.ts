@@ -1,8 +1,9 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { DEFAULT_PFX_FILENAME } from "@sealbox/core";
 import type { SecureMailStatus, Store } from "@sealbox/store";
 import { flagValue, hasFlag, type ParsedArgs, parseArgs } from "../args.js";
 import { AbortError, UsageError } from "../errors.js";
+import { writePrivateFile } from "../write-private-file.js";
 import { readSecret } from "./cli-secret.js";
 import { type CliIo, json, onePositional, processIo, withStore } from "./cli-store.js";
 
@@ -162,9 +163,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
             legacy: hasFlag(args, "legacy"),
           },
         );
-        const temp = `${out}.${process.pid}.tmp`;
-        await writeFile(temp, pfx, { mode: 0o600 });
-        await rename(temp, out);
+        await writePrivateFile(out, pfx);
         if (hasFlag(args, "json")) json(io, { ok: true, out, legacy: hasFlag(args, "legacy") });
         else io.stdout(`wrote ${out}\n`);
         return 0;

@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import {
   type Certificate,
   CoreError,
@@ -16,6 +16,7 @@ import {
 import { flagValue, flagValues, hasFlag, type ParsedArgs, parseArgs } from "../args.js";
 import { secretFromEnv } from "../env.js";
 import { EXIT_FAILURE, UsageError } from "../errors.js";
+import { writePrivateFile } from "../write-private-file.js";
 
 const OPEN_USAGE = `usage: sealbox smime open FILE.eml [--pfx FILE.p12 --password-env VAR]... [--trust CA.pem]... [--cert KNOWN.pem]... [--from ADDRESS] [--at ISO-8601] [--out FILE] [--json]`;
 const PROTECT_USAGE = `usage: sealbox smime protect FILE.eml [--sign --pfx FILE.p12 --password-env VAR [--digest SHA-256] [--opaque]] [--encrypt --to CERT.pem [--to CERT.pem]... [--cipher NAME] [--oaep]] --out FILE`;
@@ -224,9 +225,7 @@ async function loadCertificates(files: string[]): Promise<Certificate[]> {
 
 /** --out is written only on success, and never half-written. */
 async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, bytes, { mode: 0o600 });
-  await rename(temp, path);
+  await writePrivateFile(path, bytes);
 }
 
 function layerJson(layer: Layer): Record<string, unknown> {

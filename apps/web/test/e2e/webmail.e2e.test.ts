@@ -65,7 +65,8 @@ describe("webmail in a browser", () => {
   };
 
   beforeAll(async () => {
-    sb = await startSealbox();
+    // carol@example.test is a local address, and only AUTH lets mail come from one.
+    sb = await startSealbox({ env: { SEALBOX_SMTP_ALLOW_LOOPBACK_AUTH: "1" } });
     browser = await launchBrowser();
     pki = new SmimePki("web-e2e");
     alice = pki.party("Alice Example");
@@ -81,6 +82,9 @@ describe("webmail in a browser", () => {
       env,
     });
     sb.cli(["account", "add", "bob@example.test", "--password-env", "LOGIN", "--name", "Bob Example"], {
+      env,
+    });
+    sb.cli(["account", "add", "carol@example.test", "--password-env", "LOGIN", "--name", "Carol Example"], {
       env,
     });
     // Signatures are judged against the domain's trust anchors: the openssl test root.
@@ -164,6 +168,7 @@ describe("webmail in a browser", () => {
       "alice@example.test",
       "--from",
       "carol@example.test",
+      ...["--auth", "PLAIN", "--auth-user", "carol@example.test", "--auth-password", LOGIN],
       "--data",
       join(files, "carol.eml"),
     ]);
@@ -300,6 +305,7 @@ describe("webmail in a browser", () => {
       "alice@example.test",
       "--from",
       "carol@example.test",
+      ...["--auth", "PLAIN", "--auth-user", "carol@example.test", "--auth-password", LOGIN],
       "--data",
       join(files, "tampered.eml"),
     ]);

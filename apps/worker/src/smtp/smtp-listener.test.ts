@@ -85,7 +85,7 @@ describe.each(backends)("SMTP in on $name", (backend) => {
   it("is no open relay: a remote recipient without AUTH is refused (550 5.7.1) and nothing is queued", async () => {
     const before = await store.jobs.stats();
     const sent = await smtpSend(worker.smtpPort, {
-      from: "alice@local.test",
+      from: "x@remote.example",
       to: ["someone@elsewhere.example"],
       raw: mail({ Subject: "relay?" }),
     });
@@ -93,6 +93,90 @@ describe.each(backends)("SMTP in on $name", (backend) => {
     expect(sent.code).toBe(550);
     expect(sent.response).toMatch(/5\.7\.1 Relay access denied/);
     expect((await store.jobs.stats()).queued).toBe(before.queued);
+  });
+
+  it("refuses a local sender without AUTH (553), loopback clients included; the null sender and others pass", async () => {
+    const before = (await storedMessages(store, ids.bob as string)).length;
+    const d = await dialog(worker.smtpPort);
+    await d.command("EHLO client.example");
+    // An existing account, another spelling of it, and an address no account has: all local.
+    for (const from of [
+      "alice@local.test",
+      "ALICE@Local.Test",
+      "nobody@local.test",
+      '"alice"@local.test', // a local part store would not take for an account
+    ]) {
+      expect(await d.command(`MAIL FROM:<${from}>`)).toMatch(/^553 5\.7\.1 .*needs AUTH/);
+      expect(await d.command("RSET")).toMatch(/^250/);
+    }
+    // A trailing dot is no way around it (smtp-server refuses that syntax before we see it).
+    expect(await d.command("MAIL FROM:<alice@local.test.>")).toMatch(/^5\d\d/);
+    expect(await d.command("MAIL FROM:<>")).toMatch(/^250/);
+    expect(await d.command("RSET")).toMatch(/^250/);
+    expect(await d.command("MAIL FROM:<someone@local.test.example>")).toMatch(/^250/);
+    d.close();
+    const spoof = await smtpSend(worker.smtpPort, {
+      from: "alice@local.test",
+      to: ["bob@local.test"],
+      raw: mail({ From: "alice@local.test", Subject: "from alice, really" }),
+    });
+    expect(spoof).toMatchObject({ ok: false, code: 553 });
+    expect(await storedMessages(store, ids.bob as string)).toHaveLength(before);
+  });
+
+  it("refuses a header block over 1,000 fields or 256 KB with 552 and stores nothing (the rules could not run)", async () => {
+    await store.rules.add(
+      { accountId: ids.carol as string },
+      {
+        name: "spam",
+        conditions: [{ field: "Header Field", op: "is", value: "X-Spam: yes*" }],
+        actions: [{ action: "Discard" }],
+      },
+    );
+    const fields = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`X-P${i}`, "1"]));
+    const many = mail({ "X-Spam": "yes", Subject: "field bomb", ...fields(1000) });
+    expect(many.length).toBeLessThan(20_000); // under this listener's size limit
+    const sent = await smtpSend(worker.smtpPort, {
+      from: "x@remote.example",
+      to: ["carol@local.test"],
+      raw: many,
+    });
+    expect(sent).toMatchObject({ ok: false, code: 552 });
+    expect(sent.response).toMatch(/552 5\.3\.4 .*more than 1000 header fields/);
+    // The listener adds a Received: field, so 998 of the client's own pass (and are discarded).
+    const fine = mail({ "X-Spam": "yes", Subject: "many but fine", ...fields(996) });
+    expect(
+      await smtpSend(worker.smtpPort, { from: "x@remote.example", to: ["carol@local.test"], raw: fine }),
+    ).toMatchObject({ ok: true });
+    const roomy = await startSmtpListener({
+      store,
+      log: captureLogger().log,
+      host: "127.0.0.1",
+      port: 0,
+      name: "mx.sealbox.test",
+      maxBytes: 1024 * 1024,
+      allowLoopbackAuth: false,
+    });
+    try {
+      const big = mail({
+        "X-Spam": "yes",
+        Subject: "byte bomb",
+        "X-Pad": `${"y".repeat(900)}\r\n `.repeat(300),
+      });
+      const refused = await smtpSend(roomy.port, {
+        from: "x@remote.example",
+        to: ["carol@local.test"],
+        raw: big,
+      });
+      expect(refused).toMatchObject({ ok: false, code: 552 });
+      expect(refused.response).toMatch(/header block larger than 262144 bytes/);
+    } finally {
+      await roomy.close(500);
+    }
+    expect(await storedMessages(store, ids.carol as string)).toEqual(
+      expect.not.arrayContaining([expect.objectContaining({ subject: expect.stringMatching(/bomb|fine/) })]),
+    );
+    await store.rules.remove({ accountId: ids.carol as string }, "spam");
   });
 
   it("advertises SIZE and answers an over-size message 552 without storing it", async () => {

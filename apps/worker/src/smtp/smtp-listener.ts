@@ -1,12 +1,25 @@
-import type { AddressInfo } from "node:net";
-import type { Store } from "@sealbox/store";
+import type { AddressInfo, Socket } from "node:net";
+import { clientKey, requireHeader, type Store, StoreError } from "@sealbox/store";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
+import { SMTP_LIMIT_DEFAULTS } from "../env.js";
 import { errorFields, type Logger } from "../log.js";
 import { disabledCommands } from "./auth-policy.js";
 import { classifyRecipient } from "./classify-recipient.js";
+import { ClientCounter } from "./client-counter.js";
 import { type MemoryBudget, type ReadResult, readMessage } from "./read-message.js";
 import { receivedHeader } from "./received-header.js";
+import { envelopeSenderRefusal, headerFromRefusal, ownAddresses } from "./sender-policy.js";
 import { SmtpReply, TEMPORARY_FAILURE } from "./smtp-reply.js";
+
+/** Failed AUTH attempts one connection may make; the last is answered 421 and the connection closed. */
+export const MAX_AUTH_FAILURES_PER_CONNECTION = 3;
+
+export interface SmtpLimits {
+  maxClients: number;
+  maxClientsPerAddress: number;
+  commandTimeoutMs: number;
+  dataTimeoutMs: number;
+}
 
 export interface SmtpListenerOptions {
   store: Store;
@@ -26,6 +39,8 @@ export interface SmtpListenerOptions {
   maxRecipients?: number;
   /** Message bytes all open transactions may hold together (default: 4 × maxBytes, at least 256 MiB). */
   memoryBudget?: number;
+  /** Connection caps and idle timeouts (default SMTP_LIMIT_DEFAULTS). */
+  limits?: Partial<SmtpLimits>;
   now?: () => number;
 }
 
@@ -50,6 +65,12 @@ interface Transaction {
 /** Session fields smtp-server reads but its type declarations leave out. */
 type Session = SMTPServerSession & { disabledCommands?: string[] };
 
+/** The parts of smtp-server's connection object the DATA timeout needs (not in its types). */
+interface Connection {
+  session: SMTPServerSession;
+  _socket: Socket;
+}
+
 /**
  * The SMTP listener: inbound mail for local accounts from anyone, relay for
  * authenticated submitters only. The message is read in full during DATA, the store writes
@@ -61,6 +82,11 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
   const { store, log, maxBytes } = options;
   const now = options.now ?? Date.now;
   const maxRecipients = options.maxRecipients ?? 1000;
+  const limits: SmtpLimits = { ...SMTP_LIMIT_DEFAULTS, ...options.limits };
+  const perAddress = new ClientCounter(limits.maxClientsPerAddress);
+  /** Sessions holding a per-address slot, with the key they hold it under. */
+  const counted = new WeakMap<object, string>();
+  const authFailures = new WeakMap<object, number>();
   const policy = {
     tls: options.tls !== undefined,
     allowLoopbackAuth: options.allowLoopbackAuth,
@@ -94,14 +120,33 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     disableReverseLookup: true,
     hideDSN: true,
     logger: false,
-    socketTimeout: 5 * 60_000,
+    // The idle timeout before DATA; onData lengthens it for the data and restores it after.
+    socketTimeout: limits.commandTimeoutMs,
+    // Past it smtp-server answers 421 and closes (counted among open connections).
+    maxClients: limits.maxClients,
 
     onConnect(session, callback) {
+      const key = clientKey(session.remoteAddress);
+      if (!perAddress.take(key)) {
+        log.warn(
+          { session: session.id, client: key, limit: limits.maxClientsPerAddress },
+          "smtp per-address cap",
+        );
+        return callback(new SmtpReply(421, "4.7.0 Too many connections from your address, try again later"));
+      }
+      counted.set(session, key);
       (session as Session).disabledCommands = disabledCommands(policy, {
         secure: false,
         remoteAddress: session.remoteAddress,
       });
       callback();
+    },
+
+    onClose(session) {
+      const key = counted.get(session);
+      if (key === undefined) return;
+      counted.delete(session);
+      perAddress.give(key);
     },
 
     onSecure(_socket, session, callback) {
@@ -115,14 +160,20 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     onAuth(auth, session, callback) {
       if (auth.method !== "PLAIN" && auth.method !== "LOGIN")
         return callback(new SmtpReply(504, "5.5.4 Unrecognized authentication type"));
-      // The store's login guard (per account and per client address) is shared with the web.
+      // The store's login guard (per account and per client address) is shared with the web;
+      // an attempt it refuses costs no password hash, so a guesser cannot tie up the worker.
       store.login(auth.username ?? "", auth.password ?? "", { client: session.remoteAddress }).then(
         (result) => {
           log.info(
             { session: session.id, user: auth.username ?? "", ok: result.ok, method: auth.method },
             "smtp auth",
           );
-          if (result.ok) callback(null, { user: result.account.id });
+          if (result.ok) return callback(null, { user: result.account.id });
+          const failures = (authFailures.get(session) ?? 0) + 1;
+          authFailures.set(session, failures);
+          // 421 makes smtp-server close the connection after the reply.
+          if (failures >= MAX_AUTH_FAILURES_PER_CONNECTION)
+            callback(new SmtpReply(421, "4.7.0 Too many failed authentication attempts, closing connection"));
           else if (result.reason === "rate-limited") callback(new SmtpReply(454, `4.7.0 ${result.message}`));
           else callback(new SmtpReply(535, "5.7.8 Authentication credentials invalid"));
         },
@@ -134,19 +185,15 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     },
 
     onMailFrom(address, session, callback) {
-      if (!session.user) return callback();
-      // RFC 6409 §6.1: a submission server may check the sender is the user's own address.
-      store.accounts.byId(String(session.user)).then(
-        (account) => {
-          const mine = [account.address, account.fromAddress].map((a) => a.toLowerCase());
-          if (mine.includes(address.address.toLowerCase())) return callback();
-          callback(new SmtpReply(553, "5.7.1 Sender address is not yours"));
-        },
-        (error: unknown) => {
-          log.error({ session: session.id, ...errorFields(error) }, "smtp sender check failed");
-          callback(TEMPORARY_FAILURE());
-        },
-      );
+      (session.user ? store.accounts.byId(String(session.user)) : Promise.resolve(undefined))
+        .then((account) => envelopeSenderRefusal(store, address.address, account))
+        .then(
+          (refusal) => callback(refusal ?? undefined),
+          (error: unknown) => {
+            log.error({ session: session.id, ...errorFields(error) }, "smtp sender check failed");
+            callback(TEMPORARY_FAILURE());
+          },
+        );
     },
 
     onRcptTo(address, session, callback) {
@@ -169,6 +216,8 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
 
     onData(stream, session, callback) {
       const started = now();
+      const socket = socketOf(session);
+      socket?.setTimeout(limits.dataTimeoutMs);
       const work = (async () => {
         const trace = receivedHeader({
           helo: session.hostNameAppearsAs,
@@ -186,14 +235,26 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
         } finally {
           read.release();
         }
-      })().catch((error: unknown) => {
-        log.error({ session: session.id, ...errorFields(error) }, "smtp data failed");
-        callback(TEMPORARY_FAILURE());
-      });
+      })()
+        .catch((error: unknown) => {
+          log.error({ session: session.id, ...errorFields(error) }, "smtp data failed");
+          callback(TEMPORARY_FAILURE());
+        })
+        .finally(() => {
+          // Back to the short timeout: the client owes the next command.
+          if (socket && !socket.destroyed) socket.setTimeout(limits.commandTimeoutMs);
+        });
       const tracked = work.finally(() => deliveries.delete(tracked));
       deliveries.add(tracked);
     },
   });
+
+  /** The connection's socket (after STARTTLS, the TLS one), found through smtp-server's list. */
+  function socketOf(session: SMTPServerSession): Socket | undefined {
+    for (const connection of server.connections as Set<Connection>)
+      if (connection.session === session) return connection._socket;
+    return undefined;
+  }
 
   /** The reply to a message read in full: 250 only once every copy and job is committed. */
   async function accept(
@@ -208,6 +269,23 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     if (!read.ok) {
       log.info({ session: session.id, bytes: read.bytes, limit: maxBytes }, "smtp message too big");
       return new SmtpReply(552, `5.3.4 Message exceeds the ${maxBytes}-byte limit`);
+    }
+    let header: ReturnType<typeof requireHeader>;
+    try {
+      header = requireHeader(read.raw);
+    } catch (error) {
+      if (!(error instanceof StoreError && error.field === "header")) throw error;
+      log.info({ session: session.id, bytes: read.raw.length }, "smtp header block over the limits");
+      // Never delivered without its header: the rules (Discard, Store Encrypted) could not run.
+      return new SmtpReply(552, `5.3.4 ${error.message}`);
+    }
+    if (session.user) {
+      const account = await store.accounts.byId(String(session.user));
+      const refusal = headerFromRefusal(header.fields, ownAddresses(account));
+      if (refusal) {
+        log.info({ session: session.id }, "smtp header From is not the sender's");
+        return refusal;
+      }
     }
     const t = transaction(session);
     // Every accepted RCPT is in t (smtp-server merges repeats, case-insensitively).

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeOutgoing, type Store } from "@sealbox/store";
+import { decodeOutgoing, LOGIN_LIMITS, type Store } from "@sealbox/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlite } from "../../test/backends.js";
 import {
@@ -16,6 +16,7 @@ import {
 import { dialog } from "../../test/smtp-dialog.js";
 import { type RunningWorker, startWorker } from "../worker.js";
 import { disabledCommands, isLoopback } from "./auth-policy.js";
+import { MAX_AUTH_FAILURES_PER_CONNECTION } from "./smtp-listener.js";
 
 describe("the AUTH policy", () => {
   it("knows loopback addresses, IPv4-mapped included", () => {
@@ -132,13 +133,21 @@ describe("authenticated submission", () => {
     const auth = { user: "alice@local.test", pass: "alice-password" };
     const own = await smtpSend(
       loopback.smtpPort,
-      { from: "alice.smith@local.test", to: ["bob@local.test"], raw: mail({ Subject: "from setting" }) },
+      {
+        from: "alice.smith@local.test",
+        to: ["bob@local.test"],
+        raw: mail({ From: "Alice Smith <alice.smith@local.test>", Subject: "from setting" }),
+      },
       { auth },
     );
     expect(own.ok).toBe(true);
     const other = await smtpSend(
       loopback.smtpPort,
-      { from: "bob@local.test", to: ["r@remote.example"], raw: mail({ Subject: "spoof" }) },
+      {
+        from: "bob@local.test",
+        to: ["r@remote.example"],
+        raw: mail({ From: "bob@local.test", Subject: "spoof" }),
+      },
       { auth },
     );
     expect(other).toMatchObject({ ok: false, code: 553 });
@@ -164,13 +173,49 @@ describe("authenticated submission", () => {
     d.close();
     const sent = await smtpSend(
       tlsWorker.smtpPort,
-      { from: "alice@local.test", to: ["r3@remote.example"], raw: mail({ Subject: "over tls" }) },
+      {
+        from: "alice@local.test",
+        to: ["r3@remote.example"],
+        raw: mail({ From: "alice@local.test", Subject: "over tls" }),
+      },
       { auth: { user: "alice@local.test", pass: "alice-password" }, starttls: true },
     );
     expect(sent).toMatchObject({ ok: true, code: 250 });
     const job = await store.jobs.claim("inspector", 1_000);
     expect(decodeOutgoing(job?.payload ?? new Uint8Array()).recipients).toEqual(["r3@remote.example"]);
     if (job) await store.jobs.complete(job);
+  });
+
+  it("refuses a header From that is not one of the sender's addresses (550), storing and queuing nothing", async () => {
+    const auth = { user: "alice@local.test", pass: "alice-password" };
+    const bob = await store.accounts.require("bob@local.test");
+    const before = (await storedMessages(store, bob.id)).length;
+    const send = (headers: Record<string, string>) =>
+      smtpSend(
+        loopback.smtpPort,
+        { from: "alice@local.test", to: ["bob@local.test", "r@remote.example"], raw: mail(headers) },
+        { auth },
+      );
+    for (const from of [
+      "bob@local.test",
+      "Bob <bob@local.test>",
+      '"alice@local.test"', // a display name only: no address at all
+      "alice@local.test, bob@local.test",
+      "alice@local.test.example",
+    ]) {
+      const sent = await send({ From: from, Subject: "header spoof" });
+      expect(sent, from).toMatchObject({ ok: false, code: 550 });
+      expect(sent.response).toMatch(/5\.7\.1 The From: header must name one of your addresses/);
+    }
+    expect(await send({ Subject: "no from at all" })).toMatchObject({ ok: false, code: 550 });
+    expect(await storedMessages(store, bob.id)).toHaveLength(before);
+    expect((await store.jobs.stats()).queued).toBe(0);
+    // Her own addresses, in any case, and her From address setting pass.
+    for (const from of ["Alice <ALICE@Local.Test>", "alice.smith@local.test"]) {
+      expect(await send({ From: from, Subject: "own from" }), from).toMatchObject({ ok: true });
+      const job = await store.jobs.claim("inspector", 1_000);
+      if (job) await store.jobs.complete(job);
+    }
   });
 
   // Traffic stays on loopback: the listener is told that 127.0.0.1 is not a loopback peer,
@@ -184,11 +229,112 @@ describe("authenticated submission", () => {
       const ehlo = await d.command("EHLO client.example");
       expect(ehlo).not.toMatch(/AUTH/);
       expect(await d.command("AUTH PLAIN AGFsaWNlQGxvY2FsLnRlc3QAYWxpY2UtcGFzc3dvcmQ=")).toMatch(/^5\d\d/);
-      await d.command("MAIL FROM:<alice@local.test>");
+      // Without AUTH a local sender is refused, and a remote recipient is no relay.
+      expect(await d.command("MAIL FROM:<alice@local.test>")).toMatch(/^553 5\.7\.1/);
+      expect(await d.command("MAIL FROM:<x@remote.example>")).toMatch(/^250/);
       expect(await d.command("RCPT TO:<r@remote.example>")).toMatch(/^550 5\.7\.1/);
       d.close();
     } finally {
       await open.stop(1_000);
     }
+  });
+});
+
+describe("AUTH guessing", () => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  let worker: RunningWorker;
+  const plain = (user: string, pass: string) => Buffer.from(`\0${user}\0${pass}`).toString("base64");
+  /** A connection from another loopback address (Linux routes 127.0.0.0/8 to lo): another client. */
+  const from = async (client: string) => {
+    const d = await dialog(worker.smtpPort, "127.0.0.1", client);
+    expect(await d.command("EHLO client.example")).toMatch(/AUTH PLAIN/);
+    return d;
+  };
+
+  beforeAll(async () => {
+    const target = await sqlite.fresh();
+    // The guard's clock stands still, so a delay it imposes cannot run out while a slow
+    // password hash is being checked.
+    const frozen = Date.now();
+    store = await openTestStore(target, { now: () => frozen });
+    await store.domains.add("local.test");
+    await store.accounts.add("erin@local.test", { password: "erin-password" });
+    // An account with a real password-hash cost (hashes carry their own parameters), to see
+    // that an attempt the guard refuses does not pay it.
+    const heavy = await openTestStore(target, { passwordHashing: { logN: 16, r: 8, p: 1 } });
+    await heavy.accounts.add("frank@local.test", { password: "frank-password" });
+    await heavy.close();
+    worker = await startWorker(store, testConfig({ smtpAllowLoopbackAuth: true }), captureLogger().log);
+    cleanup = async () => {
+      await worker.stop(1_000);
+      await store.close();
+      await target.cleanup();
+    };
+  }, 60_000);
+  afterAll(() => cleanup());
+
+  it(`closes the connection after ${MAX_AUTH_FAILURES_PER_CONNECTION} failed attempts (421); fewer leave it open`, async () => {
+    expect(MAX_AUTH_FAILURES_PER_CONNECTION).toBe(3);
+    const d = await from("127.0.0.21");
+    expect(await d.command(`AUTH PLAIN ${plain("guess1@local.test", "x")}`)).toMatch(/^535 /);
+    expect(await d.command(`AUTH PLAIN ${plain("guess2@local.test", "x")}`)).toMatch(/^535 /);
+    expect(await d.command(`AUTH PLAIN ${plain("guess3@local.test", "x")}`)).toMatch(
+      /^421 4\.7\.0 Too many failed authentication attempts/,
+    );
+    await d.closed;
+    const e = await from("127.0.0.22");
+    expect(await e.command(`AUTH PLAIN ${plain("erin@local.test", "wrong")}`)).toMatch(/^535 /);
+    expect(await e.command(`AUTH PLAIN ${plain("erin@local.test", "wrong again")}`)).toMatch(/^535 /);
+    expect(await e.command(`AUTH PLAIN ${plain("erin@local.test", "erin-password")}`)).toMatch(/^235 /);
+    e.close();
+  });
+
+  it("goes through the store's login guard per client address, across connections and accounts", async () => {
+    const client = "127.0.0.23";
+    let n = 0;
+    while (n < LOGIN_LIMITS.clientFreeFailures) {
+      const d = await from(client);
+      for (let i = 0; i < MAX_AUTH_FAILURES_PER_CONNECTION && n < LOGIN_LIMITS.clientFreeFailures; i++, n++)
+        expect(await d.command(`AUTH PLAIN ${plain(`spray${n}@local.test`, "guess")}`)).toMatch(
+          /^(535|421) /,
+        );
+      d.close();
+    }
+    // That client now waits, even with the right password of an account it never tried.
+    const d = await from(client);
+    expect(await d.command(`AUTH PLAIN ${plain("erin@local.test", "erin-password")}`)).toMatch(
+      /^454 4\.7\.0 too many failed logins; try again in \d+ seconds?/,
+    );
+    d.close();
+    // Another client does not.
+    const other = await from("127.0.0.24");
+    expect(await other.command(`AUTH PLAIN ${plain("erin@local.test", "erin-password")}`)).toMatch(/^235 /);
+    other.close();
+  });
+
+  it("per account, from any address; an attempt the guard refuses costs no password hash", async () => {
+    const timed = async (client: string, pass: string) => {
+      const d = await from(client);
+      const started = performance.now();
+      const reply = await d.command(`AUTH PLAIN ${plain("frank@local.test", pass)}`);
+      const ms = performance.now() - started;
+      d.close();
+      return { reply, ms };
+    };
+    const checked: number[] = [];
+    for (let i = 0; i < LOGIN_LIMITS.accountFreeFailures; i++) {
+      const { reply, ms } = await timed(`127.0.0.${31 + i}`, "wrong");
+      expect(reply).toMatch(/^535 /);
+      checked.push(ms);
+    }
+    const refused: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { reply, ms } = await timed(`127.0.0.${41 + i}`, "frank-password");
+      expect(reply).toMatch(/^454 4\.7\.0 too many failed logins/);
+      refused.push(ms);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    expect(median(refused)).toBeLessThan(median(checked) / 4);
   });
 });

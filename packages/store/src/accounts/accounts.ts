@@ -6,6 +6,7 @@ import { isUniqueViolation } from "../db-errors.js";
 import { type Domain, findDomain, insertDomain, toDomain, writableCipher } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
+import { forgetOldPages } from "../mail/forget-old-pages.js";
 import { createMailbox, STANDARD_MAILBOXES } from "../mail/mailboxes.js";
 import { deleteMessagesWhere } from "../mail/messages.js";
 import type { AccountsTable, DomainsTable, Flag, Role } from "../schema.js";
@@ -284,8 +285,8 @@ export function accountRepository(ctx: StoreContext) {
     },
 
     /** Deletes an account and everything it owns, message bytes included, in one transaction. */
-    remove: (address: string): Promise<void> =>
-      write(ctx, async (trx) => {
+    remove: async (address: string): Promise<void> => {
+      await write(ctx, async (trx) => {
         const account = await requireAccount(trx, address);
         await deleteMessagesWhere(ctx, trx, (q) =>
           q.where(
@@ -295,7 +296,9 @@ export function accountRepository(ctx: StoreContext) {
           ),
         );
         await trx.deleteFrom("accounts").where("id", "=", account.id).execute();
-      }),
+      });
+      await forgetOldPages(ctx);
+    },
   };
 }
 

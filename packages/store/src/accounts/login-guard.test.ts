@@ -122,6 +122,26 @@ describe.each(backends)("login guard on $name", (backend) => {
     expect((await store.login("bob@guard.example", BOB_PW, client)).ok).toBe(true);
   });
 
+  it("counts an IPv6 client by its /64, and an IPv4-mapped address as the IPv4 address", async () => {
+    freshWindow();
+    // Every guess from another address of one /64, each on another (unknown) account.
+    for (let i = 0; i < LOGIN_LIMITS.clientFreeFailures; i++)
+      expect(
+        await store.login(`v6-${i}@guard.example`, "guess", {
+          client: `2001:db8:7:7:${(i + 1).toString(16)}::1`,
+        }),
+      ).toEqual(INVALID);
+    expect(await store.login("bob@guard.example", BOB_PW, { client: "2001:DB8:7:7:ffff:1:2:3" })).toEqual(
+      limited(1),
+    );
+    expect((await store.login("bob@guard.example", BOB_PW, { client: "2001:db8:7:8::1" })).ok).toBe(true);
+    for (let i = 0; i < LOGIN_LIMITS.clientFreeFailures; i++)
+      expect(await store.login(`v4-${i}@guard.example`, "guess", { client: "::ffff:192.0.2.200" })).toEqual(
+        INVALID,
+      );
+    expect(await store.login("bob@guard.example", BOB_PW, { client: "192.0.2.200" })).toEqual(limited(1));
+  });
+
   it("counts every guess sent in parallel: no more than the free failures are ever checked", async () => {
     freshWindow();
     const results = await Promise.all(

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
+import { clientKey } from "./client-key.js";
 
 /**
  * Limits on failed logins, shared by every way in (web sign-in, SMTP AUTH, the terminal
@@ -36,7 +37,7 @@ export function loginGuard(ctx: StoreContext) {
      * guesses sent in parallel are all counted) and returns the attempt.
      */
     async begin(accountKey: string, client: string): Promise<LoginAttempt> {
-      const subjects = [`account:${accountKey}`, `client:${client}`];
+      const subjects = [`account:${accountKey}`, `client:${clientKey(client)}`];
       const ids = await write(ctx, async (trx) => {
         // Serialise attempts on the same subjects (SQLite: BEGIN IMMEDIATE already does). Under
         // READ COMMITTED, guesses sent in parallel all read the count before any was written and

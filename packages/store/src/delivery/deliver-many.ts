@@ -2,6 +2,7 @@ import type { Account } from "../accounts/accounts.js";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { insertJob, type Job } from "../jobs/jobs.js";
+import { requireHeader } from "../mail/header-reader.js";
 import { encodeOutgoing, OUTGOING_JOB_KIND, type OutgoingMessage } from "../outgoing/outgoing-message.js";
 import {
   type DeliverOptions,
@@ -59,6 +60,8 @@ export function deliverManyUseCase(ctx: StoreContext) {
   ): Promise<DeliverManyResult> {
     if (accounts.length === 0 && !options.queue && !options.alsoWrite)
       throw new StoreError("invalid-argument", "deliverMany needs a recipient or an outgoing message");
+    // Checked here too for a message that is only queued (no local account's rules read it).
+    requireHeader(raw);
     const ids = [...new Set(accounts.map((a) => a.id))];
     const prepared: PreparedDelivery[] = [];
     for (const id of ids) prepared.push(await prepareDelivery(ctx, { id }, raw, options));

@@ -232,6 +232,50 @@ describe.each(backends)("deliver on $name", (backend) => {
     expect(kept.discarded).toBe(false);
   });
 
+  it("refuses a header block over 256 KB or 1,000 fields instead of delivering it past the rules", async () => {
+    const a = await account();
+    await store.rules.add(
+      { accountId: a.id },
+      {
+        name: "spam",
+        conditions: [{ field: "Header Field", op: "is", value: "X-Spam: yes*" }],
+        actions: [{ action: "Discard" }],
+      },
+    );
+    // The X-Spam field comes first, so a parser that read the block would discard it.
+    const manyFields = message({
+      "X-Spam": "yes",
+      ...Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`X-Pad-${i}`, "x"])),
+    });
+    const bigBlock = message({ "X-Spam": "yes", "X-Pad": `${"y".repeat(900)}\r\n `.repeat(300) });
+    expect(bigBlock.indexOf("\r\n\r\n")).toBeGreaterThan(256 * 1024);
+    const fine = message({
+      "X-Spam": "yes",
+      ...Object.fromEntries(Array.from({ length: 998 }, (_, i) => [`X-Pad-${i}`, "x"])),
+    });
+    expect(await store.deliver(a, fine)).toMatchObject({ stored: [], discarded: true });
+    for (const [raw, why] of [
+      [manyFields, /more than 1000 header fields/],
+      [bigBlock, /header block larger than 262144 bytes/],
+    ] as const) {
+      await expect(store.deliver(a, raw)).rejects.toMatchObject({
+        name: "StoreError",
+        code: "invalid-argument",
+        field: "header",
+        message: expect.stringMatching(why),
+      });
+      await expect(store.deliverMany([a], raw)).rejects.toMatchObject({ field: "header" });
+      // Queued only (an authenticated relay with no local recipient): refused the same way.
+      await expect(
+        store.deliverMany([], raw, {
+          queue: { message: { envelopeFrom: a.address, recipients: ["r@remote.example"], raw } },
+        }),
+      ).rejects.toMatchObject({ field: "header" });
+    }
+    expect(await contents(a)).toEqual({});
+    expect((await store.jobs.stats()).queued).toBe(0);
+  });
+
   it("Mark sets flags and Add Header prepends in the message's line-ending style", async () => {
     const a = await account();
     await store.rules.add(

@@ -3,7 +3,7 @@ import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import type { StoreLogger } from "../logger.js";
 import { detectSecurity } from "../mail/detect-security.js";
-import { readHeader } from "../mail/header-reader.js";
+import { requireHeader } from "../mail/header-reader.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
 import { insertMessage, type MessageFlag } from "../mail/messages.js";
 import { evaluateRules, type PlannedAction } from "../rules/evaluate-rules.js";
@@ -113,7 +113,7 @@ export async function prepareDelivery(
   const logger = options.logger ?? ctx.logger;
   const current = await accountById(ctx.db, account.id);
   if (current.disabled) throw new StoreError("forbidden", `account ${current.address} is disabled`);
-  const { fields } = readHeader(raw);
+  const { fields } = requireHeader(raw);
   const inspected = options.inspect?.(raw);
   const security = inspected?.security ?? detectSecurity(fields);
   const rules = await rulesForDelivery(ctx.db, current.id, current.domainId);

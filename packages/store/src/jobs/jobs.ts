@@ -2,6 +2,7 @@ import { type Selectable, sql } from "kysely";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
+import { forgetOldPages } from "../mail/forget-old-pages.js";
 import type { JobState, JobsTable } from "../schema.js";
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from "./backoff.js";
 
@@ -169,6 +170,8 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
           .set({ state: "done", payload: null, completed_at: ctx.now(), lease_until: null })
           .executeTakeFirst(),
       );
+      // The payload is a whole message: it must not stay readable in the WAL (SQLite).
+      if (Number(result.numUpdatedRows) === 1) await forgetOldPages(ctx);
       return Number(result.numUpdatedRows) === 1;
     },
 

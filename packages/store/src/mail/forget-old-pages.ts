@@ -2,8 +2,9 @@ import { sql } from "kysely";
 import type { StoreContext } from "../context.js";
 
 /**
- * After an in-place Encrypt (or a plaintext draft replaced by an encrypted one) no plaintext
- * may stay readable in the database files. SQLite:
+ * After an in-place Encrypt (or a plaintext draft replaced by an encrypted one), a delete
+ * (message, expunge, Trash emptied, mailbox, account) or a job's payload purge, the old bytes
+ * may not stay readable in the database files. SQLite:
  * secure_delete (set on every connection at open) zeroes the freed pages, but the WAL still
  * holds the old page images until a checkpoint copies the zeroed pages into the main file
  * and TRUNCATE empties the log. A reader still inside an older snapshot (a listing in the
@@ -33,7 +34,7 @@ export async function forgetOldPages(ctx: StoreContext): Promise<void> {
       });
     } catch (error) {
       if (!String((error as { code?: unknown }).code ?? "").startsWith("SQLITE_BUSY")) {
-        ctx.logger.warn({ error: String(error) }, "WAL checkpoint after an in-place change failed");
+        ctx.logger.warn({ error: String(error) }, "WAL checkpoint after a delete or in-place change failed");
         return;
       }
       busy = true;
@@ -42,7 +43,7 @@ export async function forgetOldPages(ctx: StoreContext): Promise<void> {
     if (Date.now() - started >= patienceMs) {
       ctx.logger.warn(
         { waitedMs: Date.now() - started },
-        "WAL checkpoint after an in-place change stayed busy; old pages leave the WAL at the next checkpoint",
+        "WAL checkpoint after a delete or in-place change stayed busy; old pages leave the WAL at the next checkpoint",
       );
       return;
     }

@@ -1,4 +1,5 @@
 import { type HeaderField, isCoreError, parseEntity } from "@sealbox/core";
+import { StoreError } from "../errors.js";
 
 /**
  * The header fields of a message, for listing metadata and rule conditions, read by core's
@@ -16,20 +17,46 @@ export interface HeaderBlock {
 
 const FROM_LINE = Buffer.from("From ");
 
-export function readHeader(raw: Uint8Array): HeaderBlock {
+function parseHeader(raw: Uint8Array): HeaderBlock {
   // An mbox "From " separator (an MTA's pipe may add one) is not part of the message.
   const skip =
     raw.byteLength > 5 && Buffer.from(raw.buffer, raw.byteOffset, 5).equals(FROM_LINE)
       ? Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, 1000)).indexOf(0x0a) + 1
       : 0;
+  const entity = parseEntity(raw.subarray(skip));
+  return { fields: entity.headers, bodyOffset: skip + entity.bodyOffset };
+}
+
+/**
+ * For listing and re-reading what is already stored: a header block beyond core's limits
+ * yields no fields (the message stays listable). Delivery never gets here with one:
+ * requireHeader refuses it first.
+ */
+export function readHeader(raw: Uint8Array): HeaderBlock {
   try {
-    const entity = parseEntity(raw.subarray(skip));
-    return { fields: entity.headers, bodyOffset: skip + entity.bodyOffset };
+    return parseHeader(raw);
   } catch (error) {
-    // A header block beyond core's limits (a header bomb) still gets delivered and listed,
-    // just without metadata: mail is never dropped for the shape of its headers.
     if (isCoreError(error) && error.code === "limit-exceeded")
       return { fields: [], bodyOffset: raw.byteLength };
+    throw error;
+  }
+}
+
+/**
+ * For delivery: a header block over core's limits (256 KB, 1,000 fields) is refused with
+ * StoreError invalid-argument, field "header". Delivering it without fields would let a
+ * sender pad the header past the limit and walk past every rule (Discard, Store Encrypted).
+ */
+export function requireHeader(raw: Uint8Array): HeaderBlock {
+  try {
+    return parseHeader(raw);
+  } catch (error) {
+    if (isCoreError(error) && error.code === "limit-exceeded")
+      throw new StoreError(
+        "invalid-argument",
+        `message refused: ${error.message.replace(/^MIME: /, "")} (the rules cannot be applied to it)`,
+        { cause: error, field: "header" },
+      );
     throw error;
   }
 }

@@ -4,6 +4,7 @@ import { isUniqueViolation } from "../db-errors.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { MailboxesTable } from "../schema.js";
+import { forgetOldPages } from "./forget-old-pages.js";
 import { deleteMessagesWhere } from "./messages.js";
 
 /** What `account add` creates. */
@@ -166,13 +167,15 @@ export function mailboxRepository(ctx: StoreContext) {
       }),
 
     /** Deletes a mailbox with its messages and their bytes (INBOX cannot be deleted). */
-    remove: (accountId: string, name: string): Promise<void> =>
-      write(ctx, async (trx) => {
+    remove: async (accountId: string, name: string): Promise<void> => {
+      await write(ctx, async (trx) => {
         const mailbox = await requireMailbox(trx, accountId, name);
         if (mailbox.name === "INBOX") throw new StoreError("forbidden", "INBOX cannot be deleted");
         await deleteMessagesWhere(ctx, trx, (q) => q.where("mailbox_id", "=", mailbox.id));
         await trx.deleteFrom("mailboxes").where("id", "=", mailbox.id).execute();
-      }),
+      });
+      await forgetOldPages(ctx);
+    },
   };
 }
 

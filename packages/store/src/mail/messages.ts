@@ -3,6 +3,7 @@ import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../co
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Database, MessagesTable, SecurityKind } from "../schema.js";
+import { forgetOldPages } from "./forget-old-pages.js";
 import { findMailbox, mailboxById } from "./mailboxes.js";
 import { extractMetadata } from "./message-metadata.js";
 
@@ -228,15 +229,17 @@ export function messageRepository(ctx: StoreContext) {
         return toSummary(copy);
       }),
 
-    remove: (accountId: string, messageId: string) =>
-      write(ctx, async (trx) => {
+    remove: async (accountId: string, messageId: string): Promise<void> => {
+      await write(ctx, async (trx) => {
         const row = await ownedMessage(trx, accountId, messageId);
         await deleteMessagesWhere(ctx, trx, (q) => q.where("id", "=", row.id));
-      }),
+      });
+      await forgetOldPages(ctx);
+    },
 
     /** Delete as a mail client does it: to Trash, and from Trash (or without one) for good. */
-    trash: (accountId: string, messageId: string) =>
-      write(ctx, async (trx): Promise<{ removed: boolean }> => {
+    trash: async (accountId: string, messageId: string): Promise<{ removed: boolean }> => {
+      const result = await write(ctx, async (trx): Promise<{ removed: boolean }> => {
         const row = await ownedMessage(trx, accountId, messageId);
         const trash = await findMailbox(trx, accountId, "Trash");
         if (!trash || row.mailbox_id === trash.id) {
@@ -245,16 +248,22 @@ export function messageRepository(ctx: StoreContext) {
         }
         await trx.updateTable("messages").set({ mailbox_id: trash.id }).where("id", "=", row.id).execute();
         return { removed: false };
-      }),
+      });
+      if (result.removed) await forgetOldPages(ctx);
+      return result;
+    },
 
     /** Deletes the messages flagged deleted in a mailbox; returns how many. */
-    expunge: (accountId: string, mailboxId: string) =>
-      write(ctx, async (trx) => {
+    expunge: async (accountId: string, mailboxId: string): Promise<number> => {
+      const removed = await write(ctx, async (trx) => {
         await mailboxById(trx, accountId, mailboxId);
         return deleteMessagesWhere(ctx, trx, (q) =>
           q.where("mailbox_id", "=", mailboxId).where("deleted", "=", 1),
         );
-      }),
+      });
+      if (removed > 0) await forgetOldPages(ctx);
+      return removed;
+    },
   };
 }
 
