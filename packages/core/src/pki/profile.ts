@@ -14,7 +14,7 @@ const MUST_BE_NON_CRITICAL: ReadonlyArray<[string, string]> = [
 
 /**
  * RFC 5280 certificate profile rules a path validator can check on each certificate of a found
- * path (what `openssl verify -x509_strict` also enforces). A certificate that breaks them was
+ * path (most of what `openssl verify -x509_strict` enforces). A certificate that breaks them was
  * not made by a conforming CA, so trusting it would rest on software guessing what its issuer
  * meant. `role` is the certificate's place in the path; `isAnchor` marks the trust anchor.
  * Returns the reason the certificate is refused, or undefined.
@@ -60,16 +60,14 @@ function check(cert: Certificate, role: "leaf" | "ca", isAnchor: boolean): strin
     const bc = ext(OID.basicConstraints);
     if (!bc) return "CA certificate without basicConstraints (§4.2.1.9)";
     if (!bc.critical) return "non-critical basicConstraints in a CA certificate (§4.2.1.9)";
-    if (!cert.subjectKeyIdentifier) return "CA certificate without subjectKeyIdentifier (§4.2.1.2)";
   }
   const san = ext(OID.subjectAltName);
   const badName = san ? malformedSanName(san.value) : undefined;
   if (badName) return badName;
-  const selfSigned = isSelfIssued(cert);
-  // An anchor is trusted for its name and key alone (§6.1.1 d): who issued it does not matter.
-  if (cert.version >= 3 && !isAnchor && !selfSigned && !ext(OID.authorityKeyIdentifier))
-    return "no authorityKeyIdentifier in a certificate that is not self-signed (§4.2.1.1)";
-  if (isAnchor && selfSigned) return akiMismatch(cert, cert);
+  // AKI and SKI are path-building aids that RFC 5280 (§4.2.1.1, §4.2.1.2) asks CAs to write;
+  // §6 validation does not need them and older S/MIME peers omit them, so their absence is not
+  // refused. What an AKI that is present says must be true (akiMismatch).
+  if (isAnchor && isSelfIssued(cert)) return akiMismatch(cert, cert);
   return undefined;
 }
 
