@@ -4,7 +4,8 @@ import { PURPOSES, parseAt, readObjects, verdictJson } from "../certificates/ver
 import { UsageError } from "../errors.js";
 
 const USAGE = `usage: sealbox cert verify LEAF.pem [--untrusted CERT.pem]... [--trust ROOT.pem]... [--crl CRL.pem]...
-        [--at ISO-8601] [--purpose any|email-sign|email-encrypt] [--email ADDRESS] [--json]`;
+        [--at ISO-8601] [--purpose any|email-sign|email-encrypt] [--email ADDRESS] [--json]
+(--purpose defaults to any: the path alone; email-sign is what smime open requires of a signer)`;
 
 export interface CertIo {
   stdout: (text: string) => void;
