@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { verifyCertificate } from "../cms/signed/verify-certificate.js";
 import { readVectors } from "../test-support/external-vectors.js";
 import { toPem } from "./pem.js";
@@ -30,6 +30,7 @@ interface LimboCase {
 const suite = readVectors<{ upstream_commit: string; cases: LimboCase[] }>("x509-limbo/limbo-cases.json");
 const der = (b64: string) => new Uint8Array(Buffer.from(b64, "base64"));
 const dir = mkdtempSync(join(tmpdir(), "sealbox-limbo-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function sealboxAccepts(c: LimboCase): { valid: boolean; reason: string } {
   const verdict = verifyCertificate({
