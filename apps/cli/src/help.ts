@@ -8,6 +8,9 @@ Usage:
   sealbox pfx inspect FILE --password-env VAR [--json]     what a PKCS#12 file holds
   sealbox pfx convert IN --password-env VAR --out OUT --new-password-env VAR2 [--legacy]
                                     re-protect a PKCS#12 file (AES-256 default, 3DES legacy)
+  sealbox cert verify LEAF.pem [--untrusted CERT.pem]... [--trust ROOT.pem]... [--crl CRL.pem]...
+        [--at ISO-8601] [--purpose any|email-sign|email-encrypt] [--email ADDRESS] [--json]
+                                    path validation as smime open judges a signer (exit 0 valid or not)
 
 S/MIME (no store needed):
   sealbox smime open FILE.eml [--pfx FILE.p12 --password-env VAR]... [--trust CA.pem]...

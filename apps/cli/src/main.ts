@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   store: async () => (await import("./commands/store.js")).run,
   smime: async () => (await import("./commands/smime.js")).run,
   pfx: async () => (await import("./commands/pfx.js")).run,
+  cert: async () => (await import("./commands/cert.js")).run,
   domain: async () => (await import("./commands/domain.js")).run,
   account: async () => (await import("./commands/account.js")).run,
   mailbox: async () => (await import("./commands/mailbox.js")).run,

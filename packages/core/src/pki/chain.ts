@@ -3,6 +3,7 @@ import { type Certificate, hasKeyUsage, isSelfIssued, KEY_USAGE } from "./certif
 import type { Crl } from "./crl.js";
 import { sameName } from "./name.js";
 import { checkNameConstraints } from "./name-constraints.js";
+import { akiMismatch, profileViolation } from "./profile.js";
 import { parseSignatureAlgorithm } from "./signature-algorithm.js";
 import { verifySignature } from "./verify-signature.js";
 
@@ -135,6 +136,8 @@ function checkEdge(path: readonly Certificate[], issuer: Certificate, isAnchor: 
   const subject = path[path.length - 1] as Certificate;
   const bad = verifyIssuedBy(subject, issuer);
   if (bad) return `${subject.subject}: ${bad}`;
+  const otherKey = akiMismatch(subject, issuer);
+  if (otherKey) return `${subject.subject}: ${otherKey}`;
   const bc = issuer.basicConstraints;
   // v1 roots without basicConstraints are acceptable as anchors only.
   if (!(bc?.ca || (isAnchor && bc === undefined))) return `${issuer.subject} is not a CA (basicConstraints)`;
@@ -171,7 +174,10 @@ function checkComplete(
 ): { status: PathFailure; reason: string } | undefined {
   const validity = checkValidity(path, crls, at);
   if (validity) return validity;
-  for (const cert of path.slice(0, -1)) {
+  for (const [i, cert] of path.entries()) {
+    const profile = profileViolation(cert, i === 0 ? "leaf" : "ca", i === path.length - 1);
+    if (profile) return { status: "untrusted", reason: profile };
+    // The anchor too: a critical extension we cannot honour would constrain everything below it.
     const unknown = cert.extensions.find((e) => e.critical && !UNDERSTOOD.has(e.oid));
     if (unknown)
       return {

@@ -11,6 +11,7 @@ import { type DistinguishedName, readName } from "./name.js";
  * Returns the reason the path `leaf … anchor` violates a CA's constraints, or undefined.
  */
 export function checkNameConstraints(path: readonly Certificate[]): string | undefined {
+  const budget = { left: MAX_NAME_CHECKS };
   for (let i = path.length - 1; i >= 1; i--) {
     const ca = path[i] as Certificate;
     const constraints = ca.extensions.find((e) => e.oid === OID.nameConstraints);
@@ -18,21 +19,46 @@ export function checkNameConstraints(path: readonly Certificate[]): string | und
     for (let j = i - 1; j >= 0; j--) {
       const cert = path[j] as Certificate;
       if (j > 0 && isSelfIssued(cert)) continue; // RFC 5280 §6.1.3 b
-      const violation = nameConstraintViolation(constraints.value, cert);
+      const violation = nameConstraintViolation(constraints.value, cert, budget);
       if (violation) return `${cert.subject} violates name constraints of ${ca.subject}: ${violation}`;
     }
   }
   return undefined;
 }
 
-function nameConstraintViolation(value: Uint8Array, cert: Certificate): string | undefined {
-  const ctx = berContext({ maxNodes: 10_000 });
+/**
+ * Most (name, constraint) comparisons in one path: a CA with thousands of subtrees over a
+ * certificate with thousands of names is a denial of service, not a real PKI (OpenSSL caps the
+ * same product at 2^20).
+ */
+const MAX_NAME_CHECKS = 1 << 20;
+const SUPPORTED = [0x81, 0x82, 0xa4, 0x87];
+
+function nameConstraintViolation(
+  value: Uint8Array,
+  cert: Certificate,
+  budget: { left: number },
+): string | undefined {
+  const ctx = berContext({ maxNodes: 100_000 });
   const root = readRoot(value, ctx);
   const names = subjectNames(cert);
-  for (const subtrees of children(value, root, ctx)) {
+  // §4.2.1.10: permittedSubtrees [0] and/or excludedSubtrees [1], each SIZE (1..MAX).
+  const lists = root.tag === 0x30 ? children(value, root, ctx) : [];
+  if (
+    lists.length === 0 ||
+    lists.some((l) => (l.tag !== 0xa0 && l.tag !== 0xa1) || children(value, l, ctx).length === 0)
+  )
+    return "malformed nameConstraints (empty or not permitted/excluded subtrees)";
+  for (const subtrees of lists) {
     const permitted = subtrees.tag === 0xa0;
     const bases = children(value, subtrees, ctx).map((s) => children(value, s, ctx)[0] as Tlv);
-    for (const type of [0x81, 0x82, 0xa4] as const) {
+    budget.left -= bases.length * names.length;
+    if (budget.left < 0) return "too many names and name constraints to compare";
+    for (const base of bases.filter((b) => b.tag === 0x87)) {
+      const bytes = contentBytes(value, base);
+      if (!validIpConstraint(bytes)) return "malformed iPAddress name constraint";
+    }
+    for (const type of [0x81, 0x82, 0xa4, 0x87] as const) {
       const ofType = bases.filter((b) => b.tag === type);
       if (ofType.length === 0) continue;
       const mine = names.filter((n) => n.type === type);
@@ -43,7 +69,7 @@ function nameConstraintViolation(value: Uint8Array, cert: Certificate): string |
       }
     }
     for (const other of bases) {
-      if ([0x81, 0x82, 0xa4].includes(other.tag)) continue;
+      if (SUPPORTED.includes(other.tag)) continue;
       if (names.some((n) => n.type === other.tag))
         return `unsupported name constraint type [${other.tag & 0x1f}]`;
     }
@@ -51,7 +77,7 @@ function nameConstraintViolation(value: Uint8Array, cert: Certificate): string |
   return undefined;
 }
 
-type SubjectName = { type: number; value: string | DistinguishedName; text: string };
+type SubjectName = { type: number; value: string | DistinguishedName | Uint8Array; text: string };
 
 function subjectNames(cert: Certificate): SubjectName[] {
   const out: SubjectName[] = [];
@@ -64,6 +90,19 @@ function subjectNames(cert: Certificate): SubjectName[] {
     const ctx = berContext({ maxNodes: 10_000 });
     for (const gn of children(san.value, readRoot(san.value, ctx), ctx)) {
       if (gn.tag === 0x81) continue; // already in cert.emails
+      if (gn.tag === 0xa4) {
+        const [inner] = children(san.value, gn, ctx);
+        if (inner) {
+          const dn = readName(san.value, inner, ctx);
+          out.push({ type: 0xa4, value: dn, text: dn.attributes.map((a) => a.value).join(", ") });
+        }
+        continue;
+      }
+      if (gn.tag === 0x87) {
+        const bytes = contentBytes(san.value, gn);
+        out.push({ type: 0x87, value: bytes, text: ipText(bytes) });
+        continue;
+      }
       const text = Buffer.from(contentBytes(san.value, gn)).toString("latin1");
       out.push({ type: gn.tag, value: text, text });
     }
@@ -71,7 +110,23 @@ function subjectNames(cert: Certificate): SubjectName[] {
   return out;
 }
 
-function matches(type: number, buf: Uint8Array, base: Tlv, name: string | DistinguishedName): boolean {
+function matches(
+  type: number,
+  buf: Uint8Array,
+  base: Tlv,
+  name: string | DistinguishedName | Uint8Array,
+): boolean {
+  if (type === 0x87) {
+    if (!(name instanceof Uint8Array)) return false;
+    const constraint = contentBytes(buf, base);
+    if (constraint.length !== name.length * 2) return false; // other address family
+    return name.every(
+      (b, k) =>
+        (b & (constraint[name.length + k] as number)) ===
+        ((constraint[k] as number) & (constraint[name.length + k] as number)),
+    );
+  }
+  if (name instanceof Uint8Array) return false;
   if (type === 0xa4) {
     const [inner] = children(buf, base);
     if (!inner || typeof name === "string") return false;
@@ -108,4 +163,18 @@ function domainWithin(name: string, constraint: string): boolean {
 
 function normaliseDomain(domain: string): string {
   return (domainToASCII(domain.toLowerCase()) || domain).toLowerCase();
+}
+
+/** RFC 5280 §4.2.1.10: an IPv4 (8 octets) or IPv6 (32 octets) address and a contiguous mask. */
+function validIpConstraint(bytes: Uint8Array): boolean {
+  if (bytes.length !== 8 && bytes.length !== 32) return false;
+  const mask = [...bytes.subarray(bytes.length / 2)].map((b) => b.toString(2).padStart(8, "0")).join("");
+  return /^1*0*$/.test(mask);
+}
+
+function ipText(bytes: Uint8Array): string {
+  if (bytes.length === 4) return [...bytes].join(".");
+  return Buffer.from(bytes)
+    .toString("hex")
+    .replace(/(.{4})(?!$)/g, "$1:");
 }

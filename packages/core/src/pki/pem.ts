@@ -32,3 +32,65 @@ export function derOrPem(input: Uint8Array | string, label: string): Uint8Array 
     throw new CoreError("malformed", `expected DER bytes or a PEM ${label} block`);
   return input;
 }
+
+export interface EncodedObject {
+  /** The PEM label, or "DER" for binary input. */
+  label: string;
+  der: Uint8Array;
+}
+
+/**
+ * Every object a certificate or CRL file holds: each PEM block (any label), or, for binary
+ * input, each top-level DER SEQUENCE in turn. Bytes after the last well-formed element (a
+ * truncated object) come back as one more object, so its parser can say what is wrong.
+ * Empty when the bytes are neither PEM nor start with a SEQUENCE.
+ */
+export function encodedObjects(bytes: Uint8Array): EncodedObject[] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+  if (text.includes("-----BEGIN")) {
+    const re = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+    return [...text.matchAll(re)].map((m) => {
+      const label = m[1] as string;
+      try {
+        return { label, der: pemBlocks(m[0], label)[0] as Uint8Array };
+      } catch {
+        // A block that is not base64 is still an object: its parser reports it as malformed.
+        return { label, der: new Uint8Array(0) };
+      }
+    });
+  }
+  const objects: EncodedObject[] = [];
+  let offset = 0;
+  while (offset < bytes.length && bytes[offset] === 0x30) {
+    const end = sequenceEnd(bytes, offset);
+    if (end === undefined) {
+      objects.push({ label: "DER", der: bytes.subarray(offset) });
+      break;
+    }
+    objects.push({ label: "DER", der: bytes.subarray(offset, end) });
+    offset = end;
+  }
+  return objects;
+}
+
+/** End offset of the definite-length element at `offset`, or undefined when it does not fit. */
+function sequenceEnd(bytes: Uint8Array, offset: number): number | undefined {
+  const first = bytes[offset + 1];
+  if (first === undefined) return undefined;
+  let length = first;
+  let header = 2;
+  if (first & 0x80) {
+    const count = first & 0x7f;
+    // Indefinite (0x80) and lengths beyond 2^32 are not DER a certificate file holds.
+    if (count === 0 || count > 4) return undefined;
+    length = 0;
+    for (let i = 0; i < count; i++) {
+      const b = bytes[offset + 2 + i];
+      if (b === undefined) return undefined;
+      length = length * 256 + b;
+    }
+    header += count;
+  }
+  const end = offset + header + length;
+  return end <= bytes.length ? end : undefined;
+}

@@ -150,6 +150,29 @@ export function kariAlgorithms(
 }
 
 /**
+ * Z, the ECDH shared secret (RFC 5753 §3.1.1, SEC 1 §3.3.1) of our private key and the
+ * originator's ECPoint read on our key's curve. A point that is not on the curve (an
+ * invalid-curve attack) or does not decode is CoreError("malformed"), never a secret.
+ */
+export function ecdhSharedSecret(privateKey: KeyObject, curveOid: string, point: Uint8Array): Buffer {
+  let publicKey: KeyObject;
+  try {
+    const spki = sequence(sequence(oid(OID.ecPublicKey), oid(curveOid)), bitString(point));
+    publicKey = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+  } catch {
+    throw new CoreError(
+      "malformed",
+      "the ECDH originator public key is not a point on the recipient's curve",
+    );
+  }
+  try {
+    return diffieHellman({ privateKey, publicKey });
+  } catch {
+    throw new CoreError("malformed", "ECDH with the originator public key failed (invalid point)");
+  }
+}
+
+/**
  * Recovers the CEK from one RecipientEncryptedKey. A wrong key or tampered wrap fails the
  * RFC 3394 / RFC 3217 integrity check and throws the uniform decryption-failed error.
  */
@@ -177,22 +200,7 @@ export function decryptKeyAgreement(
     const named = params[0] === TAG.OID ? readOid(params, readRoot(params, ctx)) : undefined;
     if (named !== curveOid) throw new CoreError("decryption-failed", "the message could not be decrypted");
   }
-  let publicKey: KeyObject;
-  try {
-    const spki = sequence(sequence(oid(OID.ecPublicKey), oid(curveOid)), bitString(originator.publicKey));
-    publicKey = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
-  } catch {
-    throw new CoreError(
-      "malformed",
-      "the ECDH originator public key is not a point on the recipient's curve",
-    );
-  }
-  let z: Buffer;
-  try {
-    z = diffieHellman({ privateKey, publicKey });
-  } catch {
-    throw new CoreError("malformed", "ECDH with the originator public key failed (invalid point)");
-  }
+  const z = ecdhSharedSecret(privateKey, curveOid, originator.publicKey);
   const kek = x963Kdf(kdf, z, sharedInfo(wrap.der, kari.ukm, kekLength), kekLength);
   z.fill(0);
   try {

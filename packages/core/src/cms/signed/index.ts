@@ -12,4 +12,10 @@ export type {
   VerifyOptions,
   VerifyResult,
 } from "./types.js";
+export {
+  type CertificatePurpose,
+  type CertificateVerdict,
+  type VerifyCertificateInput,
+  verifyCertificate,
+} from "./verify-certificate.js";
 export { verifySignedData } from "./verify-signed-data.js";

@@ -13,6 +13,10 @@ export interface JudgeContext {
   at: Date;
   expectedAddresses: readonly string[] | undefined;
   maxPathCandidates: number | undefined;
+  /** What the certificate must be allowed to do (RFC 8550 §4.4); signing unless said otherwise. */
+  purpose?: "sign" | "encrypt" | "any";
+  /** Most certificates in a path, leaf and anchor included (validatePath's default otherwise). */
+  maxDepth?: number;
 }
 
 export interface Judgement {
@@ -25,9 +29,10 @@ export interface Judgement {
 /**
  * Everything after a cryptographically good signature, in the issue's status order: revoked,
  * expired / not-yet-valid, untrusted (path validation), wrong-usage (RFC 8550 §4.4), weak
- * algorithm (MD5 is never valid), address mismatch (RFC 8550 §3), else valid.
+ * algorithm (MD5 is never valid), address mismatch (RFC 8550 §3), else valid. `digest` is the
+ * signature's; a certificate judged on its own (verifyCertificate) has none.
  */
-export function judgeSigner(cert: Certificate, digest: DigestInfo, ctx: JudgeContext): Judgement {
+export function judgeSigner(cert: Certificate, digest: DigestInfo | undefined, ctx: JudgeContext): Judgement {
   const firstEmail = cert.emails[0];
   const path = validatePath(cert, {
     trust: ctx.trust,
@@ -35,13 +40,15 @@ export function judgeSigner(cert: Certificate, digest: DigestInfo, ctx: JudgeCon
     crls: ctx.crls,
     at: ctx.at,
     maxCandidates: ctx.maxPathCandidates,
+    ...(ctx.maxDepth !== undefined ? { maxDepth: ctx.maxDepth } : {}),
   });
   if (!path.ok)
     return { status: path.status, reason: path.reason, chain: path.chain ?? [cert], email: firstEmail };
   const { chain } = path;
-  const usage = checkSmimeUsage(cert, "sign");
+  const purpose = ctx.purpose ?? "sign";
+  const usage = purpose === "any" ? null : checkSmimeUsage(cert, purpose);
   if (usage) return { status: "wrong-usage", reason: usage, chain, email: firstEmail };
-  if (digest.name === "MD5")
+  if (digest?.name === "MD5")
     return {
       status: "weak-algorithm",
       reason: "signed with MD5, which is never accepted",
@@ -69,7 +76,8 @@ export function judgeSigner(cert: Certificate, digest: DigestInfo, ctx: JudgeCon
   return { status: "valid", reason: validReason(digest), chain, email: firstEmail };
 }
 
-function validReason(digest: DigestInfo): string {
+function validReason(digest: DigestInfo | undefined): string {
+  if (!digest) return "certificate trusted";
   return digest.weak
     ? `signature verified and certificate trusted (weak digest ${digest.name})`
     : "signature verified and certificate trusted";

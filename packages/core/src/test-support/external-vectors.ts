@@ -1,0 +1,23 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/**
+ * Test vectors from suites no one here wrote (x509-limbo, Project Wycheproof) are data kept
+ * outside the repository: in the `shared/` folder that sits beside the checkout (on developer
+ * machines and in CI alike), under `vectors/`, or wherever SEALBOX_VECTORS points. Each suite's
+ * folder carries a PROVENANCE.md naming the upstream commit and licence. A missing file fails
+ * the test that needs it: a conformance suite that silently does not run proves nothing.
+ */
+export function vectorsDir(): string {
+  const repoRoot = resolve(import.meta.dirname, "../../../..");
+  return process.env.SEALBOX_VECTORS ?? join(repoRoot, "..", "shared", "vectors");
+}
+
+export function readVectors<T>(relativePath: string): T {
+  const file = join(vectorsDir(), relativePath);
+  if (!existsSync(file))
+    throw new Error(
+      `test vectors ${relativePath} not found at ${file}: put the suite under shared/vectors/ beside the checkout, or set SEALBOX_VECTORS`,
+    );
+  return JSON.parse(readFileSync(file, "utf8")) as T;
+}
