@@ -2,6 +2,7 @@ import { createPublicKey } from "node:crypto";
 import { describe, it } from "vitest";
 import { type DigestInfo, digestByName, OID } from "../algorithms.js";
 import { berContext, children, readRoot } from "../asn1/ber-reader.js";
+import { skipWithoutVectors } from "../test-support/external-vectors.js";
 import { checkWycheproof, hex, type WycheproofGroup } from "../test-support/wycheproof.js";
 import { parseSignatureAlgorithm, type SignatureScheme } from "./signature-algorithm.js";
 import { verifySignature } from "./verify-signature.js";
@@ -40,7 +41,7 @@ function check(name: string, scheme: (group: WycheproofGroup) => SignatureScheme
   );
 }
 
-describe("Wycheproof RSASSA-PKCS1-v1_5", () => {
+describe.skipIf(skipWithoutVectors("wycheproof"))("Wycheproof RSASSA-PKCS1-v1_5", () => {
   for (const bits of [2048, 3072, 4096])
     for (const sha of ["sha256", "sha384", "sha512", ...(bits === 2048 ? ["sha224"] : [])]) {
       const name = `rsa_signature_${bits}_${sha}_test`;
@@ -48,7 +49,7 @@ describe("Wycheproof RSASSA-PKCS1-v1_5", () => {
     }
 });
 
-describe("Wycheproof RSASSA-PSS", () => {
+describe.skipIf(skipWithoutVectors("wycheproof"))("Wycheproof RSASSA-PSS", () => {
   const pss = (g: WycheproofGroup): SignatureScheme => ({
     kind: "rsa-pss",
     name: "RSA-PSS",
@@ -84,7 +85,7 @@ describe("Wycheproof RSASSA-PSS", () => {
     it(name, () => check(name, fromKeyParameters));
 });
 
-describe("Wycheproof ECDSA (DER signatures)", () => {
+describe.skipIf(skipWithoutVectors("wycheproof"))("Wycheproof ECDSA (DER signatures)", () => {
   const ecKey = (g: WycheproofGroup) =>
     createPublicKey({ key: hex(g.publicKeyDer), format: "der", type: "spki" });
   for (const name of [

@@ -1,6 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { isCoreError } from "../errors.js";
+import { skipWithoutVectors } from "../test-support/external-vectors.js";
 import {
   checkWycheproof,
   hex,
@@ -17,7 +18,7 @@ import { rsaPkcs1v15Decrypt } from "./rsa-pkcs1-decrypt.js";
  * publicly malformed ciphertext (longer than the modulus, or ≥ n) is refused with an error.
  */
 for (const name of ["rsa_pkcs1_2048_test", "rsa_pkcs1_3072_test", "rsa_pkcs1_4096_test"]) {
-  describe(`Wycheproof ${name}`, () => {
+  describe.skipIf(skipWithoutVectors("wycheproof"))(`Wycheproof ${name}`, () => {
     it("decrypts every valid ciphertext and never returns the message for an invalid one", () => {
       const errors = new Set<string>();
       const accepts = (test: WycheproofTest, group: WycheproofGroup) => {

@@ -2,6 +2,7 @@ import { createECDH, createPrivateKey, type KeyObject } from "node:crypto";
 import { describe, it } from "vitest";
 import { OID } from "../../algorithms.js";
 import { isCoreError } from "../../errors.js";
+import { skipWithoutVectors } from "../../test-support/external-vectors.js";
 import { checkWycheproof, hex } from "../../test-support/wycheproof.js";
 import { ecdhSharedSecret } from "./key-agreement.js";
 
@@ -38,7 +39,7 @@ function privateKeyOf(curve: (typeof CURVES)[number], scalarHex: string) {
   });
 }
 
-describe("Wycheproof ECDH", () => {
+describe.skipIf(skipWithoutVectors("wycheproof"))("Wycheproof ECDH", () => {
   for (const curve of CURVES) {
     it(curve.file, () => {
       // Many vectors share a private key; importing one costs more than the agreement.

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { digestByName, OID } from "../../algorithms.js";
 import { berContext } from "../../asn1/ber-reader.js";
 import { algorithmIdentifier, explicit, octetString, sequence } from "../../asn1/der-writer.js";
+import { skipWithoutVectors } from "../../test-support/external-vectors.js";
 import { checkWycheproof, hex } from "../../test-support/wycheproof.js";
 import { decryptKeyTransport } from "./key-transport.js";
 
@@ -36,7 +37,7 @@ function oaepAlgorithm(hash: string, label: Buffer) {
   return { oid: OID.rsaesOaep, parameters, der };
 }
 
-describe("Wycheproof RSA-OAEP", () => {
+describe.skipIf(skipWithoutVectors("wycheproof"))("Wycheproof RSA-OAEP", () => {
   for (const name of FILES) {
     it(name, () => {
       checkWycheproof(name, (test, group) => {
