@@ -9,7 +9,6 @@ import {
 } from "@sealbox/store";
 import { command, group } from "../command.js";
 import { UsageError } from "../errors.js";
-import type { Occurrence } from "../options.js";
 import { flag, value } from "../options.js";
 import { json } from "../support/output.js";
 import { storeOption, withStore } from "../support/store.js";
@@ -36,24 +35,27 @@ async function owner(
   return { owner: { accountId: (await store.accounts.require(address)).id }, rest };
 }
 
-const RULE_FIELDS = ["name", "priority", "match", "if", "then", "stop"];
-
-/** The rule from --json, or from --name/--priority/--if/--then/--stop. */
-function ruleInput(
-  options: {
-    json: string | undefined;
-    name: string | undefined;
-    priority: string | undefined;
-    match: string | undefined;
-    if: string[];
-    then: string[];
-    stop: boolean;
-  },
-  order: Occurrence[],
-): unknown {
-  const given = (f: string) => order.some((o) => o.name === f);
+/** The rule from --json, or from --name/--priority/--match/--if/--then/--stop. */
+function ruleInput(options: {
+  json: string | undefined;
+  name: string | undefined;
+  priority: string | undefined;
+  match: string | undefined;
+  if: string[];
+  then: string[];
+  stop: boolean;
+}): unknown {
   if (options.json !== undefined) {
-    for (const f of RULE_FIELDS) if (given(f)) throw new UsageError(`--json and --${f} do not mix`);
+    const fields: Array<[string, boolean]> = [
+      ["name", options.name !== undefined],
+      ["priority", options.priority !== undefined],
+      ["match", options.match !== undefined],
+      ["if", options.if.length > 0],
+      ["then", options.then.length > 0],
+      ["stop", options.stop],
+    ];
+    const mixed = fields.find(([, given]) => given);
+    if (mixed) throw new UsageError(`--json and --${mixed[0]} do not mix`);
     try {
       return JSON.parse(options.json);
     } catch (error) {
@@ -93,8 +95,8 @@ const add = command({
     ...OWNER,
   },
   notes: "--json RULE in place of --name, --priority, --match, --if, --then and --stop",
-  async run({ options, positionals, order }, io) {
-    const input = ruleInput(options, order);
+  async run({ options, positionals }, io) {
+    const input = ruleInput(options);
     return withStore(options.store, io, async (store) => {
       const { owner: o, rest: extra } = await owner(store, options.domain, positionals);
       if (extra.length > 0) throw new UsageError(`unexpected "${extra[0]}"`);
