@@ -1,18 +1,25 @@
 import { isCoreError } from "@sealbox/core";
 import { AbortError, EXIT_BUG, exitCodeFor, UsageError } from "./errors.js";
 import type { CliIo } from "./io.js";
-import { type Occurrence, type OptionsSpec, type ParsedOptions, parseArgv, usageLine } from "./options.js";
+import {
+  type Occurrence,
+  type OptionsSpec,
+  type ParsedOptions,
+  type Positionals,
+  parseArgv,
+  usageLine,
+} from "./options.js";
 
 /**
  * The command boundary. A command declares its positionals and options and runs with typed
  * values and a CliIo; it returns (0, or a code) or throws. `runCommand` is the one place
  * that turns what a command throws into an exit code and a message.
  */
-export interface Command<O extends OptionsSpec = OptionsSpec> {
+export interface Command<O extends OptionsSpec = OptionsSpec, P extends string = string> {
   /** The words after `sealbox`: "pfx inspect". */
   readonly name: string;
   /** Positionals as the usage shows them: "FILE", "ACCOUNT [DOMAIN]", "FILE...". */
-  readonly args?: string;
+  readonly args?: P;
   /** What the user is told is missing when the positionals do not fit ("one message file"). */
   readonly expect?: string;
   readonly options: O;
@@ -24,7 +31,7 @@ export interface Command<O extends OptionsSpec = OptionsSpec> {
    */
   readonly failureContract?: boolean;
   run(
-    input: { options: ParsedOptions<O>; positionals: string[]; order: Occurrence[] },
+    input: { options: ParsedOptions<O>; positionals: Positionals<P>; order: Occurrence[] },
     io: CliIo,
   ): Promise<number | undefined>;
 }
@@ -40,7 +47,9 @@ export interface CommandGroup {
 export type Entry = Command | CommandGroup;
 
 /** Declares a command with its options typed from the declaration. */
-export function command<const O extends OptionsSpec>(spec: Command<O>): Command<O> {
+export function command<const O extends OptionsSpec, const P extends string = "">(
+  spec: Command<O, P>,
+): Command<O, P> {
   return spec;
 }
 

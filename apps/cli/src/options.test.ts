@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { UsageError } from "./errors.js";
-import { arity, flag, parseArgv, usageLine, value } from "./options.js";
+import { arity, flag, type Positionals, parseArgv, usageLine, value } from "./options.js";
 
 const spec = {
   pfx: value("FILE.p12", { repeat: true }),
@@ -82,6 +82,22 @@ describe("arity and usage come from the declaration", () => {
     ["[FILE...]", { min: 0, max: Number.POSITIVE_INFINITY }],
   ])("%j", (pattern, expected) => {
     expect(arity(pattern)).toEqual(expected);
+  });
+
+  it("types the positionals from the pattern (checked by tsc)", () => {
+    expectTypeOf<Positionals<"FILE">>().toEqualTypeOf<[string]>();
+    expectTypeOf<Positionals<"ACCOUNT MAILBOX [ID]">>().toEqualTypeOf<[string, string, string?]>();
+    expectTypeOf<Positionals<"ACCOUNT MAILBOX FILE...">>().toEqualTypeOf<
+      [string, string, string, ...string[]]
+    >();
+    expectTypeOf<Positionals<"">>().toEqualTypeOf<[]>();
+    const { options, positionals } = parseArgv(["a", "--out", "o"], spec, { pattern: "FILE [MORE]" });
+    expectTypeOf(positionals).toEqualTypeOf<[string, string?]>();
+    expectTypeOf(options.out).toEqualTypeOf<string>();
+    expectTypeOf(options.pfx).toEqualTypeOf<string[]>();
+    expectTypeOf(options.cipher).toEqualTypeOf<string | undefined>();
+    expectTypeOf(options.json).toEqualTypeOf<boolean>();
+    expect(positionals).toEqual(["a"]);
   });
 
   it("lists required options first, then the rest as declared, with their placeholders", () => {

@@ -54,9 +54,28 @@ export interface Occurrence {
   value: string | true;
 }
 
-export interface ParsedArgv<O extends OptionsSpec> {
+type Words<S extends string> = S extends `${infer Head} ${infer Tail}`
+  ? [Head, ...Words<Tail>]
+  : S extends ""
+    ? []
+    : [S];
+
+type Slots<W extends string[]> = W extends [infer Head extends string, ...infer Tail extends string[]]
+  ? Head extends `[${string}...]`
+    ? string[]
+    : Head extends `${string}...`
+      ? [string, ...string[]]
+      : Head extends `[${string}]`
+        ? [string?, ...Slots<Tail>]
+        : [string, ...Slots<Tail>]
+  : [];
+
+/** The positionals as a tuple typed from the usage pattern: "ACCOUNT [DOMAIN]" → [string, string?]. */
+export type Positionals<P extends string> = string extends P ? Array<string | undefined> : Slots<Words<P>>;
+
+export interface ParsedArgv<O extends OptionsSpec, P extends string = string> {
   options: ParsedOptions<O>;
-  positionals: string[];
+  positionals: Positionals<P>;
   order: Occurrence[];
 }
 
@@ -76,11 +95,11 @@ export function arity(pattern: string): { min: number; max: number } {
   return { min, max };
 }
 
-export function parseArgv<O extends OptionsSpec>(
+export function parseArgv<O extends OptionsSpec, P extends string = string>(
   argv: readonly string[],
   spec: O,
-  positionals: { pattern: string; expect?: string },
-): ParsedArgv<O> {
+  positionals: { pattern: P; expect?: string },
+): ParsedArgv<O, P> {
   const found: string[] = [];
   const order: Occurrence[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -132,7 +151,7 @@ export function parseArgv<O extends OptionsSpec>(
         : `expected ${positionals.expect ?? (positionals.pattern || "no arguments")}`,
     );
   }
-  return { options: options as ParsedOptions<O>, positionals: found, order };
+  return { options: options as ParsedOptions<O>, positionals: found as Positionals<P>, order };
 }
 
 /** `--out FILE`, `[--json]`, `[--to CERT.pem]...`, as the usage line shows each option. */

@@ -48,7 +48,7 @@ const add = command({
     return withStore(options.store, io, async (store) => {
       // The README has people run `account add` first thing, so a new domain is created
       // with defaults — and said so, so a typo in the domain does not go unnoticed.
-      const { account, domainCreated } = await store.accounts.add(address as string, {
+      const { account, domainCreated } = await store.accounts.add(address, {
         password,
         createDomain: true,
         ...(realName !== undefined && { realName }),
@@ -100,7 +100,7 @@ const set = command({
       });
     if (Object.keys(changes).length === 0) throw new UsageError("nothing to change");
     return withStore(options.store, io, async (store) => {
-      const account = await store.accounts.set(address as string, changes);
+      const account = await store.accounts.set(address, changes);
       if (options.json) json(io, accountJson(account));
       else io.stdout(`changed account ${account.address}\n`);
       return 0;

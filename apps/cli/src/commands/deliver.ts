@@ -42,7 +42,7 @@ export const entry = command({
     if (raw.length === 0) throw new UsageError("stdin was empty: no message to deliver");
     try {
       return await withStore(options.store, io, async (store) => {
-        const account = await store.accounts.get(address as string).catch((error: unknown) => {
+        const account = await store.accounts.get(address).catch((error: unknown) => {
           if (error instanceof StoreError && error.code === "invalid-argument") return undefined;
           throw error;
         });

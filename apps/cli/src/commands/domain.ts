@@ -96,10 +96,10 @@ const trustAdd = command({
   options: { json: flag(), ...storeOption },
   notes: "a PEM or DER certificate; every certificate of a PEM file is added; --json: one object a line",
   async run({ options, positionals: [name, file] }, io) {
-    const certificates = await loadCertificates(file as string);
+    const certificates = await loadCertificates(file);
     return withStore(options.store, io, async (store) => {
       for (const certificate of certificates) {
-        const a = await store.trustAnchors.add(name as string, certificate);
+        const a = await store.trustAnchors.add(name, certificate);
         if (options.json) json(io, trustAnchorJson(a));
         else io.stdout(`trusted ${subjectText(a.subject)} (sha256 ${a.sha256}) for ${a.domain}\n`);
       }
@@ -116,7 +116,7 @@ const trustList = command({
   notes: "the domain's trust anchors, the server-wide ones and the server CA",
   async run({ options, positionals: [name] }, io) {
     return withStore(options.store, io, async (store) => {
-      const anchors = await store.trustAnchors.list(name as string);
+      const anchors = await store.trustAnchors.list(name);
       if (options.json) json(io, anchors.map(trustAnchorJson));
       else
         table(
@@ -140,11 +140,11 @@ const trustRemove = command({
   options: { ...storeOption },
   notes: "SHA256: the certificate's fingerprint as trust list shows it, any case",
   async run({ options, positionals: [name, fingerprint] }, io) {
-    const sha256 = (fingerprint as string).replaceAll(":", "").toLowerCase();
+    const sha256 = fingerprint.replaceAll(":", "").toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(sha256))
       throw new UsageError(`SHA256 is 64 hexadecimal digits, as trust list shows it (got "${fingerprint}")`);
     return withStore(options.store, io, async (store) => {
-      const a = await store.trustAnchors.removeBySha256(name as string, sha256);
+      const a = await store.trustAnchors.removeBySha256(name, sha256);
       io.stdout(`removed ${subjectText(a.subject)} (sha256 ${a.sha256}) from ${a.domain}\n`);
       return 0;
     });
@@ -159,7 +159,7 @@ const add = command({
   async run({ options, positionals: [name] }, io) {
     const s = settings(options);
     return withStore(options.store, io, async (store) => {
-      const d = await store.domains.add(name as string, s);
+      const d = await store.domains.add(name, s);
       options.json ? json(io, domainJson(d)) : show(io, d, "added");
       return 0;
     });
@@ -175,7 +175,7 @@ const set = command({
     const s = settings(options);
     if (Object.keys(s).length === 0) throw new UsageError("nothing to change");
     return withStore(options.store, io, async (store) => {
-      const d = await store.domains.set(name as string, s);
+      const d = await store.domains.set(name, s);
       options.json ? json(io, domainJson(d)) : show(io, d, "changed");
       return 0;
     });

@@ -10,7 +10,7 @@ const list = command({
   options: { json: flag(), ...storeOption },
   async run({ options, positionals: [address] }, io) {
     return withStore(options.store, io, async (store) => {
-      const account = await store.accounts.require(address as string);
+      const account = await store.accounts.require(address);
       const boxes = await store.mailboxes.list(account.id);
       if (options.json)
         json(
@@ -34,8 +34,8 @@ const create = command({
   options: { ...storeOption },
   async run({ options, positionals: [address, name] }, io) {
     return withStore(options.store, io, async (store) => {
-      const account = await store.accounts.require(address as string);
-      io.stdout(`created mailbox ${(await store.mailboxes.create(account.id, name as string)).name}\n`);
+      const account = await store.accounts.require(address);
+      io.stdout(`created mailbox ${(await store.mailboxes.create(account.id, name)).name}\n`);
       return 0;
     });
   },
@@ -47,8 +47,8 @@ const rename = command({
   options: { ...storeOption },
   async run({ options, positionals: [address, name, newName] }, io) {
     return withStore(options.store, io, async (store) => {
-      const account = await store.accounts.require(address as string);
-      const renamed = await store.mailboxes.rename(account.id, name as string, newName as string);
+      const account = await store.accounts.require(address);
+      const renamed = await store.mailboxes.rename(account.id, name, newName);
       io.stdout(`renamed to ${renamed.name}\n`);
       return 0;
     });
@@ -62,8 +62,8 @@ const remove = command({
   notes: "deletes the messages in it too",
   async run({ options, positionals: [address, name] }, io) {
     return withStore(options.store, io, async (store) => {
-      const account = await store.accounts.require(address as string);
-      await store.mailboxes.remove(account.id, name as string);
+      const account = await store.accounts.require(address);
+      await store.mailboxes.remove(account.id, name);
       io.stdout(`deleted mailbox ${name}\n`);
       return 0;
     });

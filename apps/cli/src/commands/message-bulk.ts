@@ -41,7 +41,7 @@ export function bulkCommand(kind: "encrypt" | "decrypt") {
       "every message of the folder still in the other state, one at a time (Ctrl-C stops after\n" +
       "the message in hand; run again to continue); --json: one line per message, then a summary",
     run: ({ options, positionals: [address, mailboxName] }, io) =>
-      runBulk(kind, address as string, mailboxName as string, options, io),
+      runBulk(kind, address, mailboxName, options, io),
   });
 }
 

@@ -25,9 +25,9 @@ export function messageJson(m: MessageSummary, mailbox: string) {
 }
 
 /** The account, the mailbox and (given an id) the message, which must be in that mailbox. */
-async function context(store: Store, [address, mailboxName, id]: string[]) {
-  const account = await store.accounts.require(address as string);
-  const mailbox = await store.mailboxes.require(account.id, mailboxName as string);
+async function context(store: Store, [address, mailboxName, id]: [string, string, string?]) {
+  const account = await store.accounts.require(address);
+  const mailbox = await store.mailboxes.require(account.id, mailboxName);
   if (id === undefined) return { account, mailbox, message: undefined };
   const message = await store.messages.get(account.id, id);
   // The message must be in the mailbox named, not merely the account's.
@@ -36,7 +36,7 @@ async function context(store: Store, [address, mailboxName, id]: string[]) {
   return { account, mailbox, message };
 }
 
-async function oneMessage(store: Store, positionals: string[]) {
+async function oneMessage(store: Store, positionals: [string, string, string]) {
   const { account, mailbox, message } = await context(store, positionals);
   return { account, mailbox, message: message as MessageSummary };
 }
@@ -199,8 +199,8 @@ const append = command({
   notes: "stores .eml files exactly as they are (no rules)",
   async run({ options, positionals: [address, mailboxName, ...files] }, io) {
     return withStore(options.store, io, async (store) => {
-      const account = await store.accounts.require(address as string);
-      const mailbox = await store.mailboxes.require(account.id, mailboxName as string);
+      const account = await store.accounts.require(address);
+      const mailbox = await store.mailboxes.require(account.id, mailboxName);
       for (const file of files) {
         const raw = await readInputFile(file);
         if (raw.length === 0) throw new AbortError(`${file} is empty: no message to append`, "empty");

@@ -53,7 +53,7 @@ const inspect = command({
   failureContract: true,
   async run({ options, positionals: [file] }, io) {
     const password = secretFromEnv(io, options["password-env"], "password-env");
-    const info = describePfx(importPfx(await readPfxFile(file as string), password));
+    const info = describePfx(importPfx(await readPfxFile(file), password));
     if (options.json) {
       io.stdout(`${JSON.stringify(info)}\n`);
       return 0;
@@ -92,7 +92,7 @@ const convert = command({
     const { out, legacy } = options;
     const oldPassword = secretFromEnv(io, options["password-env"], "password-env");
     const newPassword = secretFromEnv(io, options["new-password-env"], "new-password-env");
-    const imported = importPfx(await readPfxFile(input as string), oldPassword);
+    const imported = importPfx(await readPfxFile(input), oldPassword);
     const written = exportPfx(imported.identity, newPassword, {
       legacy,
       ...(imported.friendlyName !== undefined ? { friendlyName: imported.friendlyName } : {}),

@@ -26,8 +26,9 @@ const OWNER = { domain: value("DOMAIN"), ...storeOption } as const;
 async function owner(
   store: Store,
   domain: string | undefined,
-  positionals: string[],
+  given: ReadonlyArray<string | undefined>,
 ): Promise<{ owner: RuleOwner; rest: string[] }> {
+  const positionals = given.filter((p) => p !== undefined);
   if (domain !== undefined)
     return { owner: { domainId: (await store.domains.require(domain)).id }, rest: positionals };
   const [address, ...rest] = positionals;

@@ -73,7 +73,7 @@ const status = command({
   options: COMMON,
   async run({ options, positionals: [address] }, io) {
     return withStore(options.store, io, async (store) => {
-      printStatus(io, options.json, await store.secureMail.status(await accountId(store, address as string)));
+      printStatus(io, options.json, await store.secureMail.status(await accountId(store, address)));
       return 0;
     });
   },
@@ -100,7 +100,7 @@ const importKey = command({
     const pfx = await readInputFile(options.pfx);
     return withStore(options.store, io, async (store) => {
       const result = await store.secureMail.importPfx(
-        await accountId(store, address as string),
+        await accountId(store, address),
         pfx,
         filePassword,
         securePassword,
@@ -130,7 +130,7 @@ const generate = command({
     if (keyFlag !== undefined && !keyAlgorithm) throw new UsageError(`unknown --key ${keyFlag}`);
     return withStore(options.store, io, async (store) => {
       const result = await store.secureMail.generate(
-        await accountId(store, address as string),
+        await accountId(store, address),
         securePassword,
         keyAlgorithm ? { keyAlgorithm } : {},
       );
@@ -163,7 +163,7 @@ const exportKey = command({
     });
     return withStore(options.store, io, async (store) => {
       const pfx = await store.secureMail.exportPfx(
-        await accountId(store, address as string),
+        await accountId(store, address),
         securePassword,
         filePassword,
         { legacy: options.legacy },
@@ -197,11 +197,7 @@ const passwd = command({
       confirm: true,
     });
     return withStore(options.store, io, async (store) => {
-      await store.secureMail.changePassword(
-        await accountId(store, address as string),
-        oldPassword,
-        newPassword,
-      );
+      await store.secureMail.changePassword(await accountId(store, address), oldPassword, newPassword);
       if (options.json) json(io, { ok: true });
       else io.stdout("Secure Mail Password changed (current and earlier keys)\n");
       return 0;
@@ -222,7 +218,7 @@ const remove = command({
     });
     const pfx = await readInputFile(options.pfx);
     return withStore(options.store, io, async (store) => {
-      await store.secureMail.remove(await accountId(store, address as string), pfx, filePassword);
+      await store.secureMail.remove(await accountId(store, address), pfx, filePassword);
       if (options.json) json(io, { ok: true });
       else io.stdout("removed the current key and certificate (earlier keys are kept for old mail)\n");
       return 0;

@@ -38,7 +38,7 @@ export const entry = command({
     const raw = await readStdin(io);
     if (raw.length === 0) throw new UsageError("no message on standard input");
     return withStore(options.store, io, async (store) => {
-      const account = await store.accounts.require(address as string);
+      const account = await store.accounts.require(address);
       const result = await store.send(account.id, raw, {
         sign,
         encrypt: options.encrypt,

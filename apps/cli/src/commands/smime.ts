@@ -46,7 +46,7 @@ const open = command({
     if (Number.isNaN(at.getTime()))
       throw new UsageError(`--at must be an ISO-8601 date-time (got "${options.at}")`);
     const { from, out } = options;
-    const raw = await readInputFile(file as string);
+    const raw = await readInputFile(file);
     const identities = await loadIdentities(pairs);
     const trust = await loadCertificates(options.trust);
     const known = await loadCertificates(options.cert);
@@ -96,7 +96,7 @@ const protect = command({
     if (options.digest !== undefined && !digestInfo)
       throw new UsageError(`unknown digest "${options.digest}"`);
 
-    const raw = await readInputFile(file as string);
+    const raw = await readInputFile(file);
     const [identity] = sign ? await loadIdentities(pairs) : [];
     const certificates = encrypt ? await loadCertificates(options.to) : [];
     const protectedBytes = await protectMessage(raw, {
