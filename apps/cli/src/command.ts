@@ -2,6 +2,7 @@ import { isCoreError } from "@sealbox/core";
 import { AbortError, EXIT_BUG, exitCodeFor, UsageError } from "./errors.js";
 import type { CliIo } from "./io.js";
 import {
+  asksForHelp,
   type Occurrence,
   type OptionsSpec,
   type ParsedOptions,
@@ -127,7 +128,7 @@ export async function invoke(
   const cmd = current;
   context.usage = usage(cmd);
   context.failureContract = cmd.failureContract === true;
-  if (rest.some((a) => HELP_FLAGS.has(a)) && !rest.includes("--")) {
+  if (asksForHelp(rest, cmd.options)) {
     io.stdout(`${context.usage}\n`);
     return 0;
   }

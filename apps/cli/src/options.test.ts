@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { UsageError } from "./errors.js";
-import { arity, flag, type Positionals, parseArgv, usageLine, value } from "./options.js";
+import { arity, asksForHelp, flag, type Positionals, parseArgv, usageLine, value } from "./options.js";
 
 const spec = {
   pfx: value("FILE.p12", { repeat: true }),
@@ -69,6 +69,19 @@ describe("parseArgv", () => {
     expect(() => parseArgv(["--constructor", "x"], {}, { pattern: "" })).toThrow(
       /unknown flag --constructor/,
     );
+  });
+});
+
+describe("asksForHelp", () => {
+  it.each([
+    [["--help"], true],
+    [["x", "-h"], true],
+    [["--out", "-h"], false],
+    [["--out=o", "--help"], true],
+    [["--json", "--help"], true],
+    [["--", "--help"], false],
+  ])("%j: %s", (argv, expected) => {
+    expect(asksForHelp(argv, spec)).toBe(expected);
   });
 });
 

@@ -154,6 +154,21 @@ export function parseArgv<O extends OptionsSpec, P extends string = string>(
   return { options: options as ParsedOptions<O>, positionals: found as Positionals<P>, order };
 }
 
+/**
+ * Whether argv asks for the usage (`--help` or `-h` where an option may stand, not as the
+ * value of one: `--search -h` searches for "-h").
+ */
+export function asksForHelp(argv: readonly string[], spec: OptionsSpec): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--") return false;
+    if (arg === "--help" || arg === "-h") return true;
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    if (name !== undefined && Object.hasOwn(spec, name) && spec[name]?.kind === "value") i++;
+  }
+  return false;
+}
+
 /** `--out FILE`, `[--json]`, `[--to CERT.pem]...`, as the usage line shows each option. */
 export function optionUsage(name: string, option: OptionSpec): string {
   if (option.kind === "flag") return `[--${name}]`;
