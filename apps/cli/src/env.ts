@@ -2,7 +2,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * The only place the CLI reads process.env. The data folder is SEALBOX_HOME, else
+ * The settings the CLI takes from the environment (CliIo.env). The data folder is SEALBOX_HOME, else
  * `data/` in the checkout this file was built in — never the current directory.
  */
 export interface CliEnv {
@@ -14,7 +14,7 @@ export interface CliEnv {
   publicUrl: string | undefined;
 }
 
-export function readCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
+export function readCliEnv(env: Readonly<Record<string, string | undefined>>): CliEnv {
   const checkout = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
   return {
     home: env.SEALBOX_HOME ? resolve(env.SEALBOX_HOME) : resolve(checkout, "data"),
@@ -22,9 +22,4 @@ export function readCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     secret: env.SEALBOX_SECRET || undefined,
     publicUrl: env.SEALBOX_PUBLIC_URL || undefined,
   };
-}
-
-/** Reads a secret from the variable a `--…-env` flag names. Set-but-empty is the empty string. */
-export function secretFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return Object.hasOwn(env, name) ? (env[name] ?? "") : undefined;
 }

@@ -75,5 +75,8 @@ Environment:
   SEALBOX_PUBLIC_URL  the web UI's public address: certificates the server CA issues name
                   SEALBOX_PUBLIC_URL/pki/ca.crl as their CRL distribution point
 
-Exit codes: 0 ok, 1 the operation failed (message says why), 2 usage error.
+Every command and group takes --help for its own usage (sealbox message --help).
+
+Exit codes: 0 ok, 1 the operation failed (message says why), 2 usage error, 65, 67 and 75
+from deliver (see above), 70 a bug (the message shows where).
 `;

@@ -1,63 +1,61 @@
 #!/usr/bin/env node
 import { SEALBOX_VERSION } from "@sealbox/core";
-import { AbortError, EXIT_BUG, EXIT_FAILURE, EXIT_USAGE, UsageError } from "./errors.js";
+import { type Entry, reportFailure, runCommand } from "./command.js";
+import { UsageError } from "./errors.js";
 import { HELP } from "./help.js";
-
-type Command = (args: string[]) => Promise<number>;
+import type { CliIo } from "./io.js";
+import { processIo } from "./process-io.js";
 
 /**
- * Commands load lazily: `sealbox --version` and the plain script commands never load Ink,
- * React or the store unless they use them, so they start fast.
+ * Every command, by its first word. Each module exports `entry` (a command or a group of
+ * subcommands). They load lazily: `sealbox --version` and the plain script commands never
+ * load Ink, React or the store unless they use them, so they start fast.
  */
-const commands: Record<string, () => Promise<Command>> = {
-  ui: async () => (await import("./commands/ui.js")).run,
-  store: async () => (await import("./commands/store.js")).run,
-  smime: async () => (await import("./commands/smime.js")).run,
-  pfx: async () => (await import("./commands/pfx.js")).run,
-  cert: async () => (await import("./commands/cert.js")).run,
-  domain: async () => (await import("./commands/domain.js")).run,
-  account: async () => (await import("./commands/account.js")).run,
-  mailbox: async () => (await import("./commands/mailbox.js")).run,
-  message: async () => (await import("./commands/message.js")).run,
-  rule: async () => (await import("./commands/rule.js")).run,
-  deliver: async () => (await import("./commands/deliver.js")).run,
-  "secure-mail": async () => (await import("./commands/secure-mail.js")).run,
-  ca: async () => (await import("./commands/ca.js")).run,
-  send: async () => (await import("./commands/send.js")).run,
-  worker: async () => (await import("./commands/worker.js")).run,
+const commands: Record<string, () => Promise<Entry>> = {
+  ui: async () => (await import("./commands/ui.js")).entry,
+  store: async () => (await import("./commands/store.js")).entry,
+  smime: async () => (await import("./commands/smime.js")).entry,
+  pfx: async () => (await import("./commands/pfx.js")).entry,
+  cert: async () => (await import("./commands/cert.js")).entry,
+  domain: async () => (await import("./commands/domain.js")).entry,
+  account: async () => (await import("./commands/account.js")).entry,
+  mailbox: async () => (await import("./commands/mailbox.js")).entry,
+  message: async () => (await import("./commands/message.js")).entry,
+  rule: async () => (await import("./commands/rule.js")).entry,
+  deliver: async () => (await import("./commands/deliver.js")).entry,
+  "secure-mail": async () => (await import("./commands/secure-mail.js")).entry,
+  ca: async () => (await import("./commands/ca.js")).entry,
+  send: async () => (await import("./commands/send.js")).entry,
+  worker: async () => (await import("./commands/worker.js")).entry,
 };
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === "--version" || first === "-V") {
-    process.stdout.write(`sealbox ${SEALBOX_VERSION}\n`);
+    io.stdout(`sealbox ${SEALBOX_VERSION}\n`);
     return 0;
   }
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
-    process.stdout.write(HELP);
+    io.stdout(HELP);
     return 0;
   }
-  const load = commands[first];
-  if (!load) throw new UsageError(`unknown command "${first}" (see sealbox --help)`);
-  return (await load())(rest);
+  const load = Object.hasOwn(commands, first) ? commands[first] : undefined;
+  if (!load) return reportFailure(new UsageError(`unknown command "${first}" (see sealbox --help)`), io);
+  let entry: Entry;
+  try {
+    entry = await load();
+  } catch (error) {
+    return reportFailure(error, io);
+  }
+  return runCommand(entry, rest, io);
 }
 
-main(process.argv.slice(2)).then(
+const io = processIo();
+main(process.argv.slice(2), io).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`sealbox: ${error.message}\n`);
-      process.exitCode = EXIT_USAGE;
-    } else if (error instanceof AbortError) {
-      process.stderr.write(`sealbox: ${error.message}\n`);
-      process.exitCode = EXIT_FAILURE;
-    } else {
-      process.stderr.write(
-        `sealbox: unexpected error (a bug):\n${error instanceof Error ? error.stack : String(error)}\n`,
-      );
-      process.exitCode = EXIT_BUG;
-    }
+    process.exitCode = reportFailure(error, io);
   },
 );

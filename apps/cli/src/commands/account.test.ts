@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, tempHome } from "./test-support/run-cli.js";
+import { cli, tempHome } from "../test-support/run-cli.js";
 
 describe("sealbox account", () => {
   let home: string;

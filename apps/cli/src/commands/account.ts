@@ -1,15 +1,12 @@
 import type { Account, AccountChanges, Role } from "@sealbox/store";
-import { flagValue, hasFlag, parseArgs } from "../args.js";
+import { command, group } from "../command.js";
 import { UsageError } from "../errors.js";
-import { readSecret } from "./cli-secret.js";
-import { type CliIo, json, onePositional, onOff, processIo, table, withStore } from "./cli-store.js";
+import { flag, onOff, value } from "../options.js";
+import { json, table } from "../support/output.js";
+import { readSecret } from "../support/secret.js";
+import { storeOption, withStore } from "../support/store.js";
 
-const USAGE = `usage:
-  sealbox account add ADDRESS --password-env VAR [--name "Real Name"] [--role user|domain-admin|server-admin] [--json]
-  sealbox account set ADDRESS [--name NAME] [--from ADDRESS|default] [--encryption-method NAME|default]
-        [--smime on|off] [--disabled on|off] [--role ROLE] [--password-env VAR] [--json]
-  sealbox account list [DOMAIN] [--json]
-  (every command also takes --store URL; without --password-env a terminal prompts for the password)`;
+const PROMPT_NOTE = "without --password-env a terminal prompts for the password";
 
 /** The public JSON shape of an account (add fields freely, never rename). */
 export function accountJson(a: Account) {
@@ -27,20 +24,28 @@ export function accountJson(a: Account) {
   };
 }
 
-/** `sealbox account add|set|list`. */
-export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === "add") {
-    const args = parseArgs(
-      rest,
-      { store: "string", json: "boolean", "password-env": "string", name: "string", role: "string" },
-      USAGE,
-    );
-    const address = onePositional(args, "one ADDRESS", USAGE);
-    const password = await readSecret(args, "password-env", "Login password", USAGE, io, { confirm: true });
-    const realName = flagValue(args, "name", USAGE);
-    const role = flagValue(args, "role", USAGE) as Role | undefined;
-    return withStore(args, USAGE, io, async (store) => {
+const add = command({
+  name: "account add",
+  args: "ADDRESS",
+  expect: "one ADDRESS",
+  options: {
+    "password-env": value("VAR"),
+    name: value('"Real Name"'),
+    role: value("user|domain-admin|server-admin"),
+    json: flag(),
+    ...storeOption,
+  },
+  notes: `creates INBOX, Sent, Drafts, Trash; a new domain is created with defaults; ${PROMPT_NOTE}`,
+  async run({ options, positionals: [address] }, io) {
+    const password = await readSecret(io, {
+      flag: "password-env",
+      variable: options["password-env"],
+      label: "Login password",
+      confirm: true,
+    });
+    const { name: realName } = options;
+    const role = options.role as Role | undefined;
+    return withStore(options.store, io, async (store) => {
       // The README has people run `account add` first thing, so a new domain is created
       // with defaults — and said so, so a typo in the domain does not go unnoticed.
       const { account, domainCreated } = await store.accounts.add(address, {
@@ -53,58 +58,64 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         io.stderr(
           `sealbox: created domain ${account.domain} with default settings (see sealbox domain set)\n`,
         );
-      if (hasFlag(args, "json")) json(io, accountJson(account));
+      if (options.json) json(io, accountJson(account));
       else io.stdout(`added account ${account.address} with INBOX, Sent, Drafts and Trash\n`);
       return 0;
     });
-  }
-  if (sub === "set") {
-    const args = parseArgs(
-      rest,
-      {
-        store: "string",
-        json: "boolean",
-        name: "string",
-        from: "string",
-        "encryption-method": "string",
-        smime: "string",
-        disabled: "string",
-        role: "string",
-        "password-env": "string",
-      },
-      USAGE,
-    );
-    const address = onePositional(args, "one ADDRESS", USAGE);
+  },
+});
+
+const set = command({
+  name: "account set",
+  args: "ADDRESS",
+  expect: "one ADDRESS",
+  options: {
+    name: value("NAME"),
+    from: value("ADDRESS|default"),
+    "encryption-method": value("NAME|default"),
+    smime: value("on|off"),
+    disabled: value("on|off"),
+    role: value("ROLE"),
+    "password-env": value("VAR"),
+    json: flag(),
+    ...storeOption,
+  },
+  async run({ options, positionals: [address] }, io) {
     const changes: AccountChanges = {};
-    const name = flagValue(args, "name", USAGE);
+    const { name, from } = options;
     if (name !== undefined) changes.realName = name;
-    const from = flagValue(args, "from", USAGE);
     if (from !== undefined) changes.fromAddress = from.toLowerCase() === "default" ? null : from;
-    const method = flagValue(args, "encryption-method", USAGE);
+    const method = options["encryption-method"];
     if (method !== undefined) changes.encryptionMethod = method.toLowerCase() === "default" ? null : method;
-    const smime = onOff(flagValue(args, "smime", USAGE), "smime");
+    const smime = onOff(options.smime, "smime");
     if (smime !== undefined) changes.smimeEnabled = smime;
-    const disabled = onOff(flagValue(args, "disabled", USAGE), "disabled");
+    const disabled = onOff(options.disabled, "disabled");
     if (disabled !== undefined) changes.disabled = disabled;
-    const role = flagValue(args, "role", USAGE);
-    if (role !== undefined) changes.role = role as Role;
-    if (hasFlag(args, "password-env"))
-      changes.password = await readSecret(args, "password-env", "New login password", USAGE, io);
-    if (Object.keys(changes).length === 0) throw new UsageError(`nothing to change\n${USAGE}`);
-    return withStore(args, USAGE, io, async (store) => {
+    if (options.role !== undefined) changes.role = options.role as Role;
+    if (options["password-env"] !== undefined)
+      changes.password = await readSecret(io, {
+        flag: "password-env",
+        variable: options["password-env"],
+        label: "New login password",
+      });
+    if (Object.keys(changes).length === 0) throw new UsageError("nothing to change");
+    return withStore(options.store, io, async (store) => {
       const account = await store.accounts.set(address, changes);
-      if (hasFlag(args, "json")) json(io, accountJson(account));
+      if (options.json) json(io, accountJson(account));
       else io.stdout(`changed account ${account.address}\n`);
       return 0;
     });
-  }
-  if (sub === "list") {
-    const args = parseArgs(rest, { store: "string", json: "boolean" }, USAGE);
-    if (args.positionals.length > 1) throw new UsageError(USAGE);
-    const domain = args.positionals[0];
-    return withStore(args, USAGE, io, async (store) => {
+  },
+});
+
+const list = command({
+  name: "account list",
+  args: "[DOMAIN]",
+  options: { json: flag(), ...storeOption },
+  async run({ options, positionals: [domain] }, io) {
+    return withStore(options.store, io, async (store) => {
       const accounts = await store.accounts.list(domain);
-      if (hasFlag(args, "json")) json(io, accounts.map(accountJson));
+      if (options.json) json(io, accounts.map(accountJson));
       else
         table(
           io,
@@ -120,6 +131,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         );
       return 0;
     });
-  }
-  throw new UsageError(USAGE);
-}
+  },
+});
+
+/** `sealbox account add|set|list`. */
+export const entry = group("account", { add, set, list });

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openssl, opensslCaPfx, opensslUserPfx, pemBlock } from "./test-support/openssl.js";
-import { cli, tempHome } from "./test-support/run-cli.js";
+import { openssl, opensslCaPfx, opensslUserPfx, pemBlock } from "../test-support/openssl.js";
+import { cli, tempHome } from "../test-support/run-cli.js";
 
 const ENV = { PW: "login pw", SMP: "ca test secure password", FP: "file password" };
 

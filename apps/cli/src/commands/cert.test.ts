@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { invoke } from "../command.js";
 import { AbortError, UsageError } from "../errors.js";
-import { run } from "./cert.js";
+import { memoryIo } from "../test-support/memory-io.js";
+import { entry } from "./cert.js";
 
 /** `sealbox cert verify` on a PKI made by OpenSSL: root → intermediate → leaves, and a CRL. */
 let dir: string;
@@ -47,9 +49,11 @@ const sha256 = (pem: string) =>
     .replace(/:/g, "")
     .toLowerCase();
 
+/** The command itself, in-process: its exit code and output, or what it throws. */
 async function verify(args: string[]) {
-  let out = "";
-  const code = await run(["verify", ...args], { stdout: (t) => (out += t) });
+  const m = memoryIo();
+  const code = await invoke(entry, ["verify", ...args], m.io);
+  const out = m.out();
   return { code, json: out.startsWith("{") ? JSON.parse(out) : undefined, text: out };
 }
 

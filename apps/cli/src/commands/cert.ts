@@ -1,17 +1,8 @@
 import { verifyCertificate } from "@sealbox/core";
-import { flagValue, flagValues, hasFlag, parseArgs } from "../args.js";
-import { PURPOSES, parseAt, readObjects, verdictJson } from "../certificates/verify-files.js";
+import { command, group } from "../command.js";
 import { UsageError } from "../errors.js";
-
-const USAGE = `usage: sealbox cert verify LEAF.pem [--untrusted CERT.pem]... [--trust ROOT.pem]... [--crl CRL.pem]...
-        [--at ISO-8601] [--purpose any|email-sign|email-encrypt] [--email ADDRESS] [--json]
-(--purpose defaults to any: the path alone; email-sign is what smime open requires of a signer)`;
-
-export interface CertIo {
-  stdout: (text: string) => void;
-}
-
-const processIo: CertIo = { stdout: (t) => process.stdout.write(t) };
+import { flag, value } from "../options.js";
+import { PURPOSES, parseAt, readObjects, verdictJson } from "../support/verify-files.js";
 
 /**
  * `sealbox cert verify`: path validation of one certificate by the rules `smime open` uses.
@@ -19,49 +10,45 @@ const processIo: CertIo = { stdout: (t) => process.stdout.write(t) };
  * no certificate; 2 usage. The --json shape {valid,status,reason,chain[{subject,sha256}]} is a
  * public contract.
  */
-export async function run(args: string[], io: CertIo = processIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== "verify") throw new UsageError(USAGE);
-  const spec = {
-    untrusted: "string",
-    trust: "string",
-    crl: "string",
-    at: "string",
-    purpose: "string",
-    email: "string",
-    json: "boolean",
-  } as const;
-  const parsed = parseArgs(rest, spec, USAGE);
-  if (parsed.positionals.length !== 1) throw new UsageError(`expected one LEAF certificate file\n${USAGE}`);
-  const atText = flagValue(parsed, "at", USAGE);
-  const at = atText === undefined ? new Date() : parseAt(atText);
-  if (!at) throw new UsageError(`--at must be an ISO-8601 date-time (got "${atText}")\n${USAGE}`);
-  const purpose = flagValue(parsed, "purpose", USAGE) ?? "any";
-  if (!(PURPOSES as readonly string[]).includes(purpose))
-    throw new UsageError(`--purpose must be one of ${PURPOSES.join(", ")} (got "${purpose}")\n${USAGE}`);
-  const email = flagValue(parsed, "email", USAGE);
+const verify = command({
+  name: "cert verify",
+  args: "LEAF.pem",
+  expect: "one LEAF certificate file",
+  options: {
+    untrusted: value("CERT.pem", { repeat: true }),
+    trust: value("ROOT.pem", { repeat: true }),
+    crl: value("CRL.pem", { repeat: true }),
+    at: value("ISO-8601"),
+    purpose: value("PURPOSE", { choices: PURPOSES }),
+    email: value("ADDRESS"),
+    json: flag(),
+  },
+  notes: "--purpose defaults to any: the path alone; email-sign is what smime open requires of a signer",
+  async run({ options, positionals: [file] }, io) {
+    const at = options.at === undefined ? io.now() : parseAt(options.at);
+    if (!at) throw new UsageError(`--at must be an ISO-8601 date-time (got "${options.at}")`);
+    const purpose = (options.purpose ?? "any") as (typeof PURPOSES)[number];
+    const [leaf, ...alsoGiven] = readObjects(file, "certificate");
+    const verdict = verifyCertificate({
+      leaf: leaf as Uint8Array,
+      // Further certificates in the leaf's file are its chain, as in a PEM bundle.
+      untrusted: [...alsoGiven, ...options.untrusted.flatMap((f) => readObjects(f, "certificate"))],
+      trust: options.trust.flatMap((f) => readObjects(f, "certificate")),
+      crls: options.crl.flatMap((f) => readObjects(f, "crl")),
+      at,
+      purpose,
+      ...(options.email !== undefined ? { email: options.email } : {}),
+    });
+    const report = verdictJson(verdict, at);
+    if (options.json) io.stdout(`${JSON.stringify(report)}\n`);
+    else {
+      const lines = [`${report.valid ? "valid" : "NOT valid"}: ${report.status} — ${report.reason}`];
+      for (const c of report.chain) lines.push(`  ${c.subject}  sha256 ${c.sha256}`);
+      for (const i of report.ignored) lines.push(`  ignored ${i.kind} #${i.index + 1}: ${i.reason}`);
+      io.stdout(`${lines.join("\n")}\n`);
+    }
+    return 0;
+  },
+});
 
-  const [leaf, ...alsoGiven] = readObjects(parsed.positionals[0] as string, "certificate");
-  const verdict = verifyCertificate({
-    leaf: leaf as Uint8Array,
-    // Further certificates in the leaf's file are its chain, as in a PEM bundle.
-    untrusted: [
-      ...alsoGiven,
-      ...flagValues(parsed, "untrusted").flatMap((f) => readObjects(f, "certificate")),
-    ],
-    trust: flagValues(parsed, "trust").flatMap((f) => readObjects(f, "certificate")),
-    crls: flagValues(parsed, "crl").flatMap((f) => readObjects(f, "crl")),
-    at,
-    purpose: purpose as (typeof PURPOSES)[number],
-    ...(email !== undefined ? { email } : {}),
-  });
-  const report = verdictJson(verdict, at);
-  if (hasFlag(parsed, "json")) io.stdout(`${JSON.stringify(report)}\n`);
-  else {
-    const lines = [`${report.valid ? "valid" : "NOT valid"}: ${report.status} — ${report.reason}`];
-    for (const c of report.chain) lines.push(`  ${c.subject}  sha256 ${c.sha256}`);
-    for (const i of report.ignored) lines.push(`  ignored ${i.kind} #${i.index + 1}: ${i.reason}`);
-    io.stdout(`${lines.join("\n")}\n`);
-  }
-  return 0;
-}
+export const entry = group("cert", { verify });

@@ -1,36 +1,15 @@
 import type { DeliveryResult } from "@sealbox/store";
 import { StoreError } from "@sealbox/store";
-import { hasFlag, parseArgs } from "../args.js";
+import { command } from "../command.js";
 import { AbortError, UsageError } from "../errors.js";
-import { type CliIo, json, onePositional, processIo, withStore } from "./cli-store.js";
-
-const USAGE = `usage: sealbox deliver ACCOUNT [--json] [--store URL] < message.eml
-  Local delivery, like an LDA: runs the domain's and the account's rules and stores the
-  message in one transaction; exit 0 only after it is committed.
-  Exit codes (sysexits, as mail servers expect): 0 delivered, 65 message refused for good
-  (a header block over 256 KB or 1,000 fields: its rules could not be applied), 67 no such
-  (or disabled) account, 75 temporary failure (the server keeps the message and tries
-  again), 2 usage.`;
-
-const EX_DATAERR = 65;
-const EX_NOUSER = 67;
-const EX_TEMPFAIL = 75;
+import type { CliIo } from "../io.js";
+import { flag } from "../options.js";
+import { readStdin } from "../support/files.js";
+import { json } from "../support/output.js";
+import { storeOption, withStore } from "../support/store.js";
 
 /** Limit for one message on stdin: well above the 50 MB messages Sealbox handles. */
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
-
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_MESSAGE_BYTES)
-      throw new AbortError(`the message is larger than ${MAX_MESSAGE_BYTES} bytes`);
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks, size);
-}
 
 function report(io: CliIo, result: DeliveryResult): void {
   for (const copy of result.stored)
@@ -43,49 +22,56 @@ function report(io: CliIo, result: DeliveryResult): void {
     );
 }
 
+const noSuchAccount = (message: string) => new AbortError(message, "no-such-account", "no-such-account");
+/** A header block over core's MIME limits: its rules cannot be applied, so it is refused for good. */
+const refused = (message: string) => new AbortError(message, "refused", "refused");
+
 /** `sealbox deliver ACCOUNT < message.eml`. */
-export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
-  const args = parseArgs(argv, { store: "string", json: "boolean" }, USAGE);
-  const address = onePositional(args, "one ACCOUNT", USAGE);
-  if (process.stdin.isTTY)
-    throw new UsageError(`the message comes on stdin (sealbox deliver ${address} < message.eml)`);
-  const raw = await readStdin();
-  if (raw.length === 0) throw new UsageError("stdin was empty: no message to deliver");
-  try {
-    return await withStore(args, USAGE, io, async (store) => {
-      const account = await store.accounts.get(address).catch((error: unknown) => {
-        if (error instanceof StoreError && error.code === "invalid-argument") return undefined;
-        throw error;
+export const entry = command({
+  name: "deliver",
+  args: "ACCOUNT",
+  expect: "one ACCOUNT",
+  options: { json: flag(), ...storeOption },
+  notes:
+    "< message.eml. Local delivery, like an LDA: runs the domain's and the account's rules\n" +
+    "and stores the message in one transaction; exit 0 only after it is committed.\n" +
+    "Exit codes (sysexits, as mail servers expect): 0 delivered, 65 message refused for good\n" +
+    "(a header block over 256 KB or 1,000 fields: its rules could not be applied), 67 no such\n" +
+    "(or disabled) account, 75 temporary failure (the server keeps the message and tries\n" +
+    "again), 2 usage.",
+  async run({ options, positionals: [address] }, io) {
+    if (io.isTTY.stdin)
+      throw new UsageError(`the message comes on stdin (sealbox deliver ${address} < message.eml)`);
+    const raw = await readStdin(io, MAX_MESSAGE_BYTES);
+    if (raw.length === 0) throw new UsageError("stdin was empty: no message to deliver");
+    try {
+      return await withStore(options.store, io, async (store) => {
+        const account = await store.accounts.get(address).catch((error: unknown) => {
+          if (error instanceof StoreError && error.code === "invalid-argument") return undefined;
+          throw error;
+        });
+        if (!account) throw noSuchAccount(`no account ${address}`);
+        let result: DeliveryResult;
+        try {
+          result = await store.deliver(account, raw);
+        } catch (error) {
+          if (error instanceof StoreError && error.code === "forbidden") throw noSuchAccount(error.message);
+          if (error instanceof StoreError && error.field === "header") throw refused(error.message);
+          throw error;
+        }
+        if (options.json) json(io, result);
+        else report(io, result);
+        return 0;
       });
-      if (!account) {
-        io.stderr(`sealbox: no account ${address}\n`);
-        return EX_NOUSER;
-      }
-      let result: DeliveryResult;
-      try {
-        result = await store.deliver(account, raw);
-      } catch (error) {
-        if (error instanceof StoreError && error.code === "forbidden") {
-          io.stderr(`sealbox: ${error.message}\n`);
-          return EX_NOUSER;
-        }
-        if (error instanceof StoreError && error.field === "header") {
-          io.stderr(`sealbox: ${error.message}\n`);
-          return EX_DATAERR;
-        }
-        throw error;
-      }
-      if (hasFlag(args, "json")) json(io, result);
-      else report(io, result);
-      return 0;
-    });
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    // Anything else (database busy or down, disk full) is temporary for the mail server:
-    // it keeps the message and retries, so nothing is lost.
-    io.stderr(
-      `sealbox: delivery failed, try again later: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    return EX_TEMPFAIL;
-  }
-}
+    } catch (error) {
+      if (error instanceof AbortError && error.outcome !== "failed") throw error;
+      // Anything else (database busy or down, disk full) is temporary for the mail server:
+      // it keeps the message and retries, so nothing is lost.
+      throw new AbortError(
+        `delivery failed, try again later: ${error instanceof Error ? error.message : String(error)}`,
+        "try-later",
+        "try-later",
+      );
+    }
+  },
+});

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openssl, pemBlock } from "./test-support/openssl.js";
-import { cli, tempHome } from "./test-support/run-cli.js";
+import { openssl, pemBlock } from "../test-support/openssl.js";
+import { cli, tempHome } from "../test-support/run-cli.js";
 
 describe("sealbox domain", () => {
   let home: string;

@@ -1,32 +1,21 @@
-import { readFile } from "node:fs/promises";
 import { type Certificate, CoreError, parseCertificate, pemBlocks } from "@sealbox/core";
 import type { Domain, DomainSettings, TrustAnchor } from "@sealbox/store";
-import { flagValue, hasFlag, type ParsedArgs, parseArgs } from "../args.js";
+import { command, group } from "../command.js";
 import { AbortError, UsageError } from "../errors.js";
-import { type CliIo, json, onePositional, onOff, processIo, table, withStore } from "./cli-store.js";
+import type { CliIo } from "../io.js";
+import { flag, onOff, value } from "../options.js";
+import { readInputFile } from "../support/files.js";
+import { json, table } from "../support/output.js";
+import { storeOption, withStore } from "../support/store.js";
 
-const USAGE = `usage:
-  sealbox domain add DOMAIN [--smime on|off] [--directory on|off] [--json]
-  sealbox domain set DOMAIN [--smime on|off] [--directory on|off] [--unlock-seconds N]
-        [--default-cipher NAME] [--allowed-ciphers NAME,NAME…|default] [--hide-subject on|off] [--json]
-  sealbox domain list [--json]
-  sealbox domain trust add DOMAIN CA.pem [--json]
-        (a PEM or DER certificate; every certificate of a PEM file is added; --json: one object a line)
-  sealbox domain trust list DOMAIN [--json]
-        (the domain's trust anchors, the server-wide ones and the server CA)
-  sealbox domain trust remove DOMAIN SHA256
-        (SHA256: the certificate's fingerprint as trust list shows it, any case)
-  (every command also takes --store URL)`;
+const SWITCHES = { smime: value("on|off"), directory: value("on|off") } as const;
 
 const SETTINGS = {
-  store: "string",
-  json: "boolean",
-  smime: "string",
-  directory: "string",
-  "unlock-seconds": "string",
-  "default-cipher": "string",
-  "allowed-ciphers": "string",
-  "hide-subject": "string",
+  ...SWITCHES,
+  "unlock-seconds": value("N"),
+  "default-cipher": value("NAME"),
+  "allowed-ciphers": value("NAME,NAME…|default"),
+  "hide-subject": value("on|off"),
 } as const;
 
 /** The public JSON shape of a domain (add fields freely, never rename). */
@@ -42,23 +31,30 @@ export function domainJson(d: Domain) {
   };
 }
 
-function settings(args: ParsedArgs): DomainSettings {
+function settings(options: {
+  smime: string | undefined;
+  directory: string | undefined;
+  "hide-subject"?: string | undefined;
+  "unlock-seconds"?: string | undefined;
+  "default-cipher"?: string | undefined;
+  "allowed-ciphers"?: string | undefined;
+}): DomainSettings {
   const s: DomainSettings = {};
-  const smime = onOff(flagValue(args, "smime", USAGE), "smime");
-  const directory = onOff(flagValue(args, "directory", USAGE), "directory");
-  const hide = onOff(flagValue(args, "hide-subject", USAGE), "hide-subject");
+  const smime = onOff(options.smime, "smime");
+  const directory = onOff(options.directory, "directory");
+  const hide = onOff(options["hide-subject"], "hide-subject");
   if (smime !== undefined) s.smimeEnabled = smime;
   if (directory !== undefined) s.directoryEnabled = directory;
   if (hide !== undefined) s.hideSubjectWhenEncrypting = hide;
-  const seconds = flagValue(args, "unlock-seconds", USAGE);
+  const seconds = options["unlock-seconds"];
   if (seconds !== undefined) {
     if (!/^\d+$/.test(seconds))
       throw new UsageError(`--unlock-seconds takes a whole number of seconds (got "${seconds}")`);
     s.unlockSeconds = Number(seconds);
   }
-  const cipher = flagValue(args, "default-cipher", USAGE);
+  const cipher = options["default-cipher"];
   if (cipher !== undefined) s.defaultCipher = cipher;
-  const allowed = flagValue(args, "allowed-ciphers", USAGE);
+  const allowed = options["allowed-ciphers"];
   if (allowed !== undefined)
     s.allowedCiphers = allowed.toLowerCase() === "default" ? null : allowed.split(",").map((c) => c.trim());
   return s;
@@ -78,20 +74,9 @@ export function trustAnchorJson(a: TrustAnchor) {
 
 const subjectText = (subject: string) => subject || "(empty subject)";
 
-async function readInput(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new AbortError(
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      "io",
-    );
-  }
-}
-
 /** Every certificate in a file: one DER certificate, or each CERTIFICATE block of PEM text. */
 async function loadCertificates(file: string): Promise<Certificate[]> {
-  const bytes = await readInput(file);
+  const bytes = await readInputFile(file);
   const text = Buffer.from(bytes).toString("latin1");
   try {
     const ders = text.includes("-----BEGIN") ? pemBlocks(text, "CERTIFICATE") : [bytes];
@@ -104,29 +89,35 @@ async function loadCertificates(file: string): Promise<Certificate[]> {
   }
 }
 
-/** `sealbox domain trust add|list|remove`. */
-async function trust(argv: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === "add") {
-    const args = parseArgs(rest, { store: "string", json: "boolean" }, USAGE);
-    if (args.positionals.length !== 2) throw new UsageError(`expected DOMAIN and CA.pem\n${USAGE}`);
-    const [name, file] = args.positionals as [string, string];
+const trustAdd = command({
+  name: "domain trust add",
+  args: "DOMAIN CA.pem",
+  expect: "DOMAIN and CA.pem",
+  options: { json: flag(), ...storeOption },
+  notes: "a PEM or DER certificate; every certificate of a PEM file is added; --json: one object a line",
+  async run({ options, positionals: [name, file] }, io) {
     const certificates = await loadCertificates(file);
-    return withStore(args, USAGE, io, async (store) => {
+    return withStore(options.store, io, async (store) => {
       for (const certificate of certificates) {
         const a = await store.trustAnchors.add(name, certificate);
-        if (hasFlag(args, "json")) json(io, trustAnchorJson(a));
+        if (options.json) json(io, trustAnchorJson(a));
         else io.stdout(`trusted ${subjectText(a.subject)} (sha256 ${a.sha256}) for ${a.domain}\n`);
       }
       return 0;
     });
-  }
-  if (sub === "list") {
-    const args = parseArgs(rest, { store: "string", json: "boolean" }, USAGE);
-    const name = onePositional(args, "one DOMAIN", USAGE);
-    return withStore(args, USAGE, io, async (store) => {
+  },
+});
+
+const trustList = command({
+  name: "domain trust list",
+  args: "DOMAIN",
+  expect: "one DOMAIN",
+  options: { json: flag(), ...storeOption },
+  notes: "the domain's trust anchors, the server-wide ones and the server CA",
+  async run({ options, positionals: [name] }, io) {
+    return withStore(options.store, io, async (store) => {
       const anchors = await store.trustAnchors.list(name);
-      if (hasFlag(args, "json")) json(io, anchors.map(trustAnchorJson));
+      if (options.json) json(io, anchors.map(trustAnchorJson));
       else
         table(
           io,
@@ -139,57 +130,65 @@ async function trust(argv: string[], io: CliIo): Promise<number> {
         );
       return 0;
     });
-  }
-  if (sub === "remove") {
-    const args = parseArgs(rest, { store: "string" }, USAGE);
-    if (args.positionals.length !== 2) throw new UsageError(`expected DOMAIN and SHA256\n${USAGE}`);
-    const [name, fingerprint] = args.positionals as [string, string];
+  },
+});
+
+const trustRemove = command({
+  name: "domain trust remove",
+  args: "DOMAIN SHA256",
+  expect: "DOMAIN and SHA256",
+  options: { ...storeOption },
+  notes: "SHA256: the certificate's fingerprint as trust list shows it, any case",
+  async run({ options, positionals: [name, fingerprint] }, io) {
     const sha256 = fingerprint.replaceAll(":", "").toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(sha256))
       throw new UsageError(`SHA256 is 64 hexadecimal digits, as trust list shows it (got "${fingerprint}")`);
-    return withStore(args, USAGE, io, async (store) => {
+    return withStore(options.store, io, async (store) => {
       const a = await store.trustAnchors.removeBySha256(name, sha256);
       io.stdout(`removed ${subjectText(a.subject)} (sha256 ${a.sha256}) from ${a.domain}\n`);
       return 0;
     });
-  }
-  throw new UsageError(USAGE);
-}
+  },
+});
 
-/** `sealbox domain add|set|list|trust`. */
-export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === "add") {
-    const args = parseArgs(
-      rest,
-      { store: "string", json: "boolean", smime: "string", directory: "string" },
-      USAGE,
-    );
-    const name = onePositional(args, "one DOMAIN", USAGE);
-    const s = settings(args);
-    return withStore(args, USAGE, io, async (store) => {
+const add = command({
+  name: "domain add",
+  args: "DOMAIN",
+  expect: "one DOMAIN",
+  options: { ...SWITCHES, json: flag(), ...storeOption },
+  async run({ options, positionals: [name] }, io) {
+    const s = settings(options);
+    return withStore(options.store, io, async (store) => {
       const d = await store.domains.add(name, s);
-      hasFlag(args, "json") ? json(io, domainJson(d)) : show(io, d, "added");
+      options.json ? json(io, domainJson(d)) : show(io, d, "added");
       return 0;
     });
-  }
-  if (sub === "set") {
-    const args = parseArgs(rest, SETTINGS, USAGE);
-    const name = onePositional(args, "one DOMAIN", USAGE);
-    const s = settings(args);
-    if (Object.keys(s).length === 0) throw new UsageError(`nothing to change\n${USAGE}`);
-    return withStore(args, USAGE, io, async (store) => {
+  },
+});
+
+const set = command({
+  name: "domain set",
+  args: "DOMAIN",
+  expect: "one DOMAIN",
+  options: { ...SETTINGS, json: flag(), ...storeOption },
+  async run({ options, positionals: [name] }, io) {
+    const s = settings(options);
+    if (Object.keys(s).length === 0) throw new UsageError("nothing to change");
+    return withStore(options.store, io, async (store) => {
       const d = await store.domains.set(name, s);
-      hasFlag(args, "json") ? json(io, domainJson(d)) : show(io, d, "changed");
+      options.json ? json(io, domainJson(d)) : show(io, d, "changed");
       return 0;
     });
-  }
-  if (sub === "list") {
-    const args = parseArgs(rest, { store: "string", json: "boolean" }, USAGE);
-    if (args.positionals.length > 0) throw new UsageError(USAGE);
-    return withStore(args, USAGE, io, async (store) => {
+  },
+});
+
+const list = command({
+  name: "domain list",
+  options: { json: flag(), ...storeOption },
+  async run({ options }, io) {
+    return withStore(options.store, io, async (store) => {
       const domains = await store.domains.list();
-      if (hasFlag(args, "json")) json(io, domains.map(domainJson));
+      if (options.json) json(io, domains.map(domainJson));
       else
         table(
           io,
@@ -204,7 +203,13 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         );
       return 0;
     });
-  }
-  if (sub === "trust") return trust(rest, io);
-  throw new UsageError(USAGE);
-}
+  },
+});
+
+/** `sealbox domain add|set|list|trust`. */
+export const entry = group("domain", {
+  add,
+  set,
+  list,
+  trust: group("domain trust", { add: trustAdd, list: trustList, remove: trustRemove }),
+});

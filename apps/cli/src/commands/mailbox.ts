@@ -1,27 +1,18 @@
-import { hasFlag, parseArgs } from "../args.js";
-import { UsageError } from "../errors.js";
-import { type CliIo, json, processIo, table, withStore } from "./cli-store.js";
-
-const USAGE = `usage:
-  sealbox mailbox list ACCOUNT [--json]
-  sealbox mailbox create ACCOUNT NAME
-  sealbox mailbox rename ACCOUNT NAME NEW-NAME
-  sealbox mailbox delete ACCOUNT NAME        (deletes the messages in it too)
-  (every command also takes --store URL)`;
+import { command, group } from "../command.js";
+import { flag } from "../options.js";
+import { json, table } from "../support/output.js";
+import { storeOption, withStore } from "../support/store.js";
 
 /** `sealbox mailbox list|create|rename|delete`. */
-export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  const args = parseArgs(rest, { store: "string", json: "boolean" }, USAGE);
-  const [address, name, newName, ...extra] = args.positionals;
-  const arity = { list: 1, create: 2, rename: 3, delete: 2 }[sub ?? ""];
-  if (arity === undefined || args.positionals.length !== arity || extra.length > 0)
-    throw new UsageError(USAGE);
-  return withStore(args, USAGE, io, async (store) => {
-    const account = await store.accounts.require(address as string);
-    if (sub === "list") {
+const list = command({
+  name: "mailbox list",
+  args: "ACCOUNT",
+  options: { json: flag(), ...storeOption },
+  async run({ options, positionals: [address] }, io) {
+    return withStore(options.store, io, async (store) => {
+      const account = await store.accounts.require(address);
       const boxes = await store.mailboxes.list(account.id);
-      if (hasFlag(args, "json"))
+      if (options.json)
         json(
           io,
           boxes.map((b) => ({ id: b.id, name: b.name, total: b.total, unseen: b.unseen })),
@@ -32,16 +23,51 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
           ["MAILBOX", "MESSAGES", "UNSEEN"],
           boxes.map((b) => [b.name, String(b.total), String(b.unseen)]),
         );
-    } else if (sub === "create") {
-      io.stdout(`created mailbox ${(await store.mailboxes.create(account.id, name as string)).name}\n`);
-    } else if (sub === "rename") {
-      io.stdout(
-        `renamed to ${(await store.mailboxes.rename(account.id, name as string, newName as string)).name}\n`,
-      );
-    } else {
-      await store.mailboxes.remove(account.id, name as string);
+      return 0;
+    });
+  },
+});
+
+const create = command({
+  name: "mailbox create",
+  args: "ACCOUNT NAME",
+  options: { ...storeOption },
+  async run({ options, positionals: [address, name] }, io) {
+    return withStore(options.store, io, async (store) => {
+      const account = await store.accounts.require(address);
+      io.stdout(`created mailbox ${(await store.mailboxes.create(account.id, name)).name}\n`);
+      return 0;
+    });
+  },
+});
+
+const rename = command({
+  name: "mailbox rename",
+  args: "ACCOUNT NAME NEW-NAME",
+  options: { ...storeOption },
+  async run({ options, positionals: [address, name, newName] }, io) {
+    return withStore(options.store, io, async (store) => {
+      const account = await store.accounts.require(address);
+      const renamed = await store.mailboxes.rename(account.id, name, newName);
+      io.stdout(`renamed to ${renamed.name}\n`);
+      return 0;
+    });
+  },
+});
+
+const remove = command({
+  name: "mailbox delete",
+  args: "ACCOUNT NAME",
+  options: { ...storeOption },
+  notes: "deletes the messages in it too",
+  async run({ options, positionals: [address, name] }, io) {
+    return withStore(options.store, io, async (store) => {
+      const account = await store.accounts.require(address);
+      await store.mailboxes.remove(account.id, name);
       io.stdout(`deleted mailbox ${name}\n`);
-    }
-    return 0;
-  });
-}
+      return 0;
+    });
+  },
+});
+
+export const entry = group("mailbox", { list, create, rename, delete: remove });

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { cli, tempHome } from "../test-support/run-cli.js";
 import { progressLine } from "./message-bulk.js";
-import { cli, tempHome } from "./test-support/run-cli.js";
 
 const ALICE = "alice@bulk-cli.example";
 const ENV = { PW: "login", SMP: "bulk cli secure mail password", WRONG: "not the password" };

@@ -1,8 +1,11 @@
 import type { BulkKind, BulkMessageEvent, BulkRun, Store } from "@sealbox/store";
-import { hasFlag, type ParsedArgs } from "../args.js";
-import { AbortError, UsageError } from "../errors.js";
-import { readSecret } from "./cli-secret.js";
-import { type CliIo, json, processIo, withStore } from "./cli-store.js";
+import { command } from "../command.js";
+import { AbortError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { flag, value } from "../options.js";
+import { json } from "../support/output.js";
+import { readSecret } from "../support/secret.js";
+import { storeOption, withStore } from "../support/store.js";
 
 /** What one message became, as the JSON lines name it. */
 const DONE_WORD: Record<BulkKind, string> = {
@@ -29,22 +32,43 @@ export function progressLine(
  * message on stdout, then a summary line. Ctrl-C cancels after the message in hand. Exit 0
  * when every selected message was handled without failure, else 1 (the summary says why).
  */
-export async function runBulk(kind: BulkKind, args: ParsedArgs, usage: string, io: CliIo): Promise<number> {
-  if (args.positionals.length !== 2) throw new UsageError(usage);
-  const [address, mailboxName] = args.positionals as [string, string];
-  const asJson = hasFlag(args, "json");
-  const password = await readSecret(args, "secure-password-env", "Secure Mail Password", usage, io);
-  const tty = io === processIo && process.stderr.isTTY === true;
-  return withStore(args, usage, io, async (store: Store) => {
+export function bulkCommand(kind: "encrypt" | "decrypt") {
+  return command({
+    name: `message ${kind}-all`,
+    args: "ACCOUNT MAILBOX",
+    options: { "secure-password-env": value("VAR"), json: flag(), ...storeOption },
+    notes:
+      "every message of the folder still in the other state, one at a time (Ctrl-C stops after\n" +
+      "the message in hand; run again to continue); --json: one line per message, then a summary",
+    run: ({ options, positionals: [address, mailboxName] }, io) =>
+      runBulk(kind, address, mailboxName, options, io),
+  });
+}
+
+async function runBulk(
+  kind: BulkKind,
+  address: string,
+  mailboxName: string,
+  options: { json: boolean; store: string | undefined; "secure-password-env": string | undefined },
+  io: CliIo,
+): Promise<number> {
+  const asJson = options.json;
+  const password = await readSecret(io, {
+    flag: "secure-password-env",
+    variable: options["secure-password-env"],
+    label: "Secure Mail Password",
+  });
+  const tty = io.isTTY.stderr;
+  return withStore(options.store, io, async (store: Store) => {
     const account = await store.accounts.require(address);
     const mailbox = await store.mailboxes.require(account.id, mailboxName);
     let drawn = 0;
     const draw = (run: Pick<BulkRun, "total" | "done" | "skipped" | "failed">) => {
       // At most ten redraws a second (a large folder changes thousands of times), and the last one.
       const last = run.done + run.skipped + run.failed >= run.total;
-      if (!tty || (!last && Date.now() - drawn < 100)) return;
-      drawn = Date.now();
-      io.stderr(`\r${progressLine(run, process.stderr.columns || 80)}`);
+      if (!tty || (!last && io.now().getTime() - drawn < 100)) return;
+      drawn = io.now().getTime();
+      io.stderr(`\r${progressLine(run, io.columns())}`);
     };
     const onMessage = (event: BulkMessageEvent) => {
       if (asJson)
@@ -66,12 +90,12 @@ export async function runBulk(kind: BulkKind, args: ParsedArgs, usage: string, i
       if (tty) io.stderr("\ncancelling after the message in hand…\n");
       store.bulk.cancel(account.id, run.id).catch(() => {});
     };
-    process.on("SIGINT", onSigint);
+    const stopListening = io.onInterrupt(onSigint);
     let end: BulkRun;
     try {
       end = await finished;
     } finally {
-      process.off("SIGINT", onSigint);
+      stopListening();
     }
     if (tty) io.stderr("\n");
     if (asJson)

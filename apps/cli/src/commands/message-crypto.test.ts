@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openssl, pemBlock } from "./test-support/openssl.js";
-import { cli, tempHome } from "./test-support/run-cli.js";
+import { openssl, pemBlock } from "../test-support/openssl.js";
+import { cli, tempHome } from "../test-support/run-cli.js";
 
 const ALICE = "alice@crypt.example";
 const ENV = { PW: "login", SMP: "message crypto secure password", FP: "file", WRONG: "wrong guess" };

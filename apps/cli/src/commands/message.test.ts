@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, tempHome } from "./test-support/run-cli.js";
+import { cli, tempHome } from "../test-support/run-cli.js";
 
 const eml = (subject: string, date: string, body = "Hello.\r\n") =>
   Buffer.from(

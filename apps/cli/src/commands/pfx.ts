@@ -1,26 +1,10 @@
-import { readFileSync } from "node:fs";
-import { type Certificate, exportPfx, type ImportedPfx, importPfx, isCoreError } from "@sealbox/core";
-import { hasFlag, parseArgs, requireFlag } from "../args.js";
-import { secretFromEnv } from "../env.js";
-import { UsageError } from "../errors.js";
-import { writePrivateFile } from "../write-private-file.js";
-
-const USAGE = `usage:
-  sealbox pfx inspect FILE --password-env VAR [--json]
-  sealbox pfx convert IN --password-env VAR --out OUT --new-password-env VAR2 [--legacy] [--json]`;
-
-/** Where the command writes; tests pass their own. */
-export interface PfxIo {
-  env: NodeJS.ProcessEnv;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processIo: PfxIo = {
-  env: process.env,
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-};
+import { readFile } from "node:fs/promises";
+import { type Certificate, exportPfx, type ImportedPfx, importPfx } from "@sealbox/core";
+import { command, group } from "../command.js";
+import { AbortError, UsageError } from "../errors.js";
+import { flag, value } from "../options.js";
+import { secretFromEnv } from "../support/secret.js";
+import { writePrivateFile } from "../support/write-private-file.js";
 
 /**
  * `sealbox pfx inspect|convert`: PKCS#12 files without a store. The --json output is a public
@@ -28,40 +12,17 @@ const processIo: PfxIo = {
  * with exit 1. Passwords come only from environment variables (set to "" = empty password;
  * unset = usage error, exit 2), never from argv, where `ps` would show them.
  */
-export async function run(args: string[], io: PfxIo = processIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === "inspect") return inspect(rest, io);
-  if (sub === "convert") return convert(rest, io);
-  throw new UsageError(USAGE);
-}
 
-function password(io: PfxIo, variable: string): string {
-  const value = secretFromEnv(variable, io.env);
-  if (value === undefined)
-    throw new UsageError(`environment variable ${variable} is not set (set it to "" for an empty password)`);
-  return value;
-}
-
-function readInput(file: string): Buffer {
+/**
+ * An unreadable input file is a usage error (exit 2) here, unlike the other commands (exit
+ * 1): `pfx` scripts already rely on that code, and exit codes never change.
+ */
+async function readPfxFile(file: string): Promise<Uint8Array> {
   try {
-    return readFileSync(file);
+    return await readFile(file);
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-}
-
-function onePositional(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new UsageError(`expected one ${what}\n${USAGE}`);
-  return positionals[0] as string;
-}
-
-/** Import errors (CoreError) are results for the user: JSON on stdout or a line on stderr, exit 1. */
-function failure(error: unknown, json: boolean, io: PfxIo): number {
-  if (!isCoreError(error)) throw error;
-  if (json)
-    io.stdout(`${JSON.stringify({ ok: false, error: { code: error.code, message: error.message } })}\n`);
-  else io.stderr(`sealbox: ${error.message} (${error.code})\n`);
-  return 1;
 }
 
 export function describePfx(result: ImportedPfx) {
@@ -85,21 +46,19 @@ export function describePfx(result: ImportedPfx) {
   };
 }
 
-async function inspect(args: string[], io: PfxIo): Promise<number> {
-  const parsed = parseArgs(args, { "password-env": "string", json: "boolean" }, USAGE);
-  const file = onePositional(parsed.positionals, "FILE");
-  const pw = password(io, requireFlag(parsed, "password-env", USAGE));
-  const json = hasFlag(parsed, "json");
-  const bytes = readInput(file);
-  let info: ReturnType<typeof describePfx>;
-  try {
-    info = describePfx(importPfx(bytes, pw));
-  } catch (error) {
-    return failure(error, json, io);
-  }
-  if (json) {
-    io.stdout(`${JSON.stringify(info)}\n`);
-  } else {
+const inspect = command({
+  name: "pfx inspect",
+  args: "FILE",
+  expect: "one FILE",
+  options: { "password-env": value("VAR", { required: true }), json: flag() },
+  failureContract: true,
+  async run({ options, positionals: [file] }, io) {
+    const password = secretFromEnv(io, options["password-env"], "password-env");
+    const info = describePfx(importPfx(await readPfxFile(file), password));
+    if (options.json) {
+      io.stdout(`${JSON.stringify(info)}\n`);
+      return 0;
+    }
     const lines = [
       `subject:      ${info.subject}`,
       `issuer:       ${info.issuer}`,
@@ -113,54 +72,55 @@ async function inspect(args: string[], io: PfxIo): Promise<number> {
       `mac:          ${info.mac}`,
     ];
     io.stdout(`${lines.join("\n")}\n`);
-  }
-  return 0;
-}
+    return 0;
+  },
+});
 
-async function convert(args: string[], io: PfxIo): Promise<number> {
-  const spec = {
-    "password-env": "string",
-    "new-password-env": "string",
-    out: "string",
-    legacy: "boolean",
-    json: "boolean",
-  } as const;
-  const parsed = parseArgs(args, spec, USAGE);
-  const input = onePositional(parsed.positionals, "input file");
-  const out = requireFlag(parsed, "out", USAGE);
-  const oldPassword = password(io, requireFlag(parsed, "password-env", USAGE));
-  const newPassword = password(io, requireFlag(parsed, "new-password-env", USAGE));
-  const legacy = hasFlag(parsed, "legacy");
-  const json = hasFlag(parsed, "json");
-  const bytes = readInput(input);
-  let written: Uint8Array;
-  let imported: ImportedPfx;
-  try {
-    imported = importPfx(bytes, oldPassword);
-    written = exportPfx(imported.identity, newPassword, {
+const convert = command({
+  name: "pfx convert",
+  args: "IN",
+  expect: "one input file",
+  options: {
+    "password-env": value("VAR", { required: true }),
+    out: value("OUT", { required: true }),
+    "new-password-env": value("VAR2", { required: true }),
+    legacy: flag(),
+    json: flag(),
+  },
+  notes: "re-protects a PKCS#12 file: AES-256 by default, 3DES/SHA-1 with --legacy",
+  failureContract: true,
+  async run({ options, positionals: [input] }, io) {
+    const { out, legacy } = options;
+    const oldPassword = secretFromEnv(io, options["password-env"], "password-env");
+    const newPassword = secretFromEnv(io, options["new-password-env"], "new-password-env");
+    const imported = importPfx(await readPfxFile(input), oldPassword);
+    const written = exportPfx(imported.identity, newPassword, {
       legacy,
       ...(imported.friendlyName !== undefined ? { friendlyName: imported.friendlyName } : {}),
     });
-  } catch (error) {
-    return failure(error, json, io);
-  }
-  try {
-    await writePrivateFile(out, written);
-  } catch (error) {
-    throw new UsageError(`cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  const summary = {
-    ok: true as const,
-    out,
-    from: { encryption: imported.encryption, mac: imported.mac },
-    legacy,
-    certificateSha256: imported.identity.certificate.sha256,
-    chainLength: imported.identity.chain.length,
-  };
-  io.stdout(
-    json
-      ? `${JSON.stringify(summary)}\n`
-      : `wrote ${out} (${legacy ? "legacy 3DES/SHA-1" : "AES-256-CBC/SHA-256"})\n`,
-  );
-  return 0;
-}
+    try {
+      await writePrivateFile(out, written);
+    } catch (error) {
+      throw new AbortError(
+        `cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        "io",
+      );
+    }
+    const summary = {
+      ok: true as const,
+      out,
+      from: { encryption: imported.encryption, mac: imported.mac },
+      legacy,
+      certificateSha256: imported.identity.certificate.sha256,
+      chainLength: imported.identity.chain.length,
+    };
+    io.stdout(
+      options.json
+        ? `${JSON.stringify(summary)}\n`
+        : `wrote ${out} (${legacy ? "legacy 3DES/SHA-1" : "AES-256-CBC/SHA-256"})\n`,
+    );
+    return 0;
+  },
+});
+
+export const entry = group("pfx", { inspect, convert });

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStore, type Store, silentLogger } from "@sealbox/store";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openssl, opensslReport, opensslSha256, opensslUserPfx, pemBlock } from "./test-support/openssl.js";
-import { cli, tempHome } from "./test-support/run-cli.js";
+import { openssl, opensslReport, opensslSha256, opensslUserPfx, pemBlock } from "../test-support/openssl.js";
+import { cli, tempHome } from "../test-support/run-cli.js";
 
 const ALICE = "alice@keys.example";
 const ENV = {

@@ -1,21 +1,17 @@
-import { readFile } from "node:fs/promises";
 import { DEFAULT_PFX_FILENAME } from "@sealbox/core";
 import type { SecureMailStatus, Store } from "@sealbox/store";
-import { flagValue, hasFlag, type ParsedArgs, parseArgs } from "../args.js";
-import { AbortError, UsageError } from "../errors.js";
-import { writePrivateFile } from "../write-private-file.js";
-import { readSecret } from "./cli-secret.js";
-import { type CliIo, json, onePositional, processIo, withStore } from "./cli-store.js";
+import { command, group } from "../command.js";
+import { UsageError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { flag, value } from "../options.js";
+import { readInputFile } from "../support/files.js";
+import { json } from "../support/output.js";
+import { readSecret } from "../support/secret.js";
+import { storeOption, withStore } from "../support/store.js";
+import { writePrivateFile } from "../support/write-private-file.js";
 
-const USAGE = `usage:
-  sealbox secure-mail status ACCOUNT [--json]
-  sealbox secure-mail import ACCOUNT --pfx FILE --password-env VAR --secure-password-env VAR2
-  sealbox secure-mail generate ACCOUNT --secure-password-env VAR [--key rsa-2048|rsa-3072|rsa-4096|ec-p256]
-  sealbox secure-mail export ACCOUNT --secure-password-env VAR --out FILE --file-password-env VAR2 [--legacy]
-  sealbox secure-mail passwd ACCOUNT --secure-password-env OLD --new-secure-password-env NEW
-  sealbox secure-mail remove ACCOUNT --pfx FILE --password-env VAR
-  (VAR2 of import is the new Secure Mail Password when there is no key yet, the current one when replacing;
-   every command takes --store URL and --json; without a --…-env flag a terminal prompts)`;
+/** Every secure-mail command takes these; without a --…-env flag a terminal prompts. */
+const COMMON = { json: flag(), ...storeOption } as const;
 
 const KEY_ALGORITHMS = {
   "rsa-2048": "RSA-2048",
@@ -44,8 +40,8 @@ function statusJson(s: SecureMailStatus) {
   };
 }
 
-function printStatus(io: CliIo, args: ParsedArgs, s: SecureMailStatus): void {
-  if (hasFlag(args, "json")) {
+function printStatus(io: CliIo, asJson: boolean, s: SecureMailStatus): void {
+  if (asJson) {
     json(io, statusJson(s));
     return;
   }
@@ -64,155 +60,179 @@ async function accountId(store: Store, address: string): Promise<string> {
   return (await store.accounts.require(address)).id;
 }
 
-async function readInput(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new AbortError(
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      "io",
+const secure = (variable: string | undefined, label = "Secure Mail Password", confirm = false) => ({
+  flag: "secure-password-env",
+  variable,
+  label,
+  confirm,
+});
+
+const status = command({
+  name: "secure-mail status",
+  args: "ACCOUNT",
+  expect: "one ACCOUNT",
+  options: COMMON,
+  async run({ options, positionals: [address] }, io) {
+    return withStore(options.store, io, async (store) => {
+      printStatus(io, options.json, await store.secureMail.status(await accountId(store, address)));
+      return 0;
+    });
+  },
+});
+
+const importKey = command({
+  name: "secure-mail import",
+  args: "ACCOUNT",
+  expect: "one ACCOUNT",
+  options: {
+    pfx: value("FILE", { required: true }),
+    "password-env": value("VAR"),
+    "secure-password-env": value("VAR2"),
+    ...COMMON,
+  },
+  notes: "VAR2 is the new Secure Mail Password when there is no key yet, the current one when replacing",
+  async run({ options, positionals: [address] }, io) {
+    const filePassword = await readSecret(io, {
+      flag: "password-env",
+      variable: options["password-env"],
+      label: "PFX file password",
+    });
+    const securePassword = await readSecret(io, secure(options["secure-password-env"]));
+    const pfx = await readInputFile(options.pfx);
+    return withStore(options.store, io, async (store) => {
+      const result = await store.secureMail.importPfx(
+        await accountId(store, address),
+        pfx,
+        filePassword,
+        securePassword,
+      );
+      printStatus(io, options.json, result);
+      return 0;
+    });
+  },
+});
+
+const generate = command({
+  name: "secure-mail generate",
+  args: "ACCOUNT",
+  expect: "one ACCOUNT",
+  options: {
+    "secure-password-env": value("VAR"),
+    key: value("rsa-2048|rsa-3072|rsa-4096|ec-p256"),
+    ...COMMON,
+  },
+  async run({ options, positionals: [address] }, io) {
+    const securePassword = await readSecret(io, secure(options["secure-password-env"], undefined, true));
+    const keyFlag = options.key;
+    const keyAlgorithm =
+      keyFlag === undefined
+        ? undefined
+        : KEY_ALGORITHMS[keyFlag.toLowerCase() as keyof typeof KEY_ALGORITHMS];
+    if (keyFlag !== undefined && !keyAlgorithm) throw new UsageError(`unknown --key ${keyFlag}`);
+    return withStore(options.store, io, async (store) => {
+      const result = await store.secureMail.generate(
+        await accountId(store, address),
+        securePassword,
+        keyAlgorithm ? { keyAlgorithm } : {},
+      );
+      printStatus(io, options.json, result);
+      return 0;
+    });
+  },
+});
+
+const exportKey = command({
+  name: "secure-mail export",
+  args: "ACCOUNT",
+  expect: "one ACCOUNT",
+  options: {
+    "secure-password-env": value("VAR"),
+    out: value("FILE"),
+    "file-password-env": value("VAR2"),
+    legacy: flag(),
+    ...COMMON,
+  },
+  notes: `--out defaults to ${DEFAULT_PFX_FILENAME}`,
+  async run({ options, positionals: [address] }, io) {
+    const out = options.out ?? DEFAULT_PFX_FILENAME;
+    const securePassword = await readSecret(io, secure(options["secure-password-env"]));
+    const filePassword = await readSecret(io, {
+      flag: "file-password-env",
+      variable: options["file-password-env"],
+      label: "Password for the PFX file",
+      confirm: true,
+    });
+    return withStore(options.store, io, async (store) => {
+      const pfx = await store.secureMail.exportPfx(
+        await accountId(store, address),
+        securePassword,
+        filePassword,
+        { legacy: options.legacy },
+      );
+      await writePrivateFile(out, pfx);
+      if (options.json) json(io, { ok: true, out, legacy: options.legacy });
+      else io.stdout(`wrote ${out}\n`);
+      return 0;
+    });
+  },
+});
+
+const passwd = command({
+  name: "secure-mail passwd",
+  args: "ACCOUNT",
+  expect: "one ACCOUNT",
+  options: {
+    "secure-password-env": value("OLD"),
+    "new-secure-password-env": value("NEW"),
+    ...COMMON,
+  },
+  async run({ options, positionals: [address] }, io) {
+    const oldPassword = await readSecret(
+      io,
+      secure(options["secure-password-env"], "Current Secure Mail Password"),
     );
-  }
-}
+    const newPassword = await readSecret(io, {
+      flag: "new-secure-password-env",
+      variable: options["new-secure-password-env"],
+      label: "New Secure Mail Password",
+      confirm: true,
+    });
+    return withStore(options.store, io, async (store) => {
+      await store.secureMail.changePassword(await accountId(store, address), oldPassword, newPassword);
+      if (options.json) json(io, { ok: true });
+      else io.stdout("Secure Mail Password changed (current and earlier keys)\n");
+      return 0;
+    });
+  },
+});
+
+const remove = command({
+  name: "secure-mail remove",
+  args: "ACCOUNT",
+  expect: "one ACCOUNT",
+  options: { pfx: value("FILE", { required: true }), "password-env": value("VAR"), ...COMMON },
+  async run({ options, positionals: [address] }, io) {
+    const filePassword = await readSecret(io, {
+      flag: "password-env",
+      variable: options["password-env"],
+      label: "PFX file password",
+    });
+    const pfx = await readInputFile(options.pfx);
+    return withStore(options.store, io, async (store) => {
+      await store.secureMail.remove(await accountId(store, address), pfx, filePassword);
+      if (options.json) json(io, { ok: true });
+      else io.stdout("removed the current key and certificate (earlier keys are kept for old mail)\n");
+      return 0;
+    });
+  },
+});
 
 /** `sealbox secure-mail status|import|generate|export|passwd|remove`. */
-export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  const spec = {
-    store: "string",
-    json: "boolean",
-    pfx: "string",
-    "password-env": "string",
-    "secure-password-env": "string",
-    "new-secure-password-env": "string",
-    "file-password-env": "string",
-    out: "string",
-    legacy: "boolean",
-    key: "string",
-  } as const;
-  const args = parseArgs(rest, spec, USAGE);
-  const address = onePositional(args, "one ACCOUNT", USAGE);
-
-  switch (sub) {
-    case "status":
-      return withStore(args, USAGE, io, async (store) => {
-        printStatus(io, args, await store.secureMail.status(await accountId(store, address)));
-        return 0;
-      });
-
-    case "import": {
-      const pfxPath = requireFlag(args, "pfx");
-      const filePassword = await readSecret(args, "password-env", "PFX file password", USAGE, io);
-      const securePassword = await readSecret(args, "secure-password-env", "Secure Mail Password", USAGE, io);
-      const pfx = await readInput(pfxPath);
-      return withStore(args, USAGE, io, async (store) => {
-        const status = await store.secureMail.importPfx(
-          await accountId(store, address),
-          pfx,
-          filePassword,
-          securePassword,
-        );
-        printStatus(io, args, status);
-        return 0;
-      });
-    }
-
-    case "generate": {
-      const securePassword = await readSecret(
-        args,
-        "secure-password-env",
-        "Secure Mail Password",
-        USAGE,
-        io,
-        { confirm: true },
-      );
-      const keyFlag = flagValue(args, "key", USAGE);
-      const keyAlgorithm =
-        keyFlag === undefined
-          ? undefined
-          : KEY_ALGORITHMS[keyFlag.toLowerCase() as keyof typeof KEY_ALGORITHMS];
-      if (keyFlag !== undefined && !keyAlgorithm) throw new UsageError(`unknown --key ${keyFlag}\n${USAGE}`);
-      return withStore(args, USAGE, io, async (store) => {
-        const status = await store.secureMail.generate(
-          await accountId(store, address),
-          securePassword,
-          keyAlgorithm ? { keyAlgorithm } : {},
-        );
-        printStatus(io, args, status);
-        return 0;
-      });
-    }
-
-    case "export": {
-      const out = flagValue(args, "out", USAGE) ?? DEFAULT_PFX_FILENAME;
-      const securePassword = await readSecret(args, "secure-password-env", "Secure Mail Password", USAGE, io);
-      const filePassword = await readSecret(
-        args,
-        "file-password-env",
-        "Password for the PFX file",
-        USAGE,
-        io,
-        { confirm: true },
-      );
-      return withStore(args, USAGE, io, async (store) => {
-        const pfx = await store.secureMail.exportPfx(
-          await accountId(store, address),
-          securePassword,
-          filePassword,
-          {
-            legacy: hasFlag(args, "legacy"),
-          },
-        );
-        await writePrivateFile(out, pfx);
-        if (hasFlag(args, "json")) json(io, { ok: true, out, legacy: hasFlag(args, "legacy") });
-        else io.stdout(`wrote ${out}\n`);
-        return 0;
-      });
-    }
-
-    case "passwd": {
-      const oldPassword = await readSecret(
-        args,
-        "secure-password-env",
-        "Current Secure Mail Password",
-        USAGE,
-        io,
-      );
-      const newPassword = await readSecret(
-        args,
-        "new-secure-password-env",
-        "New Secure Mail Password",
-        USAGE,
-        io,
-        { confirm: true },
-      );
-      return withStore(args, USAGE, io, async (store) => {
-        await store.secureMail.changePassword(await accountId(store, address), oldPassword, newPassword);
-        if (hasFlag(args, "json")) json(io, { ok: true });
-        else io.stdout("Secure Mail Password changed (current and earlier keys)\n");
-        return 0;
-      });
-    }
-
-    case "remove": {
-      const pfxPath = requireFlag(args, "pfx");
-      const filePassword = await readSecret(args, "password-env", "PFX file password", USAGE, io);
-      const pfx = await readInput(pfxPath);
-      return withStore(args, USAGE, io, async (store) => {
-        await store.secureMail.remove(await accountId(store, address), pfx, filePassword);
-        if (hasFlag(args, "json")) json(io, { ok: true });
-        else io.stdout("removed the current key and certificate (earlier keys are kept for old mail)\n");
-        return 0;
-      });
-    }
-
-    default:
-      throw new UsageError(USAGE);
-  }
-
-  function requireFlag(parsed: ParsedArgs, name: string): string {
-    const value = flagValue(parsed, name, USAGE);
-    if (value === undefined) throw new UsageError(`--${name} is required\n${USAGE}`);
-    return value;
-  }
-}
+export const entry = group("secure-mail", {
+  status,
+  import: importKey,
+  generate,
+  export: exportKey,
+  passwd,
+  remove,
+});

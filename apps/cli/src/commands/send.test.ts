@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { derOrPem, parseCertificate } from "@sealbox/core";
 import { decodeOutgoing, openStore, type Store, silentLogger } from "@sealbox/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openssl, opensslUserPfx } from "./test-support/openssl.js";
-import { cli, tempHome } from "./test-support/run-cli.js";
+import { openssl, opensslUserPfx } from "../test-support/openssl.js";
+import { cli, tempHome } from "../test-support/run-cli.js";
 
 const ENV = {
   PW: "login",

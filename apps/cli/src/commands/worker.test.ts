@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { openStore, silentLogger } from "@sealbox/store";
 import { describe, expect, it } from "vitest";
-import { cli, tempHome } from "./test-support/run-cli.js";
+import { cli, tempHome } from "../test-support/run-cli.js";
 
 describe("sealbox worker status", () => {
   it("reports queue depth, in flight, failed and delivered per minute as JSON", async () => {

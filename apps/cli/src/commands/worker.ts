@@ -1,11 +1,8 @@
 import type { QueueStats } from "@sealbox/store";
-import { hasFlag, parseArgs } from "../args.js";
-import { UsageError } from "../errors.js";
-import { type CliIo, json, processIo, withStore } from "./cli-store.js";
-
-const USAGE = `usage: sealbox worker status [--json] [--store URL]
-  The outgoing mail queue the workers drain: how many messages wait, are being handed to
-  the relay right now, have failed for good, and how many went out per minute (last 15).`;
+import { command, group } from "../command.js";
+import { flag } from "../options.js";
+import { json } from "../support/output.js";
+import { storeOption, withStore } from "../support/store.js";
 
 const MINUTES = 15;
 
@@ -35,22 +32,27 @@ export function statusJson(stats: QueueStats) {
 }
 
 /** `sealbox worker status [--json]`. */
-export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== "status") throw new UsageError(USAGE);
-  const args = parseArgs(rest, { store: "string", json: "boolean" }, USAGE);
-  if (args.positionals.length > 0) throw new UsageError(USAGE);
-  return withStore(args, USAGE, io, async (store) => {
-    const status = statusJson(await store.jobs.stats(MINUTES));
-    if (hasFlag(args, "json")) json(io, status);
-    else
-      io.stdout(
-        `queue depth:  ${status.queueDepth} (${status.due} due now, ${status.retrying} retrying)\n` +
-          `in flight:    ${status.inFlight}\n` +
-          `failed:       ${status.failed}\n` +
-          `delivered:    ${status.deliveredPerMinute} this minute, ${status.deliveredLast15Minutes} in the last ${MINUTES} minutes\n` +
-          `per minute:   ${status.perMinute.map((m) => m.count).join(" ")}\n`,
-      );
-    return 0;
-  });
-}
+const status = command({
+  name: "worker status",
+  options: { json: flag(), ...storeOption },
+  notes:
+    "The outgoing mail queue the workers drain: how many messages wait, are being handed to\n" +
+    "the relay right now, have failed for good, and how many went out per minute (last 15).",
+  async run({ options }, io) {
+    return withStore(options.store, io, async (store) => {
+      const status = statusJson(await store.jobs.stats(MINUTES));
+      if (options.json) json(io, status);
+      else
+        io.stdout(
+          `queue depth:  ${status.queueDepth} (${status.due} due now, ${status.retrying} retrying)\n` +
+            `in flight:    ${status.inFlight}\n` +
+            `failed:       ${status.failed}\n` +
+            `delivered:    ${status.deliveredPerMinute} this minute, ${status.deliveredLast15Minutes} in the last ${MINUTES} minutes\n` +
+            `per minute:   ${status.perMinute.map((m) => m.count).join(" ")}\n`,
+        );
+      return 0;
+    });
+  },
+});
+
+export const entry = group("worker", { status });

@@ -7,23 +7,13 @@ import {
   StoreError,
   type StoreLogger,
 } from "@sealbox/store";
-import type { ParsedArgs } from "../args.js";
-import { flagValue } from "../args.js";
 import { readCliEnv } from "../env.js";
 import { AbortError, UsageError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { value } from "../options.js";
 
-/** Where a command writes; tests and the terminal UI can pass their own. */
-export interface CliIo {
-  env: NodeJS.ProcessEnv;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-export const processIo: CliIo = {
-  env: process.env,
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-};
+/** The option every store command takes. */
+export const storeOption = { store: value("URL") } as const;
 
 /** Warnings (e.g. "stored unencrypted: …") on stderr; routine events stay quiet. */
 export function cliLogger(io: CliIo): StoreLogger {
@@ -42,13 +32,12 @@ export function cliLogger(io: CliIo): StoreLogger {
  * account, name taken, bad value): it becomes an AbortError (exit 1) with its message.
  */
 export async function withStore<T>(
-  args: ParsedArgs,
-  usage: string,
+  storeUrl: string | undefined,
   io: CliIo,
   fn: (store: Store) => Promise<T>,
 ): Promise<T> {
   const env = readCliEnv(io.env);
-  const url = flagValue(args, "store", usage) ?? env.storeUrl ?? defaultStoreUrl(env.home);
+  const url = storeUrl ?? env.storeUrl ?? defaultStoreUrl(env.home);
   let store: Store;
   try {
     store = await openStore(url, {
@@ -73,33 +62,4 @@ export async function withStore<T>(
   } finally {
     await store.close();
   }
-}
-
-/** `on`/`off` (also yes/no, true/false) for switches like --smime. */
-export function onOff(value: string | undefined, flag: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  const v = value.toLowerCase();
-  if (["on", "yes", "true", "1"].includes(v)) return true;
-  if (["off", "no", "false", "0"].includes(v)) return false;
-  throw new UsageError(`--${flag} takes on or off (got "${value}")`);
-}
-
-export function onePositional(args: ParsedArgs, what: string, usage: string): string {
-  if (args.positionals.length !== 1) throw new UsageError(`expected ${what}\n${usage}`);
-  return args.positionals[0] as string;
-}
-
-export function json(io: CliIo, value: unknown): void {
-  io.stdout(`${JSON.stringify(value)}\n`);
-}
-
-/** A plain text table: columns padded to the widest cell, for humans (scripts use --json). */
-export function table(io: CliIo, header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join("  ")
-      .trimEnd();
-  io.stdout(`${[line(header), ...rows.map(line)].join("\n")}\n`);
 }

@@ -12,7 +12,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { run as pfx } from "./commands/pfx.js";
+import { runCommand } from "../command.js";
+import { entry as pfx } from "../commands/pfx.js";
+import { memoryIo } from "../test-support/memory-io.js";
 import { writePrivateFile } from "./write-private-file.js";
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -109,8 +111,9 @@ describe("writePrivateFile (every --out file)", () => {
     ]);
     const out = join(dir, "out.p12");
     writeFileSync(out, "someone else's readable file", { mode: 0o644 });
-    const io = { env: { PW: "pw", NEW: "new pw" }, stdout: () => {}, stderr: () => {} };
-    const code = await pfx(
+    const { io } = memoryIo({ env: { PW: "pw", NEW: "new pw" } });
+    const code = await runCommand(
+      pfx,
       ["convert", join(dir, "in.p12"), "--password-env", "PW", "--new-password-env", "NEW", "--out", out],
       io,
     );

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-const bin = resolve(import.meta.dirname, "../../../../../bin/sealbox");
+const bin = resolve(import.meta.dirname, "../../../../bin/sealbox");
 
 export interface CliResult {
   code: number | null;
