@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
+import { normaliseAddress } from "../address/index.js";
 import { OID } from "../algorithms.js";
 import {
   type BerContext,
@@ -287,7 +288,7 @@ function collectEmails(cert: Certificate, san: Extension | undefined, ctx: BerCo
   for (const a of cert.subjectName.attributes) if (a.oid === OID.emailAddress) found.push(a.value);
   const seen = new Set<string>();
   return found.filter((e) => {
-    const k = e.toLowerCase();
+    const k = normaliseAddress(e);
     if (seen.has(k) || e.length === 0) return false;
     seen.add(k);
     return true;

@@ -155,6 +155,22 @@ describe("validatePath (RFC 5280 §6 subset) on openssl-made chains", () => {
     if (!r2.ok) expect(r2.reason).toContain("is in an excluded subtree");
   });
 
+  it("a trailing dot or upper case in an address's domain does not escape an excluded subtree", () => {
+    const excluding = pki.intermediate(root, "Excluding Dots CA", {
+      extra: "nameConstraints = critical,excluded;email:excluded.example,excluded;email:.sub.example\n",
+    });
+    const opts = { trust: [root.cert], intermediates: [excluding.cert], at: now };
+    for (const address of ["a@excluded.example.", "a@EXCLUDED.example..", "a@mail.sub.example."]) {
+      const escaped = pki.leaf(excluding, { cn: "Dotted", emails: [address] });
+      const r = validatePath(escaped.cert, opts);
+      expect(r, address).toMatchObject({ ok: false, status: "untrusted" });
+      if (!r.ok) expect(r.reason).toContain(`${address} is in an excluded subtree`);
+    }
+    expect(
+      validatePath(pki.leaf(excluding, { cn: "Fine", emails: ["a@other.example."] }).cert, opts).ok,
+    ).toBe(true);
+  });
+
   it("matches an anchor by SPKI + subject (a re-issued root with the same key)", () => {
     const reissued = pki.root("Chain Root", { end: later(7000) });
     expect(reissued.cert.sha256).not.toBe(root.cert.sha256);

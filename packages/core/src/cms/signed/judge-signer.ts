@@ -1,8 +1,8 @@
+import { matchAddress } from "../../address/index.js";
 import type { DigestInfo } from "../../algorithms.js";
 import type { Certificate } from "../../pki/certificate.js";
 import { checkSmimeUsage, validatePath } from "../../pki/chain.js";
 import type { Crl } from "../../pki/crl.js";
-import { matchAddress } from "./address.js";
 import type { SignerStatus } from "./types.js";
 
 export interface JudgeContext {

@@ -156,6 +156,14 @@ describe("verifySignedData: one status per signer, first that applies", () => {
     expect(sha1).toMatchObject({ status: "valid", digest: "SHA-1", weakDigest: true });
   });
 
+  it("addresses compare in the one normal form: case, trailing dots, IDNA", async () => {
+    for (const from of ["Alice@EXAMPLE.test.", "alice@example.test..", "<alice@Example.Test>"])
+      expect(await verdict(sign(alice), { expectedAddresses: [from] }), from).toMatchObject({
+        status: "valid",
+        email: "alice@example.test",
+      });
+  });
+
   it("address-mismatch: no certificate address matches; no address at all", async () => {
     const v = await verdict(sign(alice), { expectedAddresses: ["bob@example.test"] });
     expect(v).toMatchObject({
