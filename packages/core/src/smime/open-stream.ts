@@ -100,7 +100,7 @@ async function peel(
 ): Promise<Peeled> {
   const head = await readEntityHead(source, ctx.mimeLimits);
   const reader = decryptedCbc ? plausibleReader(head, source) : source;
-  ctx.expected ??= ctx.options.from ? [ctx.options.from] : senderAddresses(head);
+  if (depth === 0) ctx.expected = ctx.options.from ? [ctx.options.from] : senderAddresses(head);
   const contentType = parseContentType(getHeader(head, "content-type")?.value);
   const kind = classifyEntity(head, contentType);
   if (kind === "none") {

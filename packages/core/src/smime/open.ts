@@ -25,7 +25,7 @@ export interface OpenOptions {
   crls?: Crl[];
   /** Validation time; default now. */
   at?: Date;
-  /** The address signers must match; default: the outermost From (or Sender) mailboxes. */
+  /** The address signers must match; default: the outermost From mailboxes (never Sender). */
   from?: string;
   limits?: Partial<SmimeLimits>;
   /**

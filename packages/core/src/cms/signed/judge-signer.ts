@@ -48,7 +48,14 @@ export function judgeSigner(cert: Certificate, digest: DigestInfo, ctx: JudgeCon
       chain,
       email: firstEmail,
     };
-  if (ctx.expectedAddresses && ctx.expectedAddresses.length > 0) {
+  if (ctx.expectedAddresses) {
+    if (ctx.expectedAddresses.length === 0)
+      return {
+        status: "address-mismatch",
+        reason: "the message's From field holds no mail address to match the certificate against",
+        chain,
+        email: firstEmail,
+      };
     if (cert.emails.length === 0)
       return {
         status: "address-mismatch",

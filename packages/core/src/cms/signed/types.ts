@@ -69,7 +69,10 @@ export interface VerifyOptions {
   /** Validation time (SMIME-NOTES §7.5). Default `now()`. */
   at?: Date;
   now?: () => Date;
-  /** Addresses one of which a certificate address must equal (From/Sender or --from). */
+  /**
+   * Addresses one of which a certificate address must equal (the From mailboxes, or --from).
+   * An empty list matches nothing (a From without a mailbox); undefined skips the check.
+   */
   expectedAddresses?: readonly string[];
   limits?: VerifyLimits;
   /**

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openMessage } from "./open.js";
+import { openMessageStream } from "./open-stream.js";
+import { toCrlf, wrapSigned } from "./test-support/mime-craft.js";
+import { must, type Party, SmimePki } from "./test-support/pki.js";
+import type { SignedLayer } from "./types.js";
+
+/**
+ * Verdicts a reader relies on, each from a message the real `openssl cms` signed: whose address
+ * a signature vouches for (RFC 8550 §3). Both open paths (buffer and stream) give the same.
+ */
+let pki: SmimePki;
+let alice: Party;
+
+const entity = toCrlf(Buffer.from("Content-Type: text/plain; charset=us-ascii\n\nWire the money today.\n"));
+
+beforeAll(() => {
+  pki = new SmimePki("verdicts");
+  alice = pki.party("Alice Example");
+}, 60_000);
+afterAll(() => pki?.cleanup());
+
+function sign(content: Uint8Array, flags: string[] = []): Buffer {
+  const input = pki.file("content", content);
+  return must("openssl", [
+    ...["cms", "-sign", "-binary", "-outform", "DER", "-in", input],
+    ...["-signer", alice.certPath, "-inkey", alice.keyPath, ...flags],
+  ]);
+}
+
+async function statuses(message: Buffer): Promise<{ status: string; reason: string }[]> {
+  const both = await Promise.all([
+    openMessage(message, { trust: [pki.caCertificate] }),
+    openMessageStream([message], { trust: [pki.caCertificate], bufferBelow: 0 }),
+  ]);
+  const [buffered, streamed] = both.map((r) =>
+    (r.layers[0] as SignedLayer).signers.map((s) => ({ status: s.status, reason: s.reason })),
+  );
+  expect(streamed).toEqual(buffered);
+  return buffered as { status: string; reason: string }[];
+}
+
+describe("the signer must be the From address (RFC 8550 §3)", () => {
+  const der = () => sign(entity);
+  const message = (headers: string[]) => wrapSigned({ headers, signed: entity, signatureDer: der() });
+
+  it("valid when From names the certificate's address", async () => {
+    expect(await statuses(message(["From: Alice <alice@example.test>"]))).toMatchObject([
+      { status: "valid" },
+    ]);
+  });
+
+  it("a From holding no address (a display name that looks like one) is address-mismatch", async () => {
+    for (const from of ['From: "ceo@corp.example"', "From: ceo at corp", "From: undisclosed-recipients:;"]) {
+      const got = await statuses(message([from, "To: bob@example.test"]));
+      expect(got, from).toMatchObject([{ status: "address-mismatch" }]);
+      expect(got[0]?.reason).toContain("From field holds no mail address");
+    }
+  });
+
+  it("a match only through Sender is address-mismatch", async () => {
+    const got = await statuses(
+      message(["From: CEO <ceo@corp.example>", "Sender: Alice <alice@example.test>", "To: bob@example.test"]),
+    );
+    expect(got).toMatchObject([{ status: "address-mismatch" }]);
+    expect(got[0]?.reason).toContain("ceo@corp.example");
+  });
+});
