@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { oid as derOid } from "../asn1/der-writer.js";
 import { type Ca, type Issued, OpensslPki } from "../cms/signed/test-support/openssl-pki.js";
 import { checkSmimeUsage, crlIsUsable, validatePath } from "./chain.js";
 import { parseCrl } from "./crl.js";
+import { replaceBytes, resign } from "./test-support/resign.js";
 
 const DAY = 86_400_000;
 const now = new Date();
@@ -108,12 +110,94 @@ describe("validatePath (RFC 5280 §6 subset) on openssl-made chains", () => {
     );
   });
 
-  it("refuses MD5 anywhere in the chain", () => {
+  it("a certificate signed with MD5 or SHA-1 makes the path weak-algorithm, never valid", () => {
     const md5 = pki.leaf(inter, { cn: "MD5 Leaf", md: "md5" });
     expect(md5.cert.signatureAlgorithm.oid).toBe("1.2.840.113549.1.1.4");
-    const r = validate(md5);
+    expect(validate(md5)).toMatchObject({
+      ok: false,
+      status: "weak-algorithm",
+      reason: "certificate CN=MD5 Leaf is signed with MD5",
+    });
+    const sha1 = pki.leaf(inter, { cn: "SHA1 Leaf", md: "sha1" });
+    expect(validate(sha1)).toMatchObject({
+      ok: false,
+      status: "weak-algorithm",
+      reason: "certificate CN=SHA1 Leaf is signed with SHA-1",
+    });
+    const sha1Ca = pki.intermediate(root, "SHA1 CA", { md: "sha1" });
+    const under = pki.leaf(sha1Ca, { cn: "Under SHA1 CA" });
+    expect(
+      validatePath(under.cert, { trust: [root.cert], intermediates: [sha1Ca.cert], at: now }),
+    ).toMatchObject({ status: "weak-algorithm", reason: "certificate CN=SHA1 CA is signed with SHA-1" });
+    // The anchor's own self-signature is not relied on: a SHA-1 root is no fault.
+    const oldRoot = pki.root("SHA1 Root", { md: "sha1" });
+    const modern = pki.leaf(oldRoot, { cn: "Under SHA1 Root" });
+    expect(validatePath(modern.cert, { trust: [oldRoot.cert], intermediates: [], at: now }).ok).toBe(true);
+  });
+
+  it("weak-algorithm only as the sole fault: expired, not-yet-valid, untrusted and revoked keep their status", () => {
+    const expiring = pki.leaf(inter, { cn: "SHA1 Expiring", md: "sha1", end: later(2) });
+    expect(validate(expiring, { at: later(3) })).toMatchObject({ status: "expired" });
+    const future = pki.leaf(inter, { cn: "SHA1 Future", md: "sha1", start: later(2) });
+    expect(validate(future)).toMatchObject({ status: "not-yet-valid" });
+    expect(validate(pki.leaf(inter, { cn: "SHA1 Orphan", md: "sha1" }), { intermediates: [] })).toMatchObject(
+      {
+        status: "untrusted",
+      },
+    );
+    const odd = pki.leaf(inter, {
+      cn: "SHA1 Odd",
+      md: "sha1",
+      extra: "1.3.6.1.4.1.99999.2 = critical,ASN1:NULL\n",
+    });
+    expect(validate(odd)).toMatchObject({ status: "untrusted" });
+    const victim = pki.leaf(inter, { cn: "SHA1 Revoked", md: "sha1" });
+    const { crl } = pki.revoke(victim);
+    expect(validate(victim, { crls: [crl], at: new Date() })).toMatchObject({ status: "revoked" });
+  });
+
+  it("a CRL signed with SHA-1 still revokes, but a path that relies on it is weak-algorithm", () => {
+    const ca = pki.intermediate(root, "SHA1 CRL CA");
+    const victim = pki.leaf(ca, { cn: "Listed" });
+    const fine = pki.leaf(ca, { cn: "Not Listed" });
+    const { crl } = pki.revoke(victim, { md: "sha1" });
+    const opts = { trust: [root.cert], intermediates: [ca.cert], at: new Date(), crls: [crl] };
+    expect(validatePath(victim.cert, opts)).toMatchObject({ status: "revoked" });
+    expect(validatePath(fine.cert, opts)).toMatchObject({
+      status: "weak-algorithm",
+      reason: "the CRL of CN=SHA1 CRL CA is signed with SHA-1",
+    });
+    expect(validatePath(fine.cert, { ...opts, crls: [pki.crl(ca).crl] }).ok).toBe(true);
+  });
+
+  it("a certificate whose signed and outer signature algorithms differ is refused", () => {
+    // Same key, a valid SHA-384 signature, but tbsCertificate.signature still says SHA-256.
+    const mixed = resign(leaf.cert, inter.key, { outer: { oid: "1.2.840.113549.1.1.12", hash: "sha384" } });
+    expect(mixed.algorithmMismatch).toBe(true);
+    const r = validatePath(mixed, { trust: [root.cert], intermediates: [inter.cert], at: now });
     expect(r).toMatchObject({ ok: false, status: "untrusted" });
-    if (!r.ok) expect(r.reason).toContain("MD5");
+    if (!r.ok) expect(r.reason).toContain("differs from the outer signatureAlgorithm");
+    // The control: the same re-signing with matching algorithms is valid.
+    const same = resign(leaf.cert, inter.key);
+    expect(validatePath(same, { trust: [root.cert], intermediates: [inter.cert], at: now }).ok).toBe(true);
+  });
+
+  it("a critical flag encoded 0x01 (BER TRUE, not DER 0xFF) is still critical", () => {
+    const odd = pki.leaf(inter, { cn: "Odd BER", extra: "1.3.6.1.4.1.99999.3 = critical,ASN1:NULL\n" });
+    const oid = Buffer.from(derOid("1.3.6.1.4.1.99999.3"));
+    const ber = resign(odd.cert, inter.key, {
+      editTbs: (tbs) =>
+        replaceBytes(
+          tbs,
+          Buffer.concat([oid, Buffer.from("0101ff", "hex")]),
+          Buffer.concat([oid, Buffer.from("010101", "hex")]),
+        ),
+    });
+    expect(ber.extensions.find((e) => e.oid === "1.3.6.1.4.1.99999.3")?.critical).toBe(true);
+    expect(validatePath(ber, { trust: [root.cert], intermediates: [inter.cert], at: now })).toMatchObject({
+      status: "untrusted",
+      reason: "CN=Odd BER has unrecognised critical extension 1.3.6.1.4.1.99999.3",
+    });
   });
 
   it("refuses a certificate whose signature was altered", () => {

@@ -8,6 +8,7 @@ import type { SignerVerdict, VerifyOptions } from "../cms/signed/index.js";
 import { parseContentType } from "../mime/content-type.js";
 import { parseAddressList } from "../mime/headers.js";
 import { getHeader, type MimeEntity } from "../mime/parse-entity.js";
+import type { PathBudget } from "../pki/path-budget.js";
 import { capitalisedMediaType } from "./classify.js";
 import type { SmimeLimits } from "./limits.js";
 import type { OpenOptions } from "./open.js";
@@ -76,6 +77,7 @@ export function signatureChecks(
   at: Date,
   expectedAddresses: string[] | undefined,
   limits: SmimeLimits,
+  budget: PathBudget,
 ): VerifyOptions {
   return {
     trust: options.trust ?? [],
@@ -84,6 +86,7 @@ export function signatureChecks(
     at,
     expectedAddresses,
     limits: { ber: limits.ber },
+    pathBudget: budget,
     ...(options.certificateCache ? { certificateCache: options.certificateCache } : {}),
   };
 }

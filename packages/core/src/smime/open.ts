@@ -8,6 +8,7 @@ import { getHeader, type MimeEntity, parseEntity } from "../mime/parse-entity.js
 import type { Certificate } from "../pki/certificate.js";
 import type { Crl } from "../pki/crl.js";
 import type { Identity } from "../pki/identity.js";
+import { pathBudget } from "../pki/path-budget.js";
 import { decodeEntityBody, plausiblePlaintext } from "./body.js";
 import { checkSmimeType, classifyEntity, signedDataShape, sniffCms } from "./classify.js";
 import { encryptedLayer, senderAddresses, signatureChecks, signedLayer } from "./layer-report.js";
@@ -58,6 +59,7 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
   const outer = parseEntity(raw);
   const expectedAddresses = options.from ? [options.from] : senderAddresses(outer);
   const at = options.at ?? new Date();
+  const budget = pathBudget(limits.maxSignatureChecks); // one for the whole message
   const layers: Layer[] = [];
   let content: Uint8Array = raw;
   let entity: MimeEntity = outer;
@@ -75,7 +77,7 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       const der = detachedSignatureDer(split.signature.entity, limits.ber);
       const signed = toCanonicalCrlf(split.signed.bytes);
       const result = await verifySignedData(der, {
-        ...signatureChecks(options, at, expectedAddresses, limits),
+        ...signatureChecks(options, at, expectedAddresses, limits, budget),
         content: signed,
       });
       const signedEntity = parseEntity(signed);
@@ -108,7 +110,10 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       if (shape.signerInfos === 0) break; // certs-only: a certificate bundle, not a signature
       if (!shape.encapsulated)
         throw new CoreError("malformed", "opaque signed-data without encapsulated content");
-      const result = await verifySignedData(der, signatureChecks(options, at, expectedAddresses, limits));
+      const result = await verifySignedData(
+        der,
+        signatureChecks(options, at, expectedAddresses, limits, budget),
+      );
       if (!result.content)
         throw new CoreError("malformed", "opaque signed-data without encapsulated content");
       const inner = parseEntity(result.content);

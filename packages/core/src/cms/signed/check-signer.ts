@@ -21,6 +21,8 @@ import type { RawSignerInfo, SignerId } from "./parse-signed-data.js";
 import { type ReadAttributes, readSignedAttributes } from "./signed-attributes.js";
 import type { SignerVerdict } from "./types.js";
 
+const MAX_CERTIFICATES_PER_SIGNER = 4;
+
 export interface PendingSigner {
   /** The digest this signer needs over the content (undefined when it cannot be checked). */
   digest: DigestInfo | undefined;
@@ -88,7 +90,9 @@ function prepareWellFormed(
           : describeOid(sigAlg.oid),
     ...(digest?.weak ? { weakDigest: true as const } : {}),
   };
-  const certs = findSignerCertificates(info.sid, candidates);
+  // Renewals may share an SKI, so a few certificates can match one signer; a message with
+  // dozens of look-alikes only gets the first few tried (each costs a public-key operation).
+  const certs = findSignerCertificates(info.sid, candidates).slice(0, MAX_CERTIFICATES_PER_SIGNER);
   const who = (cert: Certificate | undefined): Partial<SignerVerdict> =>
     cert
       ? {

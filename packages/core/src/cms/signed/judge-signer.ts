@@ -3,6 +3,7 @@ import type { DigestInfo } from "../../algorithms.js";
 import type { Certificate } from "../../pki/certificate.js";
 import { checkSmimeUsage, validatePath } from "../../pki/chain.js";
 import type { Crl } from "../../pki/crl.js";
+import type { PathBudget } from "../../pki/path-budget.js";
 import type { SignerStatus } from "./types.js";
 
 export interface JudgeContext {
@@ -13,6 +14,8 @@ export interface JudgeContext {
   at: Date;
   expectedAddresses: readonly string[] | undefined;
   maxPathCandidates: number | undefined;
+  /** Signature checks left for the whole message (every signer, every layer). */
+  budget: PathBudget;
 }
 
 export interface Judgement {
@@ -25,7 +28,8 @@ export interface Judgement {
 /**
  * Everything after a cryptographically good signature, in the issue's status order: revoked,
  * expired / not-yet-valid, untrusted (path validation), wrong-usage (RFC 8550 §4.4), weak
- * algorithm (MD5 is never valid), address mismatch (RFC 8550 §3), else valid.
+ * algorithm (an MD5 digest, or a SHA-1/MD5-signed certificate or CRL the path needs: never
+ * valid), address mismatch (RFC 8550 §3), else valid.
  */
 export function judgeSigner(cert: Certificate, digest: DigestInfo, ctx: JudgeContext): Judgement {
   const firstEmail = cert.emails[0];
@@ -35,12 +39,16 @@ export function judgeSigner(cert: Certificate, digest: DigestInfo, ctx: JudgeCon
     crls: ctx.crls,
     at: ctx.at,
     maxCandidates: ctx.maxPathCandidates,
+    budget: ctx.budget,
   });
-  if (!path.ok)
+  // A path whose only fault is a weak hash still goes through the usage check: wrong-usage
+  // comes first in the status order.
+  if (!path.ok && path.status !== "weak-algorithm")
     return { status: path.status, reason: path.reason, chain: path.chain ?? [cert], email: firstEmail };
-  const { chain } = path;
+  const chain = path.chain ?? [cert];
   const usage = checkSmimeUsage(cert, "sign");
   if (usage) return { status: "wrong-usage", reason: usage, chain, email: firstEmail };
+  if (!path.ok) return { status: path.status, reason: path.reason, chain, email: firstEmail };
   if (digest.name === "MD5")
     return {
       status: "weak-algorithm",

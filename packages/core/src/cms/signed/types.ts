@@ -3,6 +3,7 @@ import type { BerLimits } from "../../asn1/ber-reader.js";
 import type { Certificate } from "../../pki/certificate.js";
 import type { Crl } from "../../pki/crl.js";
 import type { Identity } from "../../pki/identity.js";
+import type { PathBudget } from "../../pki/path-budget.js";
 
 /** Content to sign or to verify against: the exact bytes (the caller canonicalises MIME). */
 export type ContentSource = Uint8Array | AsyncIterable<Uint8Array>;
@@ -50,6 +51,11 @@ export interface VerifyLimits {
   maxCertificates?: number;
   /** Most issuer candidates tried per path search. */
   maxPathCandidates?: number;
+  /**
+   * Most signature checks path validation may spend on the whole call (every signer, every
+   * candidate issuer, every CRL), unless `pathBudget` is given. Default DEFAULT_PATH_BUDGET.
+   */
+  maxSignatureChecks?: number;
 }
 
 export interface VerifyOptions {
@@ -75,6 +81,11 @@ export interface VerifyOptions {
    */
   expectedAddresses?: readonly string[];
   limits?: VerifyLimits;
+  /**
+   * A budget shared with other calls for the same message (openMessage passes one to every
+   * layer); it records what was spent. Default: a new one of `limits.maxSignatureChecks`.
+   */
+  pathBudget?: PathBudget;
   /**
    * Parsed message certificates by SHA-256 (hex) of their DER, owned by the caller and reused
    * across calls: a certificate's key import costs more than the RSA verification itself.
