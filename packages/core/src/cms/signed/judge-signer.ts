@@ -19,7 +19,7 @@ export interface JudgeContext {
 }
 
 export interface Judgement {
-  status: Exclude<SignerStatus, "bad-signature">;
+  status: Exclude<SignerStatus, "bad-signature" | "unknown-signer" | "unsupported-algorithm">;
   reason: string;
   chain: Certificate[];
   email: string | undefined;

@@ -94,8 +94,18 @@ export interface VerifyOptions {
   certificateCache?: Map<string, Certificate>;
 }
 
+/**
+ * A signer's verdict, in the order statuses are reported (the first that applies):
+ * `bad-signature` (the content or signed attributes do not match the signature), then
+ * `unknown-signer` (no certificate for the signer: nothing to check the signature with) and
+ * `unsupported-algorithm` (a digest or signature algorithm core does not implement, e.g. DSA):
+ * neither of those two says the content was altered. Then what path validation and RFC 8550
+ * say about a good signature.
+ */
 export type SignerStatus =
   | "bad-signature"
+  | "unknown-signer"
+  | "unsupported-algorithm"
   | "revoked"
   | "expired"
   | "not-yet-valid"
