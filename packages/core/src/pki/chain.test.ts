@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { oid as derOid } from "../asn1/der-writer.js";
 import { type Ca, type Issued, OpensslPki } from "../cms/signed/test-support/openssl-pki.js";
@@ -330,6 +331,53 @@ describe("revocation by CRL (soft-fail without one)", () => {
     expect(validate(victim, { crls: [forged], at: new Date() }).ok).toBe(true);
   });
 
+  it("a CRL signed by the CA's separate CRL-signing certificate (RFC 5280 §6.3.3) is used", () => {
+    const ca = pki.intermediate(root, "Split CRL CA");
+    const victim = pki.leaf(ca, { cn: "Split Victim" });
+    const signerExt =
+      "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n";
+    // Same name as the CA, another key, issued under the same root; openssl signs the CA's CRL
+    // (same database, so the revocation is listed) with that key.
+    const crlSigner = pki.leaf(root, {
+      cn: "Split CRL CA",
+      key: pki.key("rsa", "split-crl-signer"),
+      ext: signerExt,
+    });
+    pki.revoke(victim);
+    const crl = crlSignedBy(ca, crlSigner);
+    expect(crlIsUsable(crl, ca.cert, new Date())).toContain("does not verify"); // not the CA's key
+    const opts = { trust: [root.cert], at: new Date(), crls: [crl] };
+    expect(validatePath(victim.cert, { ...opts, intermediates: [ca.cert, crlSigner.cert] })).toMatchObject({
+      status: "revoked",
+    });
+    // Without the signer's certificate, or with a look-alike that chains to another anchor, or
+    // one without cRLSign, the CRL cannot be checked: soft-fail, as before.
+    expect(validatePath(victim.cert, { ...opts, intermediates: [ca.cert] }).ok).toBe(true);
+    const evil = pki.root("Split Evil Root");
+    const impostor = pki.leaf(evil, {
+      cn: "Split CRL CA",
+      key: pki.key("rsa", "split-impostor"),
+      ext: signerExt,
+    });
+    const forged = crlSignedBy(ca, impostor);
+    expect(
+      validatePath(victim.cert, {
+        ...opts,
+        crls: [forged],
+        intermediates: [ca.cert, impostor.cert, evil.cert],
+      }).ok,
+    ).toBe(true);
+    const noCrlSign = pki.leaf(root, {
+      cn: "Split CRL CA",
+      key: pki.key("rsa", "split-no-crlsign"),
+      ext: "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n",
+    });
+    const unsigned = crlSignedBy(ca, noCrlSign);
+    expect(
+      validatePath(victim.cert, { ...opts, crls: [unsigned], intermediates: [ca.cert, noCrlSign.cert] }).ok,
+    ).toBe(true);
+  });
+
   it("revoked outranks expired", () => {
     const victim = pki.leaf(inter, { cn: "Revoked And Expiring", end: later(5) });
     const { crl } = pki.revoke(victim, { crlDays: 30 });
@@ -368,3 +416,19 @@ describe("checkSmimeUsage (RFC 8550 §4.4)", () => {
     expect(checkSmimeUsage(ec.cert, "encrypt")).toBe("certificate keyUsage lacks keyAgreement");
   });
 });
+
+/** `openssl ca -gencrl` over `ca`'s database, signed with `signer`'s certificate and key. */
+function crlSignedBy(ca: Ca, signer: Issued) {
+  const config = `${ca.config}.${signer.name}.cnf`;
+  writeFileSync(
+    config,
+    readFileSync(ca.config, "utf8")
+      .replace(/^certificate = .*$/m, `certificate = ${signer.certPath}`)
+      .replace(/^private_key = .*$/m, `private_key = ${signer.keyPath}`),
+  );
+  const out = `${ca.dir}/crl-by-${signer.name}.pem`;
+  execFileSync("openssl", ["ca", "-config", config, "-batch", "-gencrl", "-crldays", "30", "-out", out], {
+    stdio: "pipe",
+  });
+  return parseCrl(readFileSync(out, "utf8"));
+}

@@ -14,7 +14,7 @@ import { verifySignature } from "./verify-signature.js";
  * message carried is just another untrusted candidate (SMIME-NOTES §7.1).
  *
  * Revocation is soft-fail: a certificate is checked only when a CRL of its issuer is known,
- * verifies under the issuer's key, is not stale at `at` (nextUpdate) and has no critical
+ * verifies under the issuer's key (or a separate CRL-signing key of the same CA, §6.3.3), is not stale at `at` (nextUpdate) and has no critical
  * extension we skip (delta, partitioned, indirect); entries revoked after `at` do not count.
  * Without such a CRL the certificate is not checked.
  *
@@ -83,7 +83,7 @@ export function validatePath(leaf: Certificate, options: ValidatePathOptions): P
 
   const leafAnchor = anchorFor(leaf);
   if (leafAnchor) {
-    const problem = checkComplete([leafAnchor], crls, at, spend);
+    const problem = checkComplete([leafAnchor], crls, at, { budget: spend, pool });
     return problem ? { ok: false, ...problem, chain: [leafAnchor] } : { ok: true, chain: [leafAnchor] };
   }
 
@@ -109,7 +109,7 @@ export function validatePath(leaf: Certificate, options: ValidatePathOptions): P
       }
       const next = [...path, anchor ?? candidate];
       if (anchor) {
-        const problem = checkComplete(next, crls, at, spend);
+        const problem = checkComplete(next, crls, at, { budget: spend, pool });
         if (!problem) return next;
         consider({ ...problem, chain: next });
       } else if (next.length < maxDepth) {
@@ -126,7 +126,7 @@ export function validatePath(leaf: Certificate, options: ValidatePathOptions): P
   if (found) return { ok: true, chain: found };
   if (best) return { ok: false, ...best };
   // No path reached an anchor: report what is wrong with the best partial path, in status order.
-  const partial = checkValidity(deepest, crls, at, spend).failure;
+  const partial = checkValidity(deepest, crls, at, { budget: spend, pool: [] }).failure;
   if (partial) return { ok: false, ...partial, chain: deepest };
   const top = deepest[deepest.length - 1] as Certificate;
   const reason =
@@ -223,9 +223,9 @@ function checkComplete(
   path: readonly Certificate[],
   crls: readonly Crl[],
   at: Date,
-  budget: PathBudget,
+  ctx: CrlContext,
 ): { status: PathFailure; reason: string } | undefined {
-  const { failure, weakCrls } = checkValidity(path, crls, at, budget);
+  const { failure, weakCrls } = checkValidity(path, crls, at, ctx);
   if (failure) return failure;
   for (const cert of path.slice(0, -1)) {
     const unknown = cert.extensions.find((e) => e.critical && !UNDERSTOOD.has(e.oid));
@@ -261,14 +261,20 @@ function checkValidity(
   path: readonly Certificate[],
   crls: readonly Crl[],
   at: Date,
-  budget: PathBudget,
+  ctx: CrlContext,
 ): { failure: { status: PathFailure; reason: string } | undefined; weakCrls: Crl[] } {
   const weakCrls: Crl[] = [];
+  const anchor = path.length > 1 ? path[path.length - 1] : undefined;
   for (let i = 0; i + 1 < path.length; i++) {
     const cert = path[i] as Certificate;
     const issuer = path[i + 1] as Certificate;
     for (const crl of crls) {
-      if (!sameName(crl.issuerName, cert.issuerName) || crlIsUsable(crl, issuer, at, budget)) continue;
+      if (!sameName(crl.issuerName, cert.issuerName)) continue;
+      if (
+        crlIsUsable(crl, issuer, at, ctx.budget) &&
+        !(anchor && signedByOtherCrlKey(crl, issuer, anchor, at, ctx))
+      )
+        continue;
       if (weakSignature(crl)) weakCrls.push(crl);
       const entry = crl.revoked.get(cert.serial);
       // A CRL newer than `at` still tells what was revoked by then; later revocations do not count.
@@ -298,6 +304,43 @@ function checkValidity(
       };
   }
   return { failure: undefined, weakCrls };
+}
+
+interface CrlContext {
+  budget: PathBudget;
+  /** Where a CA's separate CRL-signing certificate may be found (anchors and candidates). */
+  pool: readonly Certificate[];
+}
+
+/**
+ * RFC 5280 §6.3.3 (f, g): a CA may sign its CRLs with another key than the one that issued the
+ * certificate. Such a CRL counts when a certificate with the CA's name, that key and cRLSign
+ * verifies it and has a valid path to the same anchor as the certificate being checked.
+ */
+function signedByOtherCrlKey(
+  crl: Crl,
+  issuer: Certificate,
+  anchor: Certificate,
+  at: Date,
+  ctx: CrlContext,
+): boolean {
+  const aki = crl.authorityKeyIdentifier;
+  const signers = ctx.pool
+    .filter((c) => !sameDer(c.spki, issuer.spki) && sameName(c.subjectName, crl.issuerName))
+    .sort((a, b) => Number(akiMatches(aki, b)) - Number(akiMatches(aki, a))) // AKI = SKI first
+    .slice(0, 4);
+  return signers.some(
+    (signer) =>
+      crlIsUsable(crl, signer, at, ctx.budget) === null &&
+      // No CRLs in the signer's own search: one level of CRL signers, never a recursion.
+      validatePath(signer, { trust: [anchor], intermediates: ctx.pool, at, budget: ctx.budget }).ok,
+  );
+}
+
+function akiMatches(aki: Uint8Array | undefined, cert: Certificate): boolean {
+  return (
+    aki !== undefined && cert.subjectKeyIdentifier !== undefined && sameDer(aki, cert.subjectKeyIdentifier)
+  );
 }
 
 /** null when `crl` may be used to decide about certificates of `issuer` at `at`, else why not (RFC 5280 §6.3). */
