@@ -1,7 +1,6 @@
 import { decryptEnveloped } from "../cms/enveloped/index.js";
 import { verifySignedData } from "../cms/signed/index.js";
 import { CoreError } from "../errors.js";
-import { toCanonicalCrlf } from "../mime/canonicalize.js";
 import { parseContentType } from "../mime/content-type.js";
 import { splitSigned } from "../mime/multipart.js";
 import { getHeader, type MimeEntity, parseEntity } from "../mime/parse-entity.js";
@@ -14,6 +13,7 @@ import { checkSmimeType, classifyEntity, signedDataShape, sniffCms } from "./cla
 import { encryptedLayer, senderAddresses, signatureChecks, signedLayer } from "./layer-report.js";
 import { checkMessageSize, envelopeLimits, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
 import { detachedSignatureDer } from "./signature-part.js";
+import { signedPartBytes } from "./signed-part-bytes.js";
 import type { Layer } from "./types.js";
 
 export interface OpenOptions {
@@ -75,7 +75,7 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
     if (kind === "multipart-signed") {
       const split = splitSigned(entity);
       const der = detachedSignatureDer(split.signature.entity, limits.ber);
-      const signed = toCanonicalCrlf(split.signed.bytes);
+      const signed = signedPartBytes(split.signed.bytes);
       const result = await verifySignedData(der, {
         ...signatureChecks(options, at, expectedAddresses, limits, budget),
         content: signed,

@@ -7,7 +7,8 @@ import type { SignedLayer } from "./types.js";
 
 /**
  * Verdicts a reader relies on, each from a message the real `openssl cms` signed: whose address
- * a signature vouches for (RFC 8550 §3). Both open paths (buffer and stream) give the same.
+ * a signature vouches for (RFC 8550 §3), which bytes it covers (RFC 8551 §3.1.1). Both open
+ * paths (buffer and stream) give the same.
  */
 let pki: SmimePki;
 let alice: Party;
@@ -64,5 +65,60 @@ describe("the signer must be the From address (RFC 8550 §3)", () => {
     );
     expect(got).toMatchObject([{ status: "address-mismatch" }]);
     expect(got[0]?.reason).toContain("ceo@corp.example");
+  });
+});
+
+describe("which bytes a detached signature covers (RFC 8551 §3.1.1)", () => {
+  // An AS2-style binary part: bare LFs, a lone CR and NULs are data, signed exactly as they are.
+  const binaryBody = Buffer.from([
+    0x50, 0x4b, 0x03, 0x04, 0x0a, 0x00, 0x0d, 0x41, 0x0a, 0x0a, 0xff, 0x00, 0x0a,
+  ]);
+  const binaryPart = (headers: string) => Buffer.concat([Buffer.from(headers, "latin1"), binaryBody]);
+
+  it("a binary application/octet-stream part with bare LF bytes verifies over its exact bytes", async () => {
+    for (const headers of [
+      "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n",
+      "Content-Type: application/octet-stream; name=invoice.edi\r\n\r\n",
+    ]) {
+      const part = binaryPart(headers);
+      const message = wrapSigned({
+        headers: ["From: alice@example.test"],
+        signed: part,
+        signatureDer: sign(part),
+      });
+      expect(await statuses(message), headers).toMatchObject([{ status: "valid" }]);
+      const opened = await openMessage(message, { trust: [pki.caCertificate] });
+      expect(Buffer.from(opened.content).equals(part)).toBe(true);
+      const chunks: Uint8Array[] = [];
+      await openMessageStream([message], {
+        trust: [pki.caCertificate],
+        bufferBelow: 0,
+        out: (c: Uint8Array) => void chunks.push(Buffer.from(c)),
+      });
+      expect(Buffer.concat(chunks).equals(part)).toBe(true);
+    }
+  });
+
+  it("text is still canonicalised: an LF-only stored copy of a text part verifies", async () => {
+    const lfPart = Buffer.from(entity.toString("latin1").replace(/\r\n/g, "\n"), "latin1");
+    const message = wrapSigned({
+      headers: ["From: alice@example.test"],
+      signed: lfPart,
+      signatureDer: sign(entity),
+    });
+    expect(await statuses(message)).toMatchObject([{ status: "valid" }]);
+  });
+
+  it("canonicalising a binary part would change what was signed: the exact bytes are what counts", async () => {
+    const part = binaryPart(
+      "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n",
+    );
+    const canonical = Buffer.from(part.toString("latin1").replace(/\r?\n/g, "\r\n"), "latin1");
+    const message = wrapSigned({
+      headers: ["From: alice@example.test"],
+      signed: part,
+      signatureDer: sign(canonical),
+    });
+    expect(await statuses(message)).toMatchObject([{ status: "bad-signature" }]);
   });
 });

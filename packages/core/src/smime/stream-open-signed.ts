@@ -7,7 +7,6 @@
  */
 import { verifySignedData } from "../cms/signed/index.js";
 import { CoreError, isCoreError } from "../errors.js";
-import { CrlfCanonicalizer } from "../mime/canonicalize.js";
 import type { ContentType } from "../mime/content-type.js";
 import type { MimeLimits } from "../mime/limits.js";
 import { type MimeEntity, parseEntityAt } from "../mime/parse-entity.js";
@@ -16,6 +15,7 @@ import { signatureChecks, signedLayer } from "./layer-report.js";
 import type { SmimeLimits } from "./limits.js";
 import type { OpenOptions } from "./open.js";
 import { detachedSignatureDer } from "./signature-part.js";
+import { SignedPartCanonicalizer } from "./signed-part-bytes.js";
 import { BoundaryScanner, type Segment } from "./stream-boundary-scanner.js";
 import { digestSet, digestsForMicalg } from "./stream-digests.js";
 import { StreamReader } from "./stream-reader.js";
@@ -63,7 +63,7 @@ export async function peelMultipartSigned(
 
   // Part 1, canonical, as the inner parser pulls it.
   async function* signedPart(): AsyncGenerator<Uint8Array> {
-    const canon = new CrlfCanonicalizer();
+    const canon = new SignedPartCanonicalizer(ctx.mimeLimits.maxHeaderBytes);
     let started = false;
     for (;;) {
       const chunk = await reader.next();
