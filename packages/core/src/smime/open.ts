@@ -1,8 +1,8 @@
 import { decryptEnveloped } from "../cms/enveloped/index.js";
-import { verifySignedData } from "../cms/signed/index.js";
-import { CoreError } from "../errors.js";
+import { type VerifyOptions, verifySignedData } from "../cms/signed/index.js";
+import { CoreError, isCoreError } from "../errors.js";
 import { parseContentType } from "../mime/content-type.js";
-import { splitSigned } from "../mime/multipart.js";
+import { type MimePart, splitMultipart, splitSigned } from "../mime/multipart.js";
 import { getHeader, type MimeEntity, parseEntity } from "../mime/parse-entity.js";
 import type { Certificate } from "../pki/certificate.js";
 import type { Crl } from "../pki/crl.js";
@@ -14,7 +14,7 @@ import { encryptedLayer, senderAddresses, signatureChecks, signedLayer } from ".
 import { checkMessageSize, envelopeLimits, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
 import { detachedSignatureDer } from "./signature-part.js";
 import { signedPartBytes } from "./signed-part-bytes.js";
-import type { Layer } from "./types.js";
+import type { Layer, SignedLayer } from "./types.js";
 
 export interface OpenOptions {
   /** Keys that may decrypt: the account's current key first, then earlier ones. */
@@ -127,5 +127,54 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       `S/MIME content type ${cms.oid} (${cms.kind}) is not supported`,
     );
   }
+  const checks = signatureChecks(options, at, expectedAddresses, limits, budget);
+  layers.push(...(await signedParts(entity, [], checks, limits, { left: limits.maxLayers - layers.length })));
   return { layers, content };
+}
+
+/**
+ * Signed parts inside an unsigned multipart (a list manager wrapped the signed message and its
+ * footer in multipart/mixed): each is verified and reported as a layer scoped to that part.
+ * Only multiparts are walked: an attached message/rfc822 is someone else's message, and a
+ * nested encrypted part stays an attachment (it is never decrypted into the view).
+ */
+async function signedParts(
+  entity: MimeEntity,
+  path: number[],
+  checks: VerifyOptions,
+  limits: SmimeLimits,
+  room: { left: number },
+): Promise<SignedLayer[]> {
+  if (parseContentType(getHeader(entity, "content-type")?.value).type !== "multipart") return [];
+  let parts: MimePart[];
+  try {
+    parts = [...splitMultipart(entity).parts];
+  } catch (error) {
+    if (isCoreError(error, "malformed")) return []; // an unreadable body is shown as it is
+    throw error;
+  }
+  const found: SignedLayer[] = [];
+  for (const [index, part] of parts.entries()) {
+    const here = [...path, index + 1];
+    const contentType = parseContentType(getHeader(part.entity, "content-type")?.value);
+    if (classifyEntity(part.entity, contentType) !== "multipart-signed") {
+      found.push(...(await signedParts(part.entity, here, checks, limits, room)));
+      continue;
+    }
+    if (room.left <= 0) throw new CoreError("limit-exceeded", "too many signed parts in one message");
+    room.left--;
+    let layer: SignedLayer;
+    try {
+      const split = splitSigned(part.entity);
+      const der = detachedSignatureDer(split.signature.entity, limits.ber);
+      const signed = signedPartBytes(split.signed.bytes);
+      const result = await verifySignedData(der, { ...checks, content: signed });
+      layer = signedLayer("detached", result.signers, parseEntity(signed));
+    } catch (error) {
+      if (isCoreError(error, "malformed")) continue; // not a signature we can read: an attachment
+      throw error;
+    }
+    found.push({ ...layer, scope: "part", path: here.join(".") });
+  }
+  return found;
 }

@@ -122,3 +122,73 @@ describe("which bytes a detached signature covers (RFC 8551 §3.1.1)", () => {
     expect(await statuses(message)).toMatchObject([{ status: "bad-signature" }]);
   });
 });
+
+describe("a signed part inside an unsigned multipart (a mailing list footer)", () => {
+  const listed = (parts: Buffer[], headers = ["From: Alice <alice@example.test>"]) =>
+    Buffer.concat([
+      Buffer.from(
+        [
+          ...headers,
+          "To: list@example.test",
+          "MIME-Version: 1.0",
+          'Content-Type: multipart/mixed; boundary="list"',
+          "",
+          "",
+        ].join("\r\n"),
+      ),
+      ...parts.flatMap((p) => [Buffer.from("--list\r\n"), p, Buffer.from("\r\n")]),
+      Buffer.from("--list--\r\n"),
+    ]);
+  const footer = Buffer.from(
+    "Content-Type: text/plain\r\n\r\n-- \r\nlist@example.test: unsubscribe any time\r\n",
+  );
+  const signedPart = () => wrapSigned({ signed: entity, signatureDer: sign(entity) });
+
+  it("is verified and reported as a layer scoped to that part, with its MIME path", async () => {
+    const message = listed([signedPart(), footer]);
+    const opened = await openMessage(message, { trust: [pki.caCertificate] });
+    expect(opened.layers).toHaveLength(1);
+    expect(opened.layers[0]).toMatchObject({
+      type: "signed",
+      form: "detached",
+      scope: "part",
+      path: "1",
+      content: "Text",
+      signers: [{ status: "valid", email: "alice@example.test" }],
+    });
+    expect(Buffer.from(opened.content).equals(message)).toBe(true); // the message itself is not signed
+  });
+
+  it("deeper parts get dotted paths; a changed signed part is bad-signature; attached messages are not walked", async () => {
+    const inner = Buffer.concat([
+      Buffer.from('Content-Type: multipart/mixed; boundary="inner"\r\n\r\n--inner\r\n'),
+      footer,
+      Buffer.from("\r\n--inner\r\n"),
+      signedPart(),
+      Buffer.from("\r\n--inner--\r\n"),
+    ]);
+    const opened = await openMessage(listed([footer, inner]), { trust: [pki.caCertificate] });
+    expect(opened.layers).toMatchObject([{ scope: "part", path: "2.2", signers: [{ status: "valid" }] }]);
+
+    const altered = Buffer.from(
+      signedPart().toString("latin1").replace("Wire the money", "Wire the monkey"),
+      "latin1",
+    );
+    const bad = await openMessage(listed([altered, footer]), { trust: [pki.caCertificate] });
+    expect(bad.layers).toMatchObject([{ scope: "part", path: "1", signers: [{ status: "bad-signature" }] }]);
+
+    const attached = Buffer.concat([Buffer.from("Content-Type: message/rfc822\r\n\r\n"), signedPart()]);
+    expect((await openMessage(listed([footer, attached]), { trust: [pki.caCertificate] })).layers).toEqual(
+      [],
+    );
+  });
+
+  it("a whole-message signature keeps its shape: no scope, no path", async () => {
+    const opened = await openMessage(
+      wrapSigned({ headers: ["From: alice@example.test"], signed: entity, signatureDer: sign(entity) }),
+      { trust: [pki.caCertificate] },
+    );
+    expect(opened.layers[0]).not.toHaveProperty("scope");
+    expect(opened.layers[0]).not.toHaveProperty("path");
+  });
+});
