@@ -6,8 +6,12 @@
  * so only its header is canonicalised. One rule for openMessage and openMessageStream.
  */
 import { CrlfCanonicalizer, toCanonicalCrlf } from "../mime/canonicalize.js";
-import { parseContentType } from "../mime/content-type.js";
-import { getHeader, type MimeEntity, parseEntity } from "../mime/parse-entity.js";
+import {
+  entityContentType,
+  entityTransferEncoding,
+  type MimeEntity,
+  parseEntity,
+} from "../mime/parse-entity.js";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -16,10 +20,8 @@ const LINE_ENCODED = new Set(["base64", "quoted-printable"]);
 
 /** Does the signature over this entity cover its body's exact octets? */
 export function signsExactBody(entity: MimeEntity): boolean {
-  const type = parseContentType(getHeader(entity, "content-type")?.value);
-  if (TEXTUAL.has((type.type || "text").toLowerCase())) return false;
-  const encoding = getHeader(entity, "content-transfer-encoding")?.value.trim().toLowerCase() ?? "7bit";
-  return !LINE_ENCODED.has(encoding);
+  if (TEXTUAL.has(entityContentType(entity).type || "text")) return false;
+  return !LINE_ENCODED.has(entityTransferEncoding(entity));
 }
 
 /** Offset just past the empty line that ends the header, or -1 when `bytes` holds none yet. */

@@ -165,6 +165,22 @@ describe("verifySignedData: one status per signer, first that applies", () => {
       });
   });
 
+  it("weak-algorithm for a SHA-1-signed signer certificate, after wrong-usage and before address-mismatch", async () => {
+    const sha1 = pki.leaf(inter, { cn: "SHA1 Cert", emails: ["sha1@example.test"], md: "sha1" });
+    const v = await verdict(sign(sha1), { expectedAddresses: ["someone@else.test"] });
+    expect(v).toMatchObject({
+      status: "weak-algorithm",
+      reason: "certificate CN=SHA1 Cert is signed with SHA-1",
+    });
+    expect(v.weakDigest).toBeUndefined(); // the message digest itself is SHA-256
+    const sha1Server = pki.leaf(inter, {
+      cn: "SHA1 Server",
+      md: "sha1",
+      ext: "basicConstraints = CA:FALSE\nkeyUsage = digitalSignature\nextendedKeyUsage = serverAuth\n",
+    });
+    expect(await verdict(sign(sha1Server))).toMatchObject({ status: "wrong-usage" });
+  });
+
   it("address-mismatch: no certificate address matches; no address at all", async () => {
     const v = await verdict(sign(alice), { expectedAddresses: ["bob@example.test"] });
     expect(v).toMatchObject({
