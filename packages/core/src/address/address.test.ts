@@ -25,6 +25,11 @@ describe("normaliseDomain: A-labels, lower case, no trailing dots", () => {
   it("leaves what IDNA refuses as it stands (lower case, trimmed), equal only to itself", () => {
     expect(normaliseDomain("Not A Domain.")).toBe("not a domain");
     expect(normaliseDomain("a/b")).toBe("a/b");
+    // Never read as IPv4 numbers (the URL parser's own rule) or percent-decoded.
+    expect(normaliseDomain("0x7F.1")).toBe("0x7f.1");
+    expect(normaliseDomain("1.2.3")).toBe("1.2.3");
+    expect(normaliseDomain("%41.com")).toBe("%41.com");
+    expect(mailDomain("192.0.2.1")).toBe("192.0.2.1");
     expect(sameDomain("a/b", "a")).toBe(false);
   });
 

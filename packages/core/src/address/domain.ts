@@ -18,8 +18,11 @@ function toAscii(domain: string): string | undefined {
   const trimmed = domain.trim().replace(/\.+$/, "");
   if (trimmed === "" || NOT_A_HOST.test(trimmed)) return undefined;
   try {
-    const host = new URL(`http://${trimmed}/`).hostname;
-    return host === "" ? undefined : host.replace(/\.+$/, "");
+    const host = new URL(`http://${trimmed}/`).hostname.replace(/\.+$/, "");
+    // The URL parser reads "0x7f.1" or "1.2.3" as IPv4 addresses; a mail domain is never
+    // rewritten into another name that way.
+    if (/^[\d.]+$/.test(host) && host !== trimmed.toLowerCase()) return undefined;
+    return host === "" ? undefined : host;
   } catch {
     return undefined;
   }
