@@ -133,8 +133,9 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
 }
 
 /**
- * Signed parts inside an unsigned multipart (a list manager wrapped the signed message and its
- * footer in multipart/mixed): each is verified and reported as a layer scoped to that part.
+ * Signed parts (multipart/signed, opaque signed-data) inside an unsigned multipart (a list
+ * manager wrapped the signed message and its footer in multipart/mixed): each is verified and
+ * reported as a layer scoped to that part.
  * Only multiparts are walked: an attached message/rfc822 is someone else's message, and a
  * nested encrypted part stays an attachment (it is never decrypted into the view).
  */
@@ -157,24 +158,46 @@ async function signedParts(
   for (const [index, part] of parts.entries()) {
     const here = [...path, index + 1];
     const contentType = parseContentType(getHeader(part.entity, "content-type")?.value);
-    if (classifyEntity(part.entity, contentType) !== "multipart-signed") {
+    const kind = classifyEntity(part.entity, contentType);
+    if (kind === "none") {
       found.push(...(await signedParts(part.entity, here, checks, limits, room)));
       continue;
     }
     if (room.left <= 0) throw new CoreError("limit-exceeded", "too many signed parts in one message");
     room.left--;
-    let layer: SignedLayer;
+    let layer: SignedLayer | undefined;
     try {
-      const split = splitSigned(part.entity);
-      const der = detachedSignatureDer(split.signature.entity, limits.ber);
-      const signed = signedPartBytes(split.signed.bytes);
-      const result = await verifySignedData(der, { ...checks, content: signed });
-      layer = signedLayer("detached", result.signers, parseEntity(signed));
+      layer = await verifyPart(part.entity, kind, contentType, checks, limits);
     } catch (error) {
       if (isCoreError(error, "malformed")) continue; // not a signature we can read: an attachment
       throw error;
     }
-    found.push({ ...layer, scope: "part", path: here.join(".") });
+    if (layer) found.push({ ...layer, scope: "part", path: here.join(".") });
   }
   return found;
+}
+
+/** A nested multipart/signed or opaque signed-data part; anything encrypted is left alone. */
+async function verifyPart(
+  entity: MimeEntity,
+  kind: "multipart-signed" | "pkcs7-mime",
+  contentType: ReturnType<typeof parseContentType>,
+  checks: VerifyOptions,
+  limits: SmimeLimits,
+): Promise<SignedLayer | undefined> {
+  if (kind === "multipart-signed") {
+    const split = splitSigned(entity);
+    const der = detachedSignatureDer(split.signature.entity, limits.ber);
+    const signed = signedPartBytes(split.signed.bytes);
+    const result = await verifySignedData(der, { ...checks, content: signed });
+    return signedLayer("detached", result.signers, parseEntity(signed));
+  }
+  const der = decodeEntityBody(entity);
+  const cms = sniffCms(der);
+  if (cms.kind !== "signed") return undefined;
+  checkSmimeType(contentType.params["smime-type"], cms.kind, cms.oid);
+  const shape = signedDataShape(der, limits.ber);
+  if (shape.signerInfos === 0 || !shape.encapsulated) return undefined;
+  const result = await verifySignedData(der, checks);
+  return result.content ? signedLayer("opaque", result.signers, parseEntity(result.content)) : undefined;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openMessage } from "./open.js";
 import { openMessageStream } from "./open-stream.js";
-import { toCrlf, wrapSigned } from "./test-support/mime-craft.js";
+import { toCrlf, wrapPkcs7, wrapSigned } from "./test-support/mime-craft.js";
 import { must, type Party, SmimePki } from "./test-support/pki.js";
 import type { SignedLayer } from "./types.js";
 
@@ -181,6 +181,37 @@ describe("a signed part inside an unsigned multipart (a mailing list footer)", (
     expect((await openMessage(listed([footer, attached]), { trust: [pki.caCertificate] })).layers).toEqual(
       [],
     );
+  });
+
+  it("an opaque signed-data part is verified the same way; an encrypted part stays an attachment", async () => {
+    const opaque = wrapPkcs7({
+      contentType: "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m",
+      der: sign(entity, ["-nodetach"]),
+    });
+    const opened = await openMessage(listed([opaque, footer]), { trust: [pki.caCertificate] });
+    expect(opened.layers).toMatchObject([
+      { form: "opaque", scope: "part", path: "1", content: "Text", signers: [{ status: "valid" }] },
+    ]);
+    const input = pki.file("enc-in", entity);
+    const enveloped = must("openssl", [
+      "cms",
+      "-encrypt",
+      "-binary",
+      "-outform",
+      "DER",
+      "-in",
+      input,
+      alice.certPath,
+    ]);
+    const encrypted = wrapPkcs7({
+      contentType: "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m",
+      der: enveloped,
+    });
+    const withKey = await openMessage(listed([encrypted, footer]), {
+      trust: [pki.caCertificate],
+      identities: [alice.identity],
+    });
+    expect(withKey.layers).toEqual([]);
   });
 
   it("a whole-message signature keeps its shape: no scope, no path", async () => {
