@@ -14,6 +14,7 @@ export type CoreErrorCode =
   | "corrupt" // the outer structure is not a PFX
   | "no-key" // a PFX holds no private key
   | "key-certificate-mismatch" // a PFX key matches none of its certificates
+  | "missing-certificates" // a PFX holds a private key but no certificate at all
   | "invalid-password" // a Secure Mail Password breaks the 8..100 character rule
   | "locked" // an unlock handle was used after lock or expiry
   | "not-streamable" // the streaming path did not keep what this message needs (use the buffer path)

@@ -1,3 +1,4 @@
+export * from "./address/index.js";
 export * from "./algorithms.js";
 export * from "./asn1/index.js";
 export * from "./ca/index.js";

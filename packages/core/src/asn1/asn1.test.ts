@@ -13,6 +13,7 @@ import {
   readTime,
 } from "./ber-reader.js";
 import * as der from "./der-writer.js";
+import { nestedOctetStrings } from "./test-support/bombs.js";
 
 describe("DER writer and BER reader round trips (property)", () => {
   it("INTEGER", () => {
@@ -111,6 +112,26 @@ describe("BER reader on hostile input", () => {
     expect(() => children(flood, root, berContext({ maxNodes: 100 }))).toThrow(
       expect.objectContaining({ code: "limit-exceeded" }),
     );
+  });
+
+  it("limits the depth of definite-length elements too: ~120 KB of nested OCTET STRINGs", () => {
+    const bomb = nestedOctetStrings(30_000);
+    expect(bomb.length).toBeGreaterThan(100_000);
+    const root = readRoot(bomb); // the outer element alone is well-formed
+    expect(() => octetStringValue(bomb, root)).toThrow(
+      expect.objectContaining({ code: "limit-exceeded", message: "ASN.1: nesting deeper than 64" }),
+    );
+    // Within the limit, the same shape reads fine (and the limit is the caller's to set).
+    const shallow = nestedOctetStrings(60);
+    expect(octetStringValue(shallow, readRoot(shallow))).toHaveLength(0);
+    expect(() => octetStringValue(shallow, readRoot(shallow), berContext({ maxDepth: 10 }))).toThrow(
+      expect.objectContaining({ code: "limit-exceeded" }),
+    );
+    const deepSequences = nestedOctetStrings(100, 0x30, 0x30);
+    const seq = readRoot(deepSequences);
+    const walk = (tlv: ReturnType<typeof readRoot>): number =>
+      tlv.constructed ? 1 + Math.max(0, ...children(deepSequences, tlv).map(walk)) : 0;
+    expect(() => walk(seq)).toThrow(expect.objectContaining({ code: "limit-exceeded" }));
   });
 
   it("never throws anything but CoreError on random bytes (property)", () => {

@@ -22,10 +22,16 @@ export interface Tlv {
   /** Offset just past the whole element (after end-of-contents if indefinite). */
   readonly end: number;
   readonly indefinite: boolean;
+  /** Nesting depth below the element reading started from (0): children are one deeper. */
+  readonly depth: number;
 }
 
 export interface BerLimits {
-  /** Deepest nesting accepted. Stops stack exhaustion from "[0][0][0]…" bombs. */
+  /**
+   * Deepest nesting accepted, for definite and indefinite lengths alike. Stops stack
+   * exhaustion from "[0][0][0]…" bombs and from ~100 KB of nested definite-length OCTET
+   * STRINGs that recursive walkers (pieces, names, extensions) would descend into.
+   */
   maxDepth: number;
   /** Most elements visited in one read. Stops CPU exhaustion from millions of tiny elements. */
   maxNodes: number;
@@ -47,8 +53,8 @@ function malformed(message: string, offset: number): CoreError {
 }
 
 /**
- * Reads one element starting at `offset`, which must end at or before `limit`.
- * Indefinite-length elements are walked (children only, recursively) to find their end.
+ * Reads one element starting at `offset`, which must end at or before `limit`, at nesting
+ * `depth`. Indefinite-length elements are walked (children only, recursively) to find their end.
  */
 export function readTlv(
   buf: Uint8Array,
@@ -100,6 +106,7 @@ export function readTlv(
       contentEnd: cursor,
       end: cursor + 2,
       indefinite: true,
+      depth,
     };
   }
   let length: number;
@@ -125,6 +132,7 @@ export function readTlv(
     contentEnd,
     end: contentEnd,
     indefinite: false,
+    depth,
   };
 }
 
@@ -137,7 +145,7 @@ export function* iterateChildren(
   if (!parent.constructed) throw malformed("expected a constructed element", parent.start);
   let cursor = parent.contentStart;
   while (cursor < parent.contentEnd) {
-    const child = readTlv(buf, cursor, parent.contentEnd, ctx);
+    const child = readTlv(buf, cursor, parent.contentEnd, ctx, parent.depth + 1);
     yield child;
     cursor = child.end;
   }

@@ -1,6 +1,8 @@
+import { sameAddress } from "../address/index.js";
+
 /**
  * The address a user certificate is issued for: the account's From address
- * when it belongs to the account (one of its addresses, compared case-insensitively), else the
+ * when it belongs to the account (one of its addresses, compared as `sameAddress` does), else the
  * account's own address. Comparison is on the whole address, trimmed.
  */
 export function chooseCertificateAddress(input: {
@@ -10,9 +12,8 @@ export function chooseCertificateAddress(input: {
 }): string {
   const from = input.fromAddress?.trim();
   if (from) {
-    const wanted = from.toLowerCase();
     const own = [input.accountAddress, ...input.accountAddresses];
-    if (own.some((a) => a.trim().toLowerCase() === wanted)) return from;
+    if (own.some((a) => sameAddress(a, from))) return from;
   }
   return input.accountAddress.trim();
 }

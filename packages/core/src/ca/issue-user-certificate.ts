@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
-import { domainToASCII } from "node:url";
 import { promisify } from "node:util";
+import { normaliseDomain } from "../address/index.js";
 import { OID } from "../algorithms.js";
 import { der } from "../asn1/index.js";
 import { CoreError } from "../errors.js";
@@ -146,18 +146,20 @@ function normalizeEmail(input: string): { display: string; generalName: Uint8Arr
     address.length > 254
   )
     throw new CoreError("invalid-argument", `not an email address: "${input}"`);
-  const asciiDomain = domainToASCII(domain);
-  if (asciiDomain === "") throw new CoreError("invalid-argument", `bad domain in "${input}"`);
+  const asciiDomain = normaliseDomain(domain);
+  if (asciiDomain === "" || !/^[\x21-\x7e]+$/.test(asciiDomain))
+    throw new CoreError("invalid-argument", `bad domain in "${input}"`);
   if (/^[\x21-\x7e]+$/.test(local))
     return {
       display: `${local}@${asciiDomain}`,
       generalName: der.implicitPrimitive(1, Buffer.from(`${local}@${asciiDomain}`, "latin1")),
     };
+  const mailbox = `${local}@${domain.replace(/\.+$/, "")}`;
   return {
-    display: address,
+    display: mailbox,
     generalName: der.implicitConstructed(0, [
       der.oid(OID.smtpUtf8Mailbox),
-      der.explicit(0, der.utf8String(address)),
+      der.explicit(0, der.utf8String(mailbox)),
     ]),
   };
 }

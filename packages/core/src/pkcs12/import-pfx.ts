@@ -33,7 +33,8 @@ export interface ImportedPfx {
  * the key is the one whose public key equals the key's (SMIME-NOTES §6.6), whatever the bag
  * order; the rest become the chain, leaf→root where issuer names link them.
  * Errors (CoreError codes, in this order): corrupt, wrong-password / integrity,
- * unsupported-algorithm, limit-exceeded (KDF cap), no-key, key-certificate-mismatch.
+ * unsupported-algorithm, limit-exceeded (KDF cap), no-key, missing-certificates (a key and no
+ * certificate), key-certificate-mismatch.
  */
 export function importPfx(bytes: Uint8Array, password: string, options: ImportPfxOptions = {}): ImportedPfx {
   const contents = readPfxContents(bytes, password, options);
@@ -55,11 +56,12 @@ export function importPfx(bytes: Uint8Array, password: string, options: ImportPf
         "unsupported-algorithm",
         `unsupported algorithm: ${contents.unsupported.join(", ")}`,
       );
+    // Nothing to mismatch with: the file lacks the certificate, which is another fix for the user.
+    if (contents.certificates.length === 0)
+      throw new CoreError("missing-certificates", "the file holds a private key but no certificate");
     throw new CoreError(
       "key-certificate-mismatch",
-      contents.certificates.length === 0
-        ? "the file holds a private key but no certificate"
-        : "the file's private key matches none of its certificates",
+      "the file's private key matches none of its certificates",
     );
   }
   if (!consistent(first.key.key, first.cert.certificate))

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
+import { normaliseAddress } from "../address/index.js";
 import { OID } from "../algorithms.js";
 import {
   type BerContext,
@@ -6,6 +7,7 @@ import {
   children,
   contentBytes,
   expectTag,
+  rawBytes,
   readBitString,
   readOid,
   readRoot,
@@ -78,6 +80,8 @@ export interface Certificate {
   /** EC named curve OID, if EC. */
   curveOid: string | undefined;
   signatureAlgorithm: { oid: string; parameters: Uint8Array | undefined };
+  /** Set when tbsCertificate.signature differs from signatureAlgorithm (RFC 5280 §4.1.1.2). */
+  algorithmMismatch?: true;
   signatureValue: Uint8Array;
   extensions: Extension[];
   subjectKeyIdentifier: Uint8Array | undefined;
@@ -131,7 +135,7 @@ function parseDer(der: Uint8Array, ctx: BerContext): Certificate {
     return t;
   };
   const serialTlv = expectTag(field("serialNumber"), TAG.INTEGER, "serialNumber");
-  field("signature");
+  const innerSigAlg = expectTag(field("signature"), TAG.SEQUENCE, "AlgorithmIdentifier");
   const issuerName = readName(der, field("issuer"), ctx);
   const validity = children(der, expectTag(field("validity"), TAG.SEQUENCE, "Validity"), ctx);
   const subjectName = readName(der, field("subject"), ctx);
@@ -151,7 +155,7 @@ function parseDer(der: Uint8Array, ctx: BerContext): Certificate {
       const valueTlv = parts[parts.length - 1];
       if (!oidTlv || !valueTlv || parts.length < 2)
         throw new CoreError("malformed", "bad certificate extension");
-      const critical = parts.length === 3 && contentBytes(der, parts[1] as Tlv)[0] === 0xff;
+      const critical = parts.length === 3 && readCritical(der, parts[1] as Tlv);
       extensions.push({
         oid: readOid(der, oidTlv),
         critical,
@@ -187,6 +191,7 @@ function parseDer(der: Uint8Array, ctx: BerContext): Certificate {
   const details = publicKey.asymmetricKeyDetails ?? {};
   const keyAlgorithm = keyAlgorithmOf(publicKey.asymmetricKeyType);
   const keySize = details.modulusLength ?? curveBits(details.namedCurve) ?? 0;
+  checkRsaKeyCost(details);
 
   const sigAlgParts = children(der, expectTag(sigAlgTlv, TAG.SEQUENCE, "AlgorithmIdentifier"), ctx);
   const sigParams = sigAlgParts[1];
@@ -223,6 +228,9 @@ function parseDer(der: Uint8Array, ctx: BerContext): Certificate {
       oid: readOid(der, sigAlgParts[0] as Tlv),
       parameters: sigParams ? der.subarray(sigParams.start, sigParams.end) : undefined,
     },
+    ...(sameBytes(rawBytes(der, innerSigAlg), rawBytes(der, sigAlgTlv))
+      ? {}
+      : { algorithmMismatch: true as const }),
     signatureValue: readBitString(der, sigTlv).bytes,
     extensions,
     subjectKeyIdentifier: undefined,
@@ -287,11 +295,47 @@ function collectEmails(cert: Certificate, san: Extension | undefined, ctx: BerCo
   for (const a of cert.subjectName.attributes) if (a.oid === OID.emailAddress) found.push(a.value);
   const seen = new Set<string>();
   return found.filter((e) => {
-    const k = e.toLowerCase();
+    const k = normaliseAddress(e);
     if (seen.has(k) || e.length === 0) return false;
     seen.add(k);
     return true;
   });
+}
+
+/**
+ * The Extension `critical` BOOLEAN (RFC 5280 §4.1): DER writes TRUE as 0xFF, but BER (X.690
+ * §8.2.2) makes any non-zero octet TRUE — reading 0x01 as false would let an unknown critical
+ * extension pass as non-critical.
+ */
+export function readCritical(buf: Uint8Array, tlv: Tlv): boolean {
+  const bytes = contentBytes(buf, expectTag(tlv, TAG.BOOLEAN, "critical"));
+  if (bytes.length !== 1) throw new CoreError("malformed", "critical flag is not a one-octet BOOLEAN");
+  return bytes[0] !== 0;
+}
+
+/**
+ * RSA keys whose every use is slow are refused: a modulus over 16384 bits, or a public exponent
+ * over 2^32 + 1 (a thousands-of-bits exponent made one verification take ~9 ms). No CA issues
+ * such keys (CA/B Forum: e ≤ 2^256 - 1, in practice 65537).
+ */
+export const MAX_RSA_MODULUS_BITS = 16384;
+export const MAX_RSA_PUBLIC_EXPONENT = 2n ** 32n + 1n;
+
+function checkRsaKeyCost(details: { modulusLength?: number; publicExponent?: bigint }): void {
+  if (details.modulusLength !== undefined && details.modulusLength > MAX_RSA_MODULUS_BITS)
+    throw new CoreError(
+      "unsupported-algorithm",
+      `RSA key of ${details.modulusLength} bits is over the ${MAX_RSA_MODULUS_BITS}-bit limit`,
+    );
+  if (details.publicExponent !== undefined && details.publicExponent > MAX_RSA_PUBLIC_EXPONENT)
+    throw new CoreError(
+      "unsupported-algorithm",
+      `RSA public exponent of ${details.publicExponent.toString(2).length} bits is over the limit of 2^32 + 1`,
+    );
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 function keyAlgorithmOf(type: string | undefined): KeyAlgorithm {

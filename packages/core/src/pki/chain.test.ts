@@ -1,8 +1,11 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { oid as derOid } from "../asn1/der-writer.js";
 import { type Ca, type Issued, OpensslPki } from "../cms/signed/test-support/openssl-pki.js";
 import { checkSmimeUsage, crlIsUsable, validatePath } from "./chain.js";
 import { parseCrl } from "./crl.js";
+import { replaceBytes, resign } from "./test-support/resign.js";
 
 const DAY = 86_400_000;
 const now = new Date();
@@ -108,12 +111,94 @@ describe("validatePath (RFC 5280 §6 subset) on openssl-made chains", () => {
     );
   });
 
-  it("refuses MD5 anywhere in the chain", () => {
+  it("a certificate signed with MD5 or SHA-1 makes the path weak-algorithm, never valid", () => {
     const md5 = pki.leaf(inter, { cn: "MD5 Leaf", md: "md5" });
     expect(md5.cert.signatureAlgorithm.oid).toBe("1.2.840.113549.1.1.4");
-    const r = validate(md5);
+    expect(validate(md5)).toMatchObject({
+      ok: false,
+      status: "weak-algorithm",
+      reason: "certificate CN=MD5 Leaf is signed with MD5",
+    });
+    const sha1 = pki.leaf(inter, { cn: "SHA1 Leaf", md: "sha1" });
+    expect(validate(sha1)).toMatchObject({
+      ok: false,
+      status: "weak-algorithm",
+      reason: "certificate CN=SHA1 Leaf is signed with SHA-1",
+    });
+    const sha1Ca = pki.intermediate(root, "SHA1 CA", { md: "sha1" });
+    const under = pki.leaf(sha1Ca, { cn: "Under SHA1 CA" });
+    expect(
+      validatePath(under.cert, { trust: [root.cert], intermediates: [sha1Ca.cert], at: now }),
+    ).toMatchObject({ status: "weak-algorithm", reason: "certificate CN=SHA1 CA is signed with SHA-1" });
+    // The anchor's own self-signature is not relied on: a SHA-1 root is no fault.
+    const oldRoot = pki.root("SHA1 Root", { md: "sha1" });
+    const modern = pki.leaf(oldRoot, { cn: "Under SHA1 Root" });
+    expect(validatePath(modern.cert, { trust: [oldRoot.cert], intermediates: [], at: now }).ok).toBe(true);
+  });
+
+  it("weak-algorithm only as the sole fault: expired, not-yet-valid, untrusted and revoked keep their status", () => {
+    const expiring = pki.leaf(inter, { cn: "SHA1 Expiring", md: "sha1", end: later(2) });
+    expect(validate(expiring, { at: later(3) })).toMatchObject({ status: "expired" });
+    const future = pki.leaf(inter, { cn: "SHA1 Future", md: "sha1", start: later(2) });
+    expect(validate(future)).toMatchObject({ status: "not-yet-valid" });
+    expect(validate(pki.leaf(inter, { cn: "SHA1 Orphan", md: "sha1" }), { intermediates: [] })).toMatchObject(
+      {
+        status: "untrusted",
+      },
+    );
+    const odd = pki.leaf(inter, {
+      cn: "SHA1 Odd",
+      md: "sha1",
+      extra: "1.3.6.1.4.1.99999.2 = critical,ASN1:NULL\n",
+    });
+    expect(validate(odd)).toMatchObject({ status: "untrusted" });
+    const victim = pki.leaf(inter, { cn: "SHA1 Revoked", md: "sha1" });
+    const { crl } = pki.revoke(victim);
+    expect(validate(victim, { crls: [crl], at: new Date() })).toMatchObject({ status: "revoked" });
+  });
+
+  it("a CRL signed with SHA-1 still revokes, but a path that relies on it is weak-algorithm", () => {
+    const ca = pki.intermediate(root, "SHA1 CRL CA");
+    const victim = pki.leaf(ca, { cn: "Listed" });
+    const fine = pki.leaf(ca, { cn: "Not Listed" });
+    const { crl } = pki.revoke(victim, { md: "sha1" });
+    const opts = { trust: [root.cert], intermediates: [ca.cert], at: new Date(), crls: [crl] };
+    expect(validatePath(victim.cert, opts)).toMatchObject({ status: "revoked" });
+    expect(validatePath(fine.cert, opts)).toMatchObject({
+      status: "weak-algorithm",
+      reason: "the CRL of CN=SHA1 CRL CA is signed with SHA-1",
+    });
+    expect(validatePath(fine.cert, { ...opts, crls: [pki.crl(ca).crl] }).ok).toBe(true);
+  });
+
+  it("a certificate whose signed and outer signature algorithms differ is refused", () => {
+    // Same key, a valid SHA-384 signature, but tbsCertificate.signature still says SHA-256.
+    const mixed = resign(leaf.cert, inter.key, { outer: { oid: "1.2.840.113549.1.1.12", hash: "sha384" } });
+    expect(mixed.algorithmMismatch).toBe(true);
+    const r = validatePath(mixed, { trust: [root.cert], intermediates: [inter.cert], at: now });
     expect(r).toMatchObject({ ok: false, status: "untrusted" });
-    if (!r.ok) expect(r.reason).toContain("MD5");
+    if (!r.ok) expect(r.reason).toContain("differs from the outer signatureAlgorithm");
+    // The control: the same re-signing with matching algorithms is valid.
+    const same = resign(leaf.cert, inter.key);
+    expect(validatePath(same, { trust: [root.cert], intermediates: [inter.cert], at: now }).ok).toBe(true);
+  });
+
+  it("a critical flag encoded 0x01 (BER TRUE, not DER 0xFF) is still critical", () => {
+    const odd = pki.leaf(inter, { cn: "Odd BER", extra: "1.3.6.1.4.1.99999.3 = critical,ASN1:NULL\n" });
+    const oid = Buffer.from(derOid("1.3.6.1.4.1.99999.3"));
+    const ber = resign(odd.cert, inter.key, {
+      editTbs: (tbs) =>
+        replaceBytes(
+          tbs,
+          Buffer.concat([oid, Buffer.from("0101ff", "hex")]),
+          Buffer.concat([oid, Buffer.from("010101", "hex")]),
+        ),
+    });
+    expect(ber.extensions.find((e) => e.oid === "1.3.6.1.4.1.99999.3")?.critical).toBe(true);
+    expect(validatePath(ber, { trust: [root.cert], intermediates: [inter.cert], at: now })).toMatchObject({
+      status: "untrusted",
+      reason: "CN=Odd BER has unrecognised critical extension 1.3.6.1.4.1.99999.3",
+    });
   });
 
   it("refuses a certificate whose signature was altered", () => {
@@ -153,6 +238,22 @@ describe("validatePath (RFC 5280 §6 subset) on openssl-made chains", () => {
     const r2 = validatePath(bad.cert, { ...opts, intermediates: [excludedCa.cert] });
     expect(r2).toMatchObject({ status: "untrusted" });
     if (!r2.ok) expect(r2.reason).toContain("is in an excluded subtree");
+  });
+
+  it("a trailing dot or upper case in an address's domain does not escape an excluded subtree", () => {
+    const excluding = pki.intermediate(root, "Excluding Dots CA", {
+      extra: "nameConstraints = critical,excluded;email:excluded.example,excluded;email:.sub.example\n",
+    });
+    const opts = { trust: [root.cert], intermediates: [excluding.cert], at: now };
+    for (const address of ["a@excluded.example.", "a@EXCLUDED.example..", "a@mail.sub.example."]) {
+      const escaped = pki.leaf(excluding, { cn: "Dotted", emails: [address] });
+      const r = validatePath(escaped.cert, opts);
+      expect(r, address).toMatchObject({ ok: false, status: "untrusted" });
+      if (!r.ok) expect(r.reason).toContain(`${address} is in an excluded subtree`);
+    }
+    expect(
+      validatePath(pki.leaf(excluding, { cn: "Fine", emails: ["a@other.example."] }).cert, opts).ok,
+    ).toBe(true);
   });
 
   it("matches an anchor by SPKI + subject (a re-issued root with the same key)", () => {
@@ -230,6 +331,53 @@ describe("revocation by CRL (soft-fail without one)", () => {
     expect(validate(victim, { crls: [forged], at: new Date() }).ok).toBe(true);
   });
 
+  it("a CRL signed by the CA's separate CRL-signing certificate (RFC 5280 §6.3.3) is used", () => {
+    const ca = pki.intermediate(root, "Split CRL CA");
+    const victim = pki.leaf(ca, { cn: "Split Victim" });
+    const signerExt =
+      "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n";
+    // Same name as the CA, another key, issued under the same root; openssl signs the CA's CRL
+    // (same database, so the revocation is listed) with that key.
+    const crlSigner = pki.leaf(root, {
+      cn: "Split CRL CA",
+      key: pki.key("rsa", "split-crl-signer"),
+      ext: signerExt,
+    });
+    pki.revoke(victim);
+    const crl = crlSignedBy(ca, crlSigner);
+    expect(crlIsUsable(crl, ca.cert, new Date())).toContain("does not verify"); // not the CA's key
+    const opts = { trust: [root.cert], at: new Date(), crls: [crl] };
+    expect(validatePath(victim.cert, { ...opts, intermediates: [ca.cert, crlSigner.cert] })).toMatchObject({
+      status: "revoked",
+    });
+    // Without the signer's certificate, or with a look-alike that chains to another anchor, or
+    // one without cRLSign, the CRL cannot be checked: soft-fail, as before.
+    expect(validatePath(victim.cert, { ...opts, intermediates: [ca.cert] }).ok).toBe(true);
+    const evil = pki.root("Split Evil Root");
+    const impostor = pki.leaf(evil, {
+      cn: "Split CRL CA",
+      key: pki.key("rsa", "split-impostor"),
+      ext: signerExt,
+    });
+    const forged = crlSignedBy(ca, impostor);
+    expect(
+      validatePath(victim.cert, {
+        ...opts,
+        crls: [forged],
+        intermediates: [ca.cert, impostor.cert, evil.cert],
+      }).ok,
+    ).toBe(true);
+    const noCrlSign = pki.leaf(root, {
+      cn: "Split CRL CA",
+      key: pki.key("rsa", "split-no-crlsign"),
+      ext: "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n",
+    });
+    const unsigned = crlSignedBy(ca, noCrlSign);
+    expect(
+      validatePath(victim.cert, { ...opts, crls: [unsigned], intermediates: [ca.cert, noCrlSign.cert] }).ok,
+    ).toBe(true);
+  });
+
   it("revoked outranks expired", () => {
     const victim = pki.leaf(inter, { cn: "Revoked And Expiring", end: later(5) });
     const { crl } = pki.revoke(victim, { crlDays: 30 });
@@ -268,3 +416,19 @@ describe("checkSmimeUsage (RFC 8550 §4.4)", () => {
     expect(checkSmimeUsage(ec.cert, "encrypt")).toBe("certificate keyUsage lacks keyAgreement");
   });
 });
+
+/** `openssl ca -gencrl` over `ca`'s database, signed with `signer`'s certificate and key. */
+function crlSignedBy(ca: Ca, signer: Issued) {
+  const config = `${ca.config}.${signer.name}.cnf`;
+  writeFileSync(
+    config,
+    readFileSync(ca.config, "utf8")
+      .replace(/^certificate = .*$/m, `certificate = ${signer.certPath}`)
+      .replace(/^private_key = .*$/m, `private_key = ${signer.keyPath}`),
+  );
+  const out = `${ca.dir}/crl-by-${signer.name}.pem`;
+  execFileSync("openssl", ["ca", "-config", config, "-batch", "-gencrl", "-crldays", "30", "-out", out], {
+    stdio: "pipe",
+  });
+  return parseCrl(readFileSync(out, "utf8"));
+}

@@ -6,6 +6,7 @@ import {
   contentBytes,
   expectTag,
   iterateChildren,
+  rawBytes,
   readBitString,
   readOid,
   readRoot,
@@ -15,6 +16,7 @@ import {
   type Tlv,
 } from "../asn1/ber-reader.js";
 import { CoreError } from "../errors.js";
+import { readCritical } from "./certificate.js";
 import { type DistinguishedName, formatName, readName } from "./name.js";
 import { derOrPem } from "./pem.js";
 
@@ -42,6 +44,8 @@ export interface Crl {
   /** Keyed by serial (INTEGER value). */
   revoked: ReadonlyMap<bigint, RevokedEntry>;
   signatureAlgorithm: { oid: string; parameters: Uint8Array | undefined };
+  /** Set when tbsCertList.signature differs from signatureAlgorithm (RFC 5280 §5.1.1.2). */
+  algorithmMismatch?: true;
   signatureValue: Uint8Array;
   authorityKeyIdentifier: Uint8Array | undefined;
   crlNumber: bigint | undefined;
@@ -88,7 +92,7 @@ function parseDer(der: Uint8Array, ctx: BerContext): Crl {
     if (!t) throw new CoreError("malformed", `CRL is missing ${what}`);
     return t;
   };
-  expectTag(next("signature"), TAG.SEQUENCE, "AlgorithmIdentifier");
+  const innerSigAlg = expectTag(next("signature"), TAG.SEQUENCE, "AlgorithmIdentifier");
   const issuerName = readName(der, next("issuer"), ctx);
   const thisUpdate = readTime(der, next("thisUpdate"));
   let nextUpdate: Date | undefined;
@@ -162,6 +166,9 @@ function parseDer(der: Uint8Array, ctx: BerContext): Crl {
       oid: readOid(der, sigParts[0] as Tlv),
       parameters: params ? der.subarray(params.start, params.end) : undefined,
     },
+    ...(Buffer.compare(rawBytes(der, innerSigAlg), rawBytes(der, sigAlgTlv)) === 0
+      ? {}
+      : { algorithmMismatch: true as const }),
     signatureValue: readBitString(der, sigTlv).bytes,
     authorityKeyIdentifier,
     crlNumber,
@@ -181,7 +188,7 @@ function readExtensions(
     if (!oidTlv || !valueTlv || parts.length < 2) throw new CoreError("malformed", "bad CRL extension");
     return {
       oid: readOid(der, oidTlv),
-      critical: parts.length === 3 && contentBytes(der, parts[1] as Tlv)[0] === 0xff,
+      critical: parts.length === 3 && readCritical(der, parts[1] as Tlv),
       value: contentBytes(der, expectTag(valueTlv, TAG.OCTET_STRING, "extnValue")),
     };
   });

@@ -3,6 +3,7 @@ export * from "./chain.js";
 export * from "./crl.js";
 export * from "./identity.js";
 export * from "./name.js";
+export * from "./path-budget.js";
 export * from "./pem.js";
 export {
   type ParsedSignatureAlgorithm,

@@ -1,4 +1,4 @@
-import { domainToASCII } from "node:url";
+import { domainWithin, normaliseDomain } from "../address/index.js";
 import { OID } from "../algorithms.js";
 import { berContext, children, contentBytes, readRoot, type Tlv } from "../asn1/ber-reader.js";
 import { type Certificate, isSelfIssued } from "./certificate.js";
@@ -142,27 +142,22 @@ function matches(
   }
   if (typeof name !== "string") return false;
   const constraint = Buffer.from(contentBytes(buf, base)).toString("latin1");
-  if (type === 0x82) return domainWithin(name, constraint);
+  // dNSName: the host and every name below it (a leading "." is tolerated as the same thing).
+  if (type === 0x82) return domainWithin(name, constraint.replace(/^\.+/, ""));
   const at = name.lastIndexOf("@");
-  const host = normaliseDomain(name.slice(at + 1));
+  const host = name.slice(at + 1);
   if (constraint.includes("@")) {
+    // A whole mailbox: the local part is case-sensitive here (RFC 5280 §4.2.1.10), the host is not.
     const cAt = constraint.lastIndexOf("@");
     return (
-      name.slice(0, at) === constraint.slice(0, cAt) && host === normaliseDomain(constraint.slice(cAt + 1))
+      name.slice(0, at) === constraint.slice(0, cAt) &&
+      normaliseDomain(host) === normaliseDomain(constraint.slice(cAt + 1))
     );
   }
-  if (constraint.startsWith(".")) return host.endsWith(normaliseDomain(constraint));
-  return host === normaliseDomain(constraint);
-}
-
-function domainWithin(name: string, constraint: string): boolean {
-  const n = normaliseDomain(name);
-  const c = normaliseDomain(constraint.replace(/^\./, ""));
-  return c === "" || n === c || n.endsWith(`.${c}`);
-}
-
-function normaliseDomain(domain: string): string {
-  return (domainToASCII(domain.toLowerCase()) || domain).toLowerCase();
+  // ".example.com": any host below it; "example.com": that host only. Domains compare in the
+  // one normal form (A-labels, no trailing dot), so `a@excluded.example.` is still excluded.
+  if (constraint.startsWith(".")) return domainWithin(host, constraint);
+  return normaliseDomain(host) === normaliseDomain(constraint);
 }
 
 /** RFC 5280 §4.2.1.10: an IPv4 (8 octets) or IPv6 (32 octets) address and a contiguous mask. */

@@ -2,22 +2,31 @@
  * How open reports a layer and whose address signers must match — shared by openMessage,
  * openMessageStream and decryptOuterLayer so all give the same report.
  */
+import { splitAddress } from "../address/index.js";
 import type { EnvelopeInfo } from "../cms/enveloped/index.js";
 import type { SignerVerdict, VerifyOptions } from "../cms/signed/index.js";
 import { parseContentType } from "../mime/content-type.js";
 import { parseAddressList } from "../mime/headers.js";
 import { getHeader, type MimeEntity } from "../mime/parse-entity.js";
+import type { PathBudget } from "../pki/path-budget.js";
 import { capitalisedMediaType } from "./classify.js";
 import type { SmimeLimits } from "./limits.js";
 import type { OpenOptions } from "./open.js";
 import type { EncryptedLayer, SignedLayer, SignerReport } from "./types.js";
 
-/** The outermost From (or Sender) mailboxes: what a signer's certificate must name. */
-export function senderAddresses(message: MimeEntity): string[] {
+/**
+ * The outermost From mailboxes: what a signer's certificate must name (RFC 8550 §3). Sender is
+ * not among them: the reader is shown From, so a certificate naming only the Sender would vouch
+ * for an author it does not name. A From that holds no mailbox (`From: "ceo@corp.example"`, a
+ * display name only) gives an empty list, which nothing matches; undefined only when the
+ * entity has no From field at all (a bare signed part), where there is nothing to bind to.
+ */
+export function senderAddresses(message: MimeEntity): string[] | undefined {
   const from = getHeader(message, "from")?.value;
-  const sender = getHeader(message, "sender")?.value;
-  const addresses = [...(from ? parseAddressList(from) : []), ...(sender ? parseAddressList(sender) : [])];
-  return addresses.map((a) => a.address).filter((a) => a.length > 0);
+  if (from === undefined) return undefined;
+  return parseAddressList(from)
+    .map((a) => a.address)
+    .filter((a) => splitAddress(a) !== undefined);
 }
 
 /** A signed layer's report; `inner` is the signed entity (its media type names the content). */
@@ -68,6 +77,7 @@ export function signatureChecks(
   at: Date,
   expectedAddresses: string[] | undefined,
   limits: SmimeLimits,
+  budget: PathBudget,
 ): VerifyOptions {
   return {
     trust: options.trust ?? [],
@@ -76,6 +86,7 @@ export function signatureChecks(
     at,
     expectedAddresses,
     limits: { ber: limits.ber },
+    pathBudget: budget,
     ...(options.certificateCache ? { certificateCache: options.certificateCache } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { type BerLimits, DEFAULT_BER_LIMITS } from "../asn1/ber-reader.js";
 import type { EnvelopeLimits } from "../cms/enveloped/index.js";
 import { CoreError } from "../errors.js";
+import { DEFAULT_PATH_BUDGET } from "../pki/path-budget.js";
 
 /**
  * Message-level limits. Each is a parameter, never a global; the
@@ -13,12 +14,18 @@ export interface SmimeLimits {
   maxLayers: number;
   /** ASN.1 nesting depth and element count per CMS structure. */
   ber: BerLimits;
+  /**
+   * Signature checks path validation may spend on one message, all signers and layers
+   * together. Stops certificate meshes that multiply signers by candidates by CRLs.
+   */
+  maxSignatureChecks: number;
 }
 
 export const DEFAULT_SMIME_LIMITS: Readonly<SmimeLimits> = Object.freeze({
   maxMessageBytes: 100 * 1024 * 1024,
   maxLayers: 8,
   ber: DEFAULT_BER_LIMITS,
+  maxSignatureChecks: DEFAULT_PATH_BUDGET,
 });
 
 export function resolveSmimeLimits(limits: Partial<SmimeLimits> = {}): SmimeLimits {

@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OID } from "../algorithms.js";
 import { children, readRoot } from "../asn1/ber-reader.js";
+import * as der from "../asn1/der-writer.js";
+import { nestedOctetStrings } from "../asn1/test-support/bombs.js";
 import { CoreError, type CoreErrorCode } from "../errors.js";
 import { type OpenOptions, openMessage } from "./open.js";
 import { protectMessage } from "./protect.js";
@@ -60,6 +63,7 @@ async function refused(message: Uint8Array, code: CoreErrorCode, text: RegExp, e
   expect(Date.now() - started).toBeLessThan(5000);
 }
 
+const DIGEST_SHA256 = "2.16.840.1.101.3.4.2.1";
 const HEADERS = ["From: Alice Example <alice@example.test>", "To: bob@example.test"];
 const PKCS7 = (smimeType: string) =>
   `Content-Type: application/pkcs7-mime; smime-type=${smimeType}; name=smime.p7m`;
@@ -348,6 +352,27 @@ describe("decryption failures", () => {
 });
 
 describe("resource limits", () => {
+  it("~120 KB of nested definite-length OCTET STRINGs as eContent → limit-exceeded, not a stack overflow", async () => {
+    // A well-formed SignedData around the bomb, with one SignerInfo, so open reaches the content.
+    const signerInfo = der.sequence(
+      der.integer(1),
+      der.sequence(der.sequence(), der.integer(1)),
+      der.algorithmIdentifier(DIGEST_SHA256),
+      der.algorithmIdentifier(OID.rsaEncryption, der.nullValue()),
+      der.octetString(new Uint8Array(256)),
+    );
+    const signedData = der.sequence(
+      der.integer(1),
+      der.setOf([der.algorithmIdentifier(DIGEST_SHA256)]),
+      der.sequence(der.oid(OID.data), der.explicit(0, nestedOctetStrings(30_000))),
+      der.setOf([signerInfo]),
+    );
+    const cms = der.sequence(der.oid(OID.signedData), der.explicit(0, signedData));
+    expect(cms.length).toBeGreaterThan(100_000);
+    const message = wrapPkcs7({ headers: HEADERS, contentType: PKCS7("signed-data"), der: cms });
+    await refused(message, "limit-exceeded", /ASN\.1: nesting deeper than 64/);
+  });
+
   it("a nesting bomb: 20 opaque signatures deep → limit-exceeded, quickly", async () => {
     let message: Uint8Array = raw;
     for (let i = 0; i < 20; i++)

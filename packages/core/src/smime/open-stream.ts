@@ -30,6 +30,7 @@ import { base64DecodeChunks, qpDecode } from "../mime/base64.js";
 import { type ContentType, parseContentType } from "../mime/content-type.js";
 import { resolveMimeLimits } from "../mime/limits.js";
 import { getHeader, type MimeEntity } from "../mime/parse-entity.js";
+import { pathBudget } from "../pki/path-budget.js";
 import { checkSmimeType, classifyEntity, signedDataShape } from "./classify.js";
 import { encryptedLayer, senderAddresses, signatureChecks, signedLayer } from "./layer-report.js";
 import { envelopeLimits, resolveSmimeLimits } from "./limits.js";
@@ -77,6 +78,7 @@ export async function openMessageStream(
       mimeLimits: resolveMimeLimits(),
       at: options.at ?? new Date(),
       expected: undefined,
+      budget: pathBudget(limits.maxSignatureChecks),
       sink,
       peel,
     };
@@ -100,7 +102,7 @@ async function peel(
 ): Promise<Peeled> {
   const head = await readEntityHead(source, ctx.mimeLimits);
   const reader = decryptedCbc ? plausibleReader(head, source) : source;
-  ctx.expected ??= ctx.options.from ? [ctx.options.from] : senderAddresses(head);
+  if (depth === 0) ctx.expected = ctx.options.from ? [ctx.options.from] : senderAddresses(head);
   const contentType = parseContentType(getHeader(head, "content-type")?.value);
   const kind = classifyEntity(head, contentType);
   if (kind === "none") {
@@ -175,7 +177,7 @@ async function peelPkcs7Mime(
       throw new CoreError("malformed", "opaque signed-data without encapsulated content");
     const result = await verifySignedData(
       bytes,
-      signatureChecks(ctx.options, ctx.at, ctx.expected, ctx.limits),
+      signatureChecks(ctx.options, ctx.at, ctx.expected, ctx.limits, ctx.budget),
     );
     if (!result.content) throw new CoreError("malformed", "opaque signed-data without encapsulated content");
     const inner = await ctx.peel(new StreamReader([result.content]), ctx, depth + 1);

@@ -1,19 +1,20 @@
 import { decryptEnveloped } from "../cms/enveloped/index.js";
-import { verifySignedData } from "../cms/signed/index.js";
-import { CoreError } from "../errors.js";
-import { toCanonicalCrlf } from "../mime/canonicalize.js";
+import { type VerifyOptions, verifySignedData } from "../cms/signed/index.js";
+import { CoreError, isCoreError } from "../errors.js";
 import { parseContentType } from "../mime/content-type.js";
-import { splitSigned } from "../mime/multipart.js";
+import { type MimePart, splitMultipart, splitSigned } from "../mime/multipart.js";
 import { getHeader, type MimeEntity, parseEntity } from "../mime/parse-entity.js";
 import type { Certificate } from "../pki/certificate.js";
 import type { Crl } from "../pki/crl.js";
 import type { Identity } from "../pki/identity.js";
+import { pathBudget } from "../pki/path-budget.js";
 import { decodeEntityBody, plausiblePlaintext } from "./body.js";
 import { checkSmimeType, classifyEntity, signedDataShape, sniffCms } from "./classify.js";
 import { encryptedLayer, senderAddresses, signatureChecks, signedLayer } from "./layer-report.js";
 import { checkMessageSize, envelopeLimits, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
 import { detachedSignatureDer } from "./signature-part.js";
-import type { Layer } from "./types.js";
+import { signedPartBytes } from "./signed-part-bytes.js";
+import type { Layer, SignedLayer } from "./types.js";
 
 export interface OpenOptions {
   /** Keys that may decrypt: the account's current key first, then earlier ones. */
@@ -25,7 +26,7 @@ export interface OpenOptions {
   crls?: Crl[];
   /** Validation time; default now. */
   at?: Date;
-  /** The address signers must match; default: the outermost From (or Sender) mailboxes. */
+  /** The address signers must match; default: the outermost From mailboxes (never Sender). */
   from?: string;
   limits?: Partial<SmimeLimits>;
   /**
@@ -58,6 +59,7 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
   const outer = parseEntity(raw);
   const expectedAddresses = options.from ? [options.from] : senderAddresses(outer);
   const at = options.at ?? new Date();
+  const budget = pathBudget(limits.maxSignatureChecks); // one for the whole message
   const layers: Layer[] = [];
   let content: Uint8Array = raw;
   let entity: MimeEntity = outer;
@@ -73,9 +75,9 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
     if (kind === "multipart-signed") {
       const split = splitSigned(entity);
       const der = detachedSignatureDer(split.signature.entity, limits.ber);
-      const signed = toCanonicalCrlf(split.signed.bytes);
+      const signed = signedPartBytes(split.signed.bytes);
       const result = await verifySignedData(der, {
-        ...signatureChecks(options, at, expectedAddresses, limits),
+        ...signatureChecks(options, at, expectedAddresses, limits, budget),
         content: signed,
       });
       const signedEntity = parseEntity(signed);
@@ -108,7 +110,10 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       if (shape.signerInfos === 0) break; // certs-only: a certificate bundle, not a signature
       if (!shape.encapsulated)
         throw new CoreError("malformed", "opaque signed-data without encapsulated content");
-      const result = await verifySignedData(der, signatureChecks(options, at, expectedAddresses, limits));
+      const result = await verifySignedData(
+        der,
+        signatureChecks(options, at, expectedAddresses, limits, budget),
+      );
       if (!result.content)
         throw new CoreError("malformed", "opaque signed-data without encapsulated content");
       const inner = parseEntity(result.content);
@@ -122,5 +127,77 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       `S/MIME content type ${cms.oid} (${cms.kind}) is not supported`,
     );
   }
+  const checks = signatureChecks(options, at, expectedAddresses, limits, budget);
+  layers.push(...(await signedParts(entity, [], checks, limits, { left: limits.maxLayers - layers.length })));
   return { layers, content };
+}
+
+/**
+ * Signed parts (multipart/signed, opaque signed-data) inside an unsigned multipart (a list
+ * manager wrapped the signed message and its footer in multipart/mixed): each is verified and
+ * reported as a layer scoped to that part.
+ * Only multiparts are walked: an attached message/rfc822 is someone else's message, and a
+ * nested encrypted part stays an attachment (it is never decrypted into the view).
+ */
+async function signedParts(
+  entity: MimeEntity,
+  path: number[],
+  checks: VerifyOptions,
+  limits: SmimeLimits,
+  room: { left: number },
+): Promise<SignedLayer[]> {
+  if (parseContentType(getHeader(entity, "content-type")?.value).type !== "multipart") return [];
+  let parts: MimePart[];
+  try {
+    parts = [...splitMultipart(entity).parts];
+  } catch (error) {
+    if (isCoreError(error, "malformed")) return []; // an unreadable body is shown as it is
+    throw error;
+  }
+  const found: SignedLayer[] = [];
+  for (const [index, part] of parts.entries()) {
+    const here = [...path, index + 1];
+    const contentType = parseContentType(getHeader(part.entity, "content-type")?.value);
+    const kind = classifyEntity(part.entity, contentType);
+    if (kind === "none") {
+      found.push(...(await signedParts(part.entity, here, checks, limits, room)));
+      continue;
+    }
+    if (room.left <= 0) throw new CoreError("limit-exceeded", "too many signed parts in one message");
+    room.left--;
+    let layer: SignedLayer | undefined;
+    try {
+      layer = await verifyPart(part.entity, kind, contentType, checks, limits);
+    } catch (error) {
+      if (isCoreError(error, "malformed")) continue; // not a signature we can read: an attachment
+      throw error;
+    }
+    if (layer) found.push({ ...layer, scope: "part", path: here.join(".") });
+  }
+  return found;
+}
+
+/** A nested multipart/signed or opaque signed-data part; anything encrypted is left alone. */
+async function verifyPart(
+  entity: MimeEntity,
+  kind: "multipart-signed" | "pkcs7-mime",
+  contentType: ReturnType<typeof parseContentType>,
+  checks: VerifyOptions,
+  limits: SmimeLimits,
+): Promise<SignedLayer | undefined> {
+  if (kind === "multipart-signed") {
+    const split = splitSigned(entity);
+    const der = detachedSignatureDer(split.signature.entity, limits.ber);
+    const signed = signedPartBytes(split.signed.bytes);
+    const result = await verifySignedData(der, { ...checks, content: signed });
+    return signedLayer("detached", result.signers, parseEntity(signed));
+  }
+  const der = decodeEntityBody(entity);
+  const cms = sniffCms(der);
+  if (cms.kind !== "signed") return undefined;
+  checkSmimeType(contentType.params["smime-type"], cms.kind, cms.oid);
+  const shape = signedDataShape(der, limits.ber);
+  if (shape.signerInfos === 0 || !shape.encapsulated) return undefined;
+  const result = await verifySignedData(der, checks);
+  return result.content ? signedLayer("opaque", result.signers, parseEntity(result.content)) : undefined;
 }

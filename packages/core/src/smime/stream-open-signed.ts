@@ -7,14 +7,15 @@
  */
 import { verifySignedData } from "../cms/signed/index.js";
 import { CoreError, isCoreError } from "../errors.js";
-import { CrlfCanonicalizer } from "../mime/canonicalize.js";
 import type { ContentType } from "../mime/content-type.js";
 import type { MimeLimits } from "../mime/limits.js";
 import { type MimeEntity, parseEntityAt } from "../mime/parse-entity.js";
+import type { PathBudget } from "../pki/path-budget.js";
 import { signatureChecks, signedLayer } from "./layer-report.js";
 import type { SmimeLimits } from "./limits.js";
 import type { OpenOptions } from "./open.js";
 import { detachedSignatureDer } from "./signature-part.js";
+import { SignedPartCanonicalizer } from "./signed-part-bytes.js";
 import { BoundaryScanner, type Segment } from "./stream-boundary-scanner.js";
 import { digestSet, digestsForMicalg } from "./stream-digests.js";
 import { StreamReader } from "./stream-reader.js";
@@ -34,6 +35,8 @@ export interface OpenContext {
   at: Date;
   /** The outermost From / Sender mailboxes (or options.from), set from the first header. */
   expected: string[] | undefined;
+  /** Path validation's signature checks, shared by every layer of the message. */
+  budget: PathBudget;
   sink: SinkWriter;
   peel(reader: StreamReader, ctx: OpenContext, depth: number, decryptedCbc?: boolean): Promise<Peeled>;
 }
@@ -60,7 +63,7 @@ export async function peelMultipartSigned(
 
   // Part 1, canonical, as the inner parser pulls it.
   async function* signedPart(): AsyncGenerator<Uint8Array> {
-    const canon = new CrlfCanonicalizer();
+    const canon = new SignedPartCanonicalizer(ctx.mimeLimits.maxHeaderBytes);
     let started = false;
     for (;;) {
       const chunk = await reader.next();
@@ -103,7 +106,7 @@ export async function peelMultipartSigned(
   const part = parseEntityAt(Buffer.concat(signature), ctx.mimeLimits, head.depth + 1, 0);
   const der = detachedSignatureDer(part, ctx.limits.ber);
   const result = await verifySignedData(der, {
-    ...signatureChecks(ctx.options, ctx.at, ctx.expected, ctx.limits),
+    ...signatureChecks(ctx.options, ctx.at, ctx.expected, ctx.limits, ctx.budget),
     contentDigests: hashes.digests(),
   }).catch((error: unknown) => {
     if (!isCoreError(error, "not-streamable")) throw error;

@@ -35,6 +35,14 @@ export interface SignedLayer {
   /** The signed entity's full media type, lowercase ("text/plain", "application/pdf"). */
   mediaType: string;
   signers: SignerReport[];
+  /**
+   * Present only for a signed part inside a multipart that is not itself signed (a mailing list
+   * added a footer): the signature covers that part alone, not the message. Absent: the layer
+   * covers the whole message (or all that the layers outside it hold).
+   */
+  scope?: "part";
+  /** With `scope`: the part's MIME path in IMAP section numbering ("1", "2.1"). */
+  path?: string;
 }
 
 export type Layer = EncryptedLayer | SignedLayer;

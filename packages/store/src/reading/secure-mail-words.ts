@@ -4,9 +4,11 @@
  * No imports: browser code loads this file on its own (`@sealbox/store/words`).
  */
 
-/** core's SignerStatus, repeated as a string union so this module stays import-free. */
+/** core's SignerStatus, repeated (in its order) as a string union so this module stays import-free. */
 type SignerStatus =
   | "bad-signature"
+  | "unknown-signer"
+  | "unsupported-algorithm"
   | "revoked"
   | "expired"
   | "not-yet-valid"
@@ -14,8 +16,6 @@ type SignerStatus =
   | "wrong-usage"
   | "weak-algorithm"
   | "address-mismatch"
-  | "unknown-signer"
-  | "unsupported-algorithm"
   | "valid";
 export const WORDS = {
   verifiedBy: "Content Unaltered as Verified By:",
@@ -55,6 +55,10 @@ export function signerProblem(status: SignerStatus): string {
   switch (status) {
     case "bad-signature":
       return "The content was altered after it was signed: the signature does not match it.";
+    case "unknown-signer":
+      return "The signer's certificate is not in the message and not known here, so the signature cannot be checked.";
+    case "unsupported-algorithm":
+      return "The signature uses an algorithm Sealbox does not support, so it cannot be checked.";
     case "revoked":
       return "The signer's certificate has been revoked.";
     case "expired":
@@ -66,13 +70,9 @@ export function signerProblem(status: SignerStatus): string {
     case "wrong-usage":
       return "The signer's certificate is not for e-mail protection.";
     case "weak-algorithm":
-      return "The signature uses a weak algorithm that can be forged.";
+      return "The signature or the signer's certificate uses a weak algorithm that can be forged.";
     case "address-mismatch":
       return "The signer's address does not match the sender.";
-    case "unknown-signer":
-      return "The signer's certificate is not in the message and not known here, so the signature cannot be checked.";
-    case "unsupported-algorithm":
-      return "The signature uses an algorithm Sealbox does not support, so it cannot be checked.";
     case "valid":
       return "The signature is valid.";
     default:

@@ -21,6 +21,11 @@ import type { RawSignerInfo, SignerId } from "./parse-signed-data.js";
 import { type ReadAttributes, readSignedAttributes } from "./signed-attributes.js";
 import type { SignerVerdict } from "./types.js";
 
+const MAX_CERTIFICATES_PER_SIGNER = 4;
+
+/** What a signer can be when its signature was never checked (or did not check out). */
+type UncheckedStatus = "bad-signature" | "unknown-signer" | "unsupported-algorithm";
+
 export interface PendingSigner {
   /** The digest this signer needs over the content (undefined when it cannot be checked). */
   digest: DigestInfo | undefined;
@@ -42,7 +47,11 @@ export function prepareSigner(
   berCtx: BerContext,
   judge: JudgeContext,
 ): PendingSigner {
-  const bad = (reason: string, extra: Partial<SignerVerdict> = {}): PendingSigner => ({
+  const bad = (
+    reason: string,
+    extra: Partial<SignerVerdict> = {},
+    status: UncheckedStatus = "bad-signature",
+  ): PendingSigner => ({
     digest: undefined,
     sinks: [],
     finish: () => ({
@@ -51,7 +60,7 @@ export function prepareSigner(
       signatureAlgorithm: "unknown",
       chain: [],
       ...extra,
-      status: "bad-signature",
+      status,
       reason,
     }),
   });
@@ -73,7 +82,7 @@ function prepareWellFormed(
   candidates: readonly Certificate[],
   berCtx: BerContext,
   judge: JudgeContext,
-  bad: (reason: string, extra?: Partial<SignerVerdict>) => PendingSigner,
+  bad: (reason: string, extra?: Partial<SignerVerdict>, status?: UncheckedStatus) => PendingSigner,
 ): PendingSigner {
   const { oid: digestOid, digest } = readDigestAlgorithm(der, info.digestAlgorithm);
   const sigAlg = readAlgorithmIdentifier(der, info.signatureAlgorithm);
@@ -88,7 +97,9 @@ function prepareWellFormed(
           : describeOid(sigAlg.oid),
     ...(digest?.weak ? { weakDigest: true as const } : {}),
   };
-  const certs = findSignerCertificates(info.sid, candidates);
+  // Renewals may share an SKI, so a few certificates can match one signer; a message with
+  // dozens of look-alikes only gets the first few tried (each costs a public-key operation).
+  const certs = findSignerCertificates(info.sid, candidates).slice(0, MAX_CERTIFICATES_PER_SIGNER);
   const who = (cert: Certificate | undefined): Partial<SignerVerdict> =>
     cert
       ? {
@@ -105,16 +116,23 @@ function prepareWellFormed(
     emails: cert.emails,
   });
   const first = certs[0];
+  // An algorithm we cannot check says nothing about the content: not bad-signature.
   if (!digest)
-    return bad(`unsupported digest algorithm ${describeOid(digestOid)}`, { ...base, ...who(first) });
-  if (parsed.kind === "unsupported") return bad(parsed.reason, { ...base, ...who(first) });
+    return bad(
+      `unsupported digest algorithm ${describeOid(digestOid)}`,
+      { ...base, ...who(first) },
+      "unsupported-algorithm",
+    );
+  if (parsed.kind === "unsupported")
+    return bad(parsed.reason, { ...base, ...who(first) }, "unsupported-algorithm");
   const scheme: SignatureScheme = parsed;
   if (scheme.digest && scheme.digest.name !== digest.name)
     return bad(`signatureAlgorithm uses ${scheme.digest.name} but digestAlgorithm is ${digest.name}`, {
       ...base,
       ...who(first),
     });
-  if (!first) return bad("signer certificate not found in the message or known certificates", base);
+  if (!first)
+    return bad("signer certificate not found in the message or known certificates", base, "unknown-signer");
 
   let attrs: ReadAttributes | undefined;
   let signedBytes: Uint8Array | undefined;
@@ -194,6 +212,8 @@ const RANK: Record<SignerVerdict["status"], number> = {
   expired: 5,
   revoked: 6,
   "bad-signature": 7,
+  "unsupported-algorithm": 8,
+  "unknown-signer": 9,
 };
 
 function checkWithAttributes(

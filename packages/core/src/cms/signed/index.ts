@@ -1,4 +1,3 @@
-export { matchAddress, normaliseAddress } from "./address.js";
 export { findSignerCertificates } from "./check-signer.js";
 export { signData } from "./sign-data.js";
 export { DEFAULT_CAPABILITIES } from "./signed-attributes.js";

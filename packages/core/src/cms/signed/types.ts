@@ -3,6 +3,7 @@ import type { BerLimits } from "../../asn1/ber-reader.js";
 import type { Certificate } from "../../pki/certificate.js";
 import type { Crl } from "../../pki/crl.js";
 import type { Identity } from "../../pki/identity.js";
+import type { PathBudget } from "../../pki/path-budget.js";
 
 /** Content to sign or to verify against: the exact bytes (the caller canonicalises MIME). */
 export type ContentSource = Uint8Array | AsyncIterable<Uint8Array>;
@@ -50,6 +51,11 @@ export interface VerifyLimits {
   maxCertificates?: number;
   /** Most issuer candidates tried per path search. */
   maxPathCandidates?: number;
+  /**
+   * Most signature checks path validation may spend on the whole call (every signer, every
+   * candidate issuer, every CRL), unless `pathBudget` is given. Default DEFAULT_PATH_BUDGET.
+   */
+  maxSignatureChecks?: number;
 }
 
 export interface VerifyOptions {
@@ -69,9 +75,17 @@ export interface VerifyOptions {
   /** Validation time (SMIME-NOTES §7.5). Default `now()`. */
   at?: Date;
   now?: () => Date;
-  /** Addresses one of which a certificate address must equal (From/Sender or --from). */
+  /**
+   * Addresses one of which a certificate address must equal (the From mailboxes, or --from).
+   * An empty list matches nothing (a From without a mailbox); undefined skips the check.
+   */
   expectedAddresses?: readonly string[];
   limits?: VerifyLimits;
+  /**
+   * A budget shared with other calls for the same message (openMessage passes one to every
+   * layer); it records what was spent. Default: a new one of `limits.maxSignatureChecks`.
+   */
+  pathBudget?: PathBudget;
   /**
    * Parsed message certificates by SHA-256 (hex) of their DER, owned by the caller and reused
    * across calls: a certificate's key import costs more than the RSA verification itself.
@@ -80,8 +94,18 @@ export interface VerifyOptions {
   certificateCache?: Map<string, Certificate>;
 }
 
+/**
+ * A signer's verdict, in the order statuses are reported (the first that applies):
+ * `bad-signature` (the content or signed attributes do not match the signature), then
+ * `unknown-signer` (no certificate for the signer: nothing to check the signature with) and
+ * `unsupported-algorithm` (a digest or signature algorithm core does not implement, e.g. DSA):
+ * neither of those two says the content was altered. Then what path validation and RFC 8550
+ * say about a good signature.
+ */
 export type SignerStatus =
   | "bad-signature"
+  | "unknown-signer"
+  | "unsupported-algorithm"
   | "revoked"
   | "expired"
   | "not-yet-valid"

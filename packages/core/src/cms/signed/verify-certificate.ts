@@ -1,6 +1,7 @@
 import { isCoreError } from "../../errors.js";
 import { type Certificate, parseCertificate } from "../../pki/certificate.js";
 import { type Crl, parseCrl } from "../../pki/crl.js";
+import { pathBudget } from "../../pki/path-budget.js";
 import { judgeSigner } from "./judge-signer.js";
 import type { SignerStatus } from "./types.js";
 
@@ -83,6 +84,8 @@ export function verifyCertificate(input: VerifyCertificateInput): CertificateVer
     at,
     expectedAddresses: input.email === undefined ? undefined : [input.email],
     maxPathCandidates: undefined,
+    // One certificate's paths: the same budget a message gets for all of its signers.
+    budget: pathBudget(),
     purpose: PURPOSE[input.purpose ?? "any"],
     ...(input.maxDepth !== undefined ? { maxDepth: input.maxDepth } : {}),
   });

@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { createHash, createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OID } from "../../algorithms.js";
 import {
@@ -17,7 +18,7 @@ import { CoreError } from "../../errors.js";
 import type { Certificate } from "../../pki/certificate.js";
 import type { Crl } from "../../pki/crl.js";
 import { attr, craftSignedData, standardAttributes } from "./test-support/craft.js";
-import { type Ca, type Issued, OpensslPki } from "./test-support/openssl-pki.js";
+import { type Ca, type Issued, OpensslPki, run } from "./test-support/openssl-pki.js";
 import { opensslSign, tempDir } from "./test-support/peers.js";
 import type { SignerVerdict, VerifyOptions } from "./types.js";
 import { verifySignedData } from "./verify-signed-data.js";
@@ -100,10 +101,10 @@ describe("verifySignedData: one status per signer, first that applies", () => {
     expect(v.name).toBe("Alice Example");
   });
 
-  it("bad-signature: signer certificate missing, found again through known certificates", async () => {
+  it("unknown-signer (not bad-signature): signer certificate missing, found again through known certificates", async () => {
     const der = opensslSign(dir, CONTENT, [{ issued: alice }], ["-nocerts"]);
     expect(await verdict(der)).toMatchObject({
-      status: "bad-signature",
+      status: "unknown-signer",
       reason: "signer certificate not found in the message or known certificates",
     });
     expect(await verdict(der, { known: [alice.cert, inter.cert] })).toMatchObject({ status: "valid" });
@@ -156,6 +157,30 @@ describe("verifySignedData: one status per signer, first that applies", () => {
     expect(sha1).toMatchObject({ status: "valid", digest: "SHA-1", weakDigest: true });
   });
 
+  it("addresses compare in the one normal form: case, trailing dots, IDNA", async () => {
+    for (const from of ["Alice@EXAMPLE.test.", "alice@example.test..", "<alice@Example.Test>"])
+      expect(await verdict(sign(alice), { expectedAddresses: [from] }), from).toMatchObject({
+        status: "valid",
+        email: "alice@example.test",
+      });
+  });
+
+  it("weak-algorithm for a SHA-1-signed signer certificate, after wrong-usage and before address-mismatch", async () => {
+    const sha1 = pki.leaf(inter, { cn: "SHA1 Cert", emails: ["sha1@example.test"], md: "sha1" });
+    const v = await verdict(sign(sha1), { expectedAddresses: ["someone@else.test"] });
+    expect(v).toMatchObject({
+      status: "weak-algorithm",
+      reason: "certificate CN=SHA1 Cert is signed with SHA-1",
+    });
+    expect(v.weakDigest).toBeUndefined(); // the message digest itself is SHA-256
+    const sha1Server = pki.leaf(inter, {
+      cn: "SHA1 Server",
+      md: "sha1",
+      ext: "basicConstraints = CA:FALSE\nkeyUsage = digitalSignature\nextendedKeyUsage = serverAuth\n",
+    });
+    expect(await verdict(sign(sha1Server))).toMatchObject({ status: "wrong-usage" });
+  });
+
   it("address-mismatch: no certificate address matches; no address at all", async () => {
     const v = await verdict(sign(alice), { expectedAddresses: ["bob@example.test"] });
     expect(v).toMatchObject({
@@ -174,6 +199,36 @@ describe("verifySignedData: one status per signer, first that applies", () => {
     expect(v.weakDigest).toBe(true);
   });
 
+  it("unsupported-algorithm (not bad-signature) for a DSA signer openssl made", async () => {
+    const params = `${pki.dir}/dsa.params`;
+    const keyPath = `${pki.dir}/dsa.key`;
+    run("openssl", [
+      "genpkey",
+      "-genparam",
+      "-algorithm",
+      "DSA",
+      "-pkeyopt",
+      "dsa_paramgen_bits:2048",
+      "-out",
+      params,
+    ]);
+    run("openssl", ["genpkey", "-paramfile", params, "-out", keyPath]);
+    const dsa = pki.leaf(inter, {
+      cn: "DSA Signer",
+      emails: ["dsa@example.test"],
+      key: { path: keyPath, key: createPrivateKey(readFileSync(keyPath)) },
+      ext: "basicConstraints = CA:FALSE\nkeyUsage = digitalSignature\nextendedKeyUsage = emailProtection\nsubjectAltName = email:dsa@example.test\n",
+    });
+    expect(dsa.cert.keyAlgorithm).toBe("DSA");
+    const v = await verdict(sign(dsa));
+    expect(v).toMatchObject({
+      status: "unsupported-algorithm",
+      name: "DSA Signer",
+      email: "dsa@example.test",
+    });
+    expect(v.reason).toContain("unsupported signature algorithm 2.16.840.1.101.3.4.3.2");
+  });
+
   it("several signers, each with its own verdict", async () => {
     const der = opensslSign(
       dir,
@@ -189,7 +244,7 @@ describe("verifySignedData: one status per signer, first that applies", () => {
     expect(r.digests).toEqual(["SHA-384"]);
   });
 
-  it("unsupported PSS variant (MGF1 hash ≠ hash) is bad-signature with the reason, never valid", async () => {
+  it("unsupported PSS variant (MGF1 hash ≠ hash) is unsupported-algorithm with the reason, never valid", async () => {
     const der = opensslSign(
       dir,
       CONTENT,
@@ -198,7 +253,7 @@ describe("verifySignedData: one status per signer, first that applies", () => {
     );
     // openssl omits [1] maskGenAlgorithm, so the DEFAULT mgf1SHA1 applies (RFC 4055 §3.1).
     expect(await verdict(der)).toMatchObject({
-      status: "bad-signature",
+      status: "unsupported-algorithm",
       signatureAlgorithm: "RSA-PSS",
       reason: "RSASSA-PSS with MGF1 hash SHA-1 differing from SHA-256",
     });
@@ -315,7 +370,7 @@ describe("algorithm identifiers and signer identifiers as real senders write the
     });
   });
 
-  it("conflicting or unknown algorithms are bad-signature with the reason", async () => {
+  it("conflicting algorithms are bad-signature, unknown ones unsupported-algorithm, with the reason", async () => {
     expect(
       await craft({ signatureAlgorithm: algorithmIdentifier(OID.sha384WithRSA, nullValue()) }),
     ).toMatchObject({
@@ -327,12 +382,12 @@ describe("algorithm identifiers and signer identifiers as real senders write the
       reason: "ECDSA signature but the certificate holds a rsa key",
     });
     expect(await craft({ signatureAlgorithm: algorithmIdentifier("1.2.3.4.5") })).toMatchObject({
-      status: "bad-signature",
+      status: "unsupported-algorithm",
       reason: "unsupported signature algorithm 1.2.3.4.5",
       signatureAlgorithm: "1.2.3.4.5",
     });
     expect(await craft({ digestAlgorithm: algorithmIdentifier("1.2.840.113549.2.2") })).toMatchObject({
-      status: "bad-signature",
+      status: "unsupported-algorithm",
       reason: "unsupported digest algorithm 1.2.840.113549.2.2",
     });
   });
@@ -345,7 +400,7 @@ describe("algorithm identifiers and signer identifiers as real senders write the
     expect(await craft({ sid: sequence(issuer, padded) })).toMatchObject({ status: "valid" });
     const wrongSerial = sequence(cert.issuerName.der, integer(cert.serial + 1n));
     expect(await craft({ sid: wrongSerial })).toMatchObject({
-      status: "bad-signature",
+      status: "unknown-signer",
       reason: "signer certificate not found in the message or known certificates",
     });
   });

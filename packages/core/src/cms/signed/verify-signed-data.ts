@@ -4,6 +4,7 @@ import { berContext, octetStringPieces } from "../../asn1/ber-reader.js";
 import { CoreError } from "../../errors.js";
 import { type Certificate, parseCertificate } from "../../pki/certificate.js";
 import { type Crl, parseCrl } from "../../pki/crl.js";
+import { pathBudget } from "../../pki/path-budget.js";
 import { type PendingSigner, prepareSigner } from "./check-signer.js";
 import { type ContentSink, feedContent } from "./feed-content.js";
 import { parseSignedData } from "./parse-signed-data.js";
@@ -57,6 +58,7 @@ export async function verifySignedData(der: Uint8Array, options: VerifyOptions):
     at,
     expectedAddresses: options.expectedAddresses,
     maxPathCandidates: limits.maxPathCandidates,
+    budget: options.pathBudget ?? pathBudget(limits.maxSignatureChecks),
   };
   const candidates = [...certificates, ...known];
   const pending = raw.signerInfos.map((info) =>
