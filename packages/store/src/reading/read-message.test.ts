@@ -297,6 +297,33 @@ describe.each(backends)("reading messages on $name", (backend) => {
     expect(elsewhere.signers[0]!.status).toBe("untrusted");
   });
 
+  it("a signed part inside a list's multipart/mixed: the banner and the verified line name that part only", async () => {
+    const signed = Buffer.from(
+      await signedBy(bobKey, `Bob <bob@${DOMAIN}>`, "the signed words\r\n", "to the list"),
+    ).toString("latin1");
+    const [head = "", body = ""] = signed.split(/\r\n\r\n(.*)/s);
+    const contentType = /^Content-Type:.*(?:\r\n[ \t].*)*/im.exec(head)?.[0];
+    expect(contentType).toMatch(/multipart\/signed/i);
+    const listed = Buffer.from(
+      `From: Bob <bob@${DOMAIN}>\r\nTo: list@${DOMAIN}\r\nSubject: to the list\r\nMIME-Version: 1.0\r\n` +
+        'Content-Type: multipart/mixed; boundary="LIST"\r\n\r\n' +
+        `--LIST\r\n${contentType}\r\n\r\n${body}\r\n--LIST\r\nContent-Type: text/plain\r\n\r\n` +
+        "unsigned footer added by the list\r\n--LIST--\r\n",
+      "latin1",
+    );
+    const view = await store.reading.read(alice.id, await append(listed));
+    const layer = view.layers[0]!;
+    if (layer.type !== "signed") throw new Error("not a signed layer");
+    expect(layer).toMatchObject({
+      scope: "part",
+      path: "1",
+      banner: "Signed Part 1 (Text SHA-256)",
+      verifiedBy: "Part 1 Unaltered as Verified By:",
+      verified: true,
+    });
+    expect(JSON.stringify(view.layers)).not.toContain("Content Unaltered");
+  });
+
   it("a replaced key (superseded) keeps what it signed before; after that, and after a compromise, the signer is revoked", async () => {
     await store.secureMail.generate(carl.id, PW, { keyAlgorithm: "EC-P256" });
     const [carlKey] = await store.secureMail.identities(carl.id, PW);

@@ -17,7 +17,15 @@ import { type MessageSummary, ownedMessage, toSummary } from "../mail/messages.j
 import type { SecureMail } from "../secure-mail/secure-mail.js";
 import type { ServerCa } from "../secure-mail/server-ca.js";
 import type { KeyAccess } from "../secure-mail/unlock-sessions.js";
-import { encryptedBanner, signedBanner, signerDisplay, signerProblem } from "./secure-mail-words.js";
+import {
+  encryptedBanner,
+  partVerifiedBy,
+  signedBanner,
+  signedPartBanner,
+  signerDisplay,
+  signerProblem,
+  WORDS,
+} from "./secure-mail-words.js";
 
 export interface CertificateView {
   subject: string;
@@ -69,11 +77,16 @@ export type LayerView =
       form: "detached" | "opaque";
       digest: string;
       content: string;
-      /** "Signed Data (Text SHA-256)". */
+      /** "Signed Data (Text SHA-256)", or "Signed Part 1 (Text SHA-256)" for a part's signature. */
       banner: string;
       signers: SignerView[];
       /** At least one signer verified. */
       verified: boolean;
+      /** "message": the signature covers what is shown; "part": only the MIME part at `path`. */
+      scope: "message" | "part";
+      path: string | null;
+      /** What heads the list of verifying signers ("Content Unaltered as Verified By:", or the part's form). */
+      verifiedBy: string;
     };
 
 export interface AttachmentView {
@@ -392,6 +405,7 @@ export function readingUseCases(
       ...stored(held, s.certificate),
     }));
     const valid = signers.filter((s) => s.valid);
+    const part = layer.scope === "part" ? (layer.path ?? "?") : null;
     // "Text" for text/*, "Multipart" for multipart/*, else the media type itself.
     const content =
       layer.content === "Text" || layer.content === "Multipart" ? layer.content : layer.mediaType;
@@ -401,9 +415,14 @@ export function readingUseCases(
       // The banner names the digest as verified: a valid signer's, else the first signer's.
       digest: valid[0]?.digest ?? layer.digest,
       content,
-      banner: signedBanner(content, valid[0]?.digest ?? layer.digest),
+      banner: part
+        ? signedPartBanner(part, content, valid[0]?.digest ?? layer.digest)
+        : signedBanner(content, valid[0]?.digest ?? layer.digest),
       signers,
       verified: valid.length > 0,
+      scope: part ? "part" : "message",
+      path: part,
+      verifiedBy: part ? partVerifiedBy(part) : WORDS.verifiedBy,
     };
   }
 

@@ -39,6 +39,19 @@ export function signedBanner(content: string, digest: string): string {
   return `Signed Data (${content} ${digest})`;
 }
 
+/**
+ * A signature over one part only (a mailing list added a footer around it): the banner and the
+ * verified-by line name that part, so nothing outside it reads as covered.
+ */
+export function signedPartBanner(path: string, content: string, digest: string): string {
+  return `Signed Part ${path} (${content} ${digest})`;
+}
+
+/** "Part 1 Unaltered as Verified By:" — the part-scoped form of WORDS.verifiedBy. */
+export function partVerifiedBy(path: string): string {
+  return `Part ${path} Unaltered as Verified By:`;
+}
+
 /** "Encrypted AES-256-CBC": the real cipher name from core. */
 export function encryptedBanner(cipher: string): string {
   return `${WORDS.encrypted} ${cipher}`;

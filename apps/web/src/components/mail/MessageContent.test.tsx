@@ -67,6 +67,9 @@ const signed = (signers: SignerData[]) =>
     banner: "Signed Data (Text SHA-256)",
     signers,
     verified: signers.some((s) => s.valid),
+    scope: "message",
+    path: null,
+    verifiedBy: WORDS_VERIFIED_BY,
   }) as const;
 
 const render = (v: ContentView, locked?: string) =>
@@ -92,6 +95,23 @@ describe("MessageContent", () => {
     ].map((s) => text.lastIndexOf(s));
     expect(order.every((at) => at >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it("a signature over one part only (a list's footer around it): the banner and the verified line name the part", () => {
+    const part = {
+      ...signed([signer({})]),
+      banner: "Signed Part 1 (Text SHA-256)",
+      scope: "part",
+      path: "1",
+      verifiedBy: "Part 1 Unaltered as Verified By:",
+    } as const;
+    const text = plain(render(view({ layers: [part] })));
+    expect(text).toContain("Signed Part 1 (Text SHA-256)");
+    expect(text).toContain("Part 1 Unaltered as Verified By:");
+    expect(text).toContain("Carol Example <carol@example.test>");
+    // Nothing claims the whole message is covered.
+    expect(text).not.toContain(WORDS_VERIFIED_BY);
+    expect(text).not.toContain("Signed Data (");
   });
 
   it("no valid signer: an alert that says why and names the signer, and no verified-by text anywhere", () => {

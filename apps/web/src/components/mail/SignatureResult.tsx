@@ -100,7 +100,7 @@ export function SignatureVerified({
   const failed = layer.signers.filter((s) => !s.valid);
   return (
     <div className="flex flex-col gap-2 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-950">
-      <p className="font-medium">{WORDS_VERIFIED_BY}</p>{" "}
+      <p className="font-medium">{layer.verifiedBy ?? WORDS_VERIFIED_BY}</p>{" "}
       <ul className="flex flex-col gap-1">
         {valid.map((s) => (
           <li key={s.index} className="flex flex-wrap items-center gap-x-3 gap-y-1">

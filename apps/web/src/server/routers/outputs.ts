@@ -61,6 +61,9 @@ const ZLayer = z.discriminatedUnion("type", [
     banner: z.string(),
     signers: z.array(ZSigner),
     verified: z.boolean(),
+    scope: z.enum(["message", "part"]),
+    path: z.string().nullable(),
+    verifiedBy: z.string(),
   }),
 ]);
 
