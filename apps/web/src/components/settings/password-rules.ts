@@ -51,6 +51,8 @@ export function pfxFailureText(failure: AppFailure): string {
       return /file/i.test(failure.message) ? "The file holds no private key." : sentence(failure.message);
     case "key-certificate-mismatch":
       return "The key and the certificate in the file do not match.";
+    case "missing-certificates":
+      return "The file holds a private key but no certificate for it.";
     case "integrity":
       return "The file is altered or damaged: its integrity check failed.";
     case "invalid-argument":
