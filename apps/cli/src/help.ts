@@ -44,7 +44,7 @@ Domains, accounts and mail (the store; every command takes --store URL, every li
                                     67 no such account, 75 try again later)
   sealbox message decrypt|encrypt ACCOUNT MAILBOX ID --secure-password-env VAR
                                     the Decrypt / Encrypt buttons (replace the stored message)
-  sealbox message encrypt-all|decrypt-all ACCOUNT MAILBOX --secure-password-env VAR [--json]
+  sealbox message encrypt-all|decrypt-all|re-encrypt-all ACCOUNT MAILBOX --secure-password-env VAR [--json]
                                     Encrypt All / Decrypt All: each message in place, with a
                                     progress bar on a terminal; --json: a line per message and a
                                     summary; exit 1 if any failed or it stopped (run it again)
@@ -58,6 +58,9 @@ Secure Mail (the account's key and certificate):
   sealbox secure-mail generate ACCOUNT --secure-password-env VAR [--key rsa-2048|rsa-3072|rsa-4096|ec-p256]
   sealbox secure-mail export ACCOUNT --secure-password-env VAR --out FILE --file-password-env VAR2 [--legacy]
   sealbox secure-mail passwd ACCOUNT --secure-password-env OLD --new-secure-password-env NEW
+  sealbox secure-mail renew ACCOUNT --secure-password-env VAR [--json]
+                                    Renew Key and Certificate (the old key stays as an earlier
+                                    key); then message re-encrypt-all moves a folder to the new key
   sealbox secure-mail remove ACCOUNT --pfx FILE --password-env VAR
   sealbox ca show [--pem|--json]    the server CA that issues users' certificates
   sealbox ca install --pfx FILE --password-env VAR      use an existing corporate CA

@@ -213,3 +213,88 @@ describe("sealbox message encrypt-all | decrypt-all | append", () => {
     expect(progressLine({ total: 0, done: 0, skipped: 0, failed: 0 })).toMatch(/^\[#+\] 0 of 0$/);
   });
 });
+
+describe("sealbox secure-mail renew, then message re-encrypt-all", () => {
+  it("moves a folder's encrypted mail to the new key: the exported new key alone opens every message", async () => {
+    const home = tempHome();
+    const env = { ...ENV, FILE_PW: "file password" };
+    const run = (args: string[]) => cli(home, args, { env });
+    expect((await run(["account", "add", ALICE, "--password-env", "PW"])).code).toBe(0);
+    expect((await run(["secure-mail", "generate", ALICE, "--secure-password-env", "SMP"])).code).toBe(0);
+    const files: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const file = join(home, `old${i}.eml`);
+      writeFileSync(
+        file,
+        `From: carol@elsewhere.example\r\nTo: ${ALICE}\r\nSubject: old ${i}\r\n\r\nold ${i}\r\n`,
+      );
+      files.push(file);
+    }
+    expect((await run(["message", "append", ALICE, "INBOX", ...files])).code).toBe(0);
+    expect((await run(["message", "encrypt-all", ALICE, "INBOX", "--secure-password-env", "SMP"])).code).toBe(
+      0,
+    );
+
+    expect((await run(["secure-mail", "renew", ALICE, "--secure-password-env", "WRONG"])).code).toBe(1);
+    const renewed = await run(["secure-mail", "renew", ALICE, "--secure-password-env", "SMP", "--json"]);
+    expect(renewed.code).toBe(0);
+    expect(JSON.parse(renewed.stdout)).toMatchObject({ hasKey: true, earlierKeys: 1 });
+
+    const re = await run([
+      "message",
+      "re-encrypt-all",
+      ALICE,
+      "INBOX",
+      "--secure-password-env",
+      "SMP",
+      "--json",
+    ]);
+    expect(re.code).toBe(0);
+    const out = re.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Line);
+    expect(out.filter((l) => l.result === "re-encrypted")).toHaveLength(3);
+    expect(out.at(-1)).toMatchObject({ summary: true, state: "done", total: 3, done: 3, failed: 0 });
+    // A second run finds nothing left on the old key.
+    const again = await run([
+      "message",
+      "re-encrypt-all",
+      ALICE,
+      "INBOX",
+      "--secure-password-env",
+      "SMP",
+      "--json",
+    ]);
+    expect(again.stdout.trim().split("\n").at(-1)).toMatch(/"done":0/);
+
+    // Only the current (new) key leaves in an export; it opens each message with openssl-free core.
+    const pfx = join(home, "new.p12");
+    expect(
+      (
+        await run([
+          "secure-mail",
+          "export",
+          ALICE,
+          "--secure-password-env",
+          "SMP",
+          "--out",
+          pfx,
+          "--file-password-env",
+          "FILE_PW",
+        ])
+      ).code,
+    ).toBe(0);
+    const listed = JSON.parse((await run(["message", "list", ALICE, "INBOX", "--json"])).stdout) as Listed[];
+    expect(listed).toHaveLength(3);
+    for (const m of listed) {
+      expect(m.security).toBe("encrypted");
+      const raw = (await run(["message", "show", ALICE, "INBOX", m.id, "--raw"])).stdoutBytes;
+      const file = join(home, `${m.id}.eml`);
+      writeFileSync(file, raw);
+      const opened = await run(["smime", "open", file, "--pfx", pfx, "--password-env", "FILE_PW", "--json"]);
+      expect(opened.code, opened.stderr).toBe(0);
+      expect(JSON.parse(opened.stdout)).toMatchObject({ ok: true });
+    }
+  }, 180_000);
+});

@@ -27,12 +27,12 @@ export function progressLine(
 }
 
 /**
- * `sealbox message encrypt-all|decrypt-all ACCOUNT MAILBOX`: store's bulk run in the
+ * `sealbox message encrypt-all|decrypt-all|re-encrypt-all ACCOUNT MAILBOX`: store's bulk run in the
  * foreground. A progress bar on stderr when it is a terminal; with --json one line per
  * message on stdout, then a summary line. Ctrl-C cancels after the message in hand. Exit 0
  * when every selected message was handled without failure, else 1 (the summary says why).
  */
-export function bulkCommand(kind: "encrypt" | "decrypt") {
+export function bulkCommand(kind: BulkKind) {
   return command({
     name: `message ${kind}-all`,
     args: "ACCOUNT MAILBOX",

@@ -227,5 +227,7 @@ export const entry = group("message", {
   encrypt: inPlace("encrypt"),
   "encrypt-all": bulkCommand("encrypt"),
   "decrypt-all": bulkCommand("decrypt"),
+  // After Renew: encrypted mail of the folder moved to the current key (Re-encrypt Stored Mail).
+  "re-encrypt-all": bulkCommand("re-encrypt"),
   append,
 });

@@ -206,6 +206,31 @@ const passwd = command({
   },
 });
 
+/**
+ * Renew Key and Certificate: a new key from the server CA under the same Secure Mail Password;
+ * the old key stays as an earlier one (old mail opens). Then `message re-encrypt-all` moves a
+ * folder's encrypted mail to the new key.
+ */
+const renew = command({
+  name: "secure-mail renew",
+  args: "ACCOUNT",
+  expect: "one ACCOUNT",
+  options: { "secure-password-env": value("VAR"), ...COMMON },
+  async run({ options, positionals: [address] }, io) {
+    const password = await readSecret(io, secure(options["secure-password-env"], "Secure Mail Password"));
+    return withStore(options.store, io, async (store) => {
+      const status = await store.secureMail.renew(await accountId(store, address), password);
+      if (options.json) json(io, status);
+      else
+        io.stdout(
+          `renewed: new certificate ${status.certificateSha256} until ${status.notAfter}; ` +
+            `${status.earlierKeys} earlier key${status.earlierKeys === 1 ? "" : "s"} kept\n`,
+        );
+      return 0;
+    });
+  },
+});
+
 const remove = command({
   name: "secure-mail remove",
   args: "ACCOUNT",
@@ -227,12 +252,13 @@ const remove = command({
   },
 });
 
-/** `sealbox secure-mail status|import|generate|export|passwd|remove`. */
+/** `sealbox secure-mail status|import|generate|export|passwd|renew|remove`. */
 export const entry = group("secure-mail", {
   status,
   import: importKey,
   generate,
   export: exportKey,
   passwd,
+  renew,
   remove,
 });
