@@ -21,12 +21,12 @@ const CLIENTS = 6;
 const OUTAGE_MS = 3_000;
 
 /**
- * PostgreSQL shut down under the running worker while SMTP clients keep sending, first with a
- * fast shutdown (sessions told to end), then an immediate one (no checkpoint, crash recovery
- * on start), each time started again on the same port and data directory. While it is down
- * every new message is answered 451 (a sender keeps it and retries); once it is back the SAME
- * worker process accepts mail again; every message that got 250 is stored exactly once, byte
- * for byte. The cluster is this file's own, so stopping it disturbs no other test.
+ * PostgreSQL shut down under the running worker while SMTP clients keep sending, with a fast
+ * shutdown (sessions told to end), an immediate one (no checkpoint, crash recovery on start)
+ * and a fast one again, each time started again on the same port and data directory. While
+ * it is down every new message is answered 451 (a sender keeps it and retries); once it is
+ * back the SAME worker process accepts mail again; every message that got 250 is stored
+ * exactly once, byte for byte. The cluster is this file's own, so stopping it disturbs no other test.
  */
 describe("PostgreSQL restarted under SMTP traffic", () => {
   let cluster: PostgresCluster;
