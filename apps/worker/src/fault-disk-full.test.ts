@@ -109,7 +109,7 @@ describe("the data folder's disk full under SMTP traffic", () => {
     if (!mounted) {
       console.warn(
         `disk-full test NOT RUN: this machine refused to mount a ${FILESYSTEM_SIZE} tmpfs on ${dir} ` +
-          `(${mountRefused}); it needs root or CAP_SYS_ADMIN`,
+          `(${mountRefused}; mounting a tmpfs needs root or CAP_SYS_ADMIN)`,
       );
       context.skip();
       return;
