@@ -12,6 +12,14 @@ import { join } from "node:path";
  */
 export interface PostgresCluster {
   url: string;
+  /**
+   * Shuts the server down and keeps the data directory: `fast` ends every session with
+   * an error and checkpoints, `immediate` quits without a checkpoint (crash recovery on start).
+   * Resolves once the postmaster has exited.
+   */
+  halt(mode: "fast" | "immediate"): Promise<void>;
+  /** Starts the server again on the same port and data directory (after halt). */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,40 +86,72 @@ export async function startPostgresCluster(options: { durable?: boolean } = {}):
     "-c",
     "max_connections=200",
   ]);
-  const child: ChildProcess = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    log += chunk.toString();
-  });
   const url = `postgres://sealbox@127.0.0.1:${port}/postgres`;
-  const started = Date.now();
-  for (;;) {
-    if (/ready to accept connections/.test(log)) break;
-    if (child.exitCode !== null) throw new Error(`postgres exited early:\n${log}`);
-    if (Date.now() - started > 60_000) throw new Error(`postgres did not start in 60 s:\n${log}`);
-    await new Promise((r) => setTimeout(r, 100));
+  let child: ChildProcess | undefined;
+
+  async function launch(): Promise<void> {
+    child?.stderr?.destroy(); // the previous run's log pipe, after a halt
+    const started = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+    child = started;
+    let log = "";
+    started.stderr?.on("data", (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    const since = Date.now();
+    for (;;) {
+      if (/ready to accept connections/.test(log)) break;
+      if (started.exitCode !== null) throw new Error(`postgres exited early:\n${log}`);
+      if (Date.now() - since > 60_000) throw new Error(`postgres did not start in 60 s:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
+
+  /** Signals the postmaster (SIGINT fast, SIGQUIT immediate) and waits up to `waitMs` for it to exit. */
+  async function shutdown(signal: "SIGINT" | "SIGQUIT", waitMs: number): Promise<void> {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((r) => running.once("exit", r));
+    // Signal the postmaster itself: as root the child is runuser, which ignores SIGINT
+    // while it waits, so signalling it would orphan postgres.
+    running.kill(signal);
+    try {
+      const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+      if (pid > 0) process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer); // a pending timer would keep the test run alive for nothing
+  }
+
+  await launch();
   return {
     url,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        // SIGINT = fast shutdown. Signal the postmaster itself: as root the child is runuser,
-        // which ignores SIGINT while it waits, so signalling it would orphan postgres.
-        child.kill("SIGINT");
+    async halt(mode) {
+      await shutdown(mode === "fast" ? "SIGINT" : "SIGQUIT", 60_000);
+      if (child && child.exitCode === null && child.signalCode === null)
+        throw new Error(`postgres did not stop (${mode}) in 60 s`);
+      // The postmaster's children are gone too once it has exited; its pid file says so.
+      for (const since = Date.now(); Date.now() - since < 30_000; ) {
         try {
-          const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-          if (pid > 0) process.kill(pid, "SIGINT");
+          readFileSync(join(dataDir, "postmaster.pid"));
         } catch {
-          // already gone
+          return;
         }
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-        clearTimeout(timer); // a pending 10 s timer would keep the test run alive for nothing
-        if (child.exitCode === null) child.kill("SIGKILL");
+        await new Promise((r) => setTimeout(r, 100));
       }
+    },
+    async start() {
+      if (child && child.exitCode === null && child.signalCode === null)
+        throw new Error("postgres is still running");
+      await launch();
+    },
+    async stop() {
+      await shutdown("SIGINT", 10_000);
+      if (child && child.exitCode === null) child.kill("SIGKILL");
       // Let go of the log pipe: a straggling postgres helper holding it must not keep the test run alive.
-      child.stderr?.destroy();
+      child?.stderr?.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
   };

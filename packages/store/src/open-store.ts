@@ -268,7 +268,15 @@ function openPostgres(url: string, logger: StoreLogger): Kysely<Schema> {
     logger.warn({ code: error.code ?? null }, "an idle PostgreSQL connection was lost"),
   );
   const names = new Map<string, string>();
-  pool.on("connect", (client) => preparedStatements(client, names));
+  pool.on("connect", (client) => {
+    // The pool listens for errors only on idle connections. One lost while checked out
+    // between two queries (a transaction waiting on the caller) emits 'error' on the client,
+    // which with no listener ends the process. The caller learns of it anyway (its next query
+    // fails, so the transaction rolls back and the worker answers 451), and the pool drops
+    // the broken client when it is released; so this listener only keeps the process alive.
+    client.on("error", () => {});
+    preparedStatements(client, names);
+  });
   return new Kysely({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -58,6 +58,16 @@ class ImmediateSqliteDriver extends SqliteDriver {
       await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * ceiling));
     }
   }
+
+  /**
+   * SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error):
+   * a ROLLBACK then fails with "no transaction is active", and that error would replace the
+   * one that says what went wrong (SQLITE_FULL), which callers map to "try again later".
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (!this.#database.inTransaction) return;
+    await super.rollbackTransaction(connection);
+  }
 }
 
 function isBusy(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import type { AddressInfo, Socket } from "node:net";
-import { clientKey, requireHeader, type Store, StoreError } from "@sealbox/store";
+import { clientKey, isStorageFull, requireHeader, type Store, StoreError } from "@sealbox/store";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { SMTP_LIMIT_DEFAULTS } from "../env.js";
 import { errorFields, type Logger } from "../log.js";
@@ -9,7 +9,7 @@ import { ClientCounter } from "./client-counter.js";
 import { type MemoryBudget, type ReadResult, readMessage } from "./read-message.js";
 import { receivedHeader } from "./received-header.js";
 import { envelopeSenderRefusal, headerFromRefusal, ownAddresses } from "./sender-policy.js";
-import { SmtpReply, TEMPORARY_FAILURE } from "./smtp-reply.js";
+import { SmtpReply, STORAGE_FULL, TEMPORARY_FAILURE } from "./smtp-reply.js";
 
 /** Failed AUTH attempts one connection may make; the last is answered 421 and the connection closed. */
 export const MAX_AUTH_FAILURES_PER_CONNECTION = 3;
@@ -75,8 +75,9 @@ interface Connection {
  * The SMTP listener: inbound mail for local accounts from anyone, relay for
  * authenticated submitters only. The message is read in full during DATA, the store writes
  * every local copy (rules and Store Encrypted applied) and any outgoing job in ONE
- * transaction, and only then does the client get 250; any failure is 451, so the sending
- * MTA keeps the message and retries — a 250 is never given for mail that is not on disk.
+ * transaction, and only then does the client get 250; any failure is 451 (452 when the disk
+ * is full), so the sending MTA keeps the message and retries — a 250 is never given for mail
+ * that is not on disk.
  */
 export async function startSmtpListener(options: SmtpListenerOptions): Promise<SmtpListener> {
   const { store, log, maxBytes } = options;
@@ -326,7 +327,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
       return "2.0.0 OK: stored";
     } catch (error) {
       log.error({ session: session.id, ...errorFields(error), ms: now() - started }, "smtp delivery failed");
-      return TEMPORARY_FAILURE();
+      return isStorageFull(error) ? STORAGE_FULL() : TEMPORARY_FAILURE();
     }
   }
 
