@@ -32,13 +32,19 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`sealbox ${SEALBOX_VERSION}\n`);
     return 0;
   }
-  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+  // Alone on a terminal, `sealbox` is the mail client; without one, the help (exit 2 via `ui`).
+  if (first === undefined) return (await load("ui"))([]);
+  if (first === "--help" || first === "-h" || first === "help") {
     process.stdout.write(HELP);
     return 0;
   }
-  const load = commands[first];
-  if (!load) throw new UsageError(`unknown command "${first}" (see sealbox --help)`);
-  return (await load())(rest);
+  return (await load(first))(rest);
+}
+
+async function load(name: string): Promise<Command> {
+  const loader = commands[name];
+  if (!loader) throw new UsageError(`unknown command "${name}" (see sealbox --help)`);
+  return loader();
 }
 
 main(process.argv.slice(2)).then(
