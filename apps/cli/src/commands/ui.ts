@@ -15,7 +15,8 @@ export function onTerminal(): boolean {
  */
 export async function run(argv: string[]): Promise<number> {
   const args: ParsedArgs = parseArgs(argv, { store: "string" }, USAGE);
-  if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"\n${USAGE}`);
+  if (args.positionals.length > 0)
+    throw new UsageError(`unexpected argument "${args.positionals[0]}"\n${USAGE}`);
   const storeUrl = flagValue(args, "store", USAGE);
   if (!onTerminal()) {
     const { HELP } = await import("../help.js");

@@ -12,10 +12,10 @@ const HELP: Array<[string, string]> = [
   ["n/p", "Page"],
   ["f", "Folders"],
   ["c", "Compose"],
-  ["E/D", "Encrypt/Decrypt All"],
   ["s", "Secure Mail"],
   ["a", "Address Books"],
   ["r", "Rules"],
+  ["E/D", "Encrypt/Decrypt All"],
   ["q", "Quit"],
 ];
 
