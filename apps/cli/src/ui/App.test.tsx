@@ -1,7 +1,6 @@
 import type { Store } from "@sealbox/store";
-import { render } from "ink-testing-library";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { App } from "./App.js";
+import { renderClient, SIZE } from "./test-support/render-client.js";
 import {
   ALICE,
   LOGIN_PASSWORD,
@@ -12,22 +11,6 @@ import {
   seedHome,
 } from "./test-support/seed.js";
 import { waitFor } from "./test-support/wait.js";
-
-const SIZE = { columns: 80, rows: 24 };
-
-/** Renders the client on a real store and drives it with keys, as a user at 80×24 would. */
-function client(store: Store, env: NodeJS.ProcessEnv = {}) {
-  const r = render(<App store={store} version="9.9.9" client="test" env={env} size={SIZE} />);
-  const frame = () => r.lastFrame() ?? "";
-  const until = (text: string | RegExp, timeoutMs?: number) =>
-    waitFor(() => (typeof text === "string" ? frame().includes(text) : text.test(frame())), frame, timeoutMs);
-  const type = async (text: string) => {
-    r.stdin.write(text);
-    // Ink reads input on a later turn of the event loop, and draws at most 30 times a second.
-    await new Promise((done) => setTimeout(done, 60));
-  };
-  return { ...r, frame, until, type };
-}
 
 /** Every line fits the terminal, and the frame leaves the last row free (no scroll, no clear). */
 function expectFits(frame: string) {
@@ -48,7 +31,7 @@ describe("the terminal client", () => {
   });
 
   it("logs in with a masked password and refuses a wrong one in the web's words", async () => {
-    const c = client(store);
+    const c = renderClient(store);
     await c.until("Account:");
     await c.type(ALICE);
     await c.type("\r");
@@ -62,7 +45,7 @@ describe("the terminal client", () => {
   });
 
   it("opens INBOX with the newest selected; a locked encrypted message asks to unlock in place, then shows its verdicts", async () => {
-    const c = client(store);
+    const c = renderClient(store);
     await c.until("Account:");
     await c.type(`${ALICE}\r`);
     await c.until("Password:");
@@ -99,7 +82,7 @@ describe("the terminal client", () => {
   }, 240_000);
 
   it("pages through a folder and shows folders with unread counts", async () => {
-    const c = client(store);
+    const c = renderClient(store);
     await c.until("Account:");
     await c.type(`${ALICE}\r`);
     await c.until("Password:");
@@ -118,10 +101,10 @@ describe("the terminal client", () => {
   });
 
   it("takes no colour with NO_COLOR", async () => {
-    const coloured = client(store, {});
+    const coloured = renderClient(store, {});
     await coloured.until("Account:");
     coloured.unmount();
-    const plain = client(store, { NO_COLOR: "1" });
+    const plain = renderClient(store, { NO_COLOR: "1" });
     await plain.until("Account:");
     await plain.type(`${ALICE}\r`);
     await plain.until("Password:");

@@ -145,10 +145,7 @@ export function Compose({ back }: { back: MailboxRef }) {
       const without = who.filter((r) => !r.ok).map((r) => `${r.address} (${r.reason ?? "no certificate"})`);
       setMissing(without);
       if (without.length > 0) {
-        shell.notify(
-          `Cannot encrypt: no usable certificate for ${without.join(", ")}. Nothing was sent.`,
-          "error",
-        );
+        shell.notify(`Not sent: cannot encrypt to ${without.join(", ")}.`, "error");
         return;
       }
     }
