@@ -112,10 +112,10 @@ export function MessageView({ mailbox, messageId }: { mailbox: MailboxRef; messa
       ]
     : [
         ["↑↓", "Scroll"],
-        ["Esc", "Back"],
         ...(encrypted && view?.state === "opened" ? [["d", "Decrypt"] as [string, string]] : []),
         ...(!encrypted && view ? [["e", "Encrypt"] as [string, string]] : []),
         ...(signer && view?.state !== "locked" ? [["t", "Take Certificate"] as [string, string]] : []),
+        ["Esc", "Back"],
       ];
 
   const take = (force: boolean) => {
