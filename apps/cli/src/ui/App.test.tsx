@@ -78,6 +78,12 @@ describe("the terminal client", () => {
     expect(c.frame()).toContain("Signed Data (Text SHA-256)");
     expect(c.frame()).toContain(SECRET_TEXT);
     expect(c.frame()).toContain("e Encrypt");
+
+    // Encrypt in place: sealed to Alice's own certificate, the signature inside it.
+    await c.type("e");
+    await c.until("Encrypted AES-256-CBC: the message is stored encrypted.", 60_000);
+    await c.until("Encrypted AES-256-CBC\nSigned Data (Text SHA-256)");
+    expect(c.frame()).toContain(SECRET_TEXT);
     c.unmount();
   }, 240_000);
 
@@ -97,6 +103,19 @@ describe("the terminal client", () => {
     await c.until(/INBOX\s+\d+\s+31/);
     expect(c.frame()).toMatch(/Sent\s+0\s+0/);
     expectFits(c.frame());
+    c.unmount();
+  });
+
+  it("uses a larger terminal: more rows of the list, wider columns, nothing past the edge", async () => {
+    const big = { columns: 120, rows: 40 };
+    const c = renderClient(store, {}, big);
+    await c.login();
+    await c.until("Plain note 4\n");
+    const lines = c.frame().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(big.rows - 1);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(big.columns);
+    // 80×24 shows 18 rows of the list; 120×40 shows 34.
+    expect(lines.filter((l) => l.includes("Plain note")).length).toBe(30);
     c.unmount();
   });
 

@@ -20,6 +20,8 @@ interface Action {
   key: string;
   title: string;
   prompts: Prompt[];
+  /** Pairs typed twice must match: checked before anything starts. */
+  pairs?: Array<[number, number]>;
   run(answers: string[]): Promise<string>;
 }
 
@@ -32,11 +34,6 @@ function readPfx(path: string): Uint8Array {
 }
 
 class SettingsInputError extends Error {}
-
-function samePassword(a: string, b: string): string {
-  if (a !== b) throw new SettingsInputError("The passwords do not match: nothing was changed.");
-  return a;
-}
 
 /**
  * Settings → Secure Mail: the certificate as the web shows it, and Import, Generate, Export,
@@ -53,6 +50,8 @@ export function SecureMailSettings({ back }: { back: MailboxRef }) {
   const [value, setValue] = useState("");
   const [busy, setBusy] = useState(false);
   const reload = () => s.secureMailStatus().then(setStatus, shell.fail);
+  // Each prompt starts empty: nothing typed for one (a password) is carried into the next.
+  useEffect(() => setValue(""), [action, answers.length]);
   useEffect(() => {
     if (s.account.smimeEnabled) reload();
   }, [s]);
@@ -79,8 +78,9 @@ export function SecureMailSettings({ back }: { back: MailboxRef }) {
       key: "g",
       title: "Generate Key and Certificate",
       prompts: status?.hasKey ? [{ label: "Secure Mail Password", mask: true }] : newPassword,
-      run: async ([pw = "", verify]) => {
-        await s.generate(verify === undefined ? pw : samePassword(pw, verify));
+      pairs: status?.hasKey ? [] : [[0, 1]],
+      run: async ([pw = ""]) => {
+        await s.generate(pw);
         return "A new key and certificate were issued by the server CA.";
       },
     },
@@ -92,8 +92,9 @@ export function SecureMailSettings({ back }: { back: MailboxRef }) {
         { label: "File password", mask: true },
         { label: "Verify file password", mask: true },
       ],
-      run: async ([path = "", pw = "", verify = ""]) => {
-        const pfx = await s.exportPfx(samePassword(pw, verify), false);
+      pairs: [[1, 2]],
+      run: async ([path = "", pw = ""]) => {
+        const pfx = await s.exportPfx(pw, false);
         writeFileSync(path, pfx, { mode: 0o600, flag: "wx" });
         return `Exported to ${path}.`;
       },
@@ -102,8 +103,9 @@ export function SecureMailSettings({ back }: { back: MailboxRef }) {
       key: "p",
       title: "Modify Secure Mail Password",
       prompts: newPassword,
-      run: async ([pw = "", verify = ""]) => {
-        await s.changePassword(samePassword(pw, verify));
+      pairs: [[0, 1]],
+      run: async ([pw = ""]) => {
+        await s.changePassword(pw);
         return "The Secure Mail Password was changed.";
       },
     },
@@ -127,6 +129,10 @@ export function SecureMailSettings({ back }: { back: MailboxRef }) {
     setAnswers([]);
     setValue("");
     if (!current) return;
+    if ((current.pairs ?? []).some(([a, b]) => all[a] !== all[b])) {
+      shell.notify("The passwords do not match: nothing was changed.", "error");
+      return;
+    }
     setBusy(true);
     shell.notify(`${current.title}…`);
     current

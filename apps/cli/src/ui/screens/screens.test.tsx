@@ -142,7 +142,7 @@ describe("the terminal client's screens", () => {
     c.unmount();
   }, 300_000);
 
-  it("Secure Mail settings show the certificate and export it (passwords masked)", async () => {
+  it("Secure Mail settings: the certificate, Export, Modify Secure Mail Password, Remove with the PFX (passwords masked)", async () => {
     const c = renderClient(store);
     await c.login();
     await c.unlock();
@@ -179,6 +179,34 @@ describe("the terminal client's screens", () => {
     expect((await store.secureMail.status(other.account.id)).certificateSha256).toBe(
       status.certificateSha256,
     );
+
+    // Modify Secure Mail Password: the new one must be typed twice, alike.
+    await c.type("p");
+    await c.until("New Secure Mail Password:");
+    await c.type("a new secure mail password");
+    await c.type("\r");
+    await c.type("a different one entirely");
+    await c.type("\r");
+    await c.until("The passwords do not match: nothing was changed.");
+    await c.type("p");
+    await c.until("New Secure Mail Password:");
+    await c.type("a new secure mail password");
+    await c.type("\r");
+    await c.type("a new secure mail password");
+    await c.type("\r");
+    await c.until("The Secure Mail Password was changed.", 60_000);
+    await store.secureMail.verifyPassword(aliceId, "a new secure mail password");
+
+    // Remove: only with a PFX that holds this key (the one just exported).
+    await c.type("r");
+    await c.until("PFX file holding this key:");
+    await c.type(out);
+    await c.type("\r");
+    await c.type("export file password");
+    await c.type("\r");
+    await c.until("The key and certificate were removed", 60_000);
+    await c.until("No key yet: Import one (i) or Generate one (g).");
+    expect((await store.secureMail.status(aliceId)).hasKey).toBe(false);
     c.unmount();
   }, 240_000);
 

@@ -7,8 +7,8 @@ import { waitFor } from "./wait.js";
 export const SIZE = { columns: 80, rows: 24 };
 
 /** The client rendered on a real store at 80×24 (ink-testing-library), driven with keys. */
-export function renderClient(store: Store, env: NodeJS.ProcessEnv = {}) {
-  const r = render(<App store={store} version="9.9.9" client="test" env={env} size={SIZE} />);
+export function renderClient(store: Store, env: NodeJS.ProcessEnv = {}, size = SIZE) {
+  const r = render(<App store={store} version="9.9.9" client="test" env={env} size={size} />);
   const frame = () => r.lastFrame() ?? "";
   const until = (text: string | RegExp, timeoutMs?: number) =>
     waitFor(() => (typeof text === "string" ? frame().includes(text) : text.test(frame())), frame, timeoutMs);
