@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Store } from "@sealbox/store";
@@ -31,8 +31,15 @@ describe("the terminal client's screens", () => {
     await store?.close();
   });
 
-  it("compose: Send Signed / Send Encrypted only while unlocked, recipients completed, those without a certificate named before sending", async () => {
-    const c = renderClient(store);
+  it("compose: Send Signed / Send Encrypted only while unlocked, recipients completed, those without a certificate named before sending; attachments by path, the body inline and in $EDITOR", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sealbox-tui-compose-"));
+    const attachment = join(dir, "figures.csv");
+    const csv = "quarter,amount\nQ3,42\n";
+    writeFileSync(attachment, csv);
+    // An editor that appends a line to the file it is given, as a user would in vi.
+    const editor = join(dir, "editor.sh");
+    writeFileSync(editor, `#!/bin/sh\nprintf '\\nAdded in the editor\\n' >> "$1"\n`, { mode: 0o755 });
+    const c = renderClient(store, { EDITOR: editor });
     await c.login();
     await c.type("c");
     await c.until("To         :");
@@ -53,10 +60,13 @@ describe("the terminal client's screens", () => {
     await c.type("\r");
     await c.type("Figures, encrypted");
     await c.type("\r");
+    await c.type(attachment);
     await c.type("\r");
     await c.type("Line one");
     await c.type("\r");
     await c.type("Line two");
+    await c.type(ctrl("o"));
+    await c.until("Added in the editor");
     await c.type(ctrl("e"));
     await c.type(ctrl("g"));
     await c.until("[x] Send Signed [x] Send Encrypted");
@@ -78,7 +88,10 @@ describe("the terminal client's screens", () => {
     // The listing knows the outer layer; reading opens both, as the web does.
     expect(got.map((m) => [m.subject, m.security])).toEqual([["Figures, encrypted", "encrypted"]]);
     const read = await store.reading.read(bob.id, got[0]?.id ?? "", { access: "bob secure mail password" });
-    expect(read.text?.replace(/\r\n/g, "\n").trim()).toBe("Line one\nLine two");
+    expect(read.text?.replace(/\r\n/g, "\n").trim()).toBe("Line one\nLine two\nAdded in the editor");
+    expect(read.attachments.map((a) => [a.filename, a.size])).toEqual([
+      ["figures.csv", Buffer.byteLength(csv)],
+    ]);
     expect(read.layers.map((l) => l.type)).toEqual(["encrypted", "signed"]);
     c.unmount();
   }, 240_000);
