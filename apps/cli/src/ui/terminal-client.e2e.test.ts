@@ -29,6 +29,7 @@ describe("sealbox, the terminal client, in a pseudo-terminal", () => {
       await t.press("\r");
       await t.until("Password:");
       await t.press(LOGIN_PASSWORD);
+      await t.until(`Password: ${"*".repeat(LOGIN_PASSWORD.length)}`);
       expect(t.screen.text()).not.toContain(LOGIN_PASSWORD);
       await t.press("\r");
       await t.until(SECRET_SUBJECT);
@@ -38,8 +39,8 @@ describe("sealbox, the terminal client, in a pseudo-terminal", () => {
       await t.until("Secure Mail Password:");
       expect(t.screen.text()).toContain("Encrypted");
       await t.press(SECURE_PASSWORD);
+      await t.until(`Secure Mail Password: ${"*".repeat(SECURE_PASSWORD.length)}`);
       expect(t.screen.text()).not.toContain(SECURE_PASSWORD);
-      expect(t.screen.text()).toContain(`Secure Mail Password: ${"*".repeat(SECURE_PASSWORD.length)}`);
       await t.press("\r");
       await t.until(SECRET_TEXT, 120_000);
       const opened = t.screen.text();
@@ -68,8 +69,33 @@ describe("sealbox, the terminal client, in a pseudo-terminal", () => {
       // Redraws change lines in place: the screen is never cleared to draw a frame.
       expect(t.screen.clears).toBe(0);
     } finally {
-      if (process.env.SEALBOX_TUI_DUMP)
-        (await import("node:fs")).writeFileSync(process.env.SEALBOX_TUI_DUMP, t.raw());
+      t.kill();
+    }
+  }, 300_000);
+
+  it("follows the terminal when it grows: more of the list, nothing past the edge", async () => {
+    const t = sealboxInPty([], { home, columns: 80, rows: 24 });
+    try {
+      await t.until("Account:");
+      await t.press(ALICE);
+      await t.press("\r");
+      await t.until("Password:");
+      await t.press(LOGIN_PASSWORD);
+      await t.press("\r");
+      await t.until("Plain note 1");
+      t.resize(120, 30);
+      await t.until(/INBOX {60,}Secure Mail is Locked/);
+      await t.until("q Quit");
+      const lines = t.screen.lines();
+      expect(lines[0]).toMatch(/^Sealbox · alice@tui\.example · INBOX +Secure Mail is Locked$/);
+      expect(lines[0]?.length).toBe(120);
+      // Up to 29 rows of the frame in view now (the list has room for them), the last row free.
+      expect(lines.findIndex((l) => l.includes("q Quit"))).toBeGreaterThan(22);
+      expect(lines[29]).toBe("");
+      expect(t.screen.overflows).toEqual([]);
+      await t.press("q");
+      expect(await t.exited).toBe(0);
+    } finally {
       t.kill();
     }
   }, 300_000);

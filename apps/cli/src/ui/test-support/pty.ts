@@ -47,6 +47,11 @@ export function sealboxInPty(
         timeoutMs,
       );
     },
+    /** The window resized, as a user drags it: the program gets SIGWINCH. */
+    resize(columns: number, rows: number) {
+      screen.resize(columns, rows);
+      child.resize(columns, rows);
+    },
     kill: () => child.kill(),
   };
 }

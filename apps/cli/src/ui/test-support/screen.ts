@@ -12,8 +12,8 @@ const OTHER_ESCAPE = new RegExp(`^${ESC}(\\][^${BEL}]*${BEL}|[()][0-9A-Za-z]|[78
  * terminal does, and is counted: a line that overflowed shows up in `overflows`.
  */
 export class Screen {
-  readonly rows: number;
-  readonly columns: number;
+  rows: number;
+  columns: number;
   private grid: string[][];
   private row = 0;
   private col = 0;
@@ -27,6 +27,18 @@ export class Screen {
     this.columns = columns;
     this.rows = rows;
     this.grid = Array.from({ length: rows }, () => Array(columns).fill(" "));
+  }
+
+  /** A terminal window made larger or smaller: what is on screen stays where it is. */
+  resize(columns: number, rows: number): void {
+    const grid = Array.from({ length: rows }, (_, r) =>
+      Array.from({ length: columns }, (_, c) => this.grid[r]?.[c] ?? " "),
+    );
+    this.grid = grid;
+    this.columns = columns;
+    this.rows = rows;
+    this.row = Math.min(this.row, rows - 1);
+    this.col = Math.min(this.col, columns);
   }
 
   write(data: string): void {
