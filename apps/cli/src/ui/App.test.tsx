@@ -54,6 +54,10 @@ describe("the terminal client", () => {
     expect(c.frame()).toContain("Secure Mail is Locked");
     expect(c.frame()).toContain("u Unlock");
     expectFits(c.frame());
+    // The frame fills all but the terminal's last row; its last line is the help.
+    const listLines = c.frame().split("\n");
+    expect(listLines).toHaveLength(SIZE.rows - 1);
+    expect(listLines[SIZE.rows - 2]).toMatch(/q Quit$/);
     // The newest row is the selected one: Enter opens it.
     await c.type("\r");
     await c.until("Secure Mail Password:");

@@ -89,9 +89,10 @@ describe("sealbox, the terminal client, in a pseudo-terminal", () => {
       const lines = t.screen.lines();
       expect(lines[0]).toMatch(/^Sealbox · alice@tui\.example · INBOX +Secure Mail is Locked$/);
       expect(lines[0]?.length).toBe(120);
-      // Up to 29 rows of the frame in view now (the list has room for them), the last row free.
-      expect(lines.findIndex((l) => l.includes("q Quit"))).toBeGreaterThan(22);
-      expect(lines[29]).toBe("");
+      // The help is on the frame's last line, the terminal's last row free.
+      await t.until(/q Quit\n$/);
+      expect(t.screen.lines()[28]).toMatch(/q Quit$/);
+      expect(t.screen.lines()[29]).toBe("");
       expect(t.screen.overflows).toEqual([]);
       await t.press("q");
       expect(await t.exited).toBe(0);

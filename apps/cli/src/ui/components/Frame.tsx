@@ -70,8 +70,9 @@ export function Frame(props: {
       {shell.unlocking ? (
         <UnlockLine password={password} setPassword={setPassword} width={shell.width} />
       ) : (
+        // An empty Text takes no row: a space keeps the help on the frame's last line.
         <Text color={color} wrap="truncate-end">
-          {fit(shell.status?.text ?? "", shell.width)}
+          {fit(shell.status?.text ?? "", shell.width) || " "}
         </Text>
       )}
       {lines.map((line) => (
