@@ -1,6 +1,7 @@
+import { StoreError } from "@sealbox/store";
 import type { ParsedArgs } from "../args.js";
 import { flagValue, parseArgs } from "../args.js";
-import { UsageError } from "../errors.js";
+import { AbortError, UsageError } from "../errors.js";
 
 const USAGE = "usage: sealbox ui [--store URL]";
 
@@ -27,5 +28,12 @@ export async function run(argv: string[]): Promise<number> {
     import("../ui/run.js"),
     import("@sealbox/core"),
   ]);
-  return runTerminalClient({ storeUrl, env: process.env, version: SEALBOX_VERSION });
+  try {
+    return await runTerminalClient({ storeUrl, env: process.env, version: SEALBOX_VERSION });
+  } catch (error) {
+    // The store could not be opened: a bad URL is usage, a refused setting the user's to fix.
+    if (error instanceof StoreError && error.code === "invalid-url") throw new UsageError(error.message);
+    if (error instanceof StoreError) throw new AbortError(error.message, error.code);
+    throw error;
+  }
 }

@@ -38,6 +38,9 @@ export async function runTerminalClient(options: {
   });
   let session: MailSession | null = null;
   process.stdout.write(ALT_SCREEN_ON);
+  // Raw mode (no echo) from the start: Ink turns it on only after the first frame is drawn,
+  // and a key typed in between would be echoed by the terminal below the frame.
+  if (process.stdin.isTTY) process.stdin.setRawMode(true);
   try {
     const instance = render(
       <App
@@ -53,6 +56,7 @@ export async function runTerminalClient(options: {
     );
     await instance.waitUntilExit();
   } finally {
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
     process.stdout.write(ALT_SCREEN_OFF);
     await (session as MailSession | null)?.logout().catch(() => {});
     await store.close();

@@ -101,6 +101,17 @@ describe("sealbox, the terminal client, in a pseudo-terminal", () => {
     }
   }, 300_000);
 
+  it("on a terminal, a store URL it cannot use is a usage error (exit 2), before anything is drawn", async () => {
+    const t = sealboxInPty(["ui", "--store", "nosuch://somewhere"], { home, columns: 80, rows: 24 });
+    try {
+      expect(await t.exited).toBe(2);
+      expect(t.screen.text()).toMatch(/^sealbox: .*nosuch/m);
+      expect(t.screen.text()).not.toContain("Account:");
+    } finally {
+      t.kill();
+    }
+  }, 120_000);
+
   it("without a terminal, prints the help and exits 2 (sealbox alone and sealbox ui)", async () => {
     for (const args of [[], ["ui"]]) {
       const r = await run(bin, args, { env: { ...process.env, SEALBOX_HOME: home } }).catch(
