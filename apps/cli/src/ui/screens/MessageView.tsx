@@ -107,8 +107,8 @@ export function MessageView({ mailbox, messageId }: { mailbox: MailboxRef; messa
   const signer = view ? signerOf(view) : null;
   const help: Array<[string, string]> = confirm
     ? [
-        ["y", "Take It"],
-        ["n", "Keep the Stored One"],
+        ["y", confirm.why === "replace" ? "Replace It" : "Take It"],
+        ["n", "Cancel"],
       ]
     : [
         ["↑↓", "Scroll"],
@@ -204,7 +204,7 @@ export function MessageView({ mailbox, messageId }: { mailbox: MailboxRef; messa
           ? theme.color("yellow")
           : undefined;
   return (
-    <Frame help={help}>
+    <Frame help={help} globalKeys={confirm === null}>
       {view === null ? <Text dimColor>Opening…</Text> : null}
       {headers.map(([name, value]) => (
         <Text key={name} wrap="truncate-end">
@@ -226,9 +226,10 @@ export function MessageView({ mailbox, messageId }: { mailbox: MailboxRef; messa
               shell.width,
             )}
           </Text>
-          <Text wrap="truncate-end">
-            {fit(`SHA-256 ${fingerprintText(confirm.fingerprint)}`, shell.width)}
-          </Text>
+          {/* The whole fingerprint, wrapped: it is what the user compares with the sender's. */}
+          {wrapLines(`SHA-256 ${fingerprintText(confirm.fingerprint)}`, shell.width).map((line) => (
+            <Text key={line}>{line}</Text>
+          ))}
         </Box>
       ) : null}
       {attachments.length ? (

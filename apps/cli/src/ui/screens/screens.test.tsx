@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -242,4 +243,84 @@ describe("the terminal client's screens", () => {
     expect(c.frame()).toContain("Store Encrypted in INBOX");
     c.unmount();
   }, 120_000);
+
+  it("a signature from outside the trust anchors: the reason in the web's words, and Take Certificate asks first, showing the fingerprint", async () => {
+    // Dave signs with a self-signed certificate made by OpenSSL (the real peer).
+    const dir = mkdtempSync(join(tmpdir(), "sealbox-tui-dave-"));
+    const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+    openssl([
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "dave.key",
+      "-out",
+      "dave.crt",
+      "-days",
+      "30",
+      "-subj",
+      "/CN=Dave Outside/emailAddress=dave@outside.example",
+      "-addext",
+      "subjectAltName=email:dave@outside.example",
+      "-addext",
+      "keyUsage=critical,digitalSignature,keyEncipherment",
+      "-addext",
+      "extendedKeyUsage=emailProtection",
+    ]);
+    writeFileSync(join(dir, "body.txt"), "Signed outside.\n");
+    openssl([
+      "cms",
+      "-sign",
+      "-in",
+      "body.txt",
+      "-text",
+      "-signer",
+      "dave.crt",
+      "-inkey",
+      "dave.key",
+      "-from",
+      "dave@outside.example",
+      "-to",
+      ALICE,
+      "-subject",
+      "From outside",
+      "-out",
+      "signed.eml",
+    ]);
+    const inbox = await store.mailboxes.require(aliceId, "INBOX");
+    await store.messages.append(aliceId, inbox.id, readFileSync(join(dir, "signed.eml")));
+    const fingerprint = execFileSync("openssl", [
+      "x509",
+      "-in",
+      join(dir, "dave.crt"),
+      "-noout",
+      "-fingerprint",
+      "-sha256",
+    ])
+      .toString()
+      .trim()
+      .split("=")[1];
+
+    const c = renderClient(store);
+    await c.login();
+    await c.until("From outside");
+    await c.type("\r");
+    await c.until("Signature Not Verified: Dave Outside <dave@outside.example>");
+    expect(c.frame()).toContain("Signed Data (Text SHA-256)");
+    expect(c.frame()).toContain("The signer's certificate was not issued by a trusted authority.");
+    expect(c.frame()).not.toContain("Content Unaltered as Verified By:");
+    await c.type("t");
+    await c.until("not from a trusted authority. Take it anyway?");
+    // The fingerprint in full (wrapped at the edge), as OpenSSL computes it.
+    expect(c.frame().replace(/\n/g, "")).toContain(`SHA-256 ${fingerprint}`);
+    expect(c.frame()).toContain("y Take It · n Cancel");
+    expect(await store.contacts.findByEmail(aliceId, "dave@outside.example")).toEqual([]);
+    await c.type("y");
+    await c.until("Certificate of Dave Outside <dave@outside.example> taken into the address book.", 60_000);
+    const [dave] = await store.contacts.findByEmail(aliceId, "dave@outside.example");
+    expect(dave?.hasCertificate).toBe(true);
+    c.unmount();
+  }, 240_000);
 });
