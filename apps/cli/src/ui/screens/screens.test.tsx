@@ -156,7 +156,7 @@ describe("the terminal client's screens", () => {
     c.unmount();
   }, 300_000);
 
-  it("Secure Mail settings: the certificate, Export, Modify Secure Mail Password, Remove with the PFX (passwords masked)", async () => {
+  it("Secure Mail settings: the certificate, Export, Modify Secure Mail Password, Remove with the PFX, Generate (passwords masked)", async () => {
     const c = renderClient(store);
     await c.login();
     await c.unlock();
@@ -221,6 +221,21 @@ describe("the terminal client's screens", () => {
     await c.until("The key and certificate were removed", 60_000);
     await c.until("No key yet: Import one (i) or Generate one (g).");
     expect((await store.secureMail.status(aliceId)).hasKey).toBe(false);
+
+    // Generate: a new key from the server CA under a new Secure Mail Password (typed twice).
+    await c.type("g");
+    await c.until("New Secure Mail Password:");
+    expect(c.frame()).toContain("A forgotten Secure Mail Password cannot be recovered");
+    await c.type("generated secure mail password");
+    await c.type("\r");
+    await c.type("generated secure mail password");
+    await c.type("\r");
+    await c.until("A new key and certificate were issued by the server CA.", 120_000);
+    await c.until("Issuer       CN=Sealbox Secure Mail CA");
+    const generated = await store.secureMail.status(aliceId);
+    expect(generated.hasKey).toBe(true);
+    expect(generated.certificateSha256).not.toBe(status.certificateSha256);
+    await store.secureMail.verifyPassword(aliceId, "generated secure mail password");
     c.unmount();
   }, 240_000);
 
