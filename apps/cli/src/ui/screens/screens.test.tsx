@@ -156,7 +156,7 @@ describe("the terminal client's screens", () => {
     c.unmount();
   }, 300_000);
 
-  it("Secure Mail settings: the certificate, Export, Modify Secure Mail Password, Remove with the PFX, Generate (passwords masked)", async () => {
+  it("Secure Mail settings: the certificate, Export, Modify Secure Mail Password, Remove with the PFX, Generate, a refused Import (passwords masked)", async () => {
     const c = renderClient(store);
     await c.login();
     await c.unlock();
@@ -236,6 +236,21 @@ describe("the terminal client's screens", () => {
     expect(generated.hasKey).toBe(true);
     expect(generated.certificateSha256).not.toBe(status.certificateSha256);
     await store.secureMail.verifyPassword(aliceId, "generated secure mail password");
+
+    // Import of the removed key: the store refuses a certificate its CA revoked on removal, and
+    // the client shows the store's sentence; the generated key stays.
+    await c.type("i");
+    await c.until("PFX file:");
+    await c.type(out);
+    await c.type("\r");
+    await c.type("export file password");
+    await c.type("\r");
+    await c.until("Secure Mail Password:");
+    await c.type("generated secure mail password");
+    await c.type("\r");
+    await c.until("The server CA revoked this certificate when it was replaced or removed", 120_000);
+    expect(c.frame()).not.toContain("a bug");
+    expect((await store.secureMail.status(aliceId)).certificateSha256).toBe(generated.certificateSha256);
     c.unmount();
   }, 240_000);
 
