@@ -1,5 +1,5 @@
 import { type Key, useInput } from "ink";
-import { createContext, useContext, useEffect, useRef } from "react";
+import { createContext, useContext, useLayoutEffect, useRef } from "react";
 
 interface Entry {
   handler: (input: string, key: Key) => void;
@@ -31,7 +31,9 @@ export function useKeys(handler: (input: string, key: Key) => void, options: { i
   entry.handler = handler;
   entry.active = options.isActive;
   entries.add(entry);
-  useEffect(() => {
+  // A layout effect's cleanup runs as the component leaves, in the same commit: a passive
+  // effect's would run later, and a key typed meanwhile would still reach the field that left.
+  useLayoutEffect(() => {
     entries.add(entry);
     return () => {
       entries.delete(entry);

@@ -50,8 +50,6 @@ export function SecureMailSettings({ back }: { back: MailboxRef }) {
   const [value, setValue] = useState("");
   const [busy, setBusy] = useState(false);
   const reload = () => s.secureMailStatus().then(setStatus, shell.fail);
-  // Each prompt starts empty: nothing typed for one (a password) is carried into the next.
-  useEffect(() => setValue(""), [action, answers.length]);
   useEffect(() => {
     if (s.account.smimeEnabled) reload();
   }, [s]);
