@@ -3,7 +3,8 @@ export const HELP = `sealbox — secure mail (S/MIME) server and webmail
 Usage:
   sealbox --version                 print the version
   sealbox --help                    this help
-  sealbox ui                        the interactive terminal UI
+  sealbox [ui] [--store URL]        the terminal mail client (needs a terminal; without one: this
+                                    help, exit 2)
   sealbox store info [--json]       the store in use and its schema version
   sealbox pfx inspect FILE --password-env VAR [--json]     what a PKCS#12 file holds
   sealbox pfx convert IN --password-env VAR --out OUT --new-password-env VAR2 [--legacy]

@@ -35,19 +35,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(`sealbox ${SEALBOX_VERSION}\n`);
     return 0;
   }
-  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+  if (first === "--help" || first === "-h" || first === "help") {
     io.stdout(HELP);
     return 0;
   }
-  const load = Object.hasOwn(commands, first) ? commands[first] : undefined;
-  if (!load) return reportFailure(new UsageError(`unknown command "${first}" (see sealbox --help)`), io);
+  // Alone on a terminal, `sealbox` is the mail client; without one, the help (exit 2 via `ui`).
+  const name = first ?? "ui";
+  const args = first === undefined ? [] : rest;
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!load) return reportFailure(new UsageError(`unknown command "${name}" (see sealbox --help)`), io);
   let entry: Entry;
   try {
     entry = await load();
   } catch (error) {
     return reportFailure(error, io);
   }
-  return runCommand(entry, rest, io);
+  return runCommand(entry, args, io);
 }
 
 const io = processIo();
