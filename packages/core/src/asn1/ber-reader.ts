@@ -208,15 +208,21 @@ export function* octetStringPieces(
   buf: Uint8Array,
   tlv: Tlv,
   ctx: BerContext = berContext(),
+  depth = 0,
 ): Generator<Uint8Array> {
   if (!tlv.constructed) {
     yield contentBytes(buf, tlv);
     return;
   }
+  // Definite-length pieces nest without readTlv ever recursing: count the depth here, or
+  // tens of thousands of nested pieces overflow the stack (a RangeError, not a clean error).
+  if (depth >= ctx.limits.maxDepth) {
+    throw new CoreError("limit-exceeded", `ASN.1: nesting deeper than ${ctx.limits.maxDepth}`);
+  }
   for (const piece of iterateChildren(buf, tlv, ctx)) {
     if (piece.tagNumber !== 4 || piece.tagClass !== 0)
       throw malformed("constructed OCTET STRING holds a non-OCTET STRING", piece.start);
-    yield* octetStringPieces(buf, piece, ctx);
+    yield* octetStringPieces(buf, piece, ctx, depth + 1);
   }
 }
 
