@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { type ExecStats, Executor, regressionInputs } from "./harness.js";
 import { type BerNode, mutateBer, mutateMime, opArbitrary, parseTree } from "./mutate.js";
-import { loadContext, targetNamed } from "./targets.js";
+import { loadContext, type SeedInput, targetNamed } from "./targets.js";
 
 /**
  * One fuzz target in its own process (the runner sets NODE_V8_COVERAGE on it): the seeds as
@@ -16,6 +16,8 @@ export interface ChildResult extends ExecStats {
   regressions: number;
   seconds: number;
   fcSeed: number;
+  /** Parents at the end: seeds plus inputs that showed a new behaviour. */
+  pool: number;
 }
 
 const { values } = parseArgs({
@@ -45,11 +47,20 @@ const donors: BerNode[] = ctx.seeds.flatMap((s) => {
   return tree ? [tree] : [];
 });
 const mutate = target.mutation === "mime" ? mutateMime : mutateBer;
+// Inputs that showed a new behaviour (a refusal message or a result shape not seen before)
+// become parents beside the seeds: mutation then starts from inputs that got somewhere new.
+const pool: Array<{ bytes: Uint8Array; origin: SeedInput | undefined }> = ctx.seeds.map((s) => ({
+  bytes: s.bytes,
+  origin: s,
+}));
+const POOL_MAX = 2000;
 const mutated = fc
-  .record({ seed: fc.nat(), ops: fc.array(opArbitrary, { minLength: 1, maxLength: 4 }) })
-  .map(({ seed, ops }) => {
-    const origin = ctx.seeds[seed % ctx.seeds.length];
-    let bytes: Uint8Array = origin?.bytes ?? new Uint8Array();
+  .record({ seed: fc.nat(), bred: fc.boolean(), ops: fc.array(opArbitrary, { minLength: 1, maxLength: 4 }) })
+  .map(({ seed, bred, ops }) => {
+    // Half the time a seed as made by a peer, else any pool member (seeds included).
+    const parent = bred ? pool[seed % pool.length] : pool[seed % ctx.seeds.length];
+    const origin = parent?.origin;
+    let bytes: Uint8Array = parent?.bytes ?? new Uint8Array();
     for (const op of ops) bytes = mutate(bytes, op, donors);
     return { bytes, origin };
   });
@@ -83,6 +94,7 @@ const result: ChildResult = {
   regressions: regressions.length,
   seconds: (performance.now() - started) / 1000,
   fcSeed,
+  pool: pool.length,
   ...executor.stats,
 };
 if (values.out) writeFileSync(values.out, JSON.stringify(result));

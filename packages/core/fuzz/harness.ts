@@ -34,6 +34,8 @@ export interface ExecStats {
   messages: Record<string, number>;
   findings: Finding[];
   slowestMs: number;
+  /** Distinct behaviours seen: each refusal message (digits folded) and each result shape. */
+  behaviours: number;
 }
 
 function stackOverflowInside(error: unknown): boolean {
@@ -81,8 +83,18 @@ export function regressionInputs(target: string, dir = REGRESSIONS): Array<{ nam
 }
 
 export class Executor {
-  readonly stats: ExecStats = { executions: 0, outcomes: {}, messages: {}, findings: [], slowestMs: 0 };
+  readonly stats: ExecStats = {
+    executions: 0,
+    outcomes: {},
+    messages: {},
+    findings: [],
+    slowestMs: 0,
+    behaviours: 0,
+  };
   private readonly seen = new Set<string>();
+  private readonly behaviours = new Set<string>();
+  /** Whether the last input showed a behaviour no earlier input had (the child breeds from those). */
+  novel = false;
 
   constructor(
     private readonly target: FuzzTarget,
@@ -104,12 +116,14 @@ export class Executor {
     const started = performance.now();
     let problem: Omit<Finding, "file" | "target"> | undefined;
     let key = "ok";
+    let behaviour = "ok";
     try {
-      await this.target.run(input, this.ctx, origin);
+      behaviour = `ok:${(await this.target.run(input, this.ctx, origin)) ?? ""}`;
     } catch (error) {
       if (error instanceof CoreError && !stackOverflowInside(error)) {
         key = `CoreError:${error.code}`;
-        this.count(error.message.replace(/\d+/g, "N").slice(0, 90), this.stats.messages);
+        behaviour = error.message.replace(/\d+/g, "N").slice(0, 90);
+        this.count(behaviour, this.stats.messages);
       } else {
         const e = error as Error;
         problem = {
@@ -128,6 +142,11 @@ export class Executor {
     if (!problem && ms > SLOW_MS) problem = { kind: "slow", what: `took ${Math.round(ms)} ms`, ms };
     if (!problem && grown > MEMORY_BYTES)
       problem = { kind: "memory", what: `allocated about ${Math.round(grown / 2 ** 20)} MB`, bytes: grown };
+    this.novel = !problem && !this.behaviours.has(behaviour);
+    if (this.novel) {
+      this.behaviours.add(behaviour);
+      this.stats.behaviours = this.behaviours.size;
+    }
     if (!problem) {
       this.count(key, this.stats.outcomes);
       return undefined;

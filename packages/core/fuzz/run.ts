@@ -104,6 +104,8 @@ export async function runFuzz(options: RunOptions): Promise<TargetResult[]> {
           regressions: 0,
           seconds: 0,
           fcSeed,
+          pool: 0,
+          behaviours: 0,
           executions: 0,
           outcomes: { [kind]: 1 },
           messages: {},
@@ -120,6 +122,7 @@ export async function runFuzz(options: RunOptions): Promise<TargetResult[]> {
           `${(result.executions / Math.max(result.seconds, 0.001)).toFixed(0)}/s`.padStart(7),
           `functions ${coverage.functionsCovered}/${coverage.functions} (${percent(coverage.functionsCovered, coverage.functions)})`,
           `bytes ${percent(coverage.bytesCovered, coverage.bytes)} of ${coverage.files.length} files`,
+          `behaviours ${result.behaviours}`,
           `findings ${result.findings.length}`,
         ].join("  "),
       );

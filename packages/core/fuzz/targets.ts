@@ -71,7 +71,8 @@ export interface FuzzTarget {
   mutation: "ber" | "mime";
   /** Inputs made from scratch rather than from a seed. */
   generate?: fc.Arbitrary<Uint8Array>;
-  run(input: Uint8Array, ctx: TargetContext, origin: SeedInput | undefined): Promise<void>;
+  /** Returns a short description of the result's shape (a behaviour for the breeding pool), or nothing. */
+  run(input: Uint8Array, ctx: TargetContext, origin: SeedInput | undefined): Promise<string | undefined>;
 }
 
 /**
@@ -111,7 +112,7 @@ function walkBer(buf: Uint8Array, tlv: Tlv, ctx: ReturnType<typeof berContext>, 
 }
 
 /** Parses a message and every part under it, decoding bodies and the header fields S/MIME reads. */
-function walkMime(entity: MimeEntity, depth: number): void {
+function walkMime(entity: MimeEntity, depth: number): string {
   const type = parseContentType(getHeader(entity, "content-type")?.value);
   parseContentDisposition(getHeader(entity, "content-disposition")?.value ?? "");
   for (const name of ["from", "sender", "to"]) {
@@ -123,7 +124,8 @@ function walkMime(entity: MimeEntity, depth: number): void {
   const cte = getHeader(entity, "content-transfer-encoding")?.value.trim().toLowerCase();
   if (cte === "base64") base64Decode(entity.body);
   else if (cte === "quoted-printable") qpDecode(entity.body);
-  if (depth > 40) return;
+  const shape = `${type.type}/${type.subtype}${cte ? `;${cte}` : ""}`;
+  if (depth > 40) return shape;
   if (type.type === "multipart") {
     if (type.subtype === "signed") {
       try {
@@ -132,10 +134,12 @@ function walkMime(entity: MimeEntity, depth: number): void {
         if (!(error instanceof Error && error.name === "CoreError")) throw error;
       }
     }
-    for (const part of splitMultipart(entity).parts) walkMime(part.entity, depth + 1);
-  } else if (type.type === "message" && type.subtype === "rfc822") {
-    walkMime(parseEntity(entity.body), depth + 1);
+    const parts = splitMultipart(entity).parts.map((part) => walkMime(part.entity, depth + 1));
+    return `${shape}(${[...new Set(parts)].join(",")})`;
   }
+  if (type.type === "message" && type.subtype === "rfc822")
+    return `${shape}(${walkMime(parseEntity(entity.body), depth + 1)})`;
+  return shape;
 }
 
 const mimeGenerator = messageModel.map((m) => new Uint8Array(serializeMessage(m)));
@@ -149,7 +153,7 @@ export const TARGETS: FuzzTarget[] = [
     mutation: "mime",
     generate: mimeGenerator,
     async run(input) {
-      walkMime(parseEntity(input), 0);
+      return walkMime(parseEntity(input), 0);
     },
   },
   {
@@ -161,6 +165,7 @@ export const TARGETS: FuzzTarget[] = [
     async run(input) {
       const ctx = berContext();
       walkBer(input, readRoot(input, ctx), ctx);
+      return undefined;
     },
   },
   {
@@ -173,6 +178,7 @@ export const TARGETS: FuzzTarget[] = [
       keyIdentifier(cert);
       allowsEmailProtection(cert);
       isSelfIssued(cert);
+      return `${cert.keyAlgorithm} ${cert.extensions.map((e) => e.oid).join(",")}`;
     },
   },
   {
@@ -181,7 +187,8 @@ export const TARGETS: FuzzTarget[] = [
     seedKinds: ["crl"],
     mutation: "ber",
     async run(input) {
-      parseCrl(input);
+      const crl = parseCrl(input);
+      return `${crl.revoked.size > 0} ${crl.unsupportedCritical.join(",")}`;
     },
   },
   {
@@ -190,13 +197,14 @@ export const TARGETS: FuzzTarget[] = [
     seedKinds: ["signed"],
     mutation: "ber",
     async run(input, ctx, origin) {
-      await verifySignedData(input, {
+      const result = await verifySignedData(input, {
         ...(origin?.content ? { content: origin.content } : {}),
         trust: ctx.trust,
         known: ctx.known,
         at: ctx.at,
         expectedAddresses: ["alice@example.test"],
       });
+      return result.signers.map((s) => `${s.status}: ${s.reason.replace(/\d+/g, "N")}`).join("; ");
     },
   },
   {
@@ -206,7 +214,8 @@ export const TARGETS: FuzzTarget[] = [
     mutation: "ber",
     async run(input, ctx) {
       await inspectEnveloped(input);
-      await decryptEnveloped(input, { identities: ctx.identities });
+      const result = await decryptEnveloped(input, { identities: ctx.identities });
+      return `${result.info.cipher} ${result.info.keyManagement.join(",")}`;
     },
   },
   {
@@ -216,7 +225,8 @@ export const TARGETS: FuzzTarget[] = [
     mutation: "ber",
     async run(input, ctx) {
       await inspectEnveloped(input);
-      await decryptEnveloped(input, { identities: ctx.identities });
+      const result = await decryptEnveloped(input, { identities: ctx.identities });
+      return `${result.info.cipher} ${result.info.keyManagement.join(",")}`;
     },
   },
   {
@@ -226,9 +236,12 @@ export const TARGETS: FuzzTarget[] = [
     mutation: "mime",
     async run(input, ctx) {
       const options = { identities: ctx.identities, trust: ctx.trust, known: ctx.known, at: ctx.at };
-      await openMessage(input, options);
+      const opened = await openMessage(input, options);
       // The streaming path must hold to the same rules on the same bytes (0: stream everything).
       await openMessageStream([input], { ...options, bufferBelow: 0 });
+      return opened.layers
+        .map((l) => (l.type === "signed" ? `signed ${l.signers.map((s) => s.status).join(",")}` : l.cipher))
+        .join(" > ");
     },
   },
   {
@@ -239,7 +252,8 @@ export const TARGETS: FuzzTarget[] = [
     async run(input, ctx) {
       // A lower KDF budget than the default 10,000,000 keeps executions fast; NSS's own
       // 600,000-iteration files then stop at the budget check, after the outer parsing.
-      importPfx(input, ctx.manifest.password, { now: ctx.at, maxKdfIterations: 100_000 });
+      const pfx = importPfx(input, ctx.manifest.password, { now: ctx.at, maxKdfIterations: 100_000 });
+      return `${pfx.encryption} ${pfx.mac} ${pfx.notes.join(",")}`;
     },
   },
 ];
