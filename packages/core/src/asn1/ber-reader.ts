@@ -332,7 +332,12 @@ export function readString(buf: Uint8Array, tlv: Tlv): string {
     }
     case TAG.UNIVERSAL_STRING: {
       let out = "";
-      for (let i = 0; i + 3 < bytes.length; i += 4) out += String.fromCodePoint(bytes.readUInt32BE(i));
+      for (let i = 0; i + 3 < bytes.length; i += 4) {
+        const point = bytes.readUInt32BE(i);
+        // String.fromCodePoint throws a RangeError past U+10FFFF.
+        if (point > 0x10ffff) throw malformed(`UniversalString holds U+${point.toString(16)}`, tlv.start);
+        out += String.fromCodePoint(point);
+      }
       return out;
     }
     case TAG.PRINTABLE_STRING:
