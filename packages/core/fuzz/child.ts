@@ -78,6 +78,7 @@ if (remaining > 0)
   await fc.assert(
     fc.asyncProperty(inputs, async ({ bytes, origin }) => {
       report(await executor.execute(bytes, origin));
+      if (executor.novel && pool.length < POOL_MAX) pool.push({ bytes, origin });
     }),
     {
       numRuns: Number.MAX_SAFE_INTEGER,
