@@ -31,7 +31,9 @@ const FLOORS: Record<string, number> = {
 
 let findingsDir: string;
 let results: TargetResult[] = [];
-const fcSeed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
+// A fixed fast-check seed keeps the test command's run comparable from one commit to the next
+// (the seeds themselves are fresh keys); exploring is the long run's job. FUZZ_SEED overrides.
+const fcSeed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20261205;
 
 beforeAll(async () => {
   findingsDir = mkdtempSync(join(tmpdir(), "sealbox-fuzz-findings-"));
