@@ -54,6 +54,8 @@ const pool: Array<{ bytes: Uint8Array; origin: SeedInput | undefined }> = ctx.se
   origin: s,
 }));
 const POOL_MAX = 2000;
+const MAX_PARENT = 64 * 1024;
+const MAX_INPUT = 4 * 1024 * 1024;
 const mutated = fc
   .record({ seed: fc.nat(), bred: fc.boolean(), ops: fc.array(opArbitrary, { minLength: 1, maxLength: 4 }) })
   .map(({ seed, bred, ops }) => {
@@ -61,7 +63,9 @@ const mutated = fc
     const parent = bred ? pool[seed % pool.length] : pool[seed % ctx.seeds.length];
     const origin = parent?.origin;
     let bytes: Uint8Array = parent?.bytes ?? new Uint8Array();
-    for (const op of ops) bytes = mutate(bytes, op, donors);
+    // Bombs on bombs grow without end: past MAX_INPUT the mutating stops (it would cost more
+    // than the execution it feeds).
+    for (const op of ops) if (bytes.length <= MAX_INPUT) bytes = mutate(bytes, op, donors);
     return { bytes, origin };
   });
 const inputs = target.generate
@@ -78,7 +82,8 @@ if (remaining > 0)
   await fc.assert(
     fc.asyncProperty(inputs, async ({ bytes, origin }) => {
       report(await executor.execute(bytes, origin));
-      if (executor.novel && pool.length < POOL_MAX) pool.push({ bytes, origin });
+      if (executor.novel && pool.length < POOL_MAX && bytes.length <= MAX_PARENT)
+        pool.push({ bytes, origin });
     }),
     {
       numRuns: Number.MAX_SAFE_INTEGER,

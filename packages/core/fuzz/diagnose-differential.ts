@@ -12,7 +12,8 @@ import { buildDiffInputs, compare, oracle } from "./differential.js";
 const work = mkdtempSync(join(tmpdir(), "sealbox-diff-diagnose-"));
 const keep = join(work, "inputs");
 mkdirSync(keep);
-const { env, inputs } = buildDiffInputs(work);
+// DIFF_SCALE multiplies the variants per seed (the test uses 1).
+const { env, inputs } = buildDiffInputs(work, Number(process.env.DIFF_SCALE ?? 1));
 const parse = (bytes: Uint8Array) =>
   spawnSync("openssl", ["asn1parse", "-inform", "DER", "-i"], {
     input: bytes,

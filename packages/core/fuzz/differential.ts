@@ -126,7 +126,7 @@ async function coreCertificate(input: DiffInput): Promise<Facts> {
         notBefore: seconds(cert.notBefore),
         notAfter: seconds(cert.notAfter),
         signatureAlgorithm: cert.signatureAlgorithm.oid,
-        spki: sha256(cert.spki),
+        publicKey: sha256(cert.publicKeyBits),
       },
       checks,
     };
@@ -137,8 +137,12 @@ async function coreCertificate(input: DiffInput): Promise<Facts> {
 
 /** A signed X.509 structure is SEQUENCE { tbs, signatureAlgorithm, signatureValue }: say when it is not. */
 function outerShape(bytes: Uint8Array): string[] {
-  const count = parseTree(bytes)?.children?.length;
-  return count !== undefined && count !== 3 ? [`outer SEQUENCE has ${count} elements`] : [];
+  const tree = parseTree(bytes);
+  const count = tree?.children?.length;
+  const notes = count !== undefined && count !== 3 ? [`outer SEQUENCE has ${count} elements`] : [];
+  const algorithm = tree?.children?.[1]?.children?.length;
+  if (algorithm !== undefined && algorithm > 2) notes.push(`signatureAlgorithm has ${algorithm} elements`);
+  return notes;
 }
 
 async function pkijsCertificate(input: DiffInput): Promise<Facts> {
@@ -156,7 +160,7 @@ async function pkijsCertificate(input: DiffInput): Promise<Facts> {
         notBefore: seconds(cert.notBefore.value),
         notAfter: seconds(cert.notAfter.value),
         signatureAlgorithm: cert.signatureAlgorithm.algorithmId,
-        spki: sha256(new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER())),
+        publicKey: sha256(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView),
       },
       checks,
     };
@@ -181,11 +185,17 @@ function opensslCertificate(env: OracleEnv, input: DiffInput): Facts {
     "iso_8601",
   ]);
   if (!r.ok) return { accepted: false, reason: r.out.split("\n")[0] ?? "", fields: {}, checks: {} };
-  const serial = /serial=([0-9A-F]*)/.exec(r.out)?.[1] ?? "";
+  const serial = /serial=(-?[0-9A-F]*)/.exec(r.out)?.[1] ?? "";
   const dates = opensslDates(r.out, ["notBefore", "notAfter"]);
   return {
     accepted: true,
-    fields: { serial: BigInt(`0x${serial || "0"}`).toString(16), ...dates },
+    fields: {
+      serial: (serial.startsWith("-")
+        ? -BigInt(`0x${serial.slice(1) || "0"}`)
+        : BigInt(`0x${serial || "0"}`)
+      ).toString(16),
+      ...dates,
+    },
     checks: {},
   };
 }
@@ -344,6 +354,11 @@ function signedNotes(
     notes.push(`${strictlyBad} certificates other than the signer's are not valid DER certificates`);
   for (const cert of signerCertificates) {
     if (!cert) continue;
+    const params = cert.signatureAlgorithm.parameters;
+    const shape = outerShape(cert.der);
+    if (params && !(params.length === 2 && params[0] === 0x05 && params[1] === 0))
+      shape.push("signatureAlgorithm parameters are not NULL");
+    if (shape.length > 0) notes.push(`the signer's certificate: ${shape.join(", ")}`);
     const serial = Buffer.from(cert.serialHex.length % 2 ? `0${cert.serialHex}` : cert.serialHex, "hex");
     const copies = raw.certificates.filter((c) => Buffer.from(c).includes(serial)).length;
     if (copies > 1) notes.push(`the message carries ${copies} copies of the signer's certificate`);
@@ -426,7 +441,13 @@ function opensslSigned(env: OracleEnv, input: DiffInput): Facts {
 async function corePfx(env: OracleEnv, input: DiffInput): Promise<Facts> {
   try {
     const pfx = importPfx(input.bytes, env.password, { now: env.at });
-    return { accepted: true, fields: { leaf: pfx.identity.certificate.sha256 }, checks: {} };
+    const count = parseTree(input.bytes)?.children?.length;
+    return {
+      accepted: true,
+      fields: { leaf: pfx.identity.certificate.sha256 },
+      checks: {},
+      ...(count !== undefined && count > 3 ? { reason: `PFX has ${count} elements` } : {}),
+    };
   } catch (e) {
     return { accepted: false, reason: why(e), fields: {}, checks: {} };
   }
@@ -583,7 +604,7 @@ const REGRESSION_KINDS: Record<string, SeedKind> = {
  * (built in `work`), fuzzer-made variants of each from fixed fast-check seeds, and the
  * committed regression inputs of those kinds.
  */
-export function buildDiffInputs(work: string): { env: OracleEnv; inputs: DiffInput[] } {
+export function buildDiffInputs(work: string, scale = 1): { env: OracleEnv; inputs: DiffInput[] } {
   const inputs: DiffInput[] = [];
 
   const manifest = buildSeeds(join(work, "seeds"));
@@ -625,7 +646,7 @@ export function buildDiffInputs(work: string): { env: OracleEnv; inputs: DiffInp
     const donors = [parseTree(bytes)].filter((t) => t !== undefined);
     const plans = fc.sample(fc.array(opArbitrary, { minLength: 1, maxLength: 3 }), {
       seed: 20261205 + inputs.length,
-      numRuns: VARIANTS[seed.kind] ?? 0,
+      numRuns: (VARIANTS[seed.kind] ?? 0) * scale,
     });
     plans.forEach((ops, i) => {
       let variant: Buffer = bytes;
