@@ -3,6 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AcceptedDisagreement, buildDiffInputs, compare, matches, oracle } from "./differential.js";
 
+/**
+ * The differential test at a larger scale, for finding rare disagreements before CI does:
+ * DIFF_SCALE times the test's variants per seed (default 6); prints each disagreement that
+ * accepted.json does not list and keeps its input.
+ * Run: node --conditions=@sealbox/source --import tsx fuzz/differential-scan.ts
+ */
 const accepted = JSON.parse(
   readFileSync(new URL("./differential/accepted.json", import.meta.url), "utf8"),
 ) as AcceptedDisagreement[];
