@@ -276,6 +276,18 @@ function opensslCrl(env: OracleEnv, input: DiffInput): Facts {
   };
 }
 
+/** Verdicts reached only after the signature itself verified. */
+const SIGNATURE_VERIFIED = new Set<string>([
+  "valid",
+  "address-mismatch",
+  "weak-algorithm",
+  "wrong-usage",
+  "untrusted",
+  "not-yet-valid",
+  "expired",
+  "revoked",
+]);
+
 async function coreSigned(env: OracleEnv, input: DiffInput): Promise<Facts> {
   try {
     const result = await verifySignedData(input.bytes, {
@@ -294,7 +306,9 @@ async function coreSigned(env: OracleEnv, input: DiffInput): Promise<Facts> {
       accepted: true,
       fields: { signers: String(result.signers.length), contentType: result.contentType },
       checks: {
-        signature: statuses.length > 0 && !statuses.includes("bad-signature") ? "good" : "bad",
+        // Good when every signer got past the signature check to a verdict about its certificate;
+        // bad-signature and anything ranked with it (an unknown signer, an unsupported algorithm) is bad.
+        signature: statuses.length > 0 && statuses.every((s) => SIGNATURE_VERIFIED.has(s)) ? "good" : "bad",
         chain: statuses.length > 0 && statuses.every((s) => s === "valid") ? "good" : "bad",
       },
       reason: [...result.signers.map((s) => `${s.status}: ${s.reason}`), ...notes].join("; "),
