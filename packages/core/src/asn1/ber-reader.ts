@@ -216,15 +216,21 @@ export function* octetStringPieces(
   buf: Uint8Array,
   tlv: Tlv,
   ctx: BerContext = berContext(),
+  depth = 0,
 ): Generator<Uint8Array> {
   if (!tlv.constructed) {
     yield contentBytes(buf, tlv);
     return;
   }
+  // Definite-length pieces nest without readTlv ever recursing: count the depth here, or
+  // tens of thousands of nested pieces overflow the stack (a RangeError, not a clean error).
+  if (depth >= ctx.limits.maxDepth) {
+    throw new CoreError("limit-exceeded", `ASN.1: nesting deeper than ${ctx.limits.maxDepth}`);
+  }
   for (const piece of iterateChildren(buf, tlv, ctx)) {
     if (piece.tagNumber !== 4 || piece.tagClass !== 0)
       throw malformed("constructed OCTET STRING holds a non-OCTET STRING", piece.start);
-    yield* octetStringPieces(buf, piece, ctx);
+    yield* octetStringPieces(buf, piece, ctx, depth + 1);
   }
 }
 
@@ -334,7 +340,12 @@ export function readString(buf: Uint8Array, tlv: Tlv): string {
     }
     case TAG.UNIVERSAL_STRING: {
       let out = "";
-      for (let i = 0; i + 3 < bytes.length; i += 4) out += String.fromCodePoint(bytes.readUInt32BE(i));
+      for (let i = 0; i + 3 < bytes.length; i += 4) {
+        const point = bytes.readUInt32BE(i);
+        // String.fromCodePoint throws a RangeError past U+10FFFF.
+        if (point > 0x10ffff) throw malformed(`UniversalString holds U+${point.toString(16)}`, tlv.start);
+        out += String.fromCodePoint(point);
+      }
       return out;
     }
     case TAG.PRINTABLE_STRING:

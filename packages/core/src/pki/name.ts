@@ -9,6 +9,7 @@ import {
   TAG,
   type Tlv,
 } from "../asn1/ber-reader.js";
+import { CoreError } from "../errors.js";
 
 /** An X.501 Name, kept as its exact DER (for issuer matching) plus readable attributes. */
 export interface DistinguishedName {
@@ -40,8 +41,14 @@ export function readName(buf: Uint8Array, tlv: Tlv, ctx: BerContext = berContext
   for (const rdn of children(buf, tlv, ctx)) {
     expectTag(rdn, TAG.SET, "RelativeDistinguishedName");
     for (const atv of children(buf, rdn, ctx)) {
-      const [type, value] = children(buf, expectTag(atv, TAG.SEQUENCE, "AttributeTypeAndValue"), ctx);
-      if (!type || !value) continue;
+      const [type, value, ...extra] = children(
+        buf,
+        expectTag(atv, TAG.SEQUENCE, "AttributeTypeAndValue"),
+        ctx,
+      );
+      // Skipping a half attribute would let two parsers read two different names (RFC 5280 §4.1.2.4).
+      if (!type || !value || extra.length > 0)
+        throw new CoreError("malformed", "AttributeTypeAndValue is not a type and one value");
       const oid = readOid(buf, type);
       let text: string;
       try {
