@@ -210,8 +210,9 @@ async function main(): Promise<void> {
       node: process.version,
       openssl: sh("openssl", ["version"]),
       cpu: `${cpus()[0]?.model ?? "unknown"} × ${cpus().length}`,
-      loadBefore,
-      loadAfter,
+      // objects, not arrays: biome's JSON formatter would fold a short array onto one line
+      loadBefore: loadObject(loadBefore),
+      loadAfter: loadObject(loadAfter),
       trials: TRIALS,
       warmup: WARMUP,
       seconds: (Date.now() - started) / 1000,
@@ -229,6 +230,10 @@ async function main(): Promise<void> {
   } finally {
     cleanup();
   }
+}
+
+function loadObject(load: number[]): { "1min": number; "5min": number; "15min": number } {
+  return { "1min": load[0] ?? 0, "5min": load[1] ?? 0, "15min": load[2] ?? 0 };
 }
 
 function toUs(r: Result) {
@@ -253,8 +258,8 @@ function report(
     node: string;
     openssl: string;
     cpu: string;
-    loadBefore: number[];
-    loadAfter: number[];
+    loadBefore: ReturnType<typeof loadObject>;
+    loadAfter: ReturnType<typeof loadObject>;
     trials: number;
     warmup: number;
     seconds: number;
@@ -264,7 +269,8 @@ function report(
   pairs: Pair[],
   overall: { id: string; welch: Welch }[],
 ): string {
-  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
+  const load = (l: ReturnType<typeof loadObject>) =>
+    [l["1min"], l["5min"], l["15min"]].map((x) => x.toFixed(2)).join(" / ");
   const lines = [
     "### Decryption failure timing (openMessage)",
     "",
