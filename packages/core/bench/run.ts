@@ -13,7 +13,10 @@
  * its own, minus a baseline child that loads the same modules and keys, against `openssl
  * cms`'s peak RSS, all from GNU time (see child.ts for the cold and warm baselines).
  * The machine is shared: a busy neighbour moves the 10 KB figures most (see the report).
- * Env: BENCH_LARGE_MB (default 50), BENCH_CHUNK_KB (read size, default 256), BENCH_SKIP_KEYS=1.
+ * Last, the decryption-oracle timing of bench/oracle.ts (ORACLE_TRIALS per class, default 10,000;
+ * results in bench/results/oracle.md for SECURITY.md).
+ * Env: BENCH_LARGE_MB (default 50), BENCH_CHUNK_KB (read size, default 256), BENCH_SKIP_KEYS=1,
+ * BENCH_SKIP_ORACLE=1, ORACLE_TRIALS, ORACLE_WARMUP, ORACLE_OUT.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
@@ -312,6 +315,17 @@ async function main(): Promise<void> {
         here("./keys.ts"),
       ]);
       console.log(keysOut.replace(/^/gm, "  ").trimEnd());
+    }
+
+    if (process.env.BENCH_SKIP_ORACLE !== "1") {
+      console.log("\nDecryption oracle (bench/oracle.ts):");
+      const oracleOut = run(process.execPath, [
+        "--conditions=@sealbox/source",
+        "--import",
+        "tsx",
+        here("./oracle.ts"),
+      ]);
+      console.log(oracleOut.replace(/^/gm, "  ").trimEnd());
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

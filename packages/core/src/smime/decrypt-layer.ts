@@ -1,13 +1,13 @@
-import { decryptEnveloped } from "../cms/enveloped/index.js";
 import { CoreError } from "../errors.js";
 import { parseContentType } from "../mime/content-type.js";
 import { isContentField } from "../mime/headers.js";
 import { getHeader, type HeaderField, parseEntity } from "../mime/parse-entity.js";
 import type { Identity } from "../pki/identity.js";
-import { decodeEntityBody, plausiblePlaintext } from "./body.js";
+import { decodeEntityBody } from "./body.js";
 import { checkSmimeType, classifyEntity, sniffCms } from "./classify.js";
+import { decryptEnvelope } from "./decrypt-envelope.js";
 import { encryptedLayer } from "./layer-report.js";
-import { checkMessageSize, envelopeLimits, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
+import { checkMessageSize, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
 import type { EncryptedLayer } from "./types.js";
 
 export interface DecryptLayerResult {
@@ -38,15 +38,8 @@ export async function decryptOuterLayer(
   if (cms.kind !== "enveloped" && cms.kind !== "authEnveloped")
     throw new CoreError("invalid-argument", "the message is not encrypted");
   if (options.identities.length === 0) throw new CoreError("not-a-recipient", "no private key was offered");
-  const result = await decryptEnveloped(der, {
-    identities: options.identities,
-    limits: envelopeLimits(limits),
-  });
-  // CBC has no integrity: a wrong or implicitly rejected key passes the pad check about once
-  // in 256 and yields noise. Noise is never stored as a "decrypted" message.
-  if (result.info.kind === "enveloped" && !plausiblePlaintext(result.content)) {
-    throw new CoreError("decryption-failed", "the message could not be decrypted");
-  }
+  // Noise (CBC without integrity) is never stored as a "decrypted" message: decryptEnvelope.
+  const result = await decryptEnvelope(der, options.identities, limits);
   return {
     content: result.content,
     layer: encryptedLayer(result.info),

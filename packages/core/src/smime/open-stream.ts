@@ -25,13 +25,14 @@
  */
 import { decryptEnvelopedStream } from "../cms/enveloped/index.js";
 import { verifySignedData } from "../cms/signed/index.js";
-import { CoreError } from "../errors.js";
+import { CoreError, isCoreError } from "../errors.js";
 import { base64DecodeChunks, qpDecode } from "../mime/base64.js";
 import { type ContentType, parseContentType } from "../mime/content-type.js";
 import { resolveMimeLimits } from "../mime/limits.js";
 import { getHeader, type MimeEntity } from "../mime/parse-entity.js";
 import { pathBudget } from "../pki/path-budget.js";
 import { checkSmimeType, classifyEntity, signedDataShape } from "./classify.js";
+import { decryptionFailed } from "./decrypt-envelope.js";
 import { encryptedLayer, senderAddresses, signatureChecks, signedLayer } from "./layer-report.js";
 import { envelopeLimits, resolveSmimeLimits } from "./limits.js";
 import { type OpenOptions, openMessage } from "./open.js";
@@ -143,22 +144,12 @@ async function peelPkcs7Mime(
     const identities = ctx.options.identities ?? [];
     if (identities.length === 0)
       throw new CoreError("not-a-recipient", "the message is encrypted and no private key was offered");
-    const opened = await decryptEnvelopedStream(der.rest(), {
-      identities,
-      limits: envelopeLimits(ctx.limits),
-    });
-    const layer = encryptedLayer(opened.info);
-    const plain = new StreamReader(opened.content);
     try {
-      const inner = await ctx.peel(plain, ctx, depth + 1, opened.info.kind === "enveloped");
-      return { layers: [layer, ...inner.layers], head };
+      return await peelEnveloped(head, der, identities, ctx, depth);
     } catch (error) {
-      // openMessage decrypts before it parses: a decryption failure wins over what the
-      // (garbage) plaintext made the inner parser throw, so every wrong key looks the same.
-      for (let c = await plain.next(); c !== undefined; c = await plain.next());
+      // Whichever check failed inside (unwrap, pad, tag, noise), one error from one place.
+      if (isCoreError(error, "decryption-failed")) throw decryptionFailed();
       throw error;
-    } finally {
-      await plain.close(); // ends the decryption early on any other failure: the CEK is wiped
     }
   }
   if (cms.kind === "signed") {
@@ -187,6 +178,29 @@ async function peelPkcs7Mime(
     "unsupported-algorithm",
     `S/MIME content type ${cms.oid} (${cms.kind}) is not supported`,
   );
+}
+
+async function peelEnveloped(
+  head: MimeEntity,
+  der: StreamReader,
+  identities: NonNullable<OpenStreamOptions["identities"]>,
+  ctx: OpenContext,
+  depth: number,
+): Promise<Peeled> {
+  const opened = await decryptEnvelopedStream(der.rest(), { identities, limits: envelopeLimits(ctx.limits) });
+  const layer = encryptedLayer(opened.info);
+  const plain = new StreamReader(opened.content);
+  try {
+    const inner = await ctx.peel(plain, ctx, depth + 1, opened.info.kind === "enveloped");
+    return { layers: [layer, ...inner.layers], head };
+  } catch (error) {
+    // openMessage decrypts before it parses: a decryption failure wins over what the
+    // (garbage) plaintext made the inner parser throw, so every wrong key looks the same.
+    for (let c = await plain.next(); c !== undefined; c = await plain.next());
+    throw error;
+  } finally {
+    await plain.close(); // ends the decryption early on any other failure: the CEK is wiped
+  }
 }
 
 /** body.ts decodeEntityBody, streaming for base64 (quoted-printable is decoded whole: rare here). */

@@ -1,4 +1,3 @@
-import { decryptEnveloped } from "../cms/enveloped/index.js";
 import { type VerifyOptions, verifySignedData } from "../cms/signed/index.js";
 import { CoreError, isCoreError } from "../errors.js";
 import { parseContentType } from "../mime/content-type.js";
@@ -8,10 +7,11 @@ import type { Certificate } from "../pki/certificate.js";
 import type { Crl } from "../pki/crl.js";
 import type { Identity } from "../pki/identity.js";
 import { pathBudget } from "../pki/path-budget.js";
-import { decodeEntityBody, plausiblePlaintext } from "./body.js";
+import { decodeEntityBody } from "./body.js";
 import { checkSmimeType, classifyEntity, signedDataShape, sniffCms } from "./classify.js";
+import { decryptEnvelope } from "./decrypt-envelope.js";
 import { encryptedLayer, senderAddresses, signatureChecks, signedLayer } from "./layer-report.js";
-import { checkMessageSize, envelopeLimits, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
+import { checkMessageSize, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
 import { detachedSignatureDer } from "./signature-part.js";
 import { signedPartBytes } from "./signed-part-bytes.js";
 import type { Layer, SignedLayer } from "./types.js";
@@ -95,11 +95,7 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       if (identities.length === 0) {
         throw new CoreError("not-a-recipient", "the message is encrypted and no private key was offered");
       }
-      const result = await decryptEnveloped(der, { identities, limits: envelopeLimits(limits) });
-      // CBC has no integrity: a wrong (or implicitly rejected) key passes the pad check about
-      // once in 256 and yields noise. Noise is the same failure, with the same words.
-      if (result.info.kind === "enveloped" && !plausiblePlaintext(result.content))
-        throw new CoreError("decryption-failed", "the message could not be decrypted");
+      const result = await decryptEnvelope(der, identities, limits);
       layers.push(encryptedLayer(result.info));
       content = result.content;
       entity = parseEntity(content);

@@ -1,11 +1,15 @@
 import {
   type Certificate,
+  children,
   createCa,
+  der,
   encryptWholeMessage,
   type Identity,
   issueUserCertificate,
   protectMessage,
+  readRoot,
   type SignerStatus,
+  type Tlv,
 } from "@sealbox/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
@@ -617,6 +621,54 @@ describe.each(backends)("reading messages on $name", (backend) => {
     }
   });
 
+  it("shows every way decryption fails with the key it names in the same words (no decryption oracle)", async () => {
+    const encrypted = async (cipher: "AES-256-CBC" | "AES-256-GCM") =>
+      Buffer.from(
+        await encryptWholeMessage(message({ Subject: "oracle" }, "the ledger figures\r\n"), {
+          recipients: [aliceFirst],
+          cipher,
+        }),
+      );
+    const cbc = await encrypted("AES-256-CBC");
+    const gcm = await encrypted("AES-256-GCM");
+    const flip = (bytes: Uint8Array, index: number) => {
+      const copy = Buffer.from(bytes);
+      const i = index < 0 ? copy.length + index : index;
+      copy[i] = (copy[i] as number) ^ 0x01;
+      return copy;
+    };
+    const variants = {
+      // Alice's KeyAgreeRecipientInfo, wrapped key changed: what a wrong private key meets (unwrap fails)
+      "wrapped key changed": withCms(cbc, (d) => editAt(d, wrappedKeyPath(d), (key) => flip(key, 5))),
+      // we write no unprotectedAttrs / unauthAttrs: the ciphertext, or the mac, ends the DER
+      "bad CBC pad": withCms(cbc, (d) => flip(d, -17)),
+      "bad GCM tag": withCms(gcm, (d) => flip(d, -1)),
+      "CBC ciphertext not a multiple of 16": withCms(cbc, (d) =>
+        editAt(d, ciphertextPath(d), (c) => c.subarray(0, c.length - 1)),
+      ),
+    };
+    const failures = new Map<string, unknown>();
+    for (const [name, raw] of Object.entries(variants)) {
+      const view = await store.reading.read(alice.id, await append(raw), {
+        access: await unlockedSession(alice),
+      });
+      expect(view.state, name).toBe("failed");
+      failures.set(name, view.failure);
+    }
+    expect(
+      new Set([...failures.values()].map((f) => JSON.stringify(f))),
+      JSON.stringify([...failures]),
+    ).toEqual(
+      new Set([JSON.stringify({ code: "decryption-failed", message: "the message could not be decrypted" })]),
+    );
+    // the untouched message opens: the changes above are what failed
+    const view = await store.reading.read(alice.id, await append(cbc), {
+      access: await unlockedSession(alice),
+    });
+    expect(view.state).not.toBe("failed");
+    expect(view.text).toContain("the ledger figures");
+  });
+
   it("opens mail encrypted to an earlier key", async () => {
     const id = await append(
       await encryptWholeMessage(message({ Subject: "for the old key" }, "old-key-content\r\n"), {
@@ -642,3 +694,49 @@ describe.each(backends)("reading messages on $name", (backend) => {
     ).toContain("new-key-content");
   });
 });
+
+/** The message with its base64 CMS body decoded, changed and re-encoded (headers untouched). */
+function withCms(raw: Uint8Array, change: (cms: Buffer) => Uint8Array): Buffer {
+  const text = Buffer.from(raw).toString("latin1");
+  const split = text.indexOf("\r\n\r\n") + 4;
+  const body = Buffer.from(change(Buffer.from(text.slice(split), "base64")))
+    .toString("base64")
+    .replace(/.{1,76}/g, "$&\r\n");
+  return Buffer.from(text.slice(0, split) + body, "latin1");
+}
+
+function nodeAt(cms: Uint8Array, path: number[]): Tlv {
+  let node = readRoot(cms);
+  for (const i of path) node = children(cms, node)[i] as Tlv;
+  return node;
+}
+
+/** ContentInfo → [0] → EnvelopedData → RecipientInfos → the KARI → RecipientEncryptedKeys → first → encryptedKey. */
+function wrappedKeyPath(cms: Uint8Array): number[] {
+  const kari = nodeAt(cms, [1, 0, 1, 0]);
+  if (kari.tag !== 0xa1) throw new Error("expected a KeyAgreeRecipientInfo");
+  return [1, 0, 1, 0, children(cms, kari).length - 1, 0, 1];
+}
+
+/** ContentInfo → [0] → EnvelopedData → EncryptedContentInfo → encryptedContent [0]. */
+function ciphertextPath(cms: Uint8Array): number[] {
+  const eci = nodeAt(cms, [1, 0, 2]);
+  if (children(cms, eci)[2]?.tag !== 0x80) throw new Error("expected a primitive encryptedContent");
+  return [1, 0, 2, 2];
+}
+
+/** The DER rebuilt (definite lengths) with the contents of the element at `path` changed. */
+function editAt(cms: Uint8Array, path: number[], change: (content: Buffer) => Uint8Array): Uint8Array {
+  const rebuild = (node: Tlv, rest: number[]): Uint8Array => {
+    if (rest.length === 0)
+      return der.tlv(node.tag, change(Buffer.from(cms.subarray(node.contentStart, node.contentEnd))));
+    const [index, ...deeper] = rest as [number, ...number[]];
+    return der.tlv(
+      node.tag,
+      children(cms, node).map((kid, i) =>
+        i === index ? rebuild(kid, deeper) : cms.subarray(kid.start, kid.end),
+      ),
+    );
+  };
+  return rebuild(readRoot(cms), path);
+}

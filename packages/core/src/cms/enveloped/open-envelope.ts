@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { CoreError } from "../../errors.js";
+import { CoreError, isCoreError } from "../../errors.js";
 import { ByteSource } from "./byte-source.js";
 import { createContentDecipher } from "./content-algorithm.js";
 import { envelopeInfo } from "./envelope-info.js";
@@ -69,7 +69,16 @@ function recoverCek(
       rng,
     );
   }
-  const cek = decryptKeyAgreement(match.identity.privateKey, match.recipient, match.encryptedKey, header.ctx);
+  let cek: Uint8Array;
+  try {
+    cek = decryptKeyAgreement(match.identity.privateKey, match.recipient, match.encryptedKey, header.ctx);
+  } catch (error) {
+    if (!isCoreError(error, "decryption-failed")) throw error;
+    // A wrong key fails the key-wrap check: carry on with a random CEK like RSA's implicit
+    // rejection (RFC 3218 §2.3), so every failure of this path ends at the pad or tag, in about
+    // the same time, instead of early and only for a bad key.
+    return rng(length);
+  }
   if (cek.length === length) return cek;
   cek.fill(0);
   return rng(length); // same path as a wrong key: fail at the pad or tag
