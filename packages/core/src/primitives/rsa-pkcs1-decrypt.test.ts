@@ -185,8 +185,14 @@ describe("RSA PKCS#1 v1.5 decryption with implicit rejection", () => {
     expect(wrong.length).toBe(16);
     expect(wrong.equals(cek.subarray(16))).toBe(false);
     expect(wrong.equals(rsaPkcs1v15DecryptFixed(privateKey, good, 16))).toBe(true);
-    // Wrong key: no exception, right length.
-    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    // Wrong key: no exception, right length. (A ciphertext at or above the other key's modulus
+    // is publicly invalid and refused at once, RFC 8017 §5.1.2, so take a key it fits under.)
+    const asNumber = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString("hex")}`);
+    let other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    const modulus = (key: typeof other) =>
+      asNumber(Buffer.from(key.export({ format: "jwk" }).n as string, "base64url"));
+    while (asNumber(good) >= modulus(other))
+      other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
     expect(rsaPkcs1v15DecryptFixed(other, good, 32).length).toBe(32);
   });
 
