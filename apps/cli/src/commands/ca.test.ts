@@ -156,7 +156,15 @@ describe("sealbox ca", () => {
     ]);
     expect(revoked.code).toBe(0);
     expect(JSON.parse(revoked.stdout)).toMatchObject({ serial: dora!.serial, reason: "affiliationChanged" });
-    const again = await run(["ca", "revoke", "--serial", dora!.serial.toUpperCase()]);
+    // A second non-compromise reason is refused; only a later keyCompromise may change it (store).
+    const again = await run([
+      "ca",
+      "revoke",
+      "--serial",
+      dora!.serial.toUpperCase(),
+      "--reason",
+      "superseded",
+    ]);
     expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining("already revoked") });
     expect((await run(["ca", "revoke", "--sha256", "0".repeat(64)])).code).toBe(1);
     expect((await run(["ca", "issued"])).stdout).toMatch(
