@@ -13,7 +13,7 @@ import type { ContactCertificateRepository } from "../address-books/contact-cert
 import type { StoreContext } from "../context.js";
 import type { TrustAnchorRepository } from "../domains/trust-anchors.js";
 import { StoreError } from "../errors.js";
-import { type MessageSummary, ownedMessage, toSummary } from "../mail/messages.js";
+import { type MessageSummary, ownedMessageWithRaw, toSummary } from "../mail/messages.js";
 import type { SecureMail } from "../secure-mail/secure-mail.js";
 import type { ServerCa } from "../secure-mail/server-ca.js";
 import type { KeyAccess } from "../secure-mail/unlock-sessions.js";
@@ -252,9 +252,8 @@ export function readingUseCases(
     access: KeyAccess | undefined,
     knownDomain?: string,
   ): Promise<Opened> {
-    const row = await ownedMessage(ctx.db, accountId, messageId);
+    const { row, raw } = await ownedMessageWithRaw(ctx, accountId, messageId);
     const summary = toSummary(row);
-    const raw = await ctx.blobs.get(ctx.db, row.blob_id);
     const domain = knownDomain ?? (await accountById(ctx.db, accountId)).domain;
     const { trust, serverCaSubjects } = await anchorsFor(domain);
     const at = new Date(ctx.now());
