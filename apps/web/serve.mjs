@@ -129,7 +129,15 @@ async function directApi(dir) {
   // The output folder next.config.ts names.
   const bundle = join(dir, process.env.SEALBOX_NEXT_DIST_DIR || ".next", "sealbox-api", "handler.mjs");
   if (!existsSync(bundle)) return null;
-  const { handleTrpcRequest, API_HEADERS } = await import(pathToFileURL(bundle).href);
+  let handleTrpcRequest;
+  let API_HEADERS;
+  try {
+    ({ handleTrpcRequest, API_HEADERS } = await import(pathToFileURL(bundle).href));
+  } catch (error) {
+    // Next.js still serves every call through its route: slower, never wrong.
+    console.error("[sealbox web] the API handler bundle did not load; Next.js serves API calls", error);
+    return null;
+  }
   // Next.js's own response compression (gzip when the client accepts it), so API answers are
   // encoded exactly as when Next.js served them.
   const require = createRequire(join(dir, "package.json"));
