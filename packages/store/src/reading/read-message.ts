@@ -217,12 +217,19 @@ export function readingUseCases(
     domain: string,
   ): Promise<{ trust: Certificate[]; serverCaSubjects: Set<string> }> {
     // Read every time: a trust change (here, in the CLI, on another node) applies at once.
-    const anchors = await deps.trustAnchors.inForce(domain);
+    // By hash first: the certificates are fetched only when one is not parsed yet.
+    const hashes = await deps.trustAnchors.inForceHashes(domain);
+    const anchors: Array<{ der?: Uint8Array; sha256: string; source: string }> = hashes.every((a) =>
+      anchorCache.has(a.sha256),
+    )
+      ? hashes
+      : await deps.trustAnchors.inForce(domain);
     const out: Certificate[] = [];
     const serverCaSubjects = new Set<string>();
     for (const a of anchors) {
       let cert = anchorCache.get(a.sha256);
       if (!cert) {
+        if (!a.der) continue; // cannot happen: inForce carries every certificate
         try {
           cert = parseCertificate(a.der);
         } catch {
