@@ -4,14 +4,20 @@
 //   address in SEALBOX_TRUSTED_PROXIES, comma-separated, to take X-Forwarded-For / -Proto);
 // - it runs SEALBOX_WEB_PROCESSES processes on the one port (default: one per CPU core, at
 //   most 4): Node runs JavaScript on one core per process, and sessions and unlocks live in
-//   the store, so any process serves any request.
+//   the store, so any process serves any request;
+// - it answers tRPC calls (/api/trpc/…) itself with the handler build-api.mjs bundled at build
+//   time — the same function the Next.js route calls — and hands everything else to Next.js,
+//   whose routing and response streams cost more CPU than opening a message does
+//   (SEALBOX_WEB_API=next sends API calls through Next.js as well, e.g. to compare).
 //
 //   node serve.mjs --hostname 127.0.0.1 --port 3000
 import cluster from "node:cluster";
+import { existsSync } from "node:fs";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import next from "next";
 
 const args = process.argv.slice(2);
@@ -67,9 +73,11 @@ async function serve() {
   );
   // Tells the app that the x-sealbox-* headers below come from this server, not from a client.
   process.env.SEALBOX_WEB_SERVED = "1";
-  const app = next({ dev: false, dir: dirname(fileURLToPath(import.meta.url)), hostname, port });
+  const dir = dirname(fileURLToPath(import.meta.url));
+  const app = next({ dev: false, dir, hostname, port });
   await app.prepare();
   const handle = app.getRequestHandler();
+  const api = await directApi(dir);
 
   const server = createServer((req, res) => {
     const peer = (req.socket.remoteAddress || "unknown").replace(/^::ffff:/, "");
@@ -89,7 +97,8 @@ async function serve() {
     }
     req.headers["x-sealbox-client"] = client;
     req.headers["x-sealbox-proto"] = proto;
-    handle(req, res);
+    if (api?.handles(req)) api.serve(req, res, proto);
+    else handle(req, res);
   });
   server.keepAliveTimeout = 65_000;
   server.listen(port, hostname, () => {
@@ -108,4 +117,76 @@ async function serve() {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+}
+
+/**
+ * The tRPC handler bundle (build-api.mjs) served without Next.js, or null when there is none
+ * (a build by `next build` alone) or SEALBOX_WEB_API=next: Next.js then answers API calls,
+ * through its route that calls the same handler.
+ */
+async function directApi(dir) {
+  if (process.env.SEALBOX_WEB_API === "next") return null;
+  // The output folder next.config.ts names.
+  const bundle = join(dir, process.env.SEALBOX_NEXT_DIST_DIR || ".next", "sealbox-api", "handler.mjs");
+  if (!existsSync(bundle)) return null;
+  let handleTrpcRequest;
+  let API_HEADERS;
+  try {
+    ({ handleTrpcRequest, API_HEADERS } = await import(pathToFileURL(bundle).href));
+  } catch (error) {
+    // Next.js still serves every call through its route: slower, never wrong.
+    console.error("[sealbox web] the API handler bundle did not load; Next.js serves API calls", error);
+    return null;
+  }
+  // Next.js's own response compression (gzip when the client accepts it), so API answers are
+  // encoded exactly as when Next.js served them.
+  const require = createRequire(join(dir, "package.json"));
+  const compress = require("next/dist/compiled/compression")();
+  const { releaseCompressionStream } = require("next/dist/server/lib/release-compression-stream");
+  // What the Next.js route matches (/api/trpc/[trpc]: one segment; tRPC names, batches joined
+  // by commas); anything else — other methods, odd paths — goes to Next.js as before.
+  const call = /^\/api\/trpc\/[A-Za-z0-9_.,-]+(\?|$)/;
+  return {
+    handles: (req) => (req.method === "GET" || req.method === "POST") && call.test(req.url ?? ""),
+    async serve(req, res, proto) {
+      compress(req, res, () => {});
+      res.once("close", () => {
+        if (!res.writableFinished) releaseCompressionStream(res);
+      });
+      try {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(req.headers)) {
+          if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+          else if (value !== undefined) headers.set(name, value);
+        }
+        let url;
+        try {
+          url = new URL(req.url ?? "/", `${proto}://${req.headers.host || "localhost"}`);
+        } catch {
+          url = new URL(req.url ?? "/", `${proto}://localhost`);
+        }
+        let body;
+        if (req.method === "POST") {
+          const chunks = [];
+          for await (const chunk of req) chunks.push(chunk);
+          body = Buffer.concat(chunks);
+        }
+        const response = await handleTrpcRequest(new Request(url, { method: req.method, headers, body }));
+        const payload = Buffer.from(await response.arrayBuffer());
+        const out = {};
+        response.headers.forEach((value, name) => {
+          if (name !== "set-cookie") out[name] = value;
+        });
+        const cookies = response.headers.getSetCookie();
+        if (cookies.length > 0) out["set-cookie"] = cookies;
+        out["content-length"] = String(payload.length);
+        res.writeHead(response.status, out);
+        res.end(payload);
+      } catch (error) {
+        console.error("[sealbox web] API call failed", error);
+        if (!res.headersSent) res.writeHead(500, { ...API_HEADERS, "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "internal server error" }));
+      }
+    },
+  };
 }

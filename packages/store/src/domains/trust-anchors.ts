@@ -41,6 +41,48 @@ export function trustAnchorRepository(ctx: StoreContext) {
   }
   const where = (s: { name: string } | null) => (s === null ? "server-wide" : `for ${s.name}`);
 
+  /** The anchors in force for a domain, server CA first, each once; the DER only when asked for. */
+  async function anchorsInForce(
+    domain: string,
+    withDer: boolean,
+  ): Promise<Array<{ der: Uint8Array | null; sha256: string; source: TrustAnchor["source"] }>> {
+    const name = normalizeDomain(domain);
+    const rows = await ctx.db
+      .selectFrom("server_ca")
+      .select([
+        withDer ? "server_ca.certificate as der" : sql<Uint8Array | null>`null`.as("der"),
+        "server_ca.certificate_sha256 as sha256",
+        sql<string>`'server-ca'`.as("source"),
+        "server_ca.created_at as at",
+      ])
+      .unionAll(
+        ctx.db
+          .selectFrom("trust_anchors")
+          .select([
+            withDer ? "trust_anchors.certificate as der" : sql<Uint8Array | null>`null`.as("der"),
+            "trust_anchors.sha256 as sha256",
+            sql<string>`'configured'`.as("source"),
+            "trust_anchors.added_at as at",
+          ])
+          .where((eb) =>
+            eb.or([
+              eb("trust_anchors.domain_id", "is", null),
+              eb(
+                "trust_anchors.domain_id",
+                "in",
+                eb.selectFrom("domains").select("id").where("name", "=", name),
+              ),
+            ]),
+          ),
+      )
+      .execute();
+    const seen = new Set<string>();
+    return rows
+      .sort((a, b) => (a.source === b.source ? a.at - b.at : a.source === "server-ca" ? -1 : 1))
+      .filter((r) => !seen.has(r.sha256) && seen.add(r.sha256))
+      .map((r) => ({ der: r.der, sha256: r.sha256, source: r.source as TrustAnchor["source"] }));
+  }
+
   return {
     /** Trusts a CA certificate for one domain, or server-wide with `null`. */
     add: async (domain: string | null, certificate: AnchorCertificate): Promise<TrustAnchor> => {
@@ -134,43 +176,17 @@ export function trustAnchorRepository(ctx: StoreContext) {
      */
     inForce: async (
       domain: string,
-    ): Promise<Array<{ der: Uint8Array; sha256: string; source: TrustAnchor["source"] }>> => {
-      const name = normalizeDomain(domain);
-      const rows = await ctx.db
-        .selectFrom("server_ca")
-        .select([
-          "server_ca.certificate as der",
-          "server_ca.certificate_sha256 as sha256",
-          sql<string>`'server-ca'`.as("source"),
-          "server_ca.created_at as at",
-        ])
-        .unionAll(
-          ctx.db
-            .selectFrom("trust_anchors")
-            .select([
-              "trust_anchors.certificate as der",
-              "trust_anchors.sha256 as sha256",
-              sql<string>`'configured'`.as("source"),
-              "trust_anchors.added_at as at",
-            ])
-            .where((eb) =>
-              eb.or([
-                eb("trust_anchors.domain_id", "is", null),
-                eb(
-                  "trust_anchors.domain_id",
-                  "in",
-                  eb.selectFrom("domains").select("id").where("name", "=", name),
-                ),
-              ]),
-            ),
-        )
-        .execute();
-      const seen = new Set<string>();
-      return rows
-        .sort((a, b) => (a.source === b.source ? a.at - b.at : a.source === "server-ca" ? -1 : 1))
-        .filter((r) => !seen.has(r.sha256) && seen.add(r.sha256))
-        .map((r) => ({ der: r.der, sha256: r.sha256, source: r.source as TrustAnchor["source"] }));
-    },
+    ): Promise<Array<{ der: Uint8Array; sha256: string; source: TrustAnchor["source"] }>> =>
+      (await anchorsInForce(domain, true)).map((r) => ({ ...r, der: r.der as Uint8Array })),
+
+    /**
+     * The same anchors by hash only, without their certificates: a reader that has parsed
+     * them already asks for the certificates (inForce) only when one is new to it.
+     */
+    inForceHashes: async (
+      domain: string,
+    ): Promise<Array<{ sha256: string; source: TrustAnchor["source"] }>> =>
+      (await anchorsInForce(domain, false)).map(({ sha256, source }) => ({ sha256, source })),
 
     remove: async (id: string): Promise<void> => {
       const result = await write(ctx, (trx) =>

@@ -3,6 +3,7 @@ import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message, testClock } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
 import type { Store } from "../open-store.js";
+import { type BlobStore, tableBlobStore } from "./blob-store.js";
 
 describe.each(backends)("mailboxes and messages on $name", (backend) => {
   let fresh: FreshStore;
@@ -43,10 +44,59 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
     expect(await store.messages.get(alice.id, m.id)).toEqual(m);
   });
 
+  it("reads a message's bytes through whichever blob store the store was opened with", async () => {
+    const gets: string[] = [];
+    const recording: BlobStore = {
+      ...tableBlobStore,
+      get: async (q, id) => {
+        gets.push(id);
+        return tableBlobStore.get(q, id);
+      },
+    };
+    const own = await freshStore(backend, { blobs: recording });
+    try {
+      const { account: a } = await own.store.accounts.add("blob@reader.example", {
+        password: "pw",
+        createDomain: true,
+      });
+      const inbox = await own.store.mailboxes.require(a.id, "inbox");
+      const m = await own.store.messages.append(
+        a.id,
+        inbox.id,
+        message({ Subject: "through the blob store" }),
+      );
+      gets.length = 0;
+      const view = await own.store.reading.read(a.id, m.id);
+      expect(view.headers.subject).toBe("through the blob store");
+      expect(gets).toHaveLength(1);
+    } finally {
+      await own.cleanup();
+    }
+  });
+
+  it("reads a message and its bytes from the table blob store (and refuses a message whose bytes are gone)", async () => {
+    const inbox = await inboxOf(alice);
+    const m = await store.messages.append(alice.id, inbox.id, message({ Subject: "one query" }));
+    expect((await store.reading.read(alice.id, m.id)).headers.subject).toBe("one query");
+    const other = await store.messages.append(alice.id, inbox.id, message({ Subject: "bytes gone" }));
+    const { blob_id } = await store.db
+      .selectFrom("messages")
+      .select("blob_id")
+      .where("id", "=", other.id)
+      .executeTakeFirstOrThrow();
+    await store.db.updateTable("messages").set({ blob_id: "missing" }).where("id", "=", other.id).execute();
+    await expect(store.reading.read(alice.id, other.id)).rejects.toMatchObject({
+      code: "not-found",
+      message: "message bytes missing are missing",
+    });
+    await store.db.updateTable("messages").set({ blob_id }).where("id", "=", other.id).execute();
+  });
+
   it("keeps accounts apart: another account's message or mailbox is not found", async () => {
     const inbox = await inboxOf(alice);
     const m = await store.messages.append(alice.id, inbox.id, message({ Subject: "private" }));
     await expect(store.messages.raw(mallory.id, m.id)).rejects.toMatchObject({ code: "not-found" });
+    await expect(store.reading.read(mallory.id, m.id)).rejects.toMatchObject({ code: "not-found" });
     await expect(store.messages.get(mallory.id, m.id)).rejects.toMatchObject({ code: "not-found" });
     await expect(store.messages.setFlags(mallory.id, m.id, { seen: true })).rejects.toMatchObject({
       code: "not-found",

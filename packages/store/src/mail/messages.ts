@@ -3,6 +3,7 @@ import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../co
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Database, MessagesTable, SecurityKind } from "../schema.js";
+import { tableBlobStore } from "./blob-store.js";
 import { forgetOldPages } from "./forget-old-pages.js";
 import { findMailbox, mailboxById } from "./mailboxes.js";
 import { extractMetadata } from "./message-metadata.js";
@@ -163,6 +164,36 @@ export async function ownedMessage(
     .executeTakeFirst();
   if (!row) throw new StoreError("not-found", `no message ${messageId}`);
   return row;
+}
+
+/**
+ * A message of the account with its raw bytes. Opening a message asks on every request, so
+ * with the bytes in the database (the table blob store) row and bytes come in one query; any
+ * other blob store is asked as usual.
+ */
+export async function ownedMessageWithRaw(
+  ctx: StoreContext,
+  accountId: string,
+  messageId: string,
+): Promise<{ row: SummaryRow & { blob_id: string }; raw: Uint8Array }> {
+  if (ctx.blobs !== tableBlobStore) {
+    const row = await ownedMessage(ctx.db, accountId, messageId);
+    return { row, raw: await ctx.blobs.get(ctx.db, row.blob_id) };
+  }
+  const found = await ctx.db
+    .selectFrom("messages")
+    .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
+    .leftJoin("message_blobs", "message_blobs.id", "messages.blob_id")
+    .select(SUMMARY_COLUMNS.map((c) => `messages.${c}` as const))
+    .select(["messages.blob_id", "message_blobs.data as raw"])
+    .where("mailboxes.account_id", "=", accountId)
+    .where("messages.id", "=", messageId)
+    .executeTakeFirst();
+  if (!found) throw new StoreError("not-found", `no message ${messageId}`);
+  const { raw, ...row } = found;
+  // The same refusal as the blob store's own get.
+  if (!raw) throw new StoreError("not-found", `message bytes ${row.blob_id} are missing`);
+  return { row, raw };
 }
 
 export function messageRepository(ctx: StoreContext) {

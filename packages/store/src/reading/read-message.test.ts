@@ -299,6 +299,16 @@ describe.each(backends)("reading messages on $name", (backend) => {
     const elsewhere = (await store.reading.read(other.id, copy.id)).layers[0]!;
     if (elsewhere.type !== "signed") throw new Error("not a signed layer");
     expect(elsewhere.signers[0]!.status).toBe("untrusted");
+    // And no longer trusted the moment the anchor is removed (its parsed copy must not linger).
+    await store.trustAnchors.removeBySha256(DOMAIN, foreignCa.certificate.sha256);
+    const removed = (await store.reading.read(alice.id, id)).layers[0]!;
+    if (removed.type !== "signed") throw new Error("not a signed layer");
+    expect(removed.signers[0]!.status).toBe("untrusted");
+    // Trusted again once added back, from the parsed copy or not.
+    await store.trustAnchors.add(DOMAIN, foreignCa.certificate);
+    const again = (await store.reading.read(alice.id, id)).layers[0]!;
+    if (again.type !== "signed") throw new Error("not a signed layer");
+    expect(again.signers[0]!.status).toBe("valid");
   });
 
   it("a signed part inside a list's multipart/mixed: the banner and the verified line name that part only", async () => {

@@ -13,7 +13,7 @@ import type { ContactCertificateRepository } from "../address-books/contact-cert
 import type { StoreContext } from "../context.js";
 import type { TrustAnchorRepository } from "../domains/trust-anchors.js";
 import { StoreError } from "../errors.js";
-import { type MessageSummary, ownedMessage, toSummary } from "../mail/messages.js";
+import { type MessageSummary, ownedMessageWithRaw, toSummary } from "../mail/messages.js";
 import type { SecureMail } from "../secure-mail/secure-mail.js";
 import type { ServerCa } from "../secure-mail/server-ca.js";
 import type { KeyAccess } from "../secure-mail/unlock-sessions.js";
@@ -230,12 +230,19 @@ export function readingUseCases(
     domain: string,
   ): Promise<{ trust: Certificate[]; serverCaSubjects: Set<string> }> {
     // Read every time: a trust change (here, in the CLI, on another node) applies at once.
-    const anchors = await deps.trustAnchors.inForce(domain);
+    // By hash first: the certificates are fetched only when one is not parsed yet.
+    const hashes = await deps.trustAnchors.inForceHashes(domain);
+    const anchors: Array<{ der?: Uint8Array; sha256: string; source: string }> = hashes.every((a) =>
+      anchorCache.has(a.sha256),
+    )
+      ? hashes
+      : await deps.trustAnchors.inForce(domain);
     const out: Certificate[] = [];
     const serverCaSubjects = new Set<string>();
     for (const a of anchors) {
       let cert = anchorCache.get(a.sha256);
       if (!cert) {
+        if (!a.der) continue; // cannot happen: inForce carries every certificate
         try {
           cert = parseCertificate(a.der);
         } catch {
@@ -265,9 +272,8 @@ export function readingUseCases(
     access: KeyAccess | undefined,
     knownDomain?: string,
   ): Promise<Opened> {
-    const row = await ownedMessage(ctx.db, accountId, messageId);
+    const { row, raw } = await ownedMessageWithRaw(ctx, accountId, messageId);
     const summary = toSummary(row);
-    const raw = await ctx.blobs.get(ctx.db, row.blob_id);
     const domain = knownDomain ?? (await accountById(ctx.db, accountId)).domain;
     const { trust, serverCaSubjects } = await anchorsFor(domain);
     const at = new Date(ctx.now());

@@ -22,11 +22,11 @@ export function sortKeyRows<T extends Pick<KeyRow, "state" | "created_at">>(rows
   );
 }
 
-export function rowCertificate(row: KeyRow): Certificate {
+export function rowCertificate(row: Pick<KeyRow, "certificate">): Certificate {
   return parseCertificate(row.certificate);
 }
 
-export function rowChain(row: KeyRow): Certificate[] {
+export function rowChain(row: Pick<KeyRow, "chain">): Certificate[] {
   return splitDer(row.chain).map((der) => parseCertificate(der));
 }
 

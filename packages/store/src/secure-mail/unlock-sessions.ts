@@ -43,7 +43,9 @@ export function unlockSessionUseCases(
 
   /** Certificates of key rows, parsed once (public data; keyed by the row's certificate hash). */
   const parsed = new Map<string, Pick<Identity, "certificate" | "chain">>();
-  const publicParts = (row: KeyRow): Pick<Identity, "certificate" | "chain"> => {
+  const publicParts = (
+    row: Pick<KeyRow, "certificate_sha256" | "certificate" | "chain">,
+  ): Pick<Identity, "certificate" | "chain"> => {
     let parts = parsed.get(row.certificate_sha256);
     if (!parts) {
       parts = { certificate: rowCertificate(row), chain: rowChain(row) };
@@ -134,11 +136,18 @@ export function unlockSessionUseCases(
     /** The session's unlocked keys, current first; StoreError("locked") when locked or expired. */
     async identities(accountId: string, sessionToken: string): Promise<Identity[]> {
       const sessionId = sessionIdOf(sessionToken);
-      // One query: the wrapped blob beside every key row of the account (each request asks).
+      // One query: the wrapped blob beside every key row of the account (each request asks),
+      // without the password-sealed keys: the session's wrapped copy is what opens them here.
       const rows = await ctx.db
         .selectFrom("unlock_sessions")
         .innerJoin("secure_mail_keys", "secure_mail_keys.account_id", "unlock_sessions.account_id")
-        .selectAll("secure_mail_keys")
+        .select([
+          "secure_mail_keys.certificate_sha256",
+          "secure_mail_keys.certificate",
+          "secure_mail_keys.chain",
+          "secure_mail_keys.state",
+          "secure_mail_keys.created_at",
+        ])
         .select(["unlock_sessions.wrapped as u_wrapped", "unlock_sessions.expires_at as u_expires_at"])
         .where("unlock_sessions.id", "=", sessionId)
         .where("unlock_sessions.account_id", "=", accountId)
