@@ -1,0 +1,250 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { verifyCertificate } from "../cms/signed/verify-certificate.js";
+import { CoreError } from "../errors.js";
+import { importPfx } from "../pkcs12/import-pfx.js";
+import { parseCertificate } from "../pki/certificate.js";
+import type { Identity } from "../pki/identity.js";
+import { toPem } from "../pki/pem.js";
+import { skipWithoutVectors, vectorsDir } from "../test-support/external-vectors.js";
+import { openMessage } from "./open.js";
+import manifest from "./test/peer-corpora.json" with { type: "json" };
+import disagreements from "./test/peer-corpora-disagreements.json" with { type: "json" };
+
+/**
+ * The published S/MIME test messages and PKCS#12 files of other implementations (Thunderbird's
+ * NSS-made corpus, MimeKit's PFX files), each with the verdict that peer's own test suite states
+ * (test/peer-corpora.json, which also maps the peer's categories onto ours). Every case goes
+ * through openMessage / importPfx, and through openssl (`cms -decrypt`/`cms -verify`, `pkcs12`)
+ * for comparison. Every case where Sealbox disagrees with the peer is listed with its reason in
+ * test/peer-corpora-disagreements.json: a new disagreement (or a fixed one still listed) fails.
+ */
+interface MessageExpectation {
+  encrypted: boolean;
+  signature: "valid" | "not-valid" | "none";
+  signer?: string;
+}
+interface PeerCase {
+  id: string;
+  kind: string;
+  file: string;
+  password?: string;
+  untrusted?: string[];
+  trust?: string[];
+  crls?: string[];
+  at?: string;
+  expected: MessageExpectation | string;
+}
+
+const SUITE = "peer-corpora";
+/** What Sealbox reaches today; raise it when a listed disagreement is fixed. */
+const FLOOR = 72;
+const absent = skipWithoutVectors(SUITE);
+const corpus = (file: string) => join(vectorsDir(), SUITE, file);
+const read = (file: string) => new Uint8Array(readFileSync(corpus(file)));
+const cases = manifest.cases as PeerCase[];
+const dir = mkdtempSync(join(tmpdir(), "sealbox-peers-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** What Thunderbird's test loads: its CA as the anchor, the recipients' keys (password "nss"). */
+function thunderbirdSetup() {
+  const anchor = parseCertificate(read("thunderbird/smime/TestCA.pem"));
+  const keys = ["smime/Bob.p12", "smime-interop/Fran.p12", "smime-interop/Fran-ec.p12"].map((f) => ({
+    file: f,
+    imported: importPfx(read(`thunderbird/${f}`), "nss"),
+  }));
+  const identities: Identity[] = keys.map((k) => k.imported.identity);
+  // openssl takes PEM key and certificate files for -recip/-inkey.
+  const opensslKeys = keys.map((k, i) => {
+    const cert = join(dir, `recip-${i}.pem`);
+    const key = join(dir, `recip-${i}.key`);
+    writeFileSync(cert, toPem(k.imported.identity.certificate.der, "CERTIFICATE"));
+    writeFileSync(key, k.imported.identity.privateKey.export({ type: "pkcs8", format: "pem" }));
+    return { cert, key };
+  });
+  const caFile = join(dir, "ca.pem");
+  writeFileSync(caFile, toPem(anchor.der, "CERTIFICATE"));
+  return { anchor, identities, opensslKeys, caFile };
+}
+
+interface Observed {
+  encrypted: boolean;
+  /** "refused": open fails with `malformed` (nothing is shown as signed, as for a bad signature). */
+  signature: "valid" | "not-valid" | "none" | "refused";
+  signer?: string;
+  detail: string;
+}
+
+function agrees(expected: MessageExpectation, seen: Observed): boolean {
+  const signature = seen.signature === "refused" ? "not-valid" : seen.signature;
+  if (seen.signature === "refused" && expected.signature === "not-valid") return true;
+  if (expected.encrypted !== seen.encrypted || expected.signature !== signature) return false;
+  return expected.signature !== "valid" || expected.signer === seen.signer;
+}
+
+async function sealboxMessage(
+  bytes: Uint8Array,
+  setup: ReturnType<typeof thunderbirdSetup>,
+): Promise<Observed> {
+  try {
+    const opened = await openMessage(bytes, { identities: setup.identities, trust: [setup.anchor] });
+    const encrypted = opened.layers.some((l) => l.type === "encrypted");
+    const signed = opened.layers.find((l) => l.type === "signed" && l.scope === undefined);
+    if (signed?.type !== "signed") return { encrypted, signature: "none", detail: "no signed layer" };
+    const signer = signed.signers[0];
+    const status = signer?.status ?? "bad-signature";
+    return {
+      encrypted,
+      signature: status === "valid" ? "valid" : "not-valid",
+      ...(signer?.email ? { signer: signer.email.toLowerCase() } : {}),
+      detail: `${opened.layers.map((l) => (l.type === "signed" ? `signed${l.scope ? `(part ${l.path})` : ""}:${l.signers.map((s) => s.status).join("/")}` : "encrypted")).join(" > ")}${signer ? ` (${signer.reason})` : ""}`,
+    };
+  } catch (error) {
+    const code = error instanceof CoreError ? error.code : "exception";
+    const signature = code === "malformed" ? "refused" : "none";
+    return { encrypted: false, signature, detail: `throws ${code}: ${(error as Error).message}` };
+  }
+}
+
+function openssl(args: string[]) {
+  return spawnSync("openssl", args, { encoding: "buffer" });
+}
+
+/** openssl peels as a person with the openssl tool would: decrypt while enveloped, then verify once. */
+function opensslMessage(
+  bytes: Uint8Array,
+  setup: ReturnType<typeof thunderbirdSetup>,
+  index: number,
+): Observed {
+  let current = Buffer.from(bytes);
+  let encrypted = false;
+  for (let depth = 0; depth < 4; depth++) {
+    const input = join(dir, `m${index}-${depth}.eml`);
+    writeFileSync(input, current);
+    const head = current
+      .subarray(0, current.indexOf("\n\n") > 0 ? current.indexOf("\n\n") : 4096)
+      .toString("latin1");
+    const type = head.replace(/\r?\n[ \t]+/g, " ").toLowerCase();
+    if (/content-type:\s*application\/(x-)?pkcs7-mime[^\n]*enveloped-data/.test(type)) {
+      const out = `${input}.dec`;
+      const ok = setup.opensslKeys.some(
+        (k) =>
+          openssl(["cms", "-decrypt", "-in", input, "-recip", k.cert, "-inkey", k.key, "-out", out])
+            .status === 0,
+      );
+      if (!ok) return { encrypted, signature: "none", detail: "cms -decrypt fails" };
+      encrypted = true;
+      current = readFileSync(out);
+      continue;
+    }
+    if (/content-type:\s*(multipart\/signed|application\/(x-)?pkcs7-mime[^\n]*signed-data)/.test(type)) {
+      const out = `${input}.out`;
+      const signers = `${input}.signer`;
+      const r = openssl([
+        ...["cms", "-verify", "-in", input, "-CAfile", setup.caFile, "-purpose", "smimesign"],
+        ...["-out", out, "-signer", signers],
+      ]);
+      if (r.status !== 0)
+        return { encrypted, signature: "not-valid", detail: r.stderr.toString().split("\n")[0] ?? "" };
+      const email = openssl(["x509", "-in", signers, "-noout", "-email"])
+        .stdout.toString()
+        .trim()
+        .split("\n")[0];
+      return {
+        encrypted,
+        signature: "valid",
+        ...(email ? { signer: email.toLowerCase() } : {}),
+        detail: "verified",
+      };
+    }
+    return { encrypted, signature: "none", detail: "not signed" };
+  }
+  return { encrypted, signature: "none", detail: "too deep" };
+}
+
+function sealboxPfx(c: PeerCase): string {
+  try {
+    importPfx(read(c.file), c.password ?? "");
+    return "ok";
+  } catch (error) {
+    return error instanceof CoreError ? error.code : `exception: ${(error as Error).message}`;
+  }
+}
+
+function opensslPfx(c: PeerCase): string {
+  const r = openssl(["pkcs12", "-in", corpus(c.file), "-passin", `pass:${c.password ?? ""}`, "-noout"]);
+  return r.status === 0 ? "ok" : `fails: ${r.stderr.toString().split("\n")[0]}`;
+}
+
+function sealboxPath(c: PeerCase): { verdict: string; detail: string } {
+  const v = verifyCertificate({
+    leaf: read(c.file),
+    untrusted: (c.untrusted ?? []).map(read),
+    trust: (c.trust ?? []).map(read),
+    crls: (c.crls ?? []).map(read),
+    at: new Date(c.at ?? Date.now()),
+    purpose: "any",
+  });
+  return { verdict: v.valid ? "valid" : "invalid", detail: `${v.status}: ${v.reason}` };
+}
+
+/** `openssl verify` as the x509-limbo test runs it, every CRL checked. */
+function opensslPath(c: PeerCase, index: number): string {
+  const pem = (files: string[], name: string, label: string) => {
+    const path = join(dir, `p${index}-${name}.pem`);
+    writeFileSync(path, files.map((f) => toPem(read(f), label)).join(""));
+    return path;
+  };
+  const args = [
+    "verify",
+    "-x509_strict",
+    "-purpose",
+    "any",
+    "-CAfile",
+    pem(c.trust ?? [], "trust", "CERTIFICATE"),
+  ];
+  if (c.untrusted?.length) args.push("-untrusted", pem(c.untrusted, "untrusted", "CERTIFICATE"));
+  if (c.crls?.length) args.push("-CRLfile", pem(c.crls, "crls", "X509 CRL"), "-crl_check_all");
+  if (c.at) args.push("-attime", String(Math.floor(new Date(c.at).getTime() / 1000)));
+  args.push(pem([c.file], "leaf", "CERTIFICATE"));
+  return openssl(args).status === 0 ? "valid" : "invalid";
+}
+
+describe.skipIf(absent)("peer corpora (Thunderbird, MimeKit, NIST PKITS via BouncyCastle)", () => {
+  it("agrees with the peers' own verdicts at least as often as before, every disagreement listed", async () => {
+    const setup = thunderbirdSetup();
+    const ours: Record<string, string> = {};
+    let sealboxAgrees = 0;
+    let opensslAgrees = 0;
+    for (const [index, c] of cases.entries()) {
+      if (c.kind === "message") {
+        const expected = c.expected as MessageExpectation;
+        const bytes = read(c.file);
+        const seen = await sealboxMessage(bytes, setup);
+        if (agrees(expected, seen)) sealboxAgrees++;
+        else ours[c.id] = `sealbox: ${seen.detail}`;
+        if (agrees(expected, opensslMessage(bytes, setup, index))) opensslAgrees++;
+      } else if (c.kind === "path") {
+        const seen = sealboxPath(c);
+        if (seen.verdict === c.expected) sealboxAgrees++;
+        else ours[c.id] = `sealbox: ${seen.detail}`;
+        if (opensslPath(c, index) === c.expected) opensslAgrees++;
+      } else {
+        const seen = sealboxPfx(c);
+        if (seen === c.expected) sealboxAgrees++;
+        else ours[c.id] = `sealbox: ${seen}`;
+        if (opensslPfx(c) === c.expected) opensslAgrees++;
+      }
+    }
+    const total = cases.length;
+    console.log(
+      `peer corpora: Sealbox agrees with ${sealboxAgrees} of ${total} cases; openssl (cms -decrypt/-verify, verify, pkcs12) with ${opensslAgrees} of ${total}`,
+    );
+    for (const [id, detail] of Object.entries(ours)) console.log(`  disagrees: ${id} (${detail})`);
+    expect(Object.keys(ours).sort()).toEqual(Object.keys(disagreements).sort());
+    expect(sealboxAgrees).toBeGreaterThanOrEqual(FLOOR);
+  }, 120_000);
+});
