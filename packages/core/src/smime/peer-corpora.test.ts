@@ -1,9 +1,12 @@
 import { spawnSync } from "node:child_process";
+import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { decryptEnveloped } from "../cms/enveloped/decrypt-enveloped.js";
 import { verifyCertificate } from "../cms/signed/verify-certificate.js";
+import { verifySignedData } from "../cms/signed/verify-signed-data.js";
 import { CoreError } from "../errors.js";
 import { importPfx } from "../pkcs12/import-pfx.js";
 import { parseCertificate } from "../pki/certificate.js";
@@ -16,12 +19,14 @@ import disagreements from "./test/peer-corpora-disagreements.json" with { type: 
 
 /**
  * The published S/MIME test messages, PKCS#12 files and path-validation data of other
- * implementations (Thunderbird's NSS-made corpus, MimeKit's PFX files, NIST PKITS as BouncyCastle
- * runs it), each with the verdict that peer's own test suite states (test/peer-corpora.json, which
- * also maps the peer's categories onto ours). Every case goes through openMessage / importPfx /
- * verifyCertificate, and through openssl (`cms -decrypt`/`cms -verify`, `pkcs12`,
- * `verify -x509_strict`) for comparison. Every case where Sealbox disagrees with the peer is listed with its reason in
- * test/peer-corpora-disagreements.json: a new disagreement (or a fixed one still listed) fails.
+ * implementations (Thunderbird's NSS-made corpus, MimeKit's PFX files, BouncyCastle's PBMAC1
+ * files and RFC 4134 examples, NIST PKITS as BouncyCastle runs it), each with the verdict that
+ * peer's own test suite states (test/peer-corpora.json, which also maps the peer's categories
+ * onto ours). Every case goes through openMessage / importPfx / verifySignedData /
+ * decryptEnveloped / verifyCertificate, and through openssl (`cms -decrypt` / `cms -verify`,
+ * `pkcs12`, `verify -x509_strict`) for comparison. Every case where Sealbox disagrees with the
+ * peer is listed with its reason in test/peer-corpora-disagreements.json: a new disagreement (or
+ * a fixed one still listed) fails.
  */
 interface MessageExpectation {
   encrypted: boolean;
@@ -38,12 +43,15 @@ interface PeerCase {
   trust?: string[];
   crls?: string[];
   at?: string;
+  content?: string;
+  key?: string;
+  recipient?: string;
   expected: MessageExpectation | string;
 }
 
 const SUITE = "peer-corpora";
 /** What Sealbox reaches today; raise it when a listed disagreement is fixed. */
-const FLOOR = 172;
+const FLOOR = 176;
 const absent = skipWithoutVectors(SUITE);
 const corpus = (file: string) => join(vectorsDir(), SUITE, file);
 const read = (file: string) => new Uint8Array(readFileSync(corpus(file)));
@@ -226,7 +234,78 @@ function opensslPath(c: PeerCase, index: number): string {
   return openssl(args).status === 0 ? "valid" : "invalid";
 }
 
-describe.skipIf(absent)("peer corpora (Thunderbird, MimeKit, NIST PKITS via BouncyCastle)", () => {
+/** RFC 4134's signed examples: does every signature check out (the certificates are in the message)? */
+async function sealboxCmsSigned(c: PeerCase): Promise<{ verdict: string; detail: string }> {
+  try {
+    const result = await verifySignedData(read(c.file), {
+      trust: [],
+      ...(c.content ? { content: read(c.content) } : {}),
+    });
+    const statuses = result.signers.map((s) => s.status);
+    const intact = statuses.length > 0 && statuses.every((s) => !NOT_CHECKED.has(s));
+    return {
+      verdict: intact ? "intact" : "not-intact",
+      detail: result.signers.map((s) => `${s.status}: ${s.reason}`).join("; "),
+    };
+  } catch (error) {
+    return {
+      verdict: "not-intact",
+      detail: `throws ${error instanceof CoreError ? error.code : "exception"}: ${(error as Error).message}`,
+    };
+  }
+}
+
+function opensslCmsSigned(c: PeerCase): string {
+  const args = [
+    "cms",
+    "-verify",
+    "-inform",
+    "DER",
+    "-in",
+    corpus(c.file),
+    "-noverify",
+    "-out",
+    join(dir, "cms.out"),
+  ];
+  if (c.content) args.push("-binary", "-content", corpus(c.content));
+  return openssl(args).status === 0 ? "intact" : "not-intact";
+}
+
+async function sealboxCmsEnveloped(c: PeerCase): Promise<{ verdict: string; detail: string }> {
+  try {
+    const identity: Identity = {
+      privateKey: createPrivateKey({ key: Buffer.from(read(c.key ?? "")), format: "der", type: "pkcs8" }),
+      certificate: parseCertificate(read(c.recipient ?? "")),
+      chain: [],
+    };
+    const result = await decryptEnveloped(read(c.file), { identities: [identity] });
+    const same = Buffer.from(result.content).equals(Buffer.from(read(c.content ?? "")));
+    return { verdict: same ? "decrypts" : "wrong-content", detail: same ? "" : "decrypted to other bytes" };
+  } catch (error) {
+    return {
+      verdict: "fails",
+      detail: `throws ${error instanceof CoreError ? error.code : "exception"}: ${(error as Error).message}`,
+    };
+  }
+}
+
+function opensslCmsEnveloped(c: PeerCase): string {
+  const key = join(dir, "rfc4134-recipient.key");
+  writeFileSync(
+    key,
+    createPrivateKey({ key: Buffer.from(read(c.key ?? "")), format: "der", type: "pkcs8" }).export({
+      type: "pkcs8",
+      format: "pem",
+    }),
+  );
+  const out = join(dir, "rfc4134.out");
+  const r = openssl(["cms", "-decrypt", "-inform", "DER", "-in", corpus(c.file), "-inkey", key, "-out", out]);
+  return r.status === 0 && readFileSync(out).equals(Buffer.from(read(c.content ?? "")))
+    ? "decrypts"
+    : "fails";
+}
+
+describe.skipIf(absent)("peer corpora (Thunderbird, MimeKit, BouncyCastle, NIST PKITS)", () => {
   it("agrees with the peers' own verdicts at least as often as before, every disagreement listed", async () => {
     const setup = thunderbirdSetup();
     const ours: Record<string, string> = {};
@@ -240,6 +319,12 @@ describe.skipIf(absent)("peer corpora (Thunderbird, MimeKit, NIST PKITS via Boun
         if (agrees(expected, seen)) sealboxAgrees++;
         else ours[c.id] = `sealbox: ${seen.detail}`;
         if (agrees(expected, opensslMessage(bytes, setup, index))) opensslAgrees++;
+      } else if (c.kind === "cms-signed" || c.kind === "cms-enveloped") {
+        const signed = c.kind === "cms-signed";
+        const seen = signed ? await sealboxCmsSigned(c) : await sealboxCmsEnveloped(c);
+        if (seen.verdict === c.expected) sealboxAgrees++;
+        else ours[c.id] = `sealbox: ${seen.detail}`;
+        if ((signed ? opensslCmsSigned(c) : opensslCmsEnveloped(c)) === c.expected) opensslAgrees++;
       } else if (c.kind === "path") {
         const seen = sealboxPath(c);
         if (seen.verdict === c.expected) sealboxAgrees++;
