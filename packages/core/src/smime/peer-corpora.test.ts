@@ -59,6 +59,12 @@ const cases = manifest.cases as PeerCase[];
 const dir = mkdtempSync(join(tmpdir(), "sealbox-peers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * Thunderbird's test runs at "now", inside the corpus's validity (made 2026-01-26, certificates
+ * until 2031): a fixed time here keeps the verdicts from changing when they expire.
+ */
+const THUNDERBIRD_AT = new Date("2026-02-01T00:00:00Z");
+
 /** What Thunderbird's test loads: its CA as the anchor, the recipients' keys (password "nss"). */
 function thunderbirdSetup() {
   const anchor = parseCertificate(read("thunderbird/smime/TestCA.pem"));
@@ -107,7 +113,11 @@ async function sealboxMessage(
   setup: ReturnType<typeof thunderbirdSetup>,
 ): Promise<Observed> {
   try {
-    const opened = await openMessage(bytes, { identities: setup.identities, trust: [setup.anchor] });
+    const opened = await openMessage(bytes, {
+      identities: setup.identities,
+      trust: [setup.anchor],
+      at: THUNDERBIRD_AT,
+    });
     const encrypted = opened.layers.some((l) => l.type === "encrypted");
     const signed = opened.layers.find((l) => l.type === "signed" && l.scope === undefined);
     if (signed?.type !== "signed") return { encrypted, signature: "none", detail: "no signed layer" };
@@ -163,6 +173,7 @@ function opensslMessage(
       const signers = `${input}.signer`;
       const r = openssl([
         ...["cms", "-verify", "-in", input, "-CAfile", setup.caFile, "-purpose", "smimesign"],
+        ...["-attime", String(Math.floor(THUNDERBIRD_AT.getTime() / 1000))],
         ...["-out", out, "-signer", signers],
       ]);
       const email = () => {
