@@ -39,9 +39,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(HELP);
     return 0;
   }
-  // Alone on a terminal, `sealbox` is the mail client; without one, the help (exit 2 via `ui`).
-  const name = first ?? "ui";
-  const args = first === undefined ? [] : rest;
+  // Alone on a terminal (or with only `--store URL`), `sealbox` is the mail client; without one,
+  // the help (exit 2 via `ui`).
+  const client = first === undefined || first === "--store" || first.startsWith("--store=");
+  const name = client ? "ui" : first;
+  const args = client ? argv : rest;
   const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) return reportFailure(new UsageError(`unknown command "${name}" (see sealbox --help)`), io);
   let entry: Entry;

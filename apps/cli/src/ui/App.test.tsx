@@ -122,19 +122,4 @@ describe("the terminal client", () => {
     expect(lines.filter((l) => l.includes("Plain note")).length).toBe(30);
     c.unmount();
   });
-
-  it("takes no colour with NO_COLOR", async () => {
-    const coloured = renderClient(store, {});
-    await coloured.until("Account:");
-    coloured.unmount();
-    const plain = renderClient(store, { NO_COLOR: "1" });
-    await plain.until("Account:");
-    await plain.type(`${ALICE}\r`);
-    await plain.until("Password:");
-    await plain.type(`${LOGIN_PASSWORD}\r`);
-    await plain.until("Secure Mail is Locked");
-    // No SGR colour codes (30–37, 90–97); bold and inverse remain.
-    expect(plain.frames.join("")).not.toMatch(new RegExp(`${String.fromCharCode(27)}\\[(3[0-7]|9[0-7])m`));
-    plain.unmount();
-  });
 });

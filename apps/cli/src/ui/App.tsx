@@ -138,6 +138,7 @@ export function App(props: AppProps) {
         (error: unknown) => setStatus({ text: errorText(error), tone: "error" }),
       );
     },
+    refreshLock: () => refreshLock(session),
     lockNow: async () => {
       await session.lock();
       await refreshLock(session);

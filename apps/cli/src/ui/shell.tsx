@@ -44,6 +44,8 @@ export interface Shell {
   submitUnlock(password: string): void;
   cancelUnlock(): void;
   lockNow(): Promise<void>;
+  /** Asks the store again (after a key was generated, imported or removed). */
+  refreshLock(): Promise<void>;
   quit(): void;
   env: NodeJS.ProcessEnv;
 }

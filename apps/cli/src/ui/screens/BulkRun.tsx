@@ -56,7 +56,11 @@ export function BulkRun({ mailbox, kind }: { mailbox: MailboxRef; kind: "encrypt
 
   useEffect(() => {
     if (shell.lock?.unlocked) start();
-    else shell.askUnlock(start);
+    else {
+      // Until the prompt succeeds (Esc, or no Secure Mail): "Not started." with u Unlock / r Run.
+      setRefused(true);
+      shell.askUnlock(start);
+    }
   }, []);
 
   useKeys(

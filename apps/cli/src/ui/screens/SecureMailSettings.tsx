@@ -143,7 +143,8 @@ export function SecureMailSettings({ back }: { back: MailboxRef }) {
       .finally(() => {
         setBusy(false);
         reload();
-        s.lockState().catch(() => {});
+        // The lock bar and the Unlock key follow at once (a key appeared or went away).
+        shell.refreshLock().catch(() => {});
       });
   };
 
