@@ -3,17 +3,10 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { invoke, runCommand } from "../command.js";
 import { UsageError } from "../errors.js";
-import type { CliIo } from "../io.js";
-import { memoryIo } from "../test-support/memory-io.js";
-import { entry } from "./pfx.js";
+import { type PfxIo, run } from "./pfx.js";
 
-/**
- * `sealbox pfx inspect|convert` in-process, with PFX files made by OpenSSL: `run` is the
- * command boundary (exit code and message), `invoke` the command itself (what it throws).
- */
-const run = (argv: string[], io: CliIo) => runCommand(entry, argv, io);
+/** `sealbox pfx inspect|convert` in-process, with PFX files made by OpenSSL. */
 let dir: string;
 let pfx: string;
 let legacyPfx: string;
@@ -112,8 +105,10 @@ beforeAll(() => {
 });
 
 function io(env: Record<string, string>) {
-  const memory = memoryIo({ env });
-  return { sink: memory.io, out: memory.out, err: memory.err };
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink: PfxIo = { env, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
+  return { sink, out: () => out.join(""), err: () => err.join("") };
 }
 
 describe("sealbox pfx inspect", () => {
@@ -178,14 +173,14 @@ describe("sealbox pfx inspect", () => {
   });
 
   it("usage errors (exit 2 in main): unset variable, missing file, bad flags", async () => {
+    await expect(run(["inspect", pfx, "--password-env", "UNSET", "--json"], io({}).sink)).rejects.toThrow(
+      UsageError,
+    );
     await expect(
-      invoke(entry, ["inspect", pfx, "--password-env", "UNSET", "--json"], io({}).sink),
+      run(["inspect", join(dir, "missing.p12"), "--password-env", "P"], io({ P: "" }).sink),
     ).rejects.toThrow(UsageError);
-    await expect(
-      invoke(entry, ["inspect", join(dir, "missing.p12"), "--password-env", "P"], io({ P: "" }).sink),
-    ).rejects.toThrow(UsageError);
-    await expect(invoke(entry, ["inspect", pfx], io({}).sink)).rejects.toThrow(/--password-env is required/);
-    await expect(invoke(entry, ["frob"], io({}).sink)).rejects.toThrow(UsageError);
+    await expect(run(["inspect", pfx], io({}).sink)).rejects.toThrow(/--password-env is required/);
+    await expect(run(["frob"], io({}).sink)).rejects.toThrow(UsageError);
   });
 
   it("human output without --json", async () => {
@@ -257,7 +252,7 @@ describe("sealbox pfx convert", () => {
     expect(JSON.parse(t.out()).error.code).toBe("wrong-password");
     expect(() => statSync(out)).toThrow();
     await expect(
-      invoke(entry, ["convert", pfx, "--password-env", "OLD", "--new-password-env", "NEW"], t.sink),
+      run(["convert", pfx, "--password-env", "OLD", "--new-password-env", "NEW"], t.sink),
     ).rejects.toThrow(/--out/);
   });
 });

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { type Certificate, exportPfx, type ImportedPfx, importPfx } from "@sealbox/core";
-import { command, group } from "../command.js";
+import { command, group, invoke, reportFailure } from "../command.js";
 import { AbortError, UsageError } from "../errors.js";
 import { flag, value } from "../options.js";
 import { secretFromEnv } from "../support/secret.js";
@@ -124,3 +124,39 @@ const convert = command({
 });
 
 export const entry = group("pfx", { inspect, convert });
+
+/** What `run` needs: the environment and two sinks (no terminal, no stdin). */
+export interface PfxIo {
+  env: Readonly<Record<string, string | undefined>>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/**
+ * `sealbox pfx …` in-process, as callers used it before the command boundary: the exit code
+ * and the message of an expected failure (the JSON contract under --json), while a usage
+ * mistake is thrown as UsageError for the caller to report.
+ */
+export async function run(argv: string[], io: PfxIo): Promise<number> {
+  const cli = {
+    env: io.env,
+    stdin: (async function* () {})(),
+    stdout: (chunk: string | Uint8Array) =>
+      io.stdout(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString()),
+    stderr: io.stderr,
+    isTTY: { stdin: false, stderr: false },
+    columns: () => 80,
+    promptSecret: async () => {
+      throw new UsageError("no terminal to ask for a secret on");
+    },
+    onInterrupt: () => () => {},
+    now: () => new Date(),
+  };
+  const context = { usage: "", json: false, failureContract: false };
+  try {
+    return await invoke(entry, argv, cli, context);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    return reportFailure(error, cli, context);
+  }
+}
