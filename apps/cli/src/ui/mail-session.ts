@@ -7,6 +7,7 @@ import type {
   LockState,
   Store,
 } from "@sealbox/store";
+import { loginRefusal } from "@sealbox/store/words";
 
 /** What the login form shows for each refusal: the web's words. */
 export type SignInResult = { ok: true; session: MailSession } | { ok: false; message: string };
@@ -24,13 +25,7 @@ export async function signIn(
 ): Promise<SignInResult> {
   const result = await store.login(address, password, { client });
   if (!result.ok) {
-    if (result.reason === "rate-limited")
-      return {
-        ok: false,
-        message: `Too many failed logins: ${result.message.replace(/^too many failed logins; /, "")}.`,
-      };
-    if (result.reason === "disabled") return { ok: false, message: "This account is disabled." };
-    return { ok: false, message: "Wrong account or password." };
+    return { ok: false, message: loginRefusal(result) };
   }
   const { token } = await store.sessions.create(result.account.id, { client });
   return { ok: true, session: mailSession(store, token, result.account) };

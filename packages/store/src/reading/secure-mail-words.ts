@@ -100,3 +100,11 @@ export function timeLeft(ms: number): string {
   const seconds = total % 60;
   return minutes > 0 ? `${minutes} min ${seconds} s` : `${seconds} s`;
 }
+
+/** What a sign-in form says for each refusal (web and terminal alike). */
+export function loginRefusal(refusal: { reason: string; message?: string }): string {
+  if (refusal.reason === "rate-limited")
+    return `Too many failed logins: ${(refusal.message ?? "").replace(/^too many failed logins; /, "")}.`;
+  if (refusal.reason === "disabled") return "This account is disabled.";
+  return "Wrong account or password.";
+}

@@ -1,3 +1,4 @@
+import { loginRefusal } from "@sealbox/store/words";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { clearedSessionCookie, sessionCookie } from "../session-cookie";
@@ -11,14 +12,10 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       const result = await ctx.store.login(input.account, input.password, { client: ctx.client });
       if (!result.ok) {
-        if (result.reason === "rate-limited")
-          throw new TRPCError({
-            code: "TOO_MANY_REQUESTS",
-            message: `Too many failed logins: ${result.message.replace(/^too many failed logins; /, "")}.`,
-          });
-        if (result.reason === "disabled")
-          throw new TRPCError({ code: "FORBIDDEN", message: "This account is disabled." });
-        throw new TRPCError({ code: "UNAUTHORIZED", message: "Wrong account or password." });
+        const message = loginRefusal(result);
+        if (result.reason === "rate-limited") throw new TRPCError({ code: "TOO_MANY_REQUESTS", message });
+        if (result.reason === "disabled") throw new TRPCError({ code: "FORBIDDEN", message });
+        throw new TRPCError({ code: "UNAUTHORIZED", message });
       }
       // A previous session in this browser ends (and with it any unlock).
       if (ctx.sessionToken) await ctx.store.sessions.end(ctx.sessionToken);
