@@ -11,7 +11,7 @@ import { rulesForDelivery } from "../rules/rules.js";
 import type { SecurityKind } from "../schema.js";
 
 /**
- * Encrypts a complete message for an account (the lead's core-backed implementation:
+ * Encrypts a complete message for an account (core's whole-message encryption:
  * the original becomes the inner entity; From, To, Cc, Date, Message-ID and — unless the
  * domain hides it — Subject stay outside). `skipped` says why it could not (no current
  * certificate, …); the message is then stored as it came and the reason logged.

@@ -1,5 +1,5 @@
 /**
- * Quick speed check for CMS SignedData (not a test; the lead's `pnpm bench` measures the message
+ * Quick speed check for CMS SignedData (not a test; `pnpm bench` in packages/core measures the message
  * level). Run: `npx tsx src/cms/signed/test-support/speed.ts` from packages/core.
  * Prints 10 KB sign/verify per second beside `openssl speed rsa2048`, and 50 MB detached
  * sign/verify throughput (streamed from a file) beside `openssl cms -sign/-verify -binary`.
