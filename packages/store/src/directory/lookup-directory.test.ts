@@ -21,7 +21,7 @@ describe.each(backends)("directory on $name", (backend) => {
   });
   afterAll(() => fresh.cleanup());
 
-  /** Secure mail keys are written by the lead's use-cases; here the rows are put in directly. */
+  /** Secure mail keys are written by the secure-mail use-cases; here the rows are put in directly. */
   async function putKey(accountId: string, cert: Certificate, state: "current" | "earlier") {
     const id = newId();
     await store.db
