@@ -89,9 +89,32 @@ export class Gpgsm {
     this.must(["--import", pki.caCertPath]);
     for (const party of parties) {
       if (party.kind !== "rsa") throw new Error("gpgsm 2.2 cannot import an EC PKCS#12 (it crashes)");
-      this.must(["--passphrase-fd", "0", "--import", party.p12Path], "pw\n");
+      this.importIdentity(pki, party);
     }
     for (const party of certificatesOnly) this.must(["--import", party.certPath]);
+  }
+
+  /**
+   * gpgsm 2.2 now and then refuses an OpenSSL-made PKCS#12 it imports fine on another try
+   * ("decryption failed … possibly bad passphrase"), depending on the file's random salt and
+   * IV: up to three fresh exports of the same key, each refusal printed, before giving up.
+   */
+  private importIdentity(pki: SmimePki, party: Party): void {
+    let file = party.p12Path;
+    for (let attempt = 1; ; attempt++) {
+      const r = this.run(["--passphrase-fd", "0", "--import", file], "pw\n");
+      if (r.ok) return;
+      if (attempt === 3) throw new Error(`gpgsm --import ${file} failed three times: ${r.stderr}`);
+      console.warn(
+        `gpgsm refused ${file} (attempt ${attempt}), exporting it afresh: ${r.stderr.slice(-200)}`,
+      );
+      file = join(this.home, `${party.name.replace(/\W+/g, "-")}-${attempt}.p12`);
+      const exported = run("openssl", [
+        ...["pkcs12", "-export", "-in", party.certPath, "-inkey", party.keyPath, "-certfile", pki.caCertPath],
+        ...["-name", party.name, "-out", file, "-passout", "pass:pw"],
+      ]);
+      if (!exported.ok) throw new Error(`openssl pkcs12 -export failed: ${exported.stderr}`);
+    }
   }
 
   private run(args: string[], input?: string | Uint8Array) {
