@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { type Certificate, exportPfx, type ImportedPfx, importPfx } from "@sealbox/core";
 import { command, group, invoke, reportFailure } from "../command.js";
-import { AbortError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { flag, value } from "../options.js";
 import { secretFromEnv } from "../support/secret.js";
 import { writePrivateFile } from "../support/write-private-file.js";
@@ -98,14 +98,7 @@ const convert = command({
       legacy,
       ...(imported.friendlyName !== undefined ? { friendlyName: imported.friendlyName } : {}),
     });
-    try {
-      await writePrivateFile(out, written);
-    } catch (error) {
-      throw new AbortError(
-        `cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-        "io",
-      );
-    }
+    await writePrivateFile(out, written);
     const summary = {
       ok: true as const,
       out,

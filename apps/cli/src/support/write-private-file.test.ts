@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { runCommand } from "../command.js";
 import { entry as pfx } from "../commands/pfx.js";
+import { entry as smime } from "../commands/smime.js";
 import { memoryIo } from "../test-support/memory-io.js";
 import { writePrivateFile } from "./write-private-file.js";
 
@@ -84,11 +85,39 @@ describe("writePrivateFile (every --out file)", () => {
   it("fails cleanly when it cannot replace the target, leaving no temporary file", async () => {
     const out = join(dir, "a-folder");
     mkdirSync(out);
-    await expect(writePrivateFile(out, "x")).rejects.toMatchObject({ code: expect.stringMatching(/^E/) });
-    expect(readdirSync(dir)).toEqual(["a-folder"]);
-    await expect(writePrivateFile(join(dir, "missing", "x.pfx"), "x")).rejects.toMatchObject({
-      code: "ENOENT",
+    // A user's mistake, not a bug: an AbortError (exit 1) naming the file and the system's reason.
+    await expect(writePrivateFile(out, "x")).rejects.toMatchObject({
+      name: "AbortError",
+      code: "io",
+      message: expect.stringMatching(new RegExp(`^cannot write ${out}: E[A-Z]+$`)),
     });
+    expect(readdirSync(dir)).toEqual(["a-folder"]);
+    const missing = join(dir, "missing", "x.pfx");
+    await expect(writePrivateFile(missing, "x")).rejects.toMatchObject({
+      name: "AbortError",
+      message: `cannot write ${missing}: ENOENT`,
+    });
+  });
+
+  it("sealbox smime protect --out into a missing folder exits 1 with a sentence, not 70 with a stack", async () => {
+    execFileSync(
+      "openssl",
+      [
+        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+        ...["-keyout", "k.pem", "-out", "c.pem", "-subj", "/CN=Out Test", "-days", "2"],
+      ],
+      { cwd: dir, stdio: "pipe" },
+    );
+    const message = join(dir, "m.eml");
+    writeFileSync(message, "From: a@example.test\r\nSubject: x\r\n\r\nbody\r\n");
+    const out = join(dir, "no", "out.eml");
+    const { io, err } = memoryIo();
+    const code = await runCommand(
+      smime,
+      ["protect", message, "--encrypt", "--to", join(dir, "c.pem"), "--out", out],
+      io,
+    );
+    expect({ code, err: err() }).toEqual({ code: 1, err: `sealbox: cannot write ${out}: ENOENT (io)\n` });
   });
 
   it("sealbox pfx convert --out onto an existing 0644 file leaves a 0600 file", async () => {
