@@ -1,3 +1,10 @@
+export {
+  CLASSIFY_BODY_BYTES,
+  type ClassifyOptions,
+  classifyMessage,
+  type MessageClass,
+  type MessageSecurity,
+} from "./classify-message.js";
 export { assemblePlaintext, type DecryptLayerResult, decryptOuterLayer } from "./decrypt-layer.js";
 export {
   ENVELOPE_VISIBLE_FIELDS,
