@@ -11,6 +11,7 @@ export {
   type EncryptWholeMessageOptions,
   encryptWholeMessage,
 } from "./encrypt-whole-message.js";
+export { envelopeFields, OBSCURED_SUBJECT } from "./envelope-fields.js";
 export { DEFAULT_SMIME_LIMITS, type SmimeLimits } from "./limits.js";
 export { type OpenOptions, type OpenResult, openMessage } from "./open.js";
 export { type OpenStreamOptions, type OpenStreamResult, openMessageStream } from "./open-stream.js";
