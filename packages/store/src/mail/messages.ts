@@ -25,7 +25,7 @@ export interface MessageSummary {
   size: number;
   flags: MessageFlag[];
   security: SecurityKind;
-  /** The content-encryption cipher, when known (set by whoever encrypted or inspected it). */
+  /** The content-encryption cipher: core's reading of the CMS, or whoever encrypted it. */
   cipher: string | null;
   createdAt: number;
 }
@@ -34,8 +34,9 @@ export interface AppendOptions {
   flags?: readonly MessageFlag[];
   /** Arrival time (default: now); the listing date when the message has no usable Date header. */
   receivedAt?: number;
-  /** Overrides the kind read from Content-Type (e.g. core found it signed+encrypted). */
+  /** Overrides the kind core classifies (e.g. whoever encrypted a signed message: signed+encrypted). */
   security?: SecurityKind;
+  /** Overrides the cipher core reads from the CMS (null: core's reading stands). */
   cipher?: string | null;
 }
 
@@ -116,7 +117,7 @@ export async function insertMessage(
     flagged: toFlag(flags.includes("flagged")),
     deleted: toFlag(flags.includes("deleted")),
     security: options.security ?? meta.security,
-    cipher: options.cipher ?? null,
+    cipher: options.cipher ?? meta.cipher,
     created_at: now,
   } as const;
   await q.insertInto("messages").values(row).execute();
