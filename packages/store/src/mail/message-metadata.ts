@@ -50,11 +50,11 @@ function addresses(fields: readonly HeaderField[], name: string): string {
   return clip(headerValues(fields, name).flatMap(parseAddressList).map(formatAddress).join(", "));
 }
 
-/** `classified`: core's classification when the caller has it already (delivery made it once). */
+/** `listed`: the security kind and cipher when the caller knows them already (it encrypted the message). */
 export function extractMetadata(
   raw: Uint8Array,
   receivedAt: number,
-  classified: MessageClass = classifyMessage(raw),
+  listed: { security: SecurityKind; cipher: string | null } = listedSecurity(classifyMessage(raw)),
 ): MessageMetadata {
   const { fields } = readHeader(raw);
   const dateHeader = headerValue(fields, "Date");
@@ -72,7 +72,8 @@ export function extractMetadata(
     ),
     date: Number.isFinite(parsed) ? parsed : receivedAt,
     size: raw.byteLength,
-    ...listedSecurity(classified),
+    security: listed.security,
+    cipher: listed.cipher,
     fields,
   };
 }

@@ -95,7 +95,12 @@ export async function insertMessage(
   options: AppendOptions = {},
 ): Promise<MessageSummary> {
   const now = ctx.now();
-  const meta = extractMetadata(raw, options.receivedAt ?? now);
+  // Whoever encrypted the message knows what it is: core need not read it again.
+  const known =
+    options.security !== undefined && options.cipher != null
+      ? { security: options.security, cipher: options.cipher }
+      : undefined;
+  const meta = extractMetadata(raw, options.receivedAt ?? now, known);
   const flags = checkFlags(options.flags ?? []);
   if (options.security !== undefined && !SECURITY_KINDS.includes(options.security))
     throw new StoreError("invalid-argument", `unknown security kind "${options.security}"`);
