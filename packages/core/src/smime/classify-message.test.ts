@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OID } from "../algorithms.js";
 import { CoreError } from "../errors.js";
@@ -214,5 +215,48 @@ describe("classifyMessage from a prefix", () => {
       cipher: null,
       cipherOid: "2.16.840.1.101.3.4.1.3",
     });
+  });
+});
+
+describe("classifyMessage on every prefix (property)", () => {
+  it("any cut gives the whole message's kind, and its cipher or none; mutated bodies never throw", () => {
+    const messages = [
+      withHeaders(
+        openssl.encrypt(pki, ENTITY, [{ party: bob }, { party: carol }], ["-aes-256-gcm", "-stream"]),
+      ),
+      withHeaders(openssl.encrypt(pki, ENTITY, [{ party: bob }], ["-des3"])),
+      withHeaders(openssl.sign(pki, ENTITY, bob, ["-nodetach"])),
+    ];
+    const whole = messages.map((m) => classifyMessage(m));
+    fc.assert(
+      fc.property(fc.nat(messages.length - 1), fc.double({ min: 0, max: 1, noNaN: true }), (i, at) => {
+        const message = messages[i] as Buffer;
+        const full = whole[i] as ReturnType<typeof classifyMessage>;
+        const cut = classifyMessage(message.subarray(0, Math.floor(at * message.length)), {
+          complete: false,
+        });
+        if (cut.basis === "headers" && Math.floor(at * message.length) < headerAndBody(message).bodyStart)
+          return;
+        expect(cut.kind).toBe(full.kind);
+        expect([full.cipher, null]).toContain(cut.cipher);
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(
+        fc.nat(messages.length - 1),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (i, where, mask) => {
+          const message = Buffer.from(messages[i] as Buffer);
+          const { bodyStart } = headerAndBody(message);
+          const at = bodyStart + (where % (message.length - bodyStart));
+          message[at] = (message[at] as number) ^ mask;
+          expect(() => classifyMessage(message)).not.toThrow();
+          expect(() => classifyMessage(message.subarray(0, at + 1), { complete: false })).not.toThrow();
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
