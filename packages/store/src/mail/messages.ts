@@ -34,9 +34,12 @@ export interface AppendOptions {
   flags?: readonly MessageFlag[];
   /** Arrival time (default: now); the listing date when the message has no usable Date header. */
   receivedAt?: number;
-  /** Overrides the kind core classifies (e.g. whoever encrypted a signed message: signed+encrypted). */
+  /**
+   * The kind and cipher when the caller knows them (it encrypted the message: a signed one is
+   * "signed+encrypted"; or it classified it already). Given both, they are stored as they are;
+   * otherwise core's classifyMessage reads the message.
+   */
   security?: SecurityKind;
-  /** Overrides the cipher core reads from the CMS (null: core's reading stands). */
   cipher?: string | null;
 }
 
@@ -95,9 +98,10 @@ export async function insertMessage(
   options: AppendOptions = {},
 ): Promise<MessageSummary> {
   const now = ctx.now();
-  // Whoever encrypted the message knows what it is: core need not read it again.
+  // A caller that says both (it encrypted the message, or classified it already) is taken at its
+  // word: core need not read the message a second time.
   const known =
-    options.security !== undefined && options.cipher != null
+    options.security !== undefined && options.cipher !== undefined
       ? { security: options.security, cipher: options.cipher }
       : undefined;
   const meta = extractMetadata(raw, options.receivedAt ?? now, known);
