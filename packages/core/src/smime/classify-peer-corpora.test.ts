@@ -57,6 +57,7 @@ describe.skipIf(absent)("classification of the peer corpora agrees with openssl 
     console.info(
       `classified ${compared} peer CMS messages as openssl reads them; openssl read none of: ${unread.join(", ")}`,
     );
-    expect(compared).toBeGreaterThan(0);
+    // Every CMS case of the manifest: openssl 3.0 reads all 78 (Thunderbird 68, MimeKit 1, RFC 4134 9).
+    expect(compared).toBeGreaterThanOrEqual(78);
   });
 });
