@@ -35,6 +35,7 @@ import {
 } from "../src/pki/certificate.js";
 import { parseCrl } from "../src/pki/crl.js";
 import type { Identity } from "../src/pki/identity.js";
+import { classifyMessage } from "../src/smime/classify-message.js";
 import { openMessage } from "../src/smime/open.js";
 import { openMessageStream } from "../src/smime/open-stream.js";
 import { messageModel, serializeMessage } from "../src/smime/test-support/arbitraries.js";
@@ -242,6 +243,24 @@ export const TARGETS: FuzzTarget[] = [
       return opened.layers
         .map((l) => (l.type === "signed" ? `signed ${l.signers.map((s) => s.status).join(",")}` : l.cipher))
         .join(" > ");
+    },
+  },
+  {
+    name: "classify",
+    covers: ["smime/classify-message.ts", "smime/stream-sniff.ts", "smime/classify.ts"],
+    seedKinds: ["message"],
+    mutation: "mime",
+    async run(input) {
+      // Never throws for content, not even CoreError: delivery lists whatever arrives.
+      const shapes = [input.length, 300, 2048].map((cut) => {
+        try {
+          const c = classifyMessage(input.subarray(0, cut), { complete: cut >= input.length });
+          return `${c.kind}${c.form ? `/${c.form}` : ""} ${c.cipher ?? "-"} ${c.basis}`;
+        } catch (error) {
+          throw new Error(`classifyMessage threw (${(error as Error).message})`, { cause: error });
+        }
+      });
+      return shapes[0];
     },
   },
   {

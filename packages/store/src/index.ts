@@ -25,7 +25,6 @@ export type {
   DeliverOptions,
   DeliveryResult,
   EncryptForAccount,
-  InspectMessage,
   StoredCopy,
 } from "./delivery/deliver.js";
 export type { DeliverManyOptions, DeliverManyResult } from "./delivery/deliver-many.js";
@@ -46,7 +45,6 @@ export { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from "./jobs/backoff.
 export type { Job, JobQueueOptions, QueueStats } from "./jobs/jobs.js";
 export { type StoreLogger, silentLogger, stderrLogger } from "./logger.js";
 export { type BlobStore, tableBlobStore } from "./mail/blob-store.js";
-export { detectSecurity } from "./mail/detect-security.js";
 export {
   type HeaderBlock,
   headerValue,
@@ -60,7 +58,12 @@ export {
   normalizeMailboxName,
   STANDARD_MAILBOXES,
 } from "./mail/mailboxes.js";
-export { extractMetadata, formatAddress, type MessageMetadata } from "./mail/message-metadata.js";
+export {
+  extractMetadata,
+  formatAddress,
+  listedSecurity,
+  type MessageMetadata,
+} from "./mail/message-metadata.js";
 export type { MessagePage, PageOptions } from "./mail/message-page.js";
 export {
   type AppendOptions,

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { openssl } from "../test-support/openssl.js";
 import { cli, tempHome } from "../test-support/run-cli.js";
 
 const eml = (subject: string, date: string, body = "Hello.\r\n") =>
@@ -149,5 +150,43 @@ describe("sealbox deliver, mailbox and message", () => {
     );
     expect(r.code).toBe(75);
     expect(r.stderr).toMatch(/try again later/);
+  });
+
+  it("lists mail encrypted elsewhere (openssl cms -encrypt, via sealbox deliver) with its real cipher", async () => {
+    await cli(home, ["account", "add", "carol@mail.example", "--password-env", "PW"], { env: { PW: "pw" } });
+    openssl(
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "elsewhere.key",
+        "-out",
+        "elsewhere.crt",
+      ].concat(["-days", "2", "-subj", "/CN=Elsewhere/emailAddress=carol@mail.example"]),
+      { cwd: home },
+    );
+    const sent: Record<string, string> = { "-aes-128-gcm": "AES-128-GCM", "-des3": "3DES-CBC" };
+    for (const flag of Object.keys(sent)) {
+      const sealed = openssl(["cms", "-encrypt", flag, "elsewhere.crt"], {
+        cwd: home,
+        input: "Content-Type: text/plain\r\n\r\nsealed elsewhere\r\n",
+      });
+      const input = `From: someone@elsewhere.example\r\nSubject: sealed ${flag}\r\n${sealed}`;
+      expect((await cli(home, ["deliver", "carol@mail.example"], { input })).code).toBe(0);
+    }
+    const listed = JSON.parse(
+      (await cli(home, ["message", "list", "carol@mail.example", "INBOX", "--json"])).stdout,
+    ) as Array<{ subject: string; security: string; cipher: string | null }>;
+    expect(
+      listed
+        .map(({ subject, security, cipher }) => ({ subject, security, cipher }))
+        .sort((a, b) => a.subject.localeCompare(b.subject)),
+    ).toEqual([
+      { subject: "sealed -aes-128-gcm", security: "encrypted", cipher: "AES-128-GCM" },
+      { subject: "sealed -des3", security: "encrypted", cipher: "3DES-CBC" },
+    ]);
   });
 });

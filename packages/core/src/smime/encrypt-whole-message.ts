@@ -4,6 +4,7 @@ import { CoreError } from "../errors.js";
 import { buildPkcs7Mime } from "../mime/build.js";
 import { getHeaders, parseEntity } from "../mime/parse-entity.js";
 import type { Certificate } from "../pki/certificate.js";
+import { envelopeFields } from "./envelope-fields.js";
 
 /** Fields that stay readable outside a whole-message envelope. */
 export const ENVELOPE_VISIBLE_FIELDS = ["From", "To", "Cc", "Date", "Message-ID", "Subject"] as const;
@@ -12,7 +13,7 @@ export interface EncryptWholeMessageOptions {
   recipients: Certificate[];
   cipher?: CipherName;
   oaep?: boolean;
-  /** Leave Subject out of the visible envelope. */
+  /** The visible Subject reads "[...]" (envelope-fields.ts); the encrypted message keeps the real one. */
   hideSubject?: boolean;
 }
 
@@ -20,7 +21,8 @@ export interface EncryptWholeMessageOptions {
  * Encrypts a complete stored message — every header field and the body, byte for byte as
  * stored — so that decrypting it gives back exactly those bytes (Encrypt in place, Store
  * Encrypted). The visible envelope keeps copies of From, To, Cc, Date, Message-ID and
- * (unless hidden) Subject, as their original raw field bytes.
+ * Subject, as their original raw field bytes — the Subject as "[...]" when hidden. The inner
+ * message is not given RFC 9788's HP-Outer fields or `hp` parameter: it stays the stored bytes.
  */
 export async function encryptWholeMessage(
   raw: Uint8Array,
@@ -32,11 +34,10 @@ export async function encryptWholeMessage(
   if (options.recipients.length === 0)
     throw new CoreError("invalid-argument", "encryption needs at least one recipient");
   const message = parseEntity(raw);
-  const visible: Uint8Array[] = [];
-  for (const name of ENVELOPE_VISIBLE_FIELDS) {
-    if (name === "Subject" && options.hideSubject) continue;
-    for (const field of getHeaders(message, name)) visible.push(withCrlf(field.raw));
-  }
+  const visible = envelopeFields(
+    ENVELOPE_VISIBLE_FIELDS.flatMap((name) => getHeaders(message, name)),
+    options.hideSubject ?? false,
+  );
   const der = await encryptEnveloped(raw, {
     recipients: options.recipients,
     cipher,
@@ -48,10 +49,4 @@ export async function encryptWholeMessage(
     mimeVersion: false,
   });
   return Buffer.concat([...visible, Buffer.from("MIME-Version: 1.0\r\n"), envelope]);
-}
-
-function withCrlf(field: Uint8Array): Uint8Array {
-  const text = Buffer.from(field);
-  // A stored LF-only message keeps its bytes inside; the envelope itself is canonical CRLF.
-  return Buffer.from(text.toString("latin1").replace(/\r?\n/g, "\r\n"), "latin1");
 }

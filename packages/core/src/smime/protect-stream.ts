@@ -35,6 +35,7 @@ import { toCanonicalCrlf } from "../mime/canonicalize.js";
 import { contentEntityBytes } from "../mime/headers.js";
 import { resolveMimeLimits } from "../mime/limits.js";
 import { getHeader, type MimeEntity } from "../mime/parse-entity.js";
+import { envelopeFields } from "./envelope-fields.js";
 import { resolveSmimeLimits } from "./limits.js";
 import { defaultDigest, outerFieldsKept, type ProtectOptions, protectMessage } from "./protect.js";
 import { canonicalTransform } from "./stream-canonical.js";
@@ -113,11 +114,7 @@ async function* protect(source: ChunkSource, options: ProtectStreamOptions): Asy
       ...(options.rng ? { rng: options.rng } : {}),
     });
     const gcm = cipherByName(cipher)?.mode === "gcm";
-    const visible = outerFields.map((f) =>
-      options.hideSubject && f.name.toLowerCase() === "subject"
-        ? Buffer.from("Subject: [...]\r\n")
-        : toCanonicalCrlf(f.raw),
-    );
+    const visible = envelopeFields(outerFields, options.hideSubject ?? false);
     yield Buffer.concat([...visible, MIME_VERSION]);
     yield* buildPkcs7Mime({
       der,

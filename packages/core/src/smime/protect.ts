@@ -16,6 +16,7 @@ import { getHeader, type HeaderField, type MimeEntity, parseEntity } from "../mi
 import type { Certificate } from "../pki/certificate.js";
 import type { Identity } from "../pki/identity.js";
 import { canonicalEntityBytes } from "./body.js";
+import { envelopeFields } from "./envelope-fields.js";
 import { checkMessageSize, resolveSmimeLimits, type SmimeLimits } from "./limits.js";
 
 export interface ProtectOptions {
@@ -34,7 +35,7 @@ export interface ProtectOptions {
     cipher?: CipherName;
     oaep?: boolean;
   };
-  /** Replace the outer Subject of an encrypted message with "[...]" (RFC 9788 hcp_baseline style). */
+  /** The outer Subject of an encrypted message reads "[...]" (envelope-fields.ts, RFC 9788 hcp_baseline). */
   hideSubject?: boolean;
   limits?: Partial<SmimeLimits>;
 }
@@ -102,12 +103,8 @@ export async function protectMessage(raw: Uint8Array, options: ProtectOptions): 
     });
     const smimeType = cipherInfo.mode === "gcm" ? "authEnveloped-data" : "enveloped-data";
     const envelope = buildPkcs7Mime({ der, smimeType, mimeVersion: false });
-    const visible = options.hideSubject
-      ? outerFields.map((f) =>
-          f.name.toLowerCase() === "subject" ? { ...f, raw: Buffer.from("Subject: [...]\r\n") } : f,
-        )
-      : outerFields;
-    message = Buffer.concat([...visible.map((f) => f.raw), mimeVersion, envelope]);
+    const visible = envelopeFields(outerFields, options.hideSubject ?? false);
+    message = Buffer.concat([...visible, mimeVersion, envelope]);
   }
   return message.at(-1) === 0x0a ? message : Buffer.concat([message, CRLF]);
 }

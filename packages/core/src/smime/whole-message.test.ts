@@ -8,6 +8,7 @@ import type { Identity } from "../pki/identity.js";
 import { assemblePlaintext, decryptOuterLayer } from "./decrypt-layer.js";
 import { encryptWholeMessage } from "./encrypt-whole-message.js";
 import { protectMessage } from "./protect.js";
+import { protectMessageStream } from "./protect-stream.js";
 
 let alice: Identity;
 let bob: Identity;
@@ -51,7 +52,9 @@ describe("encryptWholeMessage → decryptOuterLayer (Encrypt / Decrypt in place)
             hideSubject: hide,
           });
           const outer = parseEntity(sealed);
-          expect(outer.headers.some((f) => f.name === "Subject")).toBe(!hide);
+          expect(outer.headers.filter((f) => f.name === "Subject").map((f) => f.value)).toEqual([
+            hide ? "[...]" : "quarterly numbers",
+          ]);
           expect(Buffer.from(sealed).includes(Buffer.from("quarterly"))).toBe(!hide);
           const opened = await decryptOuterLayer(sealed, { identities: [alice] });
           expect(Buffer.from(opened.message).equals(raw)).toBe(true);
@@ -87,5 +90,39 @@ describe("encryptWholeMessage → decryptOuterLayer (Encrypt / Decrypt in place)
       recipients: [bob.certificate],
     });
     await expect(decryptOuterLayer(sealed, { identities: [alice] })).rejects.toBeInstanceOf(CoreError);
+  });
+});
+
+describe("hideSubject: one behaviour on every path that encrypts (RFC 9788 hcp_baseline)", () => {
+  it("Store Encrypted / Encrypt in place and Send Encrypted (whole and streamed) all write Subject: [...] outside and keep the real one inside", async () => {
+    const raw = Buffer.from(
+      "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: the merger plans\r\nContent-Type: text/plain\r\n\r\nhello\r\n",
+    );
+    const streamed: Uint8Array[] = [];
+    for await (const c of protectMessageStream([raw], {
+      encrypt: { recipients: [bob.certificate] },
+      hideSubject: true,
+      bufferBelow: 0,
+    }))
+      streamed.push(c);
+    const sealed = {
+      whole: await encryptWholeMessage(raw, { recipients: [bob.certificate], hideSubject: true }),
+      protect: await protectMessage(raw, { encrypt: { recipients: [bob.certificate] }, hideSubject: true }),
+      stream: Buffer.concat(streamed),
+    };
+    for (const [path, message] of Object.entries(sealed)) {
+      const subjects = parseEntity(message).headers.filter((f) => f.name.toLowerCase() === "subject");
+      expect(
+        subjects.map((f) => Buffer.from(f.raw).toString()),
+        path,
+      ).toEqual(["Subject: [...]\r\n"]);
+      expect(Buffer.from(message).includes(Buffer.from("merger")), path).toBe(false);
+      const opened = await decryptOuterLayer(message, { identities: [bob] });
+      const inner = parseEntity(opened.message).headers.filter((f) => f.name.toLowerCase() === "subject");
+      expect(
+        inner.map((f) => f.value),
+        path,
+      ).toEqual(["the merger plans"]);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
+import { encryptedElsewhere } from "../../test/encrypted-elsewhere.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
 import type { StoreLogger } from "../logger.js";
@@ -158,26 +159,59 @@ describe.each(backends)("deliver on $name", (backend) => {
     expect(r.stored[0]?.encrypted).toBe(false);
   });
 
-  it("stores already-encrypted mail as it is", async () => {
+  it("stores mail encrypted elsewhere as it is, listed with the cipher core reads from its CMS", async () => {
     const a = await account();
     await store.rules.add({ accountId: a.id }, { ...secretRule, conditions: [] });
-    const raw = message(
-      { Subject: "x", "Content-Type": "application/pkcs7-mime; smime-type=enveloped-data" },
-      "MIAGCSqGSIb3DQEHA6CAMIACAQAx\r\n",
+    for (const [flag, cipher] of [
+      ["-aes-128-gcm", "AES-128-GCM"],
+      ["-des3", "3DES-CBC"],
+    ] as const) {
+      const raw = encryptedElsewhere(flag, { Subject: cipher, From: "someone@elsewhere.example" });
+      let called = false;
+      const r = await store.deliver(a, raw, {
+        encryptForAccount: async () => {
+          called = true;
+          return { skipped: "should not be asked" };
+        },
+      });
+      expect(called).toBe(false);
+      expect(r.notes).toEqual([]);
+      expect(r.stored).toMatchObject([{ encrypted: true, cipher, security: "encrypted" }]);
+      const stored = await store.messages.raw(a.id, r.stored[0]?.id as string);
+      expect(Buffer.from(stored).equals(raw)).toBe(true);
+    }
+  });
+
+  it("lists by the CMS content, not the label: a lying smime-type and a .p7m octet-stream", async () => {
+    const a = await account();
+    const sealed = encryptedElsewhere("-aes-256-cbc");
+    const lying = Buffer.from(
+      sealed.toString("latin1").replace(/smime-type=enveloped-data/, "smime-type=signed-data"),
+      "latin1",
     );
-    let called = false;
-    const r = await store.deliver(a, raw, {
-      encryptForAccount: async () => {
-        called = true;
-        return { skipped: "should not be asked" };
+    expect(lying.equals(sealed)).toBe(false);
+    const octet = Buffer.from(
+      sealed
+        .toString("latin1")
+        .replace(
+          /Content-Type: application\/(x-)?pkcs7-mime;[^\r\n]*/,
+          'Content-Type: application/octet-stream; name="smime.p7m"',
+        ),
+      "latin1",
+    );
+    expect(octet.equals(sealed)).toBe(false);
+    for (const raw of [lying, octet]) {
+      const r = await store.deliver(a, raw);
+      expect(r.stored).toMatchObject([{ security: "encrypted", cipher: "AES-256-CBC" }]);
+    }
+    const pgp = message(
+      {
+        Subject: "pgp",
+        "Content-Type": 'multipart/signed; protocol="application/pgp-signature"; boundary=b',
       },
-      inspect: () => ({ security: "encrypted", cipher: "AES-128-CBC" }),
-    });
-    expect(called).toBe(false);
-    expect(r.notes).toEqual([]);
-    expect(await contents(a)).toEqual({
-      INBOX: [{ raw: raw.toString("latin1"), flags: [], security: "encrypted", cipher: "AES-128-CBC" }],
-    });
+      "--b\r\n\r\nhi\r\n--b--\r\n",
+    );
+    expect((await store.deliver(a, pgp)).stored).toMatchObject([{ security: "plain", cipher: null }]);
   });
 
   it("Store in files into other mailboxes (made if missing) instead of INBOX; two rules, two copies", async () => {

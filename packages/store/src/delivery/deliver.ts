@@ -1,10 +1,11 @@
+import { classifyMessage } from "@sealbox/core";
 import { type Account, accountById } from "../accounts/accounts.js";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import type { StoreLogger } from "../logger.js";
-import { detectSecurity } from "../mail/detect-security.js";
 import { requireHeader } from "../mail/header-reader.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
+import { listedSecurity } from "../mail/message-metadata.js";
 import { insertMessage, type MessageFlag } from "../mail/messages.js";
 import { evaluateRules, type PlannedAction } from "../rules/evaluate-rules.js";
 import { rulesForDelivery } from "../rules/rules.js";
@@ -21,14 +22,8 @@ export type EncryptForAccount = (
   raw: Uint8Array,
 ) => Promise<{ raw: Uint8Array; cipher: string } | { skipped: string }>;
 
-/** What core can tell from the bytes that the Content-Type alone cannot (e.g. the cipher). */
-export type InspectMessage = (
-  raw: Uint8Array,
-) => { security: SecurityKind; cipher: string | null } | undefined;
-
 export interface DeliverOptions {
   encryptForAccount?: EncryptForAccount;
-  inspect?: InspectMessage;
   logger?: StoreLogger;
   /** Arrival time (default: the store's clock). */
   receivedAt?: number;
@@ -92,7 +87,8 @@ export interface PreparedDelivery {
   /** The message with any Add Header lines. */
   bytes: Uint8Array;
   security: SecurityKind;
-  inspectedCipher: string | null;
+  /** The cipher of mail encrypted elsewhere, read from its CMS by core. */
+  cipher: string | null;
   encrypted: { raw: Uint8Array; cipher: string | null; security: SecurityKind } | undefined;
   discard: boolean;
   actions: PlannedAction[];
@@ -114,8 +110,7 @@ export async function prepareDelivery(
   const current = await accountById(ctx.db, account.id);
   if (current.disabled) throw new StoreError("forbidden", `account ${current.address} is disabled`);
   const { fields } = requireHeader(raw);
-  const inspected = options.inspect?.(raw);
-  const security = inspected?.security ?? detectSecurity(fields);
+  const { security, cipher } = listedSecurity(classifyMessage(raw));
   const rules = await rulesForDelivery(ctx.db, current.id, current.domainId);
   const actions = evaluateRules(rules, { headers: fields, size: raw.byteLength, security });
   const { targets, discard, marks, headers } = plan(actions);
@@ -126,7 +121,7 @@ export async function prepareDelivery(
   if (targets.some((t) => t.encrypt)) {
     let skipped: string | undefined;
     if (security === "encrypted" || security === "signed+encrypted") {
-      encrypted = { raw: bytes, cipher: inspected?.cipher ?? null, security };
+      encrypted = { raw: bytes, cipher, security };
     } else if (!current.smimeEnabled) skipped = "S/MIME is off for this account or its domain";
     else if (!options.encryptForAccount) skipped = "no encryption is configured for delivery";
     else {
@@ -160,7 +155,7 @@ export async function prepareDelivery(
     marks,
     bytes,
     security,
-    inspectedCipher: inspected?.cipher ?? null,
+    cipher,
     encrypted,
     discard,
     actions,
@@ -184,7 +179,7 @@ export async function writeDelivery(
       flags: prepared.marks,
       receivedAt: receivedAt ?? now,
       security: version?.security ?? prepared.security,
-      cipher: version ? version.cipher : prepared.inspectedCipher,
+      cipher: version ? version.cipher : prepared.cipher,
     });
     copies.push({
       mailbox: mailbox.name,

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { detectSecurity } from "./detect-security.js";
 import { headerValue, headerValues, readHeader } from "./header-reader.js";
 import { extractMetadata, formatAddress } from "./message-metadata.js";
 
@@ -53,8 +52,8 @@ describe("header block (through core's MIME parser)", () => {
   });
 });
 
-describe("security kind from Content-Type (RFC 8551 §3)", () => {
-  const kind = (ct: string) => detectSecurity(readHeader(bytes(`Content-Type: ${ct}\r\n\r\n`)).fields);
+describe("security kind of a body core cannot read: the Content-Type label (RFC 8551 §3)", () => {
+  const kind = (ct: string) => extractMetadata(bytes(`Content-Type: ${ct}\r\n\r\n`), 0).security;
 
   it("tells encrypted, signed and plain apart", () => {
     expect(kind('application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"')).toBe("encrypted");
@@ -66,7 +65,7 @@ describe("security kind from Content-Type (RFC 8551 §3)", () => {
     ).toBe("signed");
     expect(kind("application/pkcs7-mime; smime-type=certs-only")).toBe("plain");
     expect(kind("text/plain; charset=utf-8")).toBe("plain");
-    expect(detectSecurity([])).toBe("plain");
+    expect(extractMetadata(bytes("\r\n"), 0).security).toBe("plain");
   });
 
   it("takes a pkcs7-mime without smime-type as encrypted (old clients)", () => {

@@ -1,6 +1,11 @@
-import { decodeEncodedWords, type ParsedAddress, parseAddressList } from "@sealbox/core";
+import {
+  classifyMessage,
+  decodeEncodedWords,
+  type MessageClass,
+  type ParsedAddress,
+  parseAddressList,
+} from "@sealbox/core";
 import type { SecurityKind } from "../schema.js";
-import { detectSecurity } from "./detect-security.js";
 import { type HeaderField, headerValue, headerValues, readHeader } from "./header-reader.js";
 
 /** The listing columns of a message, decoded for display. */
@@ -14,7 +19,20 @@ export interface MessageMetadata {
   date: number;
   size: number;
   security: SecurityKind;
+  /** The content-encryption cipher core read from the CMS (null when not encrypted or not readable). */
+  cipher: string | null;
   fields: readonly HeaderField[];
+}
+
+/**
+ * The listing's security kind and cipher from core's classification of the message (the CMS
+ * content decides, not the label). AuthEnvelopedData lists as "encrypted" with its cipher;
+ * "signed+encrypted" is only known after decrypting, so only whoever encrypts or decrypts says it.
+ */
+export function listedSecurity(classified: MessageClass): { security: SecurityKind; cipher: string | null } {
+  const security: SecurityKind =
+    classified.kind === "plain" ? "plain" : classified.kind === "signed" ? "signed" : "encrypted";
+  return { security, cipher: classified.cipher };
 }
 
 /** "Name <address>", or the address alone, for display. */
@@ -32,7 +50,12 @@ function addresses(fields: readonly HeaderField[], name: string): string {
   return clip(headerValues(fields, name).flatMap(parseAddressList).map(formatAddress).join(", "));
 }
 
-export function extractMetadata(raw: Uint8Array, receivedAt: number): MessageMetadata {
+/** `listed`: the security kind and cipher when the caller knows them already (it encrypted the message). */
+export function extractMetadata(
+  raw: Uint8Array,
+  receivedAt: number,
+  listed: { security: SecurityKind; cipher: string | null } = listedSecurity(classifyMessage(raw)),
+): MessageMetadata {
   const { fields } = readHeader(raw);
   const dateHeader = headerValue(fields, "Date");
   const parsed = dateHeader ? Date.parse(dateHeader) : Number.NaN;
@@ -49,7 +72,8 @@ export function extractMetadata(raw: Uint8Array, receivedAt: number): MessageMet
     ),
     date: Number.isFinite(parsed) ? parsed : receivedAt,
     size: raw.byteLength,
-    security: detectSecurity(fields),
+    security: listed.security,
+    cipher: listed.cipher,
     fields,
   };
 }

@@ -25,7 +25,7 @@ export interface MessageSummary {
   size: number;
   flags: MessageFlag[];
   security: SecurityKind;
-  /** The content-encryption cipher, when known (set by whoever encrypted or inspected it). */
+  /** The content-encryption cipher: core's reading of the CMS, or whoever encrypted it. */
   cipher: string | null;
   createdAt: number;
 }
@@ -34,7 +34,11 @@ export interface AppendOptions {
   flags?: readonly MessageFlag[];
   /** Arrival time (default: now); the listing date when the message has no usable Date header. */
   receivedAt?: number;
-  /** Overrides the kind read from Content-Type (e.g. core found it signed+encrypted). */
+  /**
+   * The kind and cipher when the caller knows them (it encrypted the message: a signed one is
+   * "signed+encrypted"; or it classified it already). Given both, they are stored as they are;
+   * otherwise core's classifyMessage reads the message.
+   */
   security?: SecurityKind;
   cipher?: string | null;
 }
@@ -94,7 +98,13 @@ export async function insertMessage(
   options: AppendOptions = {},
 ): Promise<MessageSummary> {
   const now = ctx.now();
-  const meta = extractMetadata(raw, options.receivedAt ?? now);
+  // A caller that says both (it encrypted the message, or classified it already) is taken at its
+  // word: core need not read the message a second time.
+  const known =
+    options.security !== undefined && options.cipher !== undefined
+      ? { security: options.security, cipher: options.cipher }
+      : undefined;
+  const meta = extractMetadata(raw, options.receivedAt ?? now, known);
   const flags = checkFlags(options.flags ?? []);
   if (options.security !== undefined && !SECURITY_KINDS.includes(options.security))
     throw new StoreError("invalid-argument", `unknown security kind "${options.security}"`);
@@ -116,7 +126,7 @@ export async function insertMessage(
     flagged: toFlag(flags.includes("flagged")),
     deleted: toFlag(flags.includes("deleted")),
     security: options.security ?? meta.security,
-    cipher: options.cipher ?? null,
+    cipher: options.cipher ?? meta.cipher,
     created_at: now,
   } as const;
   await q.insertInto("messages").values(row).execute();

@@ -407,8 +407,9 @@ describe.each(backends)("reading messages on $name", (backend) => {
         html: null,
         attachments: [],
       });
-      // The envelope left the subject out (hideSubject); the summary has none either.
-      expect(view.headers.subject).toBe("");
+      // The envelope says "[...]" (hideSubject, RFC 9788); the listing shows the same.
+      expect(view.headers.subject).toBe("[...]");
+      expect(view.summary.subject).toBe("[...]");
       expect(view.headers.from).toBe("carol@elsewhere.example");
       expect(JSON.stringify(view)).not.toContain(marker);
       expect(JSON.stringify(view)).not.toContain("the real subject");
@@ -428,7 +429,10 @@ describe.each(backends)("reading messages on $name", (backend) => {
         banner: "Encrypted AES-256-CBC",
       },
     ]);
+    // Once decrypted, the inner header's real Subject is what the web and the terminal show.
     expect(view.headers.subject).toBe("the real subject");
+    expect(view.summary.subject).toBe("[...]");
+    expect(view.summary.cipher).toBe("AES-256-CBC");
     expect(view.headers.from).toBe("carol@elsewhere.example");
     expect(view.text).toContain(marker);
     expect(view.summary.flags).toContain("seen");

@@ -1,5 +1,6 @@
 import {
   type Certificate,
+  classifyMessage,
   decryptOuterLayer,
   encryptWholeMessage,
   type Identity,
@@ -8,9 +9,8 @@ import {
 import { accountById } from "../accounts/accounts.js";
 import { fromFlag, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
-import { detectSecurity } from "../mail/detect-security.js";
 import { forgetOldPages } from "../mail/forget-old-pages.js";
-import { readHeader } from "../mail/header-reader.js";
+import { listedSecurity } from "../mail/message-metadata.js";
 import {
   insertMessage,
   type MessageFlag,
@@ -108,8 +108,8 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
       const row = await ownedMessage(ctx.db, accountId, messageId);
       const raw = await ctx.blobs.get(ctx.db, row.blob_id);
       const { message } = await decryptOuterLayer(raw, { identities });
-      const security = detectSecurity(readHeader(message).fields);
-      return replace(accountId, { id: row.id, blobId: row.blob_id }, message, security, null);
+      const { security, cipher } = listedSecurity(classifyMessage(message));
+      return replace(accountId, { id: row.id, blobId: row.blob_id }, message, security, cipher);
     },
 
     async encrypt(accountId: string, messageId: string, keys: KeySource): Promise<MessageSummary> {
@@ -158,7 +158,7 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
       }
       const { message } = await decryptOuterLayer(raw, { identities });
       const { sealed, cipher } = await sealToCurrent(accountId, message, certificate);
-      const inner = detectSecurity(readHeader(message).fields);
+      const inner = listedSecurity(classifyMessage(message)).security;
       const summary = await replace(
         accountId,
         { id: row.id, blobId: row.blob_id },

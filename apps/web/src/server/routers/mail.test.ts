@@ -351,4 +351,25 @@ describe("mail router over tRPC", () => {
       "NOT_FOUND",
     );
   });
+
+  it("hide-subject: encrypted in place, the list and the locked view say [...], the opened view the real subject", async () => {
+    await store.domains.set(DOMAIN, { hideSubjectWhenEncrypting: true });
+    try {
+      const raw = plain("the takeover plan", "nothing to see", "Wed, 04 Jun 2025 08:00:00 +0000");
+      const id = (await store.messages.append(reader.id, inboxId, raw)).id;
+      await caller.secureMail.unlock({ password: SMP });
+      const encrypted = await caller.mail.encrypt({ messageId: id });
+      expect(encrypted.subject).toBe("[...]");
+      const listed = (await caller.mail.list({ mailboxId: inboxId, limit: 200 })).messages;
+      expect(listed.find((m) => m.id === encrypted.id)?.subject).toBe("[...]");
+      const opened = await caller.mail.read({ messageId: encrypted.id });
+      expect(opened.headers.subject).toBe("the takeover plan");
+      await caller.secureMail.lock();
+      const locked = await caller.mail.read({ messageId: encrypted.id });
+      expect(locked.headers.subject).toBe("[...]");
+      expect(JSON.stringify(locked)).not.toContain("takeover");
+    } finally {
+      await store.domains.set(DOMAIN, { hideSubjectWhenEncrypting: false });
+    }
+  });
 });
