@@ -222,6 +222,19 @@ export function messageRepository(ctx: StoreContext) {
       return ctx.blobs.get(ctx.db, row.blob_id);
     },
 
+    /**
+     * The exact stored bytes as a stream, chunk by chunk (show and export of a 64 MiB message
+     * hold one chunk, not the message). `size` is known before the first byte is read.
+     */
+    rawStream: async (
+      accountId: string,
+      messageId: string,
+    ): Promise<{ size: number; stream: AsyncIterable<Uint8Array> }> => {
+      const row = await ownedMessage(ctx.db, accountId, messageId);
+      const size = await ctx.blobs.size(ctx.db, row.blob_id);
+      return { size, stream: ctx.blobs.read(ctx.db, row.blob_id) };
+    },
+
     setFlags: (accountId: string, messageId: string, flags: Partial<Record<MessageFlag, boolean>>) =>
       write(ctx, async (trx) => {
         const row = await ownedMessage(trx, accountId, messageId);
