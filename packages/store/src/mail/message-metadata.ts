@@ -32,7 +32,8 @@ function addresses(fields: readonly HeaderField[], name: string): string {
   return clip(headerValues(fields, name).flatMap(parseAddressList).map(formatAddress).join(", "));
 }
 
-export function extractMetadata(raw: Uint8Array, receivedAt: number): MessageMetadata {
+/** `raw` may be the header block alone when the message is stored in chunks; `size` is then given. */
+export function extractMetadata(raw: Uint8Array, receivedAt: number, size = raw.byteLength): MessageMetadata {
   const { fields } = readHeader(raw);
   const dateHeader = headerValue(fields, "Date");
   const parsed = dateHeader ? Date.parse(dateHeader) : Number.NaN;
@@ -48,7 +49,7 @@ export function extractMetadata(raw: Uint8Array, receivedAt: number): MessageMet
         .trim(),
     ),
     date: Number.isFinite(parsed) ? parsed : receivedAt,
-    size: raw.byteLength,
+    size,
     security: detectSecurity(fields),
     fields,
   };

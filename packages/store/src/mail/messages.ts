@@ -94,11 +94,45 @@ export async function insertMessage(
   options: AppendOptions = {},
 ): Promise<MessageSummary> {
   const now = ctx.now();
-  const meta = extractMetadata(raw, options.receivedAt ?? now);
-  const flags = checkFlags(options.flags ?? []);
+  const meta = checkedMetadata(raw, raw.byteLength, now, options);
+  const blobId = await ctx.blobs.put(q, raw, now);
+  return insertRow(q, mailboxId, blobId, meta, options, now);
+}
+
+/**
+ * The listing row for bytes already stored (a claimed staged blob, a streamed put), in the
+ * caller's transaction; `header` is the message's header block (the body is not needed).
+ */
+export async function insertMessageForBlob(
+  ctx: StoreContext,
+  q: Executor,
+  mailboxId: string,
+  blob: { id: string; size: number },
+  header: Uint8Array,
+  options: AppendOptions = {},
+): Promise<MessageSummary> {
+  const now = ctx.now();
+  const meta = checkedMetadata(header, blob.size, now, options);
+  return insertRow(q, mailboxId, blob.id, meta, options, now);
+}
+
+function checkedMetadata(header: Uint8Array, size: number, now: number, options: AppendOptions) {
+  const meta = extractMetadata(header, options.receivedAt ?? now, size);
+  checkFlags(options.flags ?? []);
   if (options.security !== undefined && !SECURITY_KINDS.includes(options.security))
     throw new StoreError("invalid-argument", `unknown security kind "${options.security}"`);
-  const blobId = await ctx.blobs.put(q, raw, now);
+  return meta;
+}
+
+async function insertRow(
+  q: Executor,
+  mailboxId: string,
+  blobId: string,
+  meta: ReturnType<typeof extractMetadata>,
+  options: AppendOptions,
+  now: number,
+): Promise<MessageSummary> {
+  const flags = options.flags ?? [];
   const row = {
     id: newId(now),
     mailbox_id: mailboxId,
