@@ -131,7 +131,28 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
     } finally {
       await racing.close();
     }
-    const plain = await store.messageCrypto.decryptInPlace(account.id, sealed.id, PW);
+    // Decrypt never holds the message whole: a store whose whole-blob calls refuse anything
+    // over one chunk still decrypts it.
+    const wholeOverOneChunk = () => {
+      throw new Error("a message over one chunk was read or written whole");
+    };
+    const streaming = await openStore(fresh.url, {
+      base: fresh.base,
+      logger: silentLogger,
+      serverSecret: SECRET,
+      blobs: {
+        ...tableBlobStore,
+        async get(q, id) {
+          if ((await tableBlobStore.size(q, id)) > BLOB_CHUNK_BYTES) wholeOverOneChunk();
+          return tableBlobStore.get(q, id);
+        },
+        put: (q, bytes, now) =>
+          bytes.byteLength > BLOB_CHUNK_BYTES ? wholeOverOneChunk() : tableBlobStore.put(q, bytes, now),
+      },
+    });
+    const plain = await streaming.messageCrypto
+      .decryptInPlace(account.id, sealed.id, PW)
+      .finally(() => streaming.close());
     expect(plain).toMatchObject({
       mailboxId: box.id,
       flags: ["flagged"],
