@@ -7,6 +7,11 @@ export {
 } from "./classify-message.js";
 export { assemblePlaintext, type DecryptLayerResult, decryptOuterLayer } from "./decrypt-layer.js";
 export {
+  type DecryptLayerStreamOptions,
+  type DecryptLayerStreamResult,
+  decryptOuterLayerStream,
+} from "./decrypt-layer-stream.js";
+export {
   ENVELOPE_VISIBLE_FIELDS,
   type EncryptWholeMessageOptions,
   encryptWholeMessage,

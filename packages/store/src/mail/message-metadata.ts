@@ -50,12 +50,18 @@ function addresses(fields: readonly HeaderField[], name: string): string {
   return clip(headerValues(fields, name).flatMap(parseAddressList).map(formatAddress).join(", "));
 }
 
-/** `listed`: the security kind and cipher when the caller knows them already (it encrypted the message). */
+/**
+ * `raw` may be the start of a message stored in chunks (its header block and the first bytes of
+ * the body, enough for core's classification); `size` is then the whole message's. `listed`: the
+ * security kind and cipher when the caller knows them already (it encrypted the message).
+ */
 export function extractMetadata(
   raw: Uint8Array,
   receivedAt: number,
-  listed: { security: SecurityKind; cipher: string | null } = listedSecurity(classifyMessage(raw)),
+  options: { size?: number; listed?: { security: SecurityKind; cipher: string | null } } = {},
 ): MessageMetadata {
+  const size = options.size ?? raw.byteLength;
+  const listed = options.listed ?? listedSecurity(classifyMessage(raw, { complete: size === raw.byteLength }));
   const { fields } = readHeader(raw);
   const dateHeader = headerValue(fields, "Date");
   const parsed = dateHeader ? Date.parse(dateHeader) : Number.NaN;
@@ -71,7 +77,7 @@ export function extractMetadata(
         .trim(),
     ),
     date: Number.isFinite(parsed) ? parsed : receivedAt,
-    size: raw.byteLength,
+    size,
     security: listed.security,
     cipher: listed.cipher,
     fields,

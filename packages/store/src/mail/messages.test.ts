@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message, testClock } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
 import type { Store } from "../open-store.js";
-import { type BlobStore, tableBlobStore } from "./blob-store.js";
+import { BLOB_CHUNK_BYTES, type BlobStore, tableBlobStore } from "./blob-store.js";
+import { ownedMessageWithRaw } from "./messages.js";
 
 describe.each(backends)("mailboxes and messages on $name", (backend) => {
   let fresh: FreshStore;
@@ -20,6 +22,24 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
   afterAll(() => fresh.cleanup());
 
   const inboxOf = (a: Account) => store.mailboxes.require(a.id, "inbox");
+
+  it("rawStream gives the size first, then the exact bytes chunk by chunk, only to the owner", async () => {
+    const inbox = await inboxOf(alice);
+    const raw = Buffer.concat([message({ Subject: "large" }), randomBytes(2 * BLOB_CHUNK_BYTES + 99)]);
+    const m = await store.messages.append(alice.id, inbox.id, raw);
+    const { size, stream } = await store.messages.rawStream(alice.id, m.id);
+    expect(size).toBe(raw.length);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.map((c) => c.byteLength)).toEqual([
+      BLOB_CHUNK_BYTES,
+      BLOB_CHUNK_BYTES,
+      raw.length - 2 * BLOB_CHUNK_BYTES,
+    ]);
+    expect(Buffer.concat(chunks).equals(raw)).toBe(true);
+    await expect(store.messages.rawStream(mallory.id, m.id)).rejects.toMatchObject({ code: "not-found" });
+    await store.messages.remove(alice.id, m.id);
+  });
 
   it("stores the exact raw bytes and listing metadata", async () => {
     const inbox = await inboxOf(alice);
@@ -42,6 +62,19 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
     });
     expect(Buffer.from(await store.messages.raw(alice.id, m.id)).equals(raw)).toBe(true);
     expect(await store.messages.get(alice.id, m.id)).toEqual(m);
+  });
+
+  it("opening a message reads it whole: one chunk with its row, more chunks after", async () => {
+    const inbox = await inboxOf(alice);
+    const head = message({ Subject: "sizes" });
+    for (const size of [head.length, BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES + 1, 3 * BLOB_CHUNK_BYTES + 5]) {
+      const raw = Buffer.concat([head, randomBytes(size - head.length)]);
+      const m = await store.messages.append(alice.id, inbox.id, raw);
+      const opened = await ownedMessageWithRaw(store.context, alice.id, m.id);
+      expect(opened.row.id).toBe(m.id);
+      expect(Buffer.from(opened.raw).equals(raw), `${size} bytes`).toBe(true);
+      await store.messages.remove(alice.id, m.id);
+    }
   });
 
   it("reads a message's bytes through whichever blob store the store was opened with", async () => {

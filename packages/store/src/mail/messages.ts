@@ -98,17 +98,53 @@ export async function insertMessage(
   options: AppendOptions = {},
 ): Promise<MessageSummary> {
   const now = ctx.now();
+  const meta = checkedMetadata(raw, raw.byteLength, now, options);
+  const blobId = await ctx.blobs.put(q, raw, now);
+  return insertRow(q, mailboxId, blobId, meta, options, now);
+}
+
+/**
+ * The listing row for bytes already stored (a claimed staged blob, a streamed put), in the
+ * caller's transaction; `header` is the start of the message: its header block, and for core's
+ * classification the first bytes of the body (`CLASSIFY_BODY_BYTES`), unless `security` and
+ * `cipher` are given.
+ */
+export async function insertMessageForBlob(
+  ctx: StoreContext,
+  q: Executor,
+  mailboxId: string,
+  blob: { id: string; size: number },
+  header: Uint8Array,
+  options: AppendOptions = {},
+): Promise<MessageSummary> {
+  const now = ctx.now();
+  const meta = checkedMetadata(header, blob.size, now, options);
+  return insertRow(q, mailboxId, blob.id, meta, options, now);
+}
+
+function checkedMetadata(header: Uint8Array, size: number, now: number, options: AppendOptions) {
   // A caller that says both (it encrypted the message, or classified it already) is taken at its
   // word: core need not read the message a second time.
-  const known =
+  const listed =
     options.security !== undefined && options.cipher !== undefined
       ? { security: options.security, cipher: options.cipher }
       : undefined;
-  const meta = extractMetadata(raw, options.receivedAt ?? now, known);
-  const flags = checkFlags(options.flags ?? []);
+  const meta = extractMetadata(header, options.receivedAt ?? now, { size, ...(listed ? { listed } : {}) });
+  checkFlags(options.flags ?? []);
   if (options.security !== undefined && !SECURITY_KINDS.includes(options.security))
     throw new StoreError("invalid-argument", `unknown security kind "${options.security}"`);
-  const blobId = await ctx.blobs.put(q, raw, now);
+  return meta;
+}
+
+async function insertRow(
+  q: Executor,
+  mailboxId: string,
+  blobId: string,
+  meta: ReturnType<typeof extractMetadata>,
+  options: AppendOptions,
+  now: number,
+): Promise<MessageSummary> {
+  const flags = options.flags ?? [];
   const row = {
     id: newId(now),
     mailbox_id: mailboxId,
@@ -178,8 +214,8 @@ export async function ownedMessage(
 
 /**
  * A message of the account with its raw bytes. Opening a message asks on every request, so
- * with the bytes in the database (the table blob store) row and bytes come in one query; any
- * other blob store is asked as usual.
+ * with the bytes in the database (the table blob store) row, size and first chunk come in one
+ * query (all of a message up to BLOB_CHUNK_BYTES); any other blob store is asked as usual.
  */
 export async function ownedMessageWithRaw(
   ctx: StoreContext,
@@ -194,16 +230,24 @@ export async function ownedMessageWithRaw(
     .selectFrom("messages")
     .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
     .leftJoin("message_blobs", "message_blobs.id", "messages.blob_id")
+    .leftJoin("message_blob_chunks", (join) =>
+      join
+        .onRef("message_blob_chunks.blob_id", "=", "messages.blob_id")
+        .on("message_blob_chunks.seq", "=", 0),
+    )
     .select(SUMMARY_COLUMNS.map((c) => `messages.${c}` as const))
-    .select(["messages.blob_id", "message_blobs.data as raw"])
+    .select(["messages.blob_id", "message_blobs.size as blobSize", "message_blob_chunks.data as first"])
     .where("mailboxes.account_id", "=", accountId)
     .where("messages.id", "=", messageId)
     .executeTakeFirst();
   if (!found) throw new StoreError("not-found", `no message ${messageId}`);
-  const { raw, ...row } = found;
+  const { blobSize, first, ...row } = found;
   // The same refusal as the blob store's own get.
-  if (!raw) throw new StoreError("not-found", `message bytes ${row.blob_id} are missing`);
-  return { row, raw };
+  if (blobSize === null) throw new StoreError("not-found", `message bytes ${row.blob_id} are missing`);
+  const size = Number(blobSize);
+  if (size === 0) return { row, raw: new Uint8Array(0) };
+  if (first && first.byteLength === size) return { row, raw: first };
+  return { row, raw: await ctx.blobs.get(ctx.db, row.blob_id) };
 }
 
 export function messageRepository(ctx: StoreContext) {
@@ -222,6 +266,19 @@ export function messageRepository(ctx: StoreContext) {
     raw: async (accountId: string, messageId: string): Promise<Uint8Array> => {
       const row = await ownedMessage(ctx.db, accountId, messageId);
       return ctx.blobs.get(ctx.db, row.blob_id);
+    },
+
+    /**
+     * The exact stored bytes as a stream, chunk by chunk (show and export of a 64 MiB message
+     * hold one chunk, not the message). `size` is known before the first byte is read.
+     */
+    rawStream: async (
+      accountId: string,
+      messageId: string,
+    ): Promise<{ size: number; stream: AsyncIterable<Uint8Array> }> => {
+      const row = await ownedMessage(ctx.db, accountId, messageId);
+      const size = await ctx.blobs.size(ctx.db, row.blob_id);
+      return { size, stream: ctx.blobs.read(ctx.db, row.blob_id) };
     },
 
     setFlags: (accountId: string, messageId: string, flags: Partial<Record<MessageFlag, boolean>>) =>
