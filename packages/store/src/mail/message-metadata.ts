@@ -61,7 +61,8 @@ export function extractMetadata(
   options: { size?: number; listed?: { security: SecurityKind; cipher: string | null } } = {},
 ): MessageMetadata {
   const size = options.size ?? raw.byteLength;
-  const listed = options.listed ?? listedSecurity(classifyMessage(raw, { complete: size === raw.byteLength }));
+  const listed =
+    options.listed ?? listedSecurity(classifyMessage(raw, { complete: size === raw.byteLength }));
   const { fields } = readHeader(raw);
   const dateHeader = headerValue(fields, "Date");
   const parsed = dateHeader ? Date.parse(dateHeader) : Number.NaN;
