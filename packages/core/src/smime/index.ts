@@ -2,7 +2,9 @@ export { assemblePlaintext, type DecryptLayerResult, decryptOuterLayer } from ".
 export {
   ENVELOPE_VISIBLE_FIELDS,
   type EncryptWholeMessageOptions,
+  type EncryptWholeMessageStreamOptions,
   encryptWholeMessage,
+  encryptWholeMessageStream,
 } from "./encrypt-whole-message.js";
 export { DEFAULT_SMIME_LIMITS, type SmimeLimits } from "./limits.js";
 export { type OpenOptions, type OpenResult, openMessage } from "./open.js";
