@@ -16,6 +16,33 @@ export interface BlobStore {
   /** A new blob with the same bytes (copying a message must not share bytes an in-place Encrypt later replaces). */
   copy(q: Executor, id: string, now: number): Promise<string>;
   delete(q: Executor, ids: readonly string[]): Promise<void>;
+  /** Streams a source into a new blob in the caller's transaction, chunk by chunk (never whole). */
+  putStream(
+    q: Executor,
+    source: AsyncIterable<Uint8Array>,
+    now: number,
+  ): Promise<{ id: string; size: number }>;
+  /** Reads a blob chunk by chunk (one query per chunk / small group; never the whole blob). */
+  read(q: Executor, id: string): AsyncIterable<Uint8Array>;
+  size(q: Executor, id: string): Promise<number>;
+  /**
+   * Staged write OUTSIDE the caller's transaction (large deliveries: encrypting 64 MiB must not
+   * hold SQLite's write lock): chunks are written in their own short transactions, the blob is
+   * marked staged (no message can point at it yet, never listed); `claim(q, ids)` in the commit
+   * transaction makes it permanent; `discardStaged` removes it after a failure; staged blobs older
+   * than a grace age are swept when the store opens (a crash mid-delivery leaves no half-stored message).
+   */
+  stage(db: Executor, source: AsyncIterable<Uint8Array>, now: number): Promise<{ id: string; size: number }>;
+  claim(q: Executor, ids: readonly string[]): Promise<void>;
+  discardStaged(db: Executor, ids: readonly string[]): Promise<void>;
+}
+
+export const BLOB_CHUNK_BYTES = 1024 * 1024;
+
+async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of source) parts.push(Buffer.from(part));
+  return Buffer.concat(parts);
 }
 
 export const tableBlobStore: BlobStore = {
@@ -55,6 +82,31 @@ export const tableBlobStore: BlobStore = {
     if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1)
       throw new StoreError("not-found", `message bytes ${id} are missing`);
     return copy;
+  },
+
+  // Stand-ins over the one-row table until chunked storage replaces this module: same
+  // contract, but whole-blob in memory, and a staged blob is an unreferenced row.
+  async putStream(q, source, now) {
+    const bytes = await collect(source);
+    return { id: await this.put(q, bytes, now), size: bytes.length };
+  },
+
+  async *read(q, id) {
+    yield await this.get(q, id);
+  },
+
+  async size(q, id) {
+    return (await this.get(q, id)).byteLength;
+  },
+
+  stage(db, source, now) {
+    return this.putStream(db, source, now);
+  },
+
+  async claim() {},
+
+  discardStaged(db, ids) {
+    return this.delete(db, ids);
   },
 
   async delete(q, ids) {

@@ -33,7 +33,15 @@ function addresses(fields: readonly HeaderField[], name: string): string {
 }
 
 export function extractMetadata(raw: Uint8Array, receivedAt: number): MessageMetadata {
-  const { fields } = readHeader(raw);
+  return metadataFromFields(readHeader(raw).fields, raw.byteLength, receivedAt);
+}
+
+/** The listing columns from a header block already parsed (delivery parses it once). */
+export function metadataFromFields(
+  fields: readonly HeaderField[],
+  size: number,
+  receivedAt: number,
+): MessageMetadata {
   const dateHeader = headerValue(fields, "Date");
   const parsed = dateHeader ? Date.parse(dateHeader) : Number.NaN;
   const messageId = headerValue(fields, "Message-ID")?.trim() ?? null;
@@ -48,7 +56,7 @@ export function extractMetadata(raw: Uint8Array, receivedAt: number): MessageMet
         .trim(),
     ),
     date: Number.isFinite(parsed) ? parsed : receivedAt,
-    size: raw.byteLength,
+    size,
     security: detectSecurity(fields),
     fields,
   };

@@ -6,7 +6,7 @@ import type { Database, MessagesTable, SecurityKind } from "../schema.js";
 import { tableBlobStore } from "./blob-store.js";
 import { forgetOldPages } from "./forget-old-pages.js";
 import { findMailbox, mailboxById } from "./mailboxes.js";
-import { extractMetadata } from "./message-metadata.js";
+import { extractMetadata, type MessageMetadata } from "./message-metadata.js";
 
 export type MessageFlag = "seen" | "flagged" | "deleted";
 export const MESSAGE_FLAGS: readonly MessageFlag[] = ["seen", "flagged", "deleted"];
@@ -95,10 +95,31 @@ export async function insertMessage(
 ): Promise<MessageSummary> {
   const now = ctx.now();
   const meta = extractMetadata(raw, options.receivedAt ?? now);
-  const flags = checkFlags(options.flags ?? []);
+  checkOptions(options);
+  return insertMessageRow(ctx, q, mailboxId, await ctx.blobs.put(q, raw, now), meta, options);
+}
+
+function checkOptions(options: AppendOptions): void {
+  checkFlags(options.flags ?? []);
   if (options.security !== undefined && !SECURITY_KINDS.includes(options.security))
     throw new StoreError("invalid-argument", `unknown security kind "${options.security}"`);
-  const blobId = await ctx.blobs.put(q, raw, now);
+}
+
+/**
+ * The listing row for bytes already in a blob (delivery streams them there and has the header
+ * parsed already), in the caller's transaction.
+ */
+export async function insertMessageRow(
+  ctx: StoreContext,
+  q: Executor,
+  mailboxId: string,
+  blobId: string,
+  meta: MessageMetadata,
+  options: AppendOptions = {},
+): Promise<MessageSummary> {
+  checkOptions(options);
+  const now = ctx.now();
+  const flags = checkFlags(options.flags ?? []);
   const row = {
     id: newId(now),
     mailbox_id: mailboxId,
