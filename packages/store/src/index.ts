@@ -45,7 +45,7 @@ export { newId } from "./ids.js";
 export { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from "./jobs/backoff.js";
 export type { Job, JobQueueOptions, QueueStats } from "./jobs/jobs.js";
 export { type StoreLogger, silentLogger, stderrLogger } from "./logger.js";
-export { BLOB_CHUNK_BYTES, type BlobStore, tableBlobStore } from "./mail/blob-store.js";
+export { BLOB_CHUNK_BYTES, type BlobStore, STAGED_GRACE_MS, tableBlobStore } from "./mail/blob-store.js";
 export { detectSecurity } from "./mail/detect-security.js";
 export {
   type HeaderBlock,

@@ -29,7 +29,7 @@ import { type TrustAnchorRepository, trustAnchorRepository } from "./domains/tru
 import { StoreError } from "./errors.js";
 import { type Job, type JobQueue, type JobQueueOptions, jobQueue } from "./jobs/jobs.js";
 import { type StoreLogger, stderrLogger } from "./logger.js";
-import { type BlobStore, tableBlobStore } from "./mail/blob-store.js";
+import { type BlobStore, STAGED_GRACE_MS, tableBlobStore } from "./mail/blob-store.js";
 import type { MessageSource } from "./mail/incoming-message.js";
 import { type MailboxRepository, mailboxRepository } from "./mail/mailboxes.js";
 import { type MessagePage, messagePager, type PageOptions } from "./mail/message-page.js";
@@ -56,6 +56,11 @@ export interface Store {
   readonly kind: StoreLocation["kind"];
   /** Number of migrations applied; equals LATEST_SCHEMA_VERSION after open. */
   schemaVersion(): Promise<number>;
+  /**
+   * Removes staged message blobs older than STAGED_GRACE_MS (a delivery that died before its
+   * commit); done on open, and callable by a long-running worker. Returns how many.
+   */
+  sweepStagedBlobs(): Promise<number>;
   close(): Promise<void>;
   /** For repositories inside this package (and its tests) only. */
   readonly db: Kysely<Schema>;
@@ -168,6 +173,14 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     blobs: options.blobs ?? tableBlobStore,
     passwordHashing: options.passwordHashing ?? DEFAULT_SCRYPT,
   };
+  const sweepStagedBlobs = () => context.blobs.sweepStaged(db, context.now() - STAGED_GRACE_MS);
+  try {
+    // A delivery that crashed between staging its copies and its commit left staged blobs.
+    await sweepStagedBlobs();
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   const ca = serverCaUseCases(context, options.serverSecret, {
     ...(crlDistributionPoint ? { crlDistributionPoint } : {}),
   });
@@ -202,6 +215,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
       const row = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(db);
       return Number(row.rows[0]?.n ?? 0);
     },
+    sweepStagedBlobs,
     close: async () => {
       await bulk.stopAll();
       await db.destroy();

@@ -200,11 +200,20 @@ export interface MessagesTable {
   created_at: Millis;
 }
 
+/** One row per blob; its bytes are in message_blob_chunks (see mail/blob-store.ts). */
 export interface MessageBlobsTable {
   id: string;
-  data: Uint8Array;
   size: number;
   created_at: Millis;
+  /** 1 while a staged write has not been claimed by a commit (swept by age). */
+  staged: Defaulted<Flag>;
+}
+
+/** BLOB_CHUNK_BYTES of a blob at position `seq` (from 0); the last one shorter, none for an empty blob. */
+export interface MessageBlobChunksTable {
+  blob_id: string;
+  seq: number;
+  data: Uint8Array;
 }
 
 export interface RulesTable {
@@ -280,6 +289,7 @@ export interface Database {
   mailboxes: MailboxesTable;
   messages: MessagesTable;
   message_blobs: MessageBlobsTable;
+  message_blob_chunks: MessageBlobChunksTable;
   rules: RulesTable;
   jobs: JobsTable;
   bulk_runs: BulkRunsTable;

@@ -151,3 +151,21 @@ describe("sealbox deliver, mailbox and message", () => {
     expect(r.stderr).toMatch(/try again later/);
   });
 });
+
+describe("sealbox message show --raw of a large message", () => {
+  it("writes a message of several storage chunks byte for byte", async () => {
+    const home = tempHome();
+    await cli(home, ["account", "add", "big@mail.example", "--password-env", "PW"], { env: { PW: "pw" } });
+    // 2.5 MiB of varied bytes: three 1 MiB storage chunks, written out one after another.
+    const body = Buffer.alloc(Math.floor(2.5 * 1024 * 1024));
+    for (let i = 0; i < body.length; i++) body[i] = (i * 31 + (i >> 11)) & 0xff;
+    const raw = Buffer.concat([eml("big", "Tue, 2 Jan 2024 10:00:00 +0000", ""), body]);
+    expect((await cli(home, ["deliver", "big@mail.example"], { input: raw })).code).toBe(0);
+    const [m] = JSON.parse(
+      (await cli(home, ["message", "list", "big@mail.example", "INBOX", "--json"])).stdout,
+    );
+    const show = await cli(home, ["message", "show", "big@mail.example", "INBOX", m.id, "--raw"]);
+    expect(show.code).toBe(0);
+    expect(show.stdoutBytes.equals(raw)).toBe(true);
+  });
+});

@@ -94,9 +94,11 @@ const show = command({
   async run({ options, positionals }, io) {
     return withStore(options.store, io, async (store) => {
       const { account, mailbox, message } = await oneMessage(store, positionals);
-      // The raw bytes, exactly.
-      if (options.raw) io.stdout(await store.messages.raw(account.id, message.id));
-      else if (options.json) json(io, messageJson(message, mailbox.name));
+      // The raw bytes, exactly, a chunk at a time (stdout to a file or pipe is written synchronously).
+      if (options.raw) {
+        const { stream } = await store.messages.rawStream(account.id, message.id);
+        for await (const chunk of stream) io.stdout(chunk);
+      } else if (options.json) json(io, messageJson(message, mailbox.name));
       else
         io.stdout(
           `From:     ${message.from}\nTo:       ${message.to}\n${message.cc ? `Cc:       ${message.cc}\n` : ""}` +

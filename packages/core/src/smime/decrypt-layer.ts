@@ -55,10 +55,18 @@ export async function decryptOuterLayer(
  * fields inside, so it comes back byte for byte.
  */
 export function assemblePlaintext(outerHeaders: readonly HeaderField[], inner: Uint8Array): Uint8Array {
-  const innerNames = new Set(parseEntity(inner).headers.map((f) => f.name.toLowerCase()));
-  const kept = outerHeaders.filter((f) => {
+  const kept = outerFieldsKept(outerHeaders, parseEntity(inner).headers);
+  return kept.length === 0 ? inner : Buffer.concat([...kept.map((f) => f.raw), inner]);
+}
+
+/** The outer fields assemblePlaintext keeps in front of the inner entity with these fields. */
+export function outerFieldsKept(
+  outerHeaders: readonly HeaderField[],
+  innerHeaders: readonly HeaderField[],
+): HeaderField[] {
+  const innerNames = new Set(innerHeaders.map((f) => f.name.toLowerCase()));
+  return outerHeaders.filter((f) => {
     const name = f.name.toLowerCase();
     return !isContentField(f.name) && name !== "mime-version" && !innerNames.has(name);
   });
-  return kept.length === 0 ? inner : Buffer.concat([...kept.map((f) => f.raw), inner]);
 }

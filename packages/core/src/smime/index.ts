@@ -1,5 +1,10 @@
 export { assemblePlaintext, type DecryptLayerResult, decryptOuterLayer } from "./decrypt-layer.js";
 export {
+  type DecryptLayerStreamOptions,
+  type DecryptLayerStreamResult,
+  decryptOuterLayerStream,
+} from "./decrypt-layer-stream.js";
+export {
   ENVELOPE_VISIBLE_FIELDS,
   type EncryptWholeMessageOptions,
   type EncryptWholeMessageStreamOptions,

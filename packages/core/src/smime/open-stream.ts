@@ -204,7 +204,10 @@ async function peelEnveloped(
 }
 
 /** body.ts decodeEntityBody, streaming for base64 (quoted-printable is decoded whole: rare here). */
-async function* decodedBody(head: MimeEntity, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* decodedBody(
+  head: MimeEntity,
+  body: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   const encoding = (getHeader(head, "content-transfer-encoding")?.value ?? "7bit").trim().toLowerCase();
   switch (encoding) {
     case "base64":

@@ -103,7 +103,7 @@ describe.each(backends)("deliver on $name", (backend) => {
     expect(box.INBOX?.[0]?.raw).toContain(`X-Fake-For: ${a.address}`);
     expect(box.INBOX?.[0]?.raw).not.toContain("the plans");
     expect(box.INBOX?.[0]).toMatchObject({ security: "encrypted", cipher: "AES-256-CBC" });
-    const plaintext = await store.db.selectFrom("message_blobs").select("data").execute();
+    const plaintext = await store.db.selectFrom("message_blob_chunks").select("data").execute();
     expect(plaintext.some((b) => Buffer.from(b.data).includes("the plans"))).toBe(false);
   });
 

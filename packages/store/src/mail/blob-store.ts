@@ -4,14 +4,17 @@ import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
 
 /**
- * The one interface the raw message bytes go through. Today: the `message_blobs` table, in
- * the caller's transaction, so a message row and its bytes commit or roll back together.
+ * The one interface the raw message bytes go through. Today: the `message_blobs` table (one
+ * row per blob) and `message_blob_chunks` (its bytes, BLOB_CHUNK_BYTES per row), in the
+ * caller's transaction, so a message row and its bytes commit or roll back together.
  * An S3-compatible implementation would put before the transaction commits (a rollback
  * leaves an orphan a sweeper removes by age, never a row without bytes) and delete after
  * it commits; `q` is the transaction for implementations that live in the database.
  */
 export interface BlobStore {
+  /** In the caller's transaction (small messages). */
   put(q: Executor, bytes: Uint8Array, now: number): Promise<string>;
+  /** Whole (small uses, tests). */
   get(q: Executor, id: string): Promise<Uint8Array>;
   /** A new blob with the same bytes (copying a message must not share bytes an in-place Encrypt later replaces). */
   copy(q: Executor, id: string, now: number): Promise<string>;
@@ -35,87 +38,235 @@ export interface BlobStore {
   stage(db: Executor, source: AsyncIterable<Uint8Array>, now: number): Promise<{ id: string; size: number }>;
   claim(q: Executor, ids: readonly string[]): Promise<void>;
   discardStaged(db: Executor, ids: readonly string[]): Promise<void>;
+  /** Removes staged blobs created before `before` (epoch ms), each in its own transaction; returns how many. */
+  sweepStaged(db: Executor, before: number): Promise<number>;
 }
 
 export const BLOB_CHUNK_BYTES = 1024 * 1024;
 
-async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of source) parts.push(Buffer.from(part));
-  return Buffer.concat(parts);
+/** How long a staged blob may wait for its claim before a sweep takes it (a delivery never takes this long). */
+export const STAGED_GRACE_MS = 60 * 60 * 1000;
+
+/** Ids per IN list: well under SQLite's bound-parameter limit. */
+const ID_BATCH = 500;
+
+/**
+ * Cuts a stream of any-size pieces into BLOB_CHUNK_BYTES chunks, holding at most one chunk
+ * being filled plus the incoming piece: a piece that already spans whole chunks is passed on
+ * as views of itself, not copied. `write` is awaited before the buffer is refilled, so the
+ * buffer handed to it may be reused afterwards (both drivers have copied it by then).
+ */
+async function rechunk(
+  source: AsyncIterable<Uint8Array>,
+  write: (seq: number, chunk: Uint8Array) => Promise<void>,
+): Promise<number> {
+  const buffer = Buffer.allocUnsafe(BLOB_CHUNK_BYTES);
+  let filled = 0;
+  let seq = 0;
+  let size = 0;
+  for await (const piece of source) {
+    if (!(piece instanceof Uint8Array)) throw new TypeError("a blob source must yield Uint8Array pieces");
+    size += piece.byteLength;
+    let at = 0;
+    while (at < piece.byteLength) {
+      if (filled === 0 && piece.byteLength - at >= BLOB_CHUNK_BYTES) {
+        await write(seq++, piece.subarray(at, at + BLOB_CHUNK_BYTES));
+        at += BLOB_CHUNK_BYTES;
+        continue;
+      }
+      const n = Math.min(BLOB_CHUNK_BYTES - filled, piece.byteLength - at);
+      buffer.set(piece.subarray(at, at + n), filled);
+      filled += n;
+      at += n;
+      if (filled === BLOB_CHUNK_BYTES) {
+        await write(seq++, buffer);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) await write(seq, buffer.subarray(0, filled));
+  return size;
+}
+
+/** Drivers bind Buffers as binary (node-pg sends them as binary parameters, not hex text). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+async function writeChunk(q: Executor, blobId: string, seq: number, data: Uint8Array): Promise<void> {
+  await q
+    .insertInto("message_blob_chunks")
+    .values({ blob_id: blobId, seq, data: asBuffer(data) })
+    .execute();
+}
+
+const missing = (id: string) => new StoreError("not-found", `message bytes ${id} are missing`);
+
+async function deleteBlobs(q: Executor, ids: readonly string[], onlyStaged: boolean): Promise<void> {
+  for (let i = 0; i < ids.length; i += ID_BATCH) {
+    const batch = ids.slice(i, i + ID_BATCH);
+    let rows = q.deleteFrom("message_blobs").where("id", "in", batch);
+    if (onlyStaged) rows = rows.where("staged", "=", 1);
+    const removed = await rows.returning("id").execute();
+    if (removed.length === 0) continue;
+    await q
+      .deleteFrom("message_blob_chunks")
+      .where(
+        "blob_id",
+        "in",
+        removed.map((r) => r.id),
+      )
+      .execute();
+  }
+}
+
+async function blobSize(q: Executor, id: string): Promise<number> {
+  const row = await q.selectFrom("message_blobs").select("size").where("id", "=", id).executeTakeFirst();
+  if (!row) throw missing(id);
+  return Number(row.size);
+}
+
+/** One query per chunk: a reader holds one chunk, and no lock is held between chunks. */
+async function* readChunks(q: Executor, id: string): AsyncGenerator<Uint8Array> {
+  const size = await blobSize(q, id);
+  const count = Math.ceil(size / BLOB_CHUNK_BYTES);
+  for (let seq = 0; seq < count; seq++) {
+    const row = await q
+      .selectFrom("message_blob_chunks")
+      .select("data")
+      .where("blob_id", "=", id)
+      .where("seq", "=", seq)
+      .executeTakeFirst();
+    if (!row) throw missing(id);
+    yield row.data;
+  }
+}
+
+async function discardStaged(db: Executor, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.transaction().execute((trx) => deleteBlobs(trx, ids, true));
 }
 
 export const tableBlobStore: BlobStore = {
   async put(q, bytes, now) {
     const id = newId(now);
-    await q
-      .insertInto("message_blobs")
-      .values({ id, data: bytes, size: bytes.byteLength, created_at: now })
-      .execute();
+    await q.insertInto("message_blobs").values({ id, size: bytes.byteLength, created_at: now }).execute();
+    const chunks = [];
+    for (let at = 0, seq = 0; at < bytes.byteLength; at += BLOB_CHUNK_BYTES, seq++)
+      chunks.push({ blob_id: id, seq, data: asBuffer(bytes.subarray(at, at + BLOB_CHUNK_BYTES)) });
+    // A small message is one chunk: one insert, as before chunking.
+    if (chunks.length === 1) await q.insertInto("message_blob_chunks").values(chunks).execute();
+    else for (const chunk of chunks) await writeChunk(q, id, chunk.seq, chunk.data);
     return id;
   },
 
-  async get(q, id) {
-    const row = await q.selectFrom("message_blobs").select("data").where("id", "=", id).executeTakeFirst();
-    if (!row) throw new StoreError("not-found", `message bytes ${id} are missing`);
-    return row.data;
+  async putStream(q, source, now) {
+    const id = newId(now);
+    const size = await rechunk(source, (seq, chunk) => writeChunk(q, id, seq, chunk));
+    await q.insertInto("message_blobs").values({ id, size, created_at: now }).execute();
+    return { id, size };
   },
+
+  read: readChunks,
+
+  async get(q, id) {
+    const size = await blobSize(q, id);
+    const whole = new Uint8Array(size);
+    let at = 0;
+    for await (const chunk of readChunks(q, id)) {
+      if (at + chunk.byteLength > size) throw missing(id);
+      whole.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    if (at !== size) throw missing(id);
+    return whole;
+  },
+
+  size: blobSize,
 
   async copy(q, id, now) {
     const copy = newId(now);
     // Copied inside the database: the bytes never pass through JavaScript.
     const result = await q
       .insertInto("message_blobs")
-      .columns(["id", "data", "size", "created_at"])
+      .columns(["id", "size", "created_at"])
       .expression((eb) =>
         eb
           .selectFrom("message_blobs")
           .select([
             sql<string>`cast(${copy} as text)`.as("id"),
-            "data",
             "size",
             sql<number>`cast(${now} as bigint)`.as("created_at"),
           ])
           .where("id", "=", id),
       )
       .executeTakeFirst();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1)
-      throw new StoreError("not-found", `message bytes ${id} are missing`);
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) throw missing(id);
+    await q
+      .insertInto("message_blob_chunks")
+      .columns(["blob_id", "seq", "data"])
+      .expression((eb) =>
+        eb
+          .selectFrom("message_blob_chunks")
+          .select([sql<string>`cast(${copy} as text)`.as("blob_id"), "seq", "data"])
+          .where("blob_id", "=", id),
+      )
+      .execute();
     return copy;
   },
 
-  // Stand-ins over the one-row table until chunked storage replaces this module: same
-  // contract, but whole-blob in memory, and a staged blob is an unreferenced row.
-  async putStream(q, source, now) {
-    const bytes = await collect(source);
-    return { id: await this.put(q, bytes, now), size: bytes.length };
-  },
-
-  async *read(q, id) {
-    yield await this.get(q, id);
-  },
-
-  async size(q, id) {
-    return (await this.get(q, id)).byteLength;
-  },
-
-  stage(db, source, now) {
-    return this.putStream(db, source, now);
-  },
-
-  async claim() {},
-
-  discardStaged(db, ids) {
-    return this.delete(db, ids);
-  },
-
   async delete(q, ids) {
-    if (ids.length === 0) return;
-    for (let i = 0; i < ids.length; i += 500) {
-      await q
-        .deleteFrom("message_blobs")
-        .where("id", "in", ids.slice(i, i + 500))
-        .execute();
+    await deleteBlobs(q, ids, false);
+  },
+
+  async stage(db, source, now) {
+    const id = newId(now);
+    // The row first, staged: a crash after any chunk leaves something the sweep finds.
+    await db
+      .transaction()
+      .execute((trx) =>
+        trx.insertInto("message_blobs").values({ id, size: 0, created_at: now, staged: 1 }).execute(),
+      );
+    try {
+      // One short transaction per chunk: SQLite's write lock is held per chunk, never
+      // while the source (an encryptor, the network) produces the next one.
+      const size = await rechunk(source, (seq, chunk) =>
+        db.transaction().execute((trx) => writeChunk(trx, id, seq, chunk)),
+      );
+      await db
+        .transaction()
+        .execute((trx) => trx.updateTable("message_blobs").set({ size }).where("id", "=", id).execute());
+      return { id, size };
+    } catch (error) {
+      await discardStaged(db, [id]).catch(() => {});
+      throw error;
     }
+  },
+
+  async claim(q, ids) {
+    for (let i = 0; i < ids.length; i += ID_BATCH) {
+      const batch = ids.slice(i, i + ID_BATCH);
+      const result = await q
+        .updateTable("message_blobs")
+        .set({ staged: 0 })
+        .where("id", "in", batch)
+        .where("staged", "=", 1)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== new Set(batch).size)
+        throw new StoreError("not-found", "a staged message blob is missing (discarded or swept)");
+    }
+  },
+
+  discardStaged,
+
+  async sweepStaged(db, before) {
+    const rows = await db
+      .selectFrom("message_blobs")
+      .select("id")
+      .where("staged", "=", 1)
+      .where("created_at", "<", before)
+      .execute();
+    for (const row of rows) await discardStaged(db, [row.id]);
+    return rows.length;
   },
 };

@@ -1,9 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message, testClock } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
 import type { Store } from "../open-store.js";
-import { type BlobStore, tableBlobStore } from "./blob-store.js";
+import { BLOB_CHUNK_BYTES, type BlobStore, tableBlobStore } from "./blob-store.js";
 
 describe.each(backends)("mailboxes and messages on $name", (backend) => {
   let fresh: FreshStore;
@@ -20,6 +21,24 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
   afterAll(() => fresh.cleanup());
 
   const inboxOf = (a: Account) => store.mailboxes.require(a.id, "inbox");
+
+  it("rawStream gives the size first, then the exact bytes chunk by chunk, only to the owner", async () => {
+    const inbox = await inboxOf(alice);
+    const raw = Buffer.concat([message({ Subject: "large" }), randomBytes(2 * BLOB_CHUNK_BYTES + 99)]);
+    const m = await store.messages.append(alice.id, inbox.id, raw);
+    const { size, stream } = await store.messages.rawStream(alice.id, m.id);
+    expect(size).toBe(raw.length);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.map((c) => c.byteLength)).toEqual([
+      BLOB_CHUNK_BYTES,
+      BLOB_CHUNK_BYTES,
+      raw.length - 2 * BLOB_CHUNK_BYTES,
+    ]);
+    expect(Buffer.concat(chunks).equals(raw)).toBe(true);
+    await expect(store.messages.rawStream(mallory.id, m.id)).rejects.toMatchObject({ code: "not-found" });
+    await store.messages.remove(alice.id, m.id);
+  });
 
   it("stores the exact raw bytes and listing metadata", async () => {
     const inbox = await inboxOf(alice);

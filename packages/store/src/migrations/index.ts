@@ -8,6 +8,7 @@ import { rulesAndJobs } from "./0006-rules-jobs.js";
 import { webSessions } from "./0007-web-sessions.js";
 import { composeDefaultsRuleOrder } from "./0008-compose-defaults-rule-order.js";
 import { bulkRuns } from "./0009-bulk-runs.js";
+import { chunkedBlobs } from "./0010-chunked-blobs.js";
 import type { Engine } from "./column-types.js";
 
 const steps: ReadonlyArray<[name: string, make: (engine: Engine) => Migration]> = [
@@ -20,6 +21,7 @@ const steps: ReadonlyArray<[name: string, make: (engine: Engine) => Migration]> 
   ["0007-web-sessions", webSessions],
   ["0008-compose-defaults-rule-order", composeDefaultsRuleOrder],
   ["0009-bulk-runs", bulkRuns],
+  ["0010-chunked-blobs", chunkedBlobs],
 ];
 
 /**

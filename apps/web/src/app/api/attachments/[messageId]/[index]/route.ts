@@ -14,6 +14,9 @@ function disposition(filename: string): string {
 /**
  * Attachments are always downloads: Content-Disposition attachment, nosniff, and a type a
  * browser will not render (an HTML or SVG attachment must never run on our origin).
+ * The bytes come from the opened, parsed message, not streamed from storage: an attachment
+ * is reached only after decryption and MIME parsing of the whole message (the reading view
+ * does the same), and the web serves no whole-message download.
  */
 export async function GET(req: Request, context: { params: Promise<{ messageId: string; index: string }> }) {
   const { messageId, index } = await context.params;
