@@ -21,9 +21,15 @@ export interface DeliverManyOptions extends DeliverOptions {
    * An outgoing message (the remote recipients of an authenticated submission) queued in
    * the SAME transaction as the local copies: the submission is durable as a whole or not
    * at all, so a client that retries after a failure never gets a duplicate local copy
-   * beside a lost remote one.
+   * beside a lost remote one. Without `raw`, the message delivered is queued: the job row
+   * holds its bytes, read from the source (bounded by the caller's size limit; only an
+   * authenticated submitter's remote recipients get here).
    */
-  queue?: { message: OutgoingMessage; runAt?: number; maxAttempts?: number };
+  queue?: {
+    message: Omit<OutgoingMessage, "raw"> & { raw?: Uint8Array };
+    runAt?: number;
+    maxAttempts?: number;
+  };
 }
 
 export interface DeliverManyResult {
