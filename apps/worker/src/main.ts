@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { SEALBOX_VERSION } from "@sealbox/core";
-import { defaultStoreUrl, openStore } from "@sealbox/store";
+import { cleanSpool, defaultStoreUrl, openStore } from "@sealbox/store";
 import { ConfigError, readWorkerEnv } from "./env.js";
 import { createLogger, storeLogger } from "./log.js";
-import { cleanSpool } from "./smtp/spool.js";
 import { startWorker } from "./worker.js";
 
 /** Hard ceiling for a graceful stop (SIGTERM); the issue allows 10 s. */

@@ -154,4 +154,13 @@ export type { ComposeAttachment, ComposeInput } from "./sending/compose.js";
 export type { Composer, RecipientCertificateStatus } from "./sending/composer.js";
 export type { SendOptions, SendResult } from "./sending/send.js";
 export { SESSION_IDLE_MS, SESSION_MAX_MS, type SignedInSession } from "./sessions/sessions.js";
+export {
+  cleanSpool,
+  SpoolError,
+  SpooledMessage,
+  type SpoolResult,
+  type SpoolWriteOptions,
+  spoolDir,
+  spoolMessage,
+} from "./spool/spool.js";
 export { defaultStoreUrl, parseStoreUrl, type StoreLocation } from "./store-url.js";

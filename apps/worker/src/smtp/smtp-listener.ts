@@ -8,8 +8,10 @@ import {
   type IncomingMessage,
   incomingMessage,
   isStorageFull,
+  type SpoolResult,
   type Store,
   StoreError,
+  spoolMessage,
 } from "@sealbox/store";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { SMTP_LIMIT_DEFAULTS } from "../env.js";
@@ -20,7 +22,6 @@ import { ClientCounter } from "./client-counter.js";
 import { receivedHeader } from "./received-header.js";
 import { envelopeSenderRefusal, headerFromRefusal, ownAddresses } from "./sender-policy.js";
 import { SmtpReply, STORAGE_FULL, TEMPORARY_FAILURE } from "./smtp-reply.js";
-import { type SpoolResult, spoolMessage } from "./spool.js";
 
 /** Failed AUTH attempts one connection may make; the last is answered 421 and the connection closed. */
 export const MAX_AUTH_FAILURES_PER_CONNECTION = 3;

@@ -1,10 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { constants, type FileHandle, mkdir, open, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 
 /**
- * The SMTP DATA spool: each message is written, as it arrives, to its own file under
+ * The delivery spool (SMTP DATA, `sealbox deliver`'s stdin): each message is written, as it arrives, to its own file under
  * `<data folder>/spool/`, encrypted under a fresh random AES-256 key that lives only in this
  * process's memory. So a message a Store Encrypted rule takes never rests on disk in
  * plaintext, even here, and a crash (kill -9, power loss) leaves only files nobody can read:
@@ -23,10 +22,20 @@ export class SpoolError extends Error {
   override readonly name = "SpoolError";
 }
 
-/** Creates the spool folder (owner-only) and removes what a crash left in it. */
-export async function cleanSpool(dataDir: string): Promise<{ dir: string; removed: number }> {
+/** The spool folder of a data folder, created owner-only if missing (`sealbox deliver`). */
+export async function spoolDir(dataDir: string): Promise<string> {
   const dir = join(dataDir, "spool");
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/**
+ * Creates the spool folder and removes what a crash left in it (the worker, at start). A
+ * `sealbox deliver` spooling at that very moment loses its file and exits 75: the mail
+ * server keeps the message and tries again.
+ */
+export async function cleanSpool(dataDir: string): Promise<{ dir: string; removed: number }> {
+  const dir = await spoolDir(dataDir);
   let removed = 0;
   for (const name of await readdir(dir)) {
     await rm(join(dir, name), { force: true, recursive: true });
@@ -89,7 +98,10 @@ export class SpooledMessage {
  * data is read and dropped, so the reply comes after the client's final dot as SMTP wants.
  * Memory: one record plus `keepHead` bytes, whatever the message size.
  */
-export async function spoolMessage(stream: Readable, options: SpoolWriteOptions): Promise<SpoolResult> {
+export async function spoolMessage(
+  stream: AsyncIterable<Uint8Array>,
+  options: SpoolWriteOptions,
+): Promise<SpoolResult> {
   const key = randomBytes(32);
   const path = join(options.dir, `${Date.now().toString(36)}-${randomBytes(12).toString("hex")}.spool`);
   // O_EXCL: never write into a file someone prepared for us (a link, a FIFO).
@@ -114,7 +126,7 @@ export async function spoolMessage(stream: Readable, options: SpoolWriteOptions)
     keep(prefix);
     await writer.push(prefix);
     for await (const data of stream) {
-      const chunk = data as Buffer;
+      const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       size += chunk.length;
       if (refused) continue; // read to the end before answering
       if (size > options.maxBytes) refused = "too-big";
