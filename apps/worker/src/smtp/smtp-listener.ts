@@ -273,12 +273,19 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
         } finally {
           // After the reply, whatever it was (a failed read or a client gone removes the file itself).
           budget.used -= reserved;
-          if (spooled?.ok) await spooled.message.remove();
+          // A file left behind is unreadable (its key is gone) and removed at the next start.
+          if (spooled?.ok)
+            await spooled.message
+              .remove()
+              .catch((error: unknown) =>
+                log.warn({ session: session.id, ...errorFields(error) }, "smtp spool file not removed"),
+              );
         }
       })()
         .catch((error: unknown) => {
+          // Spooling failed (the data was read to the end first): a full disk is 452, like the store's.
           log.error({ session: session.id, ...errorFields(error) }, "smtp data failed");
-          callback(TEMPORARY_FAILURE());
+          callback(isStorageFull(error) ? STORAGE_FULL() : TEMPORARY_FAILURE());
         })
         .finally(() => {
           // Back to the short timeout: the client owes the next command.

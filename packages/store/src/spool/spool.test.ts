@@ -129,6 +129,20 @@ describe("the encrypted DATA spool", () => {
     expect(spoolFiles()).toEqual([]);
   });
 
+  it("a write that fails (disk full) still reads the data to the end, then throws; no file left", async () => {
+    let pulled = 0;
+    const counted = (async function* () {
+      for (let i = 0; i < 20; i++) {
+        pulled++;
+        yield body(100_000);
+      }
+    })();
+    // A spool folder that vanished stands in for a write error the disk would give.
+    const gone = join(home, "gone");
+    await expect(spoolMessage(counted, options({ dir: gone }))).rejects.toMatchObject({ code: "ENOENT" });
+    expect(pulled).toBe(20);
+  });
+
   it("cleanSpool removes what a crash left", async () => {
     writeFileSync(join(dir, "left-by-a-crash.spool"), "unreadable");
     writeFileSync(join(dir, "another.spool"), "unreadable");

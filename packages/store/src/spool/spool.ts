@@ -104,13 +104,14 @@ export async function spoolMessage(
 ): Promise<SpoolResult> {
   const key = randomBytes(32);
   const path = join(options.dir, `${Date.now().toString(36)}-${randomBytes(12).toString("hex")}.spool`);
-  // O_EXCL: never write into a file someone prepared for us (a link, a FIFO).
-  const file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  const writer = new RecordWriter(file, key);
   const head: Buffer[] = [];
   let headBytes = 0;
   let size = 0;
   let refused: "too-big" | "busy" | undefined;
+  /** A write that failed (disk full): the data is still read to the end, then this is thrown. */
+  let failure: { error: unknown } | undefined;
+  let file: FileHandle | undefined;
+  let writer: RecordWriter | undefined;
   const keep = (chunk: Buffer) => {
     if (headBytes >= options.keepHead) return;
     const part = chunk.subarray(0, options.keepHead - headBytes);
@@ -118,31 +119,52 @@ export async function spoolMessage(
     headBytes += part.length;
   };
   const abandon = async () => {
-    await file.close().catch(() => {});
+    await file?.close().catch(() => {});
+    file = undefined;
     await rm(path, { force: true });
   };
+  const attempt = async (write: () => Promise<void>) => {
+    if (refused || failure) return;
+    try {
+      await write();
+    } catch (error) {
+      failure = { error };
+      await abandon();
+    }
+  };
   try {
-    const prefix = Buffer.from(options.prefix);
-    keep(prefix);
-    await writer.push(prefix);
+    await attempt(async () => {
+      // O_EXCL: never write into a file someone prepared for us (a link, a FIFO).
+      file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      writer = new RecordWriter(file, key);
+      const prefix = Buffer.from(options.prefix);
+      keep(prefix);
+      await writer.push(prefix);
+    });
     for await (const data of stream) {
       const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       size += chunk.length;
-      if (refused) continue; // read to the end before answering
+      if (refused || failure) continue; // read to the end before answering
       if (size > options.maxBytes) refused = "too-big";
       else if (!options.reserve(chunk.length)) refused = "busy";
       if (refused) {
         await abandon();
         continue;
       }
-      keep(chunk);
-      await writer.push(chunk);
+      await attempt(async () => {
+        keep(chunk);
+        await writer?.push(chunk);
+      });
     }
     if (refused) return { ok: false, reason: refused, bytes: size };
-    await writer.end();
-    await file.close();
+    await attempt(async () => {
+      await writer?.end();
+      await file?.close();
+      file = undefined;
+    });
+    if (failure) throw failure.error;
   } catch (error) {
-    if (!refused) await abandon();
+    await abandon();
     key.fill(0);
     throw error;
   }
