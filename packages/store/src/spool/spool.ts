@@ -226,7 +226,14 @@ class RecordWriter {
   async #flush(last: boolean): Promise<void> {
     const sealed = seal(this.#key, this.#record++, last, this.#buffer.subarray(0, this.#filled));
     this.#filled = 0;
-    await this.#file.write(sealed);
+    // A write on a nearly full disk can be short without an error: write the rest, and the
+    // next call reports ENOSPC.
+    for (let at = 0; at < sealed.length; ) {
+      const { bytesWritten } = await this.#file.write(sealed, at, sealed.length - at);
+      if (bytesWritten === 0)
+        throw Object.assign(new SpoolError("no space left for the spool"), { code: "ENOSPC" });
+      at += bytesWritten;
+    }
   }
 }
 
