@@ -18,6 +18,7 @@ export async function fillMailbox(store: Store, mailboxId: string, count: number
       for (let b = 0; b < 20 && done < count; b++) {
         const n = Math.min(BATCH, count - done);
         const blobs = [];
+        const chunks = [];
         const rows = [];
         for (let i = 0; i < n; i++) {
           const k = done + i;
@@ -26,7 +27,8 @@ export async function fillMailbox(store: Store, mailboxId: string, count: number
           const from = `Sender ${k % 500} <sender${k % 500}@example.org>`;
           const raw = Buffer.from(`From: ${from}\r\nSubject: ${subject}\r\n\r\nBody ${k}\r\n`);
           const blobId = newId(now);
-          blobs.push({ id: blobId, data: raw, size: raw.length, created_at: now });
+          blobs.push({ id: blobId, size: raw.length, created_at: now });
+          chunks.push({ blob_id: blobId, seq: 0, data: raw });
           rows.push({
             id: newId(now),
             mailbox_id: mailboxId,
@@ -45,6 +47,7 @@ export async function fillMailbox(store: Store, mailboxId: string, count: number
           });
         }
         await trx.insertInto("message_blobs").values(blobs).execute();
+        await trx.insertInto("message_blob_chunks").values(chunks).execute();
         await trx.insertInto("messages").values(rows).execute();
         done += n;
       }

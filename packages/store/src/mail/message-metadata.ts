@@ -32,8 +32,9 @@ function addresses(fields: readonly HeaderField[], name: string): string {
   return clip(headerValues(fields, name).flatMap(parseAddressList).map(formatAddress).join(", "));
 }
 
-export function extractMetadata(raw: Uint8Array, receivedAt: number): MessageMetadata {
-  return metadataFromFields(readHeader(raw).fields, raw.byteLength, receivedAt);
+/** `raw` may be the header block alone when the message is stored in chunks; `size` is then given. */
+export function extractMetadata(raw: Uint8Array, receivedAt: number, size = raw.byteLength): MessageMetadata {
+  return metadataFromFields(readHeader(raw).fields, size, receivedAt);
 }
 
 /** The listing columns from a header block already parsed (delivery parses it once). */

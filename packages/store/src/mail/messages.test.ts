@@ -5,6 +5,7 @@ import { type FreshStore, freshStore, message, testClock } from "../../test/fres
 import type { Account } from "../accounts/accounts.js";
 import type { Store } from "../open-store.js";
 import { BLOB_CHUNK_BYTES, type BlobStore, tableBlobStore } from "./blob-store.js";
+import { ownedMessageWithRaw } from "./messages.js";
 
 describe.each(backends)("mailboxes and messages on $name", (backend) => {
   let fresh: FreshStore;
@@ -61,6 +62,19 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
     });
     expect(Buffer.from(await store.messages.raw(alice.id, m.id)).equals(raw)).toBe(true);
     expect(await store.messages.get(alice.id, m.id)).toEqual(m);
+  });
+
+  it("opening a message reads it whole: one chunk with its row, more chunks after", async () => {
+    const inbox = await inboxOf(alice);
+    const head = message({ Subject: "sizes" });
+    for (const size of [head.length, BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES + 1, 3 * BLOB_CHUNK_BYTES + 5]) {
+      const raw = Buffer.concat([head, randomBytes(size - head.length)]);
+      const m = await store.messages.append(alice.id, inbox.id, raw);
+      const opened = await ownedMessageWithRaw(store.context, alice.id, m.id);
+      expect(opened.row.id).toBe(m.id);
+      expect(Buffer.from(opened.raw).equals(raw), `${size} bytes`).toBe(true);
+      await store.messages.remove(alice.id, m.id);
+    }
   });
 
   it("reads a message's bytes through whichever blob store the store was opened with", async () => {

@@ -94,9 +94,32 @@ export async function insertMessage(
   options: AppendOptions = {},
 ): Promise<MessageSummary> {
   const now = ctx.now();
-  const meta = extractMetadata(raw, options.receivedAt ?? now);
+  const meta = checkedMetadata(raw, raw.byteLength, now, options);
+  const blobId = await ctx.blobs.put(q, raw, now);
+  return insertRow(q, mailboxId, blobId, meta, options, now);
+}
+
+/**
+ * The listing row for bytes already stored (a claimed staged blob, a streamed put), in the
+ * caller's transaction; `header` is the message's header block (the body is not needed).
+ */
+export async function insertMessageForBlob(
+  ctx: StoreContext,
+  q: Executor,
+  mailboxId: string,
+  blob: { id: string; size: number },
+  header: Uint8Array,
+  options: AppendOptions = {},
+): Promise<MessageSummary> {
+  const now = ctx.now();
+  const meta = checkedMetadata(header, blob.size, now, options);
+  return insertRow(q, mailboxId, blob.id, meta, options, now);
+}
+
+function checkedMetadata(header: Uint8Array, size: number, now: number, options: AppendOptions) {
+  const meta = extractMetadata(header, options.receivedAt ?? now, size);
   checkOptions(options);
-  return insertMessageRow(ctx, q, mailboxId, await ctx.blobs.put(q, raw, now), meta, options);
+  return meta;
 }
 
 function checkOptions(options: AppendOptions): void {
@@ -106,8 +129,8 @@ function checkOptions(options: AppendOptions): void {
 }
 
 /**
- * The listing row for bytes already in a blob (delivery streams them there and has the header
- * parsed already), in the caller's transaction.
+ * The listing row for bytes already in a blob whose header block delivery has parsed already
+ * (it is parsed once per message), in the caller's transaction.
  */
 export async function insertMessageRow(
   ctx: StoreContext,
@@ -118,8 +141,18 @@ export async function insertMessageRow(
   options: AppendOptions = {},
 ): Promise<MessageSummary> {
   checkOptions(options);
-  const now = ctx.now();
-  const flags = checkFlags(options.flags ?? []);
+  return insertRow(q, mailboxId, blobId, meta, options, ctx.now());
+}
+
+async function insertRow(
+  q: Executor,
+  mailboxId: string,
+  blobId: string,
+  meta: ReturnType<typeof extractMetadata>,
+  options: AppendOptions,
+  now: number,
+): Promise<MessageSummary> {
+  const flags = options.flags ?? [];
   const row = {
     id: newId(now),
     mailbox_id: mailboxId,

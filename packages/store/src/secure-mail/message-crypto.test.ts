@@ -8,6 +8,7 @@ import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
 import { silentLogger } from "../logger.js";
+import { BLOB_CHUNK_BYTES, tableBlobStore } from "../mail/blob-store.js";
 import { openStore, type Store } from "../open-store.js";
 
 const SECRET = Buffer.from("message crypto test server secret");
@@ -94,6 +95,80 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
     expect(plain.security).toBe("plain");
     expect(Buffer.from(await store.messages.raw(account.id, plain.id)).equals(raw)).toBe(true);
   });
+
+  it("a message of several storage chunks: Encrypt, then Decrypt streamed, gives the bytes back exactly", async () => {
+    const box = await store.mailboxes.create(account.id, "Large");
+    const body = Buffer.alloc(Math.floor(2.5 * BLOB_CHUNK_BYTES));
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7 + (i >> 13)) & 0xff;
+    const raw = Buffer.concat([
+      Buffer.from("From: a@b.example\nTo: vault@crypto.example\nSubject: large one\n\n"),
+      body,
+    ]);
+    const stored = await store.messages.append(account.id, box.id, raw, { flags: ["flagged"] });
+    const sealed = await store.messageCrypto.encryptInPlace(account.id, stored.id, PW);
+    expect(sealed.size).toBeGreaterThan(BLOB_CHUNK_BYTES);
+    expect(sealed).toMatchObject({ mailboxId: box.id, security: "encrypted", flags: ["flagged"] });
+    // Another process removes the message while this one decrypts it: the swap finds nothing
+    // to replace, and the plaintext staged for it is discarded, not left behind.
+    const copy = await store.messages.copy(account.id, sealed.id, box.id);
+    const racing = await openStore(fresh.url, {
+      base: fresh.base,
+      logger: silentLogger,
+      serverSecret: SECRET,
+      blobs: {
+        ...tableBlobStore,
+        async stage(db, source, now) {
+          const result = await tableBlobStore.stage(db, source, now);
+          await store.messages.remove(account.id, copy.id);
+          return result;
+        },
+      },
+    });
+    try {
+      await expect(racing.messageCrypto.decryptInPlace(account.id, copy.id, PW)).rejects.toMatchObject({
+        code: "not-found",
+      });
+    } finally {
+      await racing.close();
+    }
+    // Decrypt never holds the message whole: a store whose whole-blob calls refuse anything
+    // over one chunk still decrypts it.
+    const wholeOverOneChunk = () => {
+      throw new Error("a message over one chunk was read or written whole");
+    };
+    const streaming = await openStore(fresh.url, {
+      base: fresh.base,
+      logger: silentLogger,
+      serverSecret: SECRET,
+      blobs: {
+        ...tableBlobStore,
+        async get(q, id) {
+          if ((await tableBlobStore.size(q, id)) > BLOB_CHUNK_BYTES) wholeOverOneChunk();
+          return tableBlobStore.get(q, id);
+        },
+        put: (q, bytes, now) =>
+          bytes.byteLength > BLOB_CHUNK_BYTES ? wholeOverOneChunk() : tableBlobStore.put(q, bytes, now),
+      },
+    });
+    const plain = await streaming.messageCrypto
+      .decryptInPlace(account.id, sealed.id, PW)
+      .finally(() => streaming.close());
+    expect(plain).toMatchObject({
+      mailboxId: box.id,
+      flags: ["flagged"],
+      date: stored.date,
+      size: raw.length,
+      security: "plain",
+      subject: "large one",
+    });
+    expect(Buffer.from(await store.messages.raw(account.id, plain.id)).equals(raw)).toBe(true);
+    await store.messages.remove(account.id, plain.id);
+    const staged = await store.db.selectFrom("message_blobs").select("id").where("staged", "=", 1).execute();
+    expect(staged).toEqual([]);
+    const blobs = await store.db.selectFrom("message_blobs").select("id").execute();
+    const used = await store.db.selectFrom("messages").select("blob_id").execute();
+    expect(blobs).toHaveLength(used.length);
+  }, 60_000);
 
   it("a message encrypted elsewhere decrypts to the outer fields minus Content-*, then the inner entity, inner fields winning", async () => {
     const inner = Buffer.from(

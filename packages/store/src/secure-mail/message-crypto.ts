@@ -1,6 +1,7 @@
 import {
   type Certificate,
   decryptOuterLayer,
+  decryptOuterLayerStream,
   encryptWholeMessage,
   type Identity,
   isCoreError,
@@ -8,11 +9,13 @@ import {
 import { accountById } from "../accounts/accounts.js";
 import { fromFlag, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
+import { BLOB_CHUNK_BYTES } from "../mail/blob-store.js";
 import { detectSecurity } from "../mail/detect-security.js";
 import { forgetOldPages } from "../mail/forget-old-pages.js";
 import { readHeader } from "../mail/header-reader.js";
 import {
   insertMessage,
+  insertMessageForBlob,
   type MessageFlag,
   type MessageSummary,
   ownedMessage,
@@ -39,10 +42,14 @@ export interface ReEncryptResult {
  * transaction; the transaction only swaps rows.
  */
 export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
+  /**
+   * `bytes`, or a blob staged before the transaction (a large message, streamed) with its
+   * header block: claimed in the swap, discarded when the swap fails.
+   */
   async function replace(
     accountId: string,
     old: { id: string; blobId: string },
-    bytes: Uint8Array,
+    bytes: Uint8Array | { staged: { id: string; size: number }; header: Uint8Array },
     security: MessageSummary["security"],
     cipher: string | null,
   ) {
@@ -64,15 +71,30 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
       if (!removed) throw new StoreError("not-found", `message ${old.id} was removed or replaced meanwhile`);
       await ctx.blobs.delete(trx, [old.blobId]);
       const flags = (["seen", "flagged", "deleted"] as MessageFlag[]).filter((f) => fromFlag(removed[f]));
-      return insertMessage(ctx, trx, removed.mailbox_id, bytes, {
-        flags,
-        receivedAt: removed.date,
-        security,
-        cipher,
-      });
+      const options = { flags, receivedAt: removed.date, security, cipher };
+      if (bytes instanceof Uint8Array) return insertMessage(ctx, trx, removed.mailbox_id, bytes, options);
+      await ctx.blobs.claim(trx, [bytes.staged.id]);
+      return insertMessageForBlob(ctx, trx, removed.mailbox_id, bytes.staged, bytes.header, options);
+    }).catch(async (error: unknown) => {
+      if (!(bytes instanceof Uint8Array)) await ctx.blobs.discardStaged(ctx.db, [bytes.staged.id]);
+      throw error;
     });
     await forgetOldPages(ctx);
     return result;
+  }
+
+  /**
+   * The outer layer of a large stored message opened as it is read, chunk by chunk, into a
+   * staged blob (never the whole message in memory, and no write lock held while it runs).
+   */
+  async function decryptStaged(blobId: string, identities: Identity[]) {
+    let header: Uint8Array | undefined;
+    async function* plaintext(): AsyncGenerator<Uint8Array> {
+      header = (yield* decryptOuterLayerStream(ctx.blobs.read(ctx.db, blobId), { identities })).header;
+    }
+    const staged = await ctx.blobs.stage(ctx.db, plaintext(), ctx.now());
+    if (!header) throw new StoreError("not-found", `message bytes ${blobId} are missing`);
+    return { staged, header };
   }
 
   /** The account's cipher and the domain's hide-subject setting, for a message sealed anew. */
@@ -106,10 +128,16 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
     async decrypt(accountId: string, messageId: string, keys: KeySource): Promise<MessageSummary> {
       const identities = await keys();
       const row = await ownedMessage(ctx.db, accountId, messageId);
+      const old = { id: row.id, blobId: row.blob_id };
+      if (Number(row.size) > BLOB_CHUNK_BYTES) {
+        const plain = await decryptStaged(row.blob_id, identities);
+        const security = detectSecurity(readHeader(plain.header).fields);
+        return replace(accountId, old, plain, security, null);
+      }
       const raw = await ctx.blobs.get(ctx.db, row.blob_id);
       const { message } = await decryptOuterLayer(raw, { identities });
       const security = detectSecurity(readHeader(message).fields);
-      return replace(accountId, { id: row.id, blobId: row.blob_id }, message, security, null);
+      return replace(accountId, old, message, security, null);
     },
 
     async encrypt(accountId: string, messageId: string, keys: KeySource): Promise<MessageSummary> {
