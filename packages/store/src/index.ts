@@ -156,6 +156,7 @@ export type { SendOptions, SendResult } from "./sending/send.js";
 export { SESSION_IDLE_MS, SESSION_MAX_MS, type SignedInSession } from "./sessions/sessions.js";
 export {
   cleanSpool,
+  SPOOL_MEMORY_BELOW,
   SpoolError,
   SpooledMessage,
   type SpoolResult,

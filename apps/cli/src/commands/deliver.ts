@@ -1,6 +1,7 @@
 import {
   type DeliveryResult,
   HEADER_CAPTURE_BYTES,
+  SPOOL_MEMORY_BELOW,
   type SpooledMessage,
   StoreError,
   spoolDir,
@@ -94,6 +95,7 @@ async function spoolStdin(io: CliIo): Promise<SpooledMessage> {
     prefix: new Uint8Array(0),
     maxBytes: MAX_MESSAGE_BYTES,
     keepHead: HEADER_CAPTURE_BYTES,
+    memoryBelow: SPOOL_MEMORY_BELOW,
     reserve: () => true,
   });
   if (!spooled.ok) throw new AbortError(`the message is larger than ${MAX_MESSAGE_BYTES} bytes`, "too-large");

@@ -8,6 +8,7 @@ import {
   type IncomingMessage,
   incomingMessage,
   isStorageFull,
+  SPOOL_MEMORY_BELOW,
   type SpoolResult,
   type Store,
   StoreError,
@@ -260,6 +261,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
             prefix: trace,
             maxBytes,
             keepHead: HEADER_CAPTURE_BYTES,
+            memoryBelow: SPOOL_MEMORY_BELOW,
             reserve: (bytes) => {
               if (budget.used + bytes > budget.limit) return false;
               budget.used += bytes;

@@ -71,6 +71,27 @@ describe("the encrypted DATA spool", () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
+  it("keeps a message up to memoryBelow in memory (no file), and spills one byte more to the spool", async () => {
+    const prefix = Buffer.from("Received: by test\r\n");
+    const limit = 100_000;
+    for (const [size, onDisk] of [
+      [limit - prefix.length, false],
+      [limit - prefix.length + 1, true],
+    ] as const) {
+      const input = body(size);
+      const result = await spoolMessage(data(input, 7001), options({ memoryBelow: limit }));
+      if (!result.ok) throw new Error(result.reason);
+      expect(result.message.onDisk).toBe(onDisk);
+      expect(spoolFiles().length).toBe(onDisk ? 1 : 0);
+      expect((await readAll(result.message)).equals(Buffer.concat([prefix, input]))).toBe(true);
+      expect(Buffer.from(result.message.head).equals(Buffer.concat([prefix, input]).subarray(0, 1000))).toBe(
+        true,
+      );
+      await result.message.remove();
+      expect(spoolFiles()).toEqual([]);
+    }
+  });
+
   it("refuses to read a tampered, truncated, reordered or extended file", async () => {
     const result = await spoolMessage(data(body(4 * RECORD_BYTES + 100)), options());
     if (!result.ok) throw new Error(result.reason);

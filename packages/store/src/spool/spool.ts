@@ -15,6 +15,12 @@ import { join } from "node:path";
  * truncated or altered records fail to read (the last record, possibly empty, says "end").
  */
 export const RECORD_BYTES = 64 * 1024;
+/**
+ * Messages up to this size stay in memory instead of the spool (the `memoryBelow` callers
+ * pass): most mail is far smaller, and a file per message would cost a create, writes, reads
+ * and an unlink each. Memory stays bounded: this much per open transaction at most.
+ */
+export const SPOOL_MEMORY_BELOW = 256 * 1024;
 const TAG_BYTES = 16;
 const LENGTH_BYTES = 4;
 
@@ -55,30 +61,46 @@ export interface SpoolWriteOptions {
   keepHead: number;
   /** Asked before each chunk is written: false refuses the message as "busy" (data is then read to the end). */
   reserve: (bytes: number) => boolean;
+  /**
+   * A message (prefix included) up to this many bytes stays in memory and never touches the
+   * disk (the common 50 KB mail costs no file); the first byte past it starts the file.
+   * Default 0: always a file.
+   */
+  memoryBelow?: number;
 }
 
 export type SpoolResult =
   | { ok: true; message: SpooledMessage }
   | { ok: false; reason: "too-big" | "busy"; bytes: number };
 
-/** A spooled message: its first bytes in memory, the rest re-readable from the encrypted file. */
+/**
+ * A spooled message: its first bytes in memory, the whole re-readable from the encrypted file
+ * (or, for a small one, from memory).
+ */
 export class SpooledMessage {
-  readonly #path: string;
+  readonly #path: string | undefined;
   #key: Buffer;
+  #bytes: Buffer | undefined;
   #removed = false;
   constructor(
-    path: string,
-    key: Buffer,
+    where: { path: string; key: Buffer } | { bytes: Buffer },
     readonly head: Uint8Array,
     readonly size: number,
   ) {
-    this.#path = path;
-    this.#key = key;
+    this.#path = "path" in where ? where.path : undefined;
+    this.#key = "key" in where ? where.key : Buffer.alloc(0);
+    this.#bytes = "bytes" in where ? where.bytes : undefined;
+  }
+
+  /** Whether the message went to a file (false: small enough to stay in memory). */
+  get onDisk(): boolean {
+    return this.#path !== undefined;
   }
 
   /** The message from its first byte, decrypted record by record; each call reads the file again. */
   open(): AsyncIterable<Uint8Array> {
     if (this.#removed) throw new SpoolError("the spooled message was removed");
+    if (this.#path === undefined) return inMemory(this.#bytes as Buffer);
     return readRecords(this.#path, this.#key);
   }
 
@@ -88,8 +110,13 @@ export class SpooledMessage {
     this.#removed = true;
     this.#key.fill(0);
     this.#key = Buffer.alloc(0);
-    await rm(this.#path, { force: true });
+    this.#bytes = undefined;
+    if (this.#path !== undefined) await rm(this.#path, { force: true });
   }
+}
+
+async function* inMemory(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  yield bytes;
 }
 
 /**
@@ -132,15 +159,36 @@ export async function spoolMessage(
       await abandon();
     }
   };
-  try {
-    await attempt(async () => {
+  const memoryBelow = options.memoryBelow ?? 0;
+  /** Bytes held while the message still fits in memory; null once the file is started. */
+  let pending: Buffer[] | null = [];
+  let pendingBytes = 0;
+  const startFile = () =>
+    attempt(async () => {
       // O_EXCL: never write into a file someone prepared for us (a link, a FIFO).
       file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       writer = new RecordWriter(file, key);
-      const prefix = Buffer.from(options.prefix);
-      keep(prefix);
-      await writer.push(prefix);
+      for (const part of pending ?? []) await writer.push(part);
+      pending = null;
     });
+  const take = async (chunk: Buffer) => {
+    keep(chunk);
+    if (pending && pendingBytes + chunk.length <= memoryBelow) {
+      pending.push(Buffer.from(chunk));
+      pendingBytes += chunk.length;
+      return;
+    }
+    if (pending) {
+      pending.push(chunk);
+      await startFile();
+      return;
+    }
+    await attempt(async () => {
+      await writer?.push(chunk);
+    });
+  };
+  try {
+    await take(Buffer.from(options.prefix));
     for await (const data of stream) {
       const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       size += chunk.length;
@@ -148,21 +196,26 @@ export async function spoolMessage(
       if (size > options.maxBytes) refused = "too-big";
       else if (!options.reserve(chunk.length)) refused = "busy";
       if (refused) {
+        pending = null;
         await abandon();
         continue;
       }
-      await attempt(async () => {
-        keep(chunk);
-        await writer?.push(chunk);
-      });
+      await take(chunk);
     }
     if (refused) return { ok: false, reason: refused, bytes: size };
+    if (failure) throw failure.error;
+    const total = options.prefix.length + size;
+    if (pending) {
+      key.fill(0);
+      const bytes = Buffer.concat(pending, pendingBytes);
+      return { ok: true, message: new SpooledMessage({ bytes }, bytes.subarray(0, options.keepHead), total) };
+    }
     await attempt(async () => {
       await writer?.end();
       await file?.close();
       file = undefined;
     });
-    if (failure) throw failure.error;
+    if (failure) throw (failure as { error: unknown }).error;
   } catch (error) {
     await abandon();
     key.fill(0);
@@ -170,7 +223,7 @@ export async function spoolMessage(
   }
   return {
     ok: true,
-    message: new SpooledMessage(path, key, Buffer.concat(head, headBytes), options.prefix.length + size),
+    message: new SpooledMessage({ path, key }, Buffer.concat(head, headBytes), options.prefix.length + size),
   };
 }
 
