@@ -16,6 +16,8 @@ import { startWorkerProcess, type WorkerProcess } from "../test/worker-process.j
  * stored. Timeouts sized for a shared 2-core machine.
  */
 const SIZE = 64 * 1024 * 1024;
+/** The client waits this long for the reply after the final dot (Postfix waits 600 s). */
+const LONG_WAIT = { socketTimeoutMs: 300_000 };
 
 /** A message of exactly `size` bytes whose body carries `marker` on every line. */
 function bigMessage(subject: string, marker: string, size = SIZE): Buffer {
@@ -95,11 +97,15 @@ describe.each<Backend>([sqlite, postgres])("a 64 MiB message on $name", (backend
   it("stores every copy: plain identical byte for byte, Store Encrypted decrypting to the same bytes", async () => {
     const marker = `big-${randomBytes(6).toString("hex")}`;
     const raw = bigMessage("sixty-four", marker);
-    const sent = await smtpSend(port, {
-      from: "sender@remote.example",
-      to: ["plain@local.test", "sealed1@local.test", "sealed2@local.test"],
-      raw,
-    });
+    const sent = await smtpSend(
+      port,
+      {
+        from: "sender@remote.example",
+        to: ["plain@local.test", "sealed1@local.test", "sealed2@local.test"],
+        raw,
+      },
+      LONG_WAIT,
+    );
     expect(sent, sent.response).toMatchObject({ ok: true, code: 250 });
 
     const [plainCopy] = await inbox("plain");
@@ -142,11 +148,15 @@ describe.each<Backend>([sqlite, postgres])("a 64 MiB message on $name", (backend
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    const sent = await smtpSend(port, {
-      from: "sender@remote.example",
-      to: ["sealed1@local.test", "sealed2@local.test"],
-      raw,
-    });
+    const sent = await smtpSend(
+      port,
+      {
+        from: "sender@remote.example",
+        to: ["sealed1@local.test", "sealed2@local.test"],
+        raw,
+      },
+      LONG_WAIT,
+    );
     sending = false;
     await sampler;
     hits.push(...filesContaining(target.base, needle));
