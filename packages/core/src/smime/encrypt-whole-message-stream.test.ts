@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEntity } from "../mime/parse-entity.js";
 import { decryptOuterLayer } from "./decrypt-layer.js";
 import { encryptWholeMessage, encryptWholeMessageStream } from "./encrypt-whole-message.js";
+import { openMessage } from "./open.js";
 import { pkcs7Der } from "./test-support/mime-craft.js";
 import { openssl } from "./test-support/peers.js";
 import { type Party, SmimePki } from "./test-support/pki.js";
@@ -82,6 +83,9 @@ describe("encryptWholeMessageStream", () => {
     const opened = await decryptOuterLayer(streamed, { identities: [bob.identity] });
     expect(opened.layer.cipher).toBe("AES-128-GCM");
     expect(Buffer.from(opened.message).equals(raw)).toBe(true);
+    const read = await openMessage(streamed, { identities: [bob.identity] });
+    expect(read.layers[0]).toMatchObject({ type: "encrypted", cipher: "AES-128-GCM" });
+    expect(Buffer.from(read.content).equals(raw)).toBe(true);
   }, 60_000);
 
   it("writes `Subject: [...]` outside when hiding, the real Subject only inside", async () => {
