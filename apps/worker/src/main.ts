@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { SEALBOX_VERSION } from "@sealbox/core";
-import { defaultStoreUrl, openStore } from "@sealbox/store";
+import { cleanSpool, defaultStoreUrl, openStore } from "@sealbox/store";
 import { ConfigError, readWorkerEnv } from "./env.js";
 import { createLogger, storeLogger } from "./log.js";
 import { startWorker } from "./worker.js";
@@ -17,8 +17,14 @@ async function main(): Promise<void> {
     base: env.home,
     logger: storeLogger(log),
   });
+  // What a crash left: spool files nobody can read (their keys died with the process) and
+  // staged blobs of deliveries that never committed. The clients got no 250 and retry.
+  const spool = await cleanSpool(env.home);
+  const swept = await store.sweepStagedBlobs();
+  if (spool.removed > 0 || swept > 0)
+    log.warn({ spoolFiles: spool.removed, stagedBlobs: swept }, "removed what an interrupted delivery left");
   const { home: _home, storeUrl: _url, logLevel: _level, ...config } = env;
-  const worker = await startWorker(store, config, log);
+  const worker = await startWorker(store, config, log, { spoolDir: spool.dir });
   log.info(
     {
       version: SEALBOX_VERSION,

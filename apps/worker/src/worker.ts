@@ -29,6 +29,8 @@ export async function startWorker(
     transport?: RelayTransport;
     now?: () => number;
     isLoopback?: (remoteAddress: string) => boolean;
+    /** The DATA spool folder (main.ts: `<data folder>/spool`, emptied by cleanSpool first). */
+    spoolDir?: string;
   } = {},
 ): Promise<RunningWorker> {
   const tls =
@@ -52,6 +54,7 @@ export async function startWorker(
     },
     ...(deps.isLoopback ? { isLoopback: deps.isLoopback } : {}),
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.spoolDir ? { spoolDir: deps.spoolDir } : {}),
   });
   const transport =
     deps.transport ?? (config.relay ? relayTransport(config.relay, config.smtpName) : undefined);

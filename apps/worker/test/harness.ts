@@ -76,7 +76,13 @@ export interface SendResult {
 export async function smtpSend(
   port: number,
   message: { from: string; to: string[]; raw: Buffer | string },
-  options: { auth?: { user: string; pass: string }; starttls?: boolean; host?: string } = {},
+  options: {
+    auth?: { user: string; pass: string };
+    starttls?: boolean;
+    host?: string;
+    /** How long the client waits on a quiet socket (a 64 MiB delivery answers after a while). */
+    socketTimeoutMs?: number;
+  } = {},
 ): Promise<SendResult> {
   const transport = nodemailer.createTransport({
     host: options.host ?? "127.0.0.1",
@@ -88,7 +94,7 @@ export async function smtpSend(
     ...(options.auth ? { auth: options.auth } : {}),
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
-    socketTimeout: 30_000,
+    socketTimeout: options.socketTimeoutMs ?? 30_000,
   });
   try {
     const info = await transport.sendMail({

@@ -53,6 +53,12 @@ export {
   requireHeader,
 } from "./mail/header-reader.js";
 export {
+  HEADER_CAPTURE_BYTES,
+  type IncomingMessage,
+  incomingMessage,
+  type MessageSource,
+} from "./mail/incoming-message.js";
+export {
   type Mailbox,
   type MailboxWithCounts,
   normalizeMailboxName,
@@ -151,4 +157,14 @@ export type { ComposeAttachment, ComposeInput } from "./sending/compose.js";
 export type { Composer, RecipientCertificateStatus } from "./sending/composer.js";
 export type { SendOptions, SendResult } from "./sending/send.js";
 export { SESSION_IDLE_MS, SESSION_MAX_MS, type SignedInSession } from "./sessions/sessions.js";
+export {
+  cleanSpool,
+  SPOOL_MEMORY_BELOW,
+  SpoolError,
+  SpooledMessage,
+  type SpoolResult,
+  type SpoolWriteOptions,
+  spoolDir,
+  spoolMessage,
+} from "./spool/spool.js";
 export { defaultStoreUrl, parseStoreUrl, type StoreLocation } from "./store-url.js";

@@ -30,6 +30,7 @@ import { StoreError } from "./errors.js";
 import { type Job, type JobQueue, type JobQueueOptions, jobQueue } from "./jobs/jobs.js";
 import { type StoreLogger, stderrLogger } from "./logger.js";
 import { type BlobStore, STAGED_GRACE_MS, tableBlobStore } from "./mail/blob-store.js";
+import type { MessageSource } from "./mail/incoming-message.js";
 import { type MailboxRepository, mailboxRepository } from "./mail/mailboxes.js";
 import { type MessagePage, messagePager, type PageOptions } from "./mail/message-page.js";
 import { type MessageRepository, messageRepository } from "./mail/messages.js";
@@ -95,14 +96,18 @@ export interface Store {
   listMessages(accountId: string, mailboxId: string, options?: PageOptions): Promise<MessagePage>;
   readonly rules: RuleRepository;
   /** Local delivery through the rules, in one transaction. */
-  deliver(account: { id: string }, raw: Uint8Array, options?: DeliverOptions): Promise<DeliveryResult>;
+  deliver(
+    account: { id: string },
+    raw: Uint8Array | MessageSource,
+    options?: DeliverOptions,
+  ): Promise<DeliveryResult>;
   /**
    * Delivery to several local accounts (and optionally an outgoing job) in ONE transaction:
    * each account's rules run, and Store Encrypted copies are encrypted, before it starts.
    */
   deliverMany(
     accounts: ReadonlyArray<{ id: string }>,
-    raw: Uint8Array,
+    raw: Uint8Array | MessageSource,
     options?: DeliverManyOptions,
   ): Promise<DeliverManyResult>;
   readonly jobs: JobQueue;

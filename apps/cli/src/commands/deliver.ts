@@ -1,10 +1,17 @@
-import type { DeliveryResult } from "@sealbox/store";
-import { StoreError } from "@sealbox/store";
+import {
+  type DeliveryResult,
+  HEADER_CAPTURE_BYTES,
+  SPOOL_MEMORY_BELOW,
+  type SpooledMessage,
+  StoreError,
+  spoolDir,
+  spoolMessage,
+} from "@sealbox/store";
 import { command } from "../command.js";
+import { readCliEnv } from "../env.js";
 import { AbortError, UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { flag } from "../options.js";
-import { readStdin } from "../support/files.js";
 import { json } from "../support/output.js";
 import { storeOption, withStore } from "../support/store.js";
 
@@ -42,8 +49,7 @@ export const entry = command({
   async run({ options, positionals: [address] }, io) {
     if (io.isTTY.stdin)
       throw new UsageError(`the message comes on stdin (sealbox deliver ${address} < message.eml)`);
-    const raw = await readStdin(io, MAX_MESSAGE_BYTES);
-    if (raw.length === 0) throw new UsageError("stdin was empty: no message to deliver");
+    const message = await spoolStdin(io);
     try {
       return await withStore(options.store, io, async (store) => {
         const account = await store.accounts.get(address).catch((error: unknown) => {
@@ -53,7 +59,7 @@ export const entry = command({
         if (!account) throw noSuchAccount(`no account ${address}`);
         let result: DeliveryResult;
         try {
-          result = await store.deliver(account, raw);
+          result = await store.deliver(account, message);
         } catch (error) {
           if (error instanceof StoreError && error.code === "forbidden") throw noSuchAccount(error.message);
           if (error instanceof StoreError && error.field === "header") throw refused(error.message);
@@ -72,6 +78,30 @@ export const entry = command({
         "try-later",
         "try-later",
       );
+    } finally {
+      await message.remove();
     }
   },
 });
+
+/**
+ * stdin into the data folder's encrypted spool, as the worker spools SMTP DATA: a 64 MiB
+ * message is never one buffer, and each stored copy streams from the spool.
+ */
+async function spoolStdin(io: CliIo): Promise<SpooledMessage> {
+  const dir = await spoolDir(readCliEnv(io.env).home);
+  const spooled = await spoolMessage(io.stdin, {
+    dir,
+    prefix: new Uint8Array(0),
+    maxBytes: MAX_MESSAGE_BYTES,
+    keepHead: HEADER_CAPTURE_BYTES,
+    memoryBelow: SPOOL_MEMORY_BELOW,
+    reserve: () => true,
+  });
+  if (!spooled.ok) throw new AbortError(`the message is larger than ${MAX_MESSAGE_BYTES} bytes`, "too-large");
+  if (spooled.message.size === 0) {
+    await spooled.message.remove();
+    throw new UsageError("stdin was empty: no message to deliver");
+  }
+  return spooled.message;
+}

@@ -1,3 +1,5 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openssl } from "../test-support/openssl.js";
 import { cli, tempHome } from "../test-support/run-cli.js";
@@ -188,6 +190,19 @@ describe("sealbox deliver, mailbox and message", () => {
       { subject: "sealed -aes-128-gcm", security: "encrypted", cipher: "AES-128-GCM" },
       { subject: "sealed -des3", security: "encrypted", cipher: "3DES-CBC" },
     ]);
+  });
+
+  it("delivers a message of several MiB through the encrypted spool, byte for byte, leaving the spool empty", async () => {
+    const line = Buffer.from(`${"spooled line ".repeat(5)}\r\n`);
+    const body = Buffer.alloc(3 * 1024 * 1024 + 7, 0x2e);
+    for (let at = 0; at + line.length <= body.length; at += line.length) line.copy(body, at);
+    const raw = eml("large one", "Mon, 1 Jan 2024 11:00:00 +0000", body.toString("latin1"));
+    const d = await cli(home, ["deliver", "alice@mail.example"], { input: raw });
+    expect(d.code, d.stderr).toBe(0);
+    const id = /id ([0-9a-f-]{36})/.exec(d.stdout)?.[1] as string;
+    const show = await cli(home, ["message", "show", "alice@mail.example", "INBOX", id, "--raw"]);
+    expect(show.stdoutBytes.equals(raw)).toBe(true);
+    expect(readdirSync(join(home, "spool"))).toEqual([]);
   });
 });
 

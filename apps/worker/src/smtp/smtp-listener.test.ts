@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Store } from "@sealbox/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
@@ -9,6 +12,7 @@ import {
   smtpSend,
   storedMessages,
   testConfig,
+  waitFor,
 } from "../../test/harness.js";
 import { dialog } from "../../test/smtp-dialog.js";
 import { type RunningWorker, startWorker } from "../worker.js";
@@ -291,6 +295,60 @@ describe.each(backends)("SMTP in on $name", (backend) => {
       expect(subjects).not.toContain("over budget");
     } finally {
       await listener.close(1_000);
+    }
+  });
+
+  it("spools DATA encrypted and removes the file after the reply, after a refusal, and when the client goes away", async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), "sealbox-listener-spool-"));
+    const listener = await startSmtpListener({
+      store,
+      log: captureLogger().log,
+      host: "127.0.0.1",
+      port: 0,
+      name: "mx.sealbox.test",
+      maxBytes: 2_000_000,
+      allowLoopbackAuth: false,
+      spoolDir,
+    });
+    try {
+      const marker = "spooled-and-gone-marker";
+      const body = `${marker} ${"z".repeat(60)}\r\n`.repeat(20_000);
+      const to = ["carol@local.test"];
+      const ok = await smtpSend(listener.port, {
+        from: "x@remote.example",
+        to,
+        raw: mail({ Subject: "spooled" }, body),
+      });
+      expect(ok).toMatchObject({ ok: true, code: 250 });
+      // Removed just after the reply.
+      await waitFor(() => readdirSync(spoolDir).length === 0, 10_000, "the spool emptied");
+      const big = await smtpSend(listener.port, {
+        from: "x@remote.example",
+        to,
+        raw: mail({ Subject: "too big" }, body.repeat(2)),
+      });
+      expect(big).toMatchObject({ ok: false, code: 552 });
+      // Removed just after the reply.
+      await waitFor(() => readdirSync(spoolDir).length === 0, 10_000, "the spool emptied");
+      // A client that leaves in the middle of DATA: the partial file goes too.
+      const d = await dialog(listener.port);
+      await d.command("EHLO client.example");
+      await d.command("MAIL FROM:<x@remote.example>");
+      await d.command("RCPT TO:<carol@local.test>");
+      await d.command("DATA");
+      d.write(`Subject: left\r\n\r\n${body}`);
+      await waitFor(() => readdirSync(spoolDir).length > 0, 10_000, "the spool file");
+      expect(readFileSync(join(spoolDir, readdirSync(spoolDir)[0] as string)).includes(marker)).toBe(false);
+      d.close();
+      await waitFor(
+        () => readdirSync(spoolDir).length === 0,
+        10_000,
+        "the spool emptied after the client left",
+      );
+      expect(listener.inFlight()).toBe(0);
+    } finally {
+      await listener.close(1_000);
+      rmSync(spoolDir, { recursive: true, force: true });
     }
   });
 

@@ -1,12 +1,25 @@
+import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo, Socket } from "node:net";
-import { clientKey, isStorageFull, requireHeader, type Store, StoreError } from "@sealbox/store";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  clientKey,
+  HEADER_CAPTURE_BYTES,
+  type IncomingMessage,
+  incomingMessage,
+  isStorageFull,
+  SPOOL_MEMORY_BELOW,
+  type SpoolResult,
+  type Store,
+  StoreError,
+  spoolMessage,
+} from "@sealbox/store";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { SMTP_LIMIT_DEFAULTS } from "../env.js";
 import { errorFields, type Logger } from "../log.js";
 import { disabledCommands } from "./auth-policy.js";
 import { classifyRecipient } from "./classify-recipient.js";
 import { ClientCounter } from "./client-counter.js";
-import { type MemoryBudget, type ReadResult, readMessage } from "./read-message.js";
 import { receivedHeader } from "./received-header.js";
 import { envelopeSenderRefusal, headerFromRefusal, ownAddresses } from "./sender-policy.js";
 import { SmtpReply, STORAGE_FULL, TEMPORARY_FAILURE } from "./smtp-reply.js";
@@ -37,8 +50,17 @@ export interface SmtpListenerOptions {
   isLoopback?: (remoteAddress: string) => boolean;
   /** RFC 5321 §4.5.3.1.8: at least 100 must be accepted. */
   maxRecipients?: number;
-  /** Message bytes all open transactions may hold together (default: 4 × maxBytes, at least 256 MiB). */
+  /**
+   * Message bytes all open transactions may have in the spool together (default: 4 × maxBytes,
+   * at least 256 MiB); past it a transaction is answered 452. Memory is bounded apart from it:
+   * per message, the header block plus one chunk per copy being stored.
+   */
   memoryBudget?: number;
+  /**
+   * The encrypted DATA spool folder (`<data folder>/spool`, emptied by cleanSpool at start).
+   * Default: a private temporary folder removed at close (tests).
+   */
+  spoolDir?: string;
   /** Connection caps and idle timeouts (default SMTP_LIMIT_DEFAULTS). */
   limits?: Partial<SmtpLimits>;
   now?: () => number;
@@ -73,7 +95,7 @@ interface Connection {
 
 /**
  * The SMTP listener: inbound mail for local accounts from anyone, relay for
- * authenticated submitters only. The message is read in full during DATA, the store writes
+ * authenticated submitters only. DATA is streamed into the encrypted spool (spool.ts), the store writes
  * every local copy (rules and Store Encrypted applied) and any outgoing job in ONE
  * transaction, and only then does the client get 250; any failure is 451 (452 when the disk
  * is full), so the sending MTA keeps the message and retries — a 250 is never given for mail
@@ -95,10 +117,13 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
   };
   const transactions = new WeakMap<object, Transaction>();
   const deliveries = new Set<Promise<void>>();
-  const budget: MemoryBudget = {
+  /** Bytes in the spool for open transactions, against the budget (452 past it, RFC 5321 §4.5.3.1.10). */
+  const budget = {
     used: 0,
     limit: options.memoryBudget ?? Math.max(4 * maxBytes, 256 * 1024 * 1024),
   };
+  const ownSpool = options.spoolDir === undefined;
+  const spoolDir = options.spoolDir ?? (await mkdtemp(join(tmpdir(), "sealbox-spool-")));
   const transaction = (session: SMTPServerSession): Transaction => {
     let t = transactions.get(session.envelope);
     if (!t) {
@@ -228,18 +253,41 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
           id: session.id,
           at: started,
         });
-        const read = await readMessage(stream, maxBytes, trace, budget);
+        let reserved = 0;
+        let spooled: SpoolResult | undefined;
         try {
-          const reply = await accept(read, session, started);
+          spooled = await spoolMessage(stream, {
+            dir: spoolDir,
+            prefix: trace,
+            maxBytes,
+            keepHead: HEADER_CAPTURE_BYTES,
+            memoryBelow: SPOOL_MEMORY_BELOW,
+            reserve: (bytes) => {
+              if (budget.used + bytes > budget.limit) return false;
+              budget.used += bytes;
+              reserved += bytes;
+              return true;
+            },
+          });
+          const reply = await accept(spooled, session, started);
           if (reply instanceof SmtpReply) callback(reply);
           else callback(null, reply);
         } finally {
-          read.release();
+          // After the reply, whatever it was (a failed read or a client gone removes the file itself).
+          budget.used -= reserved;
+          // A file left behind is unreadable (its key is gone) and removed at the next start.
+          if (spooled?.ok)
+            await spooled.message
+              .remove()
+              .catch((error: unknown) =>
+                log.warn({ session: session.id, ...errorFields(error) }, "smtp spool file not removed"),
+              );
         }
       })()
         .catch((error: unknown) => {
+          // Spooling failed (the data was read to the end first): a full disk is 452, like the store's.
           log.error({ session: session.id, ...errorFields(error) }, "smtp data failed");
-          callback(TEMPORARY_FAILURE());
+          callback(isStorageFull(error) ? STORAGE_FULL() : TEMPORARY_FAILURE());
         })
         .finally(() => {
           // Back to the short timeout: the client owes the next command.
@@ -257,32 +305,34 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     return undefined;
   }
 
-  /** The reply to a message read in full: 250 only once every copy and job is committed. */
+  /** The reply to a message spooled in full: 250 only once every copy and job is committed. */
   async function accept(
-    read: ReadResult,
+    read: SpoolResult,
     session: SMTPServerSession,
     started: number,
   ): Promise<SmtpReply | string> {
     if (!read.ok && read.reason === "busy") {
-      log.warn({ session: session.id, bytes: read.bytes, budget: budget.limit }, "smtp memory budget spent");
+      log.warn({ session: session.id, bytes: read.bytes, budget: budget.limit }, "smtp spool budget spent");
       return new SmtpReply(452, "4.3.1 Insufficient system resources, try again later");
     }
     if (!read.ok) {
       log.info({ session: session.id, bytes: read.bytes, limit: maxBytes }, "smtp message too big");
       return new SmtpReply(552, `5.3.4 Message exceeds the ${maxBytes}-byte limit`);
     }
-    let header: ReturnType<typeof requireHeader>;
+    // The header block is parsed here, once: the sender policy, the rules and the listing rows
+    // all read this parse.
+    let message: IncomingMessage;
     try {
-      header = requireHeader(read.raw);
+      message = incomingMessage(read.message);
     } catch (error) {
       if (!(error instanceof StoreError && error.field === "header")) throw error;
-      log.info({ session: session.id, bytes: read.raw.length }, "smtp header block over the limits");
+      log.info({ session: session.id, bytes: read.message.size }, "smtp header block over the limits");
       // Never delivered without its header: the rules (Discard, Store Encrypted) could not run.
       return new SmtpReply(552, `5.3.4 ${error.message}`);
     }
     if (session.user) {
       const account = await store.accounts.byId(String(session.user));
-      const refusal = headerFromRefusal(header.fields, ownAddresses(account));
+      const refusal = headerFromRefusal(message.header.fields, ownAddresses(account));
       if (refusal) {
         log.info({ session: session.id }, "smtp header From is not the sender's");
         return refusal;
@@ -294,17 +344,13 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     const remote = [...t.remote.values()];
     const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
     try {
-      const result = await store.deliverMany(accounts, read.raw, {
+      const result = await store.deliverMany(accounts, message, {
         receivedAt: started,
         ...(remote.length > 0 && session.user
           ? {
+              // The job holds the message bytes (read from the spool, up to the size limit).
               queue: {
-                message: {
-                  envelopeFrom: mailFrom,
-                  recipients: remote,
-                  raw: read.raw,
-                  accountId: String(session.user),
-                },
+                message: { envelopeFrom: mailFrom, recipients: remote, accountId: String(session.user) },
               },
             }
           : {}),
@@ -312,7 +358,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
       log.info(
         {
           session: session.id,
-          bytes: read.raw.length,
+          bytes: message.size,
           local: result.deliveries.length,
           remote: remote.length,
           job: result.queued?.id ?? null,
@@ -364,6 +410,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
         connection.close();
       }
       await Promise.race([closed, new Promise((r) => setTimeout(r, 1_000).unref())]);
+      if (ownSpool) await rm(spoolDir, { recursive: true, force: true });
     },
   };
 }

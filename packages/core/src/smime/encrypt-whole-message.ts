@@ -1,10 +1,12 @@
 import { type CipherName, cipherByName, DEFAULT_CIPHER } from "../algorithms.js";
-import { encryptEnveloped } from "../cms/enveloped/index.js";
+import { encryptEnveloped, encryptEnvelopedStream } from "../cms/enveloped/index.js";
 import { CoreError } from "../errors.js";
 import { buildPkcs7Mime } from "../mime/build.js";
-import { getHeaders, parseEntity } from "../mime/parse-entity.js";
+import { resolveMimeLimits } from "../mime/limits.js";
+import { getHeaders, type MimeEntity, parseEntity } from "../mime/parse-entity.js";
 import type { Certificate } from "../pki/certificate.js";
 import { envelopeFields } from "./envelope-fields.js";
+import { type ChunkSource, readEntityHead, StreamReader } from "./stream-reader.js";
 
 /** Fields that stay readable outside a whole-message envelope. */
 export const ENVELOPE_VISIBLE_FIELDS = ["From", "To", "Cc", "Date", "Message-ID", "Subject"] as const;
@@ -15,6 +17,17 @@ export interface EncryptWholeMessageOptions {
   oaep?: boolean;
   /** The visible Subject reads "[...]" (envelope-fields.ts); the encrypted message keeps the real one. */
   hideSubject?: boolean;
+}
+
+export interface EncryptWholeMessageStreamOptions extends EncryptWholeMessageOptions {
+  /**
+   * The message's exact length, when the caller knows it (a spooled or stored message): the
+   * EnvelopedData is then DER with definite lengths; without it, BER with indefinite lengths
+   * and 64 KiB pieces (RFC 5652 §6.1, what `openssl cms -stream` writes). Both open alike.
+   */
+  contentLength?: number;
+  /** Randomness for the CEK / IV (tests); default node:crypto. */
+  rng?: (n: number) => Uint8Array;
 }
 
 /**
@@ -50,3 +63,64 @@ export async function encryptWholeMessage(
   });
   return Buffer.concat([...visible, Buffer.from("MIME-Version: 1.0\r\n"), envelope]);
 }
+
+/**
+ * encryptWholeMessage on a stream: the same visible envelope and the same inner bytes, but
+ * the message is read once, in chunks, and the envelope written as it is produced (base64 in
+ * 76-column lines), so memory stays about one chunk plus the header block (bounded by core's
+ * MIME limits) whatever the message size. A hidden Subject is written as `Subject: [...]`
+ * (RFC 9788 §4.5.1: the real one stays in the encrypted header). Options are checked before
+ * this returns; a malformed header block or a source error throws from the iteration (discard
+ * what was received). Output chunks may be views of input chunks: finish with each before
+ * asking for the next.
+ */
+export function encryptWholeMessageStream(
+  source: ChunkSource,
+  options: EncryptWholeMessageStreamOptions,
+): AsyncIterable<Uint8Array> {
+  const cipher = options.cipher ?? DEFAULT_CIPHER;
+  const info = cipherByName(cipher);
+  if (!info) throw new CoreError("unsupported-algorithm", `cipher ${cipher}`);
+  if (options.recipients.length === 0)
+    throw new CoreError("invalid-argument", "encryption needs at least one recipient");
+  return streamWhole(source, options, cipher, info.mode === "gcm");
+}
+
+async function* streamWhole(
+  source: ChunkSource,
+  options: EncryptWholeMessageStreamOptions,
+  cipher: CipherName,
+  gcm: boolean,
+): AsyncGenerator<Uint8Array> {
+  const reader = new StreamReader(source);
+  try {
+    const head = await readEntityHead(reader, resolveMimeLimits());
+    const der = encryptEnvelopedStream(wholeContent(head, reader), {
+      recipients: options.recipients,
+      cipher,
+      oaep: options.oaep ? { hash: "SHA-256" } : false,
+      ...(options.contentLength !== undefined ? { contentLength: options.contentLength } : {}),
+      ...(options.rng ? { rng: options.rng } : {}),
+    });
+    const visible = envelopeFields(
+      ENVELOPE_VISIBLE_FIELDS.flatMap((name) => getHeaders(head, name)),
+      options.hideSubject ?? false,
+    );
+    yield Buffer.concat([...visible, MIME_VERSION]);
+    yield* buildPkcs7Mime({
+      der,
+      smimeType: gcm ? "authEnveloped-data" : "enveloped-data",
+      mimeVersion: false,
+    });
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The message byte for byte: its header block as read, then the rest of the stream. */
+async function* wholeContent(head: MimeEntity, reader: StreamReader): AsyncGenerator<Uint8Array> {
+  yield head.raw;
+  yield* reader.rest();
+}
+
+const MIME_VERSION = Buffer.from("MIME-Version: 1.0\r\n", "latin1");

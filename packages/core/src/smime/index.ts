@@ -14,7 +14,9 @@ export {
 export {
   ENVELOPE_VISIBLE_FIELDS,
   type EncryptWholeMessageOptions,
+  type EncryptWholeMessageStreamOptions,
   encryptWholeMessage,
+  encryptWholeMessageStream,
 } from "./encrypt-whole-message.js";
 export { envelopeFields, OBSCURED_SUBJECT } from "./envelope-fields.js";
 export { DEFAULT_SMIME_LIMITS, type SmimeLimits } from "./limits.js";

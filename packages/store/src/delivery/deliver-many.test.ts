@@ -8,15 +8,21 @@ import { decodeOutgoing, OUTGOING_JOB_KIND } from "../outgoing/outgoing-message.
 import type { EncryptForAccount } from "./deliver.js";
 
 /** A stand-in for core's encryption: a marker an assertion can see, the body reversed. */
-const fakeEncrypt: EncryptForAccount = async (account, raw) => ({
+const fakeEncrypt: EncryptForAccount = async (account, message) => ({
   raw: Buffer.concat([
     Buffer.from(
       `Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nX-Fake-For: ${account.address}\r\n\r\n`,
     ),
-    Buffer.from(raw).reverse(),
+    (await collectBytes(message)).reverse(),
   ]),
   cipher: account.encryptionMethod,
 });
+
+async function collectBytes(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of source) parts.push(Buffer.from(part));
+  return Buffer.concat(parts);
+}
 
 describe.each(backends)("deliverMany on $name", (backend) => {
   let fresh: FreshStore;
@@ -143,9 +149,9 @@ describe.each(backends)("deliverMany on $name", (backend) => {
       }
       events.length = 0;
       await own.store.deliverMany(ids, message({ Subject: "x" }), {
-        encryptForAccount: async (acc, raw) => {
+        encryptForAccount: async (acc, raw, size) => {
           events.push("encrypt");
-          return fakeEncrypt(acc, raw);
+          return fakeEncrypt(acc, raw, size);
         },
       });
       expect(events).toEqual(["encrypt", "encrypt", "encrypt", "put", "put", "put"]);

@@ -2,8 +2,9 @@ import type { Account } from "../accounts/accounts.js";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { insertJob, type Job } from "../jobs/jobs.js";
-import { requireHeader } from "../mail/header-reader.js";
+import { type IncomingMessage, incomingMessage, type MessageSource } from "../mail/incoming-message.js";
 import { encodeOutgoing, OUTGOING_JOB_KIND, type OutgoingMessage } from "../outgoing/outgoing-message.js";
+import { discardCopies } from "./copy-content.js";
 import {
   type DeliverOptions,
   type DeliveryResult,
@@ -20,9 +21,15 @@ export interface DeliverManyOptions extends DeliverOptions {
    * An outgoing message (the remote recipients of an authenticated submission) queued in
    * the SAME transaction as the local copies: the submission is durable as a whole or not
    * at all, so a client that retries after a failure never gets a duplicate local copy
-   * beside a lost remote one.
+   * beside a lost remote one. Without `raw`, the message delivered is queued: the job row
+   * holds its bytes, read from the source (bounded by the caller's size limit; only an
+   * authenticated submitter's remote recipients get here).
    */
-  queue?: { message: OutgoingMessage; runAt?: number; maxAttempts?: number };
+  queue?: {
+    message: Omit<OutgoingMessage, "raw"> & { raw?: Uint8Array };
+    runAt?: number;
+    maxAttempts?: number;
+  };
 }
 
 export interface DeliverManyResult {
@@ -37,8 +44,9 @@ function insertOutgoingJob(
   trx: Executor,
   now: number,
   queue: NonNullable<DeliverManyOptions["queue"]>,
+  raw: Uint8Array,
 ): Promise<Job> {
-  return insertJob(trx, now, OUTGOING_JOB_KIND, encodeOutgoing(queue.message), {
+  return insertJob(trx, now, OUTGOING_JOB_KIND, encodeOutgoing({ ...queue.message, raw }), {
     ...(queue.runAt !== undefined ? { runAt: queue.runAt } : {}),
     ...(queue.maxAttempts !== undefined ? { maxAttempts: queue.maxAttempts } : {}),
   });
@@ -55,23 +63,40 @@ function insertOutgoingJob(
 export function deliverManyUseCase(ctx: StoreContext) {
   return async function deliverMany(
     accounts: ReadonlyArray<Pick<Account, "id">>,
-    raw: Uint8Array,
+    raw: Uint8Array | MessageSource,
     options: DeliverManyOptions = {},
   ): Promise<DeliverManyResult> {
     if (accounts.length === 0 && !options.queue && !options.alsoWrite)
       throw new StoreError("invalid-argument", "deliverMany needs a recipient or an outgoing message");
-    // Checked here too for a message that is only queued (no local account's rules read it).
-    requireHeader(raw);
+    // Parsed (and checked) once, also for a message that is only queued.
+    const message = incomingMessage(raw);
     const ids = [...new Set(accounts.map((a) => a.id))];
     const prepared: PreparedDelivery[] = [];
-    for (const id of ids) prepared.push(await prepareDelivery(ctx, { id }, raw, options));
-    const { stored, queued } = await write(ctx, async (trx) => {
-      const copies = [];
-      for (const p of prepared) copies.push(await writeDelivery(ctx, trx, p, options.receivedAt));
-      const job = options.queue ? await insertOutgoingJob(trx, ctx.now(), options.queue) : null;
-      await options.alsoWrite?.(trx);
-      return { stored: copies, queued: job };
-    });
+    let stored: Awaited<ReturnType<typeof writeDelivery>>[];
+    let queued: Job | null;
+    try {
+      for (const id of ids) prepared.push(await prepareDelivery(ctx, { id }, message, options));
+      const queuedRaw = options.queue
+        ? (options.queue.message.raw ?? (await wholeMessage(message)))
+        : undefined;
+      ({ stored, queued } = await write(ctx, async (trx) => {
+        const copies = [];
+        for (const p of prepared) copies.push(await writeDelivery(ctx, trx, p, options.receivedAt));
+        const job =
+          options.queue && queuedRaw
+            ? await insertOutgoingJob(trx, ctx.now(), options.queue, queuedRaw)
+            : null;
+        await options.alsoWrite?.(trx);
+        return { stored: copies, queued: job };
+      }));
+    } catch (error) {
+      // A failure anywhere before the commit: the staged copies of every recipient go.
+      await discardCopies(
+        ctx,
+        prepared.flatMap((p) => p.copies.map((c) => c.content)),
+      );
+      throw error;
+    }
     const logger = options.logger ?? ctx.logger;
     return {
       deliveries: prepared.map((p, i) => ({
@@ -82,6 +107,13 @@ export function deliverManyUseCase(ctx: StoreContext) {
       queued,
     };
   };
+}
+
+async function wholeMessage(message: IncomingMessage): Promise<Uint8Array> {
+  if (message.bytes) return message.bytes;
+  const parts: Buffer[] = [];
+  for await (const part of message.open()) parts.push(Buffer.from(part));
+  return Buffer.concat(parts);
 }
 
 export type DeliverMany = ReturnType<typeof deliverManyUseCase>;

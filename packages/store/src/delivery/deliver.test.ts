@@ -9,15 +9,21 @@ import type { Store } from "../open-store.js";
 import type { EncryptForAccount } from "./deliver.js";
 
 /** A stand-in for core's encryption: wraps the bytes in a marker an assertion can see. */
-const fakeEncrypt: EncryptForAccount = async (account, raw) => ({
+const fakeEncrypt: EncryptForAccount = async (account, message) => ({
   raw: Buffer.concat([
     Buffer.from(
       `Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nX-Fake-For: ${account.address}\r\n\r\n`,
     ),
-    Buffer.from(raw).reverse(),
+    (await collectBytes(message)).reverse(),
   ]),
   cipher: account.encryptionMethod,
 });
+
+async function collectBytes(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of source) parts.push(Buffer.from(part));
+  return Buffer.concat(parts);
+}
 
 function recordingLogger() {
   const lines: Array<{ level: string; fields: Record<string, unknown>; message: string }> = [];
@@ -149,9 +155,9 @@ describe.each(backends)("deliver on $name", (backend) => {
     await store.rules.add({ accountId: a.id }, secretRule);
     let called = false;
     const r = await store.deliver(a, message({ Subject: "secret" }), {
-      encryptForAccount: async (x, raw) => {
+      encryptForAccount: async (x, raw, size) => {
         called = true;
-        return fakeEncrypt(x, raw);
+        return fakeEncrypt(x, raw, size);
       },
     });
     expect(called).toBe(false);

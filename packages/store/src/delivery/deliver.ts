@@ -3,24 +3,33 @@ import { type Account, accountById } from "../accounts/accounts.js";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import type { StoreLogger } from "../logger.js";
-import { requireHeader } from "../mail/header-reader.js";
+import { type HeaderField, readHeader } from "../mail/header-reader.js";
+import { type IncomingMessage, incomingMessage, type MessageSource } from "../mail/incoming-message.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
-import { listedSecurity } from "../mail/message-metadata.js";
-import { insertMessage, type MessageFlag } from "../mail/messages.js";
+import { listedSecurity, metadataFromFields } from "../mail/message-metadata.js";
+import { insertMessageRow, type MessageFlag } from "../mail/messages.js";
 import { evaluateRules, type PlannedAction } from "../rules/evaluate-rules.js";
 import { rulesForDelivery } from "../rules/rules.js";
 import type { SecurityKind } from "../schema.js";
+import { type CopyContent, copySize, discardCopies, materializeCopy } from "./copy-content.js";
 
 /**
  * Encrypts a complete message for an account (core's whole-message encryption:
  * the original becomes the inner entity; From, To, Cc, Date, Message-ID and — unless the
- * domain hides it — Subject stay outside). `skipped` says why it could not (no current
+ * domain hides it — Subject stay outside). The message comes as a stream of `size` bytes and
+ * the envelope goes out as one (`stream`), so a 64 MiB message is never held whole; `raw`
+ * is accepted from hooks that produce bytes. `skipped` says why it could not (no current
  * certificate, …); the message is then stored as it came and the reason logged.
  */
 export type EncryptForAccount = (
   account: Account,
-  raw: Uint8Array,
-) => Promise<{ raw: Uint8Array; cipher: string } | { skipped: string }>;
+  message: AsyncIterable<Uint8Array>,
+  size: number,
+) => Promise<
+  | { stream: AsyncIterable<Uint8Array>; cipher: string }
+  | { raw: Uint8Array; cipher: string }
+  | { skipped: string }
+>;
 
 export interface DeliverOptions {
   encryptForAccount?: EncryptForAccount;
@@ -71,12 +80,28 @@ function plan(actions: readonly PlannedAction[]) {
   return { targets: [...targets.values()], discard, marks: [...marks], headers };
 }
 
-/** Prepends header lines in the message's own line-ending style; the original bytes follow untouched. */
-function prependHeaders(raw: Uint8Array, headers: readonly string[]): Uint8Array {
-  if (headers.length === 0) return raw;
-  const lf = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, 64 * 1024)).indexOf(0x0a);
-  const eol = lf > 0 && raw[lf - 1] === 0x0d ? "\r\n" : lf === -1 ? "\r\n" : "\n";
-  return Buffer.concat([Buffer.from(headers.map((h) => `${h}${eol}`).join(""), "utf8"), raw]);
+/** Header lines in the message's own line-ending style, to go in front of its untouched bytes. */
+function addedHeaderBytes(head: Uint8Array, headers: readonly string[]): Uint8Array {
+  if (headers.length === 0) return new Uint8Array(0);
+  const lf = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, 64 * 1024)).indexOf(0x0a);
+  const eol = lf > 0 && head[lf - 1] === 0x0d ? "\r\n" : lf === -1 ? "\r\n" : "\n";
+  return Buffer.from(headers.map((h) => `${h}${eol}`).join(""), "utf8");
+}
+
+async function* prefixed(prefix: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (prefix.byteLength > 0) yield prefix;
+  yield* rest;
+}
+
+/** One stored version of the message (the plain one, or one account's encrypted one). */
+interface Version {
+  content: CopyContent;
+  security: SecurityKind;
+  cipher: string | null;
+  /** Stored encrypted for a Store Encrypted rule (by us, or as it came). */
+  encrypted: boolean;
+  /** The copy's header fields when known without parsing (the plain copy); else read from its head. */
+  fields: readonly HeaderField[] | undefined;
 }
 
 /** One account's delivery, planned and (where a rule says so) encrypted, ready to be written. */
@@ -84,12 +109,8 @@ export interface PreparedDelivery {
   account: Account;
   targets: Target[];
   marks: MessageFlag[];
-  /** The message with any Add Header lines. */
-  bytes: Uint8Array;
-  security: SecurityKind;
-  /** The cipher of mail encrypted elsewhere, read from its CMS by core. */
-  cipher: string | null;
-  encrypted: { raw: Uint8Array; cipher: string | null; security: SecurityKind } | undefined;
+  /** One content per target, in target order (each copy its own blob: Encrypt in place replaces one alone). */
+  copies: Version[];
   discard: boolean;
   actions: PlannedAction[];
   notes: string[];
@@ -97,45 +118,47 @@ export interface PreparedDelivery {
 
 /**
  * Everything of a delivery that happens before the transaction: the rules (domain, then
- * account, by priority) and the encryption of Store Encrypted copies, which can take a
- * while for 50 MB and must not hold a write lock. Shared by deliver and deliverMany.
+ * account, by priority) on the header block parsed once, then each copy streamed from the
+ * source — plain, or through the Store Encrypted encryptor — into memory (small) or a staged
+ * blob (large), one copy after another, so memory is bounded by a chunk per copy in flight,
+ * never by the message size, and no write lock is held while 50 MB are encrypted. Shared by
+ * deliver and deliverMany. On failure the copies staged so far are discarded.
  */
 export async function prepareDelivery(
   ctx: StoreContext,
   account: Pick<Account, "id">,
-  raw: Uint8Array,
+  message: IncomingMessage,
   options: DeliverOptions,
 ): Promise<PreparedDelivery> {
   const logger = options.logger ?? ctx.logger;
   const current = await accountById(ctx.db, account.id);
   if (current.disabled) throw new StoreError("forbidden", `account ${current.address} is disabled`);
-  const { fields } = requireHeader(raw);
-  const { security, cipher } = listedSecurity(classifyMessage(raw));
+  const { fields } = message.header;
+  // Core reads the kind and the cipher from the CMS content at the start of the body.
+  const { security, cipher } = listedSecurity(
+    classifyMessage(message.head, { complete: message.head.byteLength === message.size }),
+  );
   const rules = await rulesForDelivery(ctx.db, current.id, current.domainId);
-  const actions = evaluateRules(rules, { headers: fields, size: raw.byteLength, security });
+  const actions = evaluateRules(rules, { headers: fields, size: message.size, security });
   const { targets, discard, marks, headers } = plan(actions);
-  const bytes = prependHeaders(raw, headers);
+  const added = addedHeaderBytes(message.head, headers);
+  const plainSize = message.size + added.byteLength;
+  const plainStream = () => prefixed(added, message.open());
 
   const notes: string[] = [];
-  let encrypted: PreparedDelivery["encrypted"];
+  type HookResult = Awaited<ReturnType<EncryptForAccount>>;
+  let firstResult: HookResult | undefined;
+  let encrypting = false;
+  let alreadyEncrypted = false;
   if (targets.some((t) => t.encrypt)) {
     let skipped: string | undefined;
-    if (security === "encrypted" || security === "signed+encrypted") {
-      encrypted = { raw: bytes, cipher, security };
-    } else if (!current.smimeEnabled) skipped = "S/MIME is off for this account or its domain";
+    if (security === "encrypted" || security === "signed+encrypted") alreadyEncrypted = true;
+    else if (!current.smimeEnabled) skipped = "S/MIME is off for this account or its domain";
     else if (!options.encryptForAccount) skipped = "no encryption is configured for delivery";
     else {
-      const result = await options.encryptForAccount(current, bytes);
-      if ("skipped" in result) skipped = result.skipped;
-      else if (!(result.raw instanceof Uint8Array) || result.raw.byteLength === 0)
-        // Fail closed: never file the plaintext under "encrypted" because a hook misbehaved.
-        throw new StoreError("invalid-argument", "encryptForAccount returned no encrypted bytes");
-      else
-        encrypted = {
-          raw: result.raw,
-          cipher: result.cipher,
-          security: security === "signed" ? "signed+encrypted" : "encrypted",
-        };
+      firstResult = await options.encryptForAccount(current, plainStream(), plainSize);
+      if ("skipped" in firstResult) skipped = firstResult.skipped;
+      else encrypting = true;
     }
     if (skipped) {
       notes.push(`stored unencrypted: ${skipped}`);
@@ -149,18 +172,57 @@ export async function prepareDelivery(
       );
     }
   }
-  return {
-    account: current,
-    targets,
-    marks,
-    bytes,
-    security,
-    cipher,
-    encrypted,
-    discard,
-    actions,
-    notes,
+  // Added header lines are parsed on their own; the message's header block is not parsed again.
+  const plainFields = added.byteLength > 0 ? [...readHeader(added).fields, ...fields] : fields;
+  /** One encrypted copy: the hook's first answer, then a fresh encryption (own key) for any further one. */
+  const encryptCopy = async (): Promise<Version> => {
+    const result = firstResult ?? (await options.encryptForAccount?.(current, plainStream(), plainSize));
+    firstResult = undefined;
+    if (!result || "skipped" in result)
+      throw new StoreError("invalid-argument", "encryptForAccount refused a further copy");
+    const output = "stream" in result ? result.stream : "raw" in result ? [result.raw] : undefined;
+    return {
+      content: await materializeCopy(ctx, failClosed(output), plainSize),
+      security: security === "signed" ? "signed+encrypted" : "encrypted",
+      cipher: result.cipher,
+      encrypted: true,
+      fields: undefined,
+    };
   };
+  const copies: Version[] = [];
+  try {
+    for (const target of targets) {
+      if (target.encrypt && encrypting) copies.push(await encryptCopy());
+      else
+        copies.push({
+          content: await materializeCopy(ctx, plainStream(), plainSize),
+          security,
+          cipher,
+          encrypted: target.encrypt && alreadyEncrypted,
+          fields: plainFields,
+        });
+    }
+  } catch (error) {
+    await discardCopies(
+      ctx,
+      copies.map((c) => c.content),
+    );
+    throw error;
+  }
+  return { account: current, targets, marks, copies, discard, actions, notes };
+}
+
+/** Fail closed: never file the plaintext under "encrypted" because a hook misbehaved. */
+async function* failClosed(output: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined) {
+  if (!output) throw new StoreError("invalid-argument", "encryptForAccount returned no encrypted bytes");
+  let any = false;
+  for await (const part of output) {
+    if (!(part instanceof Uint8Array))
+      throw new StoreError("invalid-argument", "encryptForAccount returned no encrypted bytes");
+    if (part.byteLength > 0) any = true;
+    yield part;
+  }
+  if (!any) throw new StoreError("invalid-argument", "encryptForAccount returned no encrypted bytes");
 }
 
 /** Writes a prepared delivery's copies inside the caller's transaction. */
@@ -172,19 +234,24 @@ export async function writeDelivery(
 ): Promise<StoredCopy[]> {
   const now = ctx.now();
   const copies: StoredCopy[] = [];
-  for (const target of prepared.targets) {
+  for (const [i, target] of prepared.targets.entries()) {
+    const version = prepared.copies[i] as Version;
     const mailbox = await ensureMailbox(trx, prepared.account.id, target.mailbox, now);
-    const version = target.encrypt ? prepared.encrypted : undefined;
-    const summary = await insertMessage(ctx, trx, mailbox.id, version ? version.raw : prepared.bytes, {
+    const { content } = version;
+    const blobId = content.kind === "bytes" ? await ctx.blobs.put(trx, content.bytes, now) : content.blobId;
+    if (content.kind === "staged") await ctx.blobs.claim(trx, [content.blobId]);
+    const fields = version.fields ?? readHeader(content.head).fields;
+    const meta = metadataFromFields(fields, copySize(content), receivedAt ?? now, version);
+    const summary = await insertMessageRow(ctx, trx, mailbox.id, blobId, meta, {
       flags: prepared.marks,
       receivedAt: receivedAt ?? now,
-      security: version?.security ?? prepared.security,
-      cipher: version ? version.cipher : prepared.cipher,
+      security: version.security,
+      cipher: version.cipher,
     });
     copies.push({
       mailbox: mailbox.name,
       id: summary.id,
-      encrypted: version !== undefined,
+      encrypted: version.encrypted,
       cipher: summary.cipher,
       security: summary.security,
     });
@@ -225,11 +292,20 @@ export function deliveryResult(
 export function deliverUseCase(ctx: StoreContext) {
   return async function deliver(
     account: Pick<Account, "id">,
-    raw: Uint8Array,
+    raw: Uint8Array | MessageSource,
     options: DeliverOptions = {},
   ): Promise<DeliveryResult> {
-    const prepared = await prepareDelivery(ctx, account, raw, options);
-    const stored = await write(ctx, (trx) => writeDelivery(ctx, trx, prepared, options.receivedAt));
+    const prepared = await prepareDelivery(ctx, account, incomingMessage(raw), options);
+    let stored: StoredCopy[];
+    try {
+      stored = await write(ctx, (trx) => writeDelivery(ctx, trx, prepared, options.receivedAt));
+    } catch (error) {
+      await discardCopies(
+        ctx,
+        prepared.copies.map((c) => c.content),
+      );
+      throw error;
+    }
     return deliveryResult(options.logger ?? ctx.logger, prepared, stored);
   };
 }

@@ -29,10 +29,15 @@ export interface MessageMetadata {
  * content decides, not the label). AuthEnvelopedData lists as "encrypted" with its cipher;
  * "signed+encrypted" is only known after decrypting, so only whoever encrypts or decrypts says it.
  */
-export function listedSecurity(classified: MessageClass): { security: SecurityKind; cipher: string | null } {
+export function listedSecurity(classified: MessageClass): ListedSecurity {
   const security: SecurityKind =
     classified.kind === "plain" ? "plain" : classified.kind === "signed" ? "signed" : "encrypted";
   return { security, cipher: classified.cipher };
+}
+
+export interface ListedSecurity {
+  security: SecurityKind;
+  cipher: string | null;
 }
 
 /** "Name <address>", or the address alone, for display. */
@@ -58,12 +63,21 @@ function addresses(fields: readonly HeaderField[], name: string): string {
 export function extractMetadata(
   raw: Uint8Array,
   receivedAt: number,
-  options: { size?: number; listed?: { security: SecurityKind; cipher: string | null } } = {},
+  options: { size?: number; listed?: ListedSecurity } = {},
 ): MessageMetadata {
   const size = options.size ?? raw.byteLength;
   const listed =
     options.listed ?? listedSecurity(classifyMessage(raw, { complete: size === raw.byteLength }));
-  const { fields } = readHeader(raw);
+  return metadataFromFields(readHeader(raw).fields, size, receivedAt, listed);
+}
+
+/** The listing columns from a header block already parsed (delivery parses it once) and its classification. */
+export function metadataFromFields(
+  fields: readonly HeaderField[],
+  size: number,
+  receivedAt: number,
+  listed: ListedSecurity,
+): MessageMetadata {
   const dateHeader = headerValue(fields, "Date");
   const parsed = dateHeader ? Date.parse(dateHeader) : Number.NaN;
   const messageId = headerValue(fields, "Message-ID")?.trim() ?? null;

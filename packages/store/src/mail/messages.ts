@@ -6,7 +6,7 @@ import type { Database, MessagesTable, SecurityKind } from "../schema.js";
 import { tableBlobStore } from "./blob-store.js";
 import { forgetOldPages } from "./forget-old-pages.js";
 import { findMailbox, mailboxById } from "./mailboxes.js";
-import { extractMetadata } from "./message-metadata.js";
+import { extractMetadata, type MessageMetadata } from "./message-metadata.js";
 
 export type MessageFlag = "seen" | "flagged" | "deleted";
 export const MESSAGE_FLAGS: readonly MessageFlag[] = ["seen", "flagged", "deleted"];
@@ -130,10 +130,30 @@ function checkedMetadata(header: Uint8Array, size: number, now: number, options:
       ? { security: options.security, cipher: options.cipher }
       : undefined;
   const meta = extractMetadata(header, options.receivedAt ?? now, { size, ...(listed ? { listed } : {}) });
+  checkOptions(options);
+  return meta;
+}
+
+function checkOptions(options: AppendOptions): void {
   checkFlags(options.flags ?? []);
   if (options.security !== undefined && !SECURITY_KINDS.includes(options.security))
     throw new StoreError("invalid-argument", `unknown security kind "${options.security}"`);
-  return meta;
+}
+
+/**
+ * The listing row for bytes already in a blob whose header block delivery has parsed already
+ * (it is parsed once per message), in the caller's transaction.
+ */
+export async function insertMessageRow(
+  ctx: StoreContext,
+  q: Executor,
+  mailboxId: string,
+  blobId: string,
+  meta: MessageMetadata,
+  options: AppendOptions = {},
+): Promise<MessageSummary> {
+  checkOptions(options);
+  return insertRow(q, mailboxId, blobId, meta, options, ctx.now());
 }
 
 async function insertRow(

@@ -1,4 +1,4 @@
-import { type Certificate, encryptWholeMessage, parseCertificate } from "@sealbox/core";
+import { type Certificate, encryptWholeMessageStream, parseCertificate } from "@sealbox/core";
 import type { Account } from "../accounts/accounts.js";
 import type { StoreContext } from "../context.js";
 import { fromFlag } from "../context.js";
@@ -15,7 +15,7 @@ const CACHE_LIMIT = 256;
  */
 export function storeEncryptedHook(ctx: StoreContext): EncryptForAccount {
   const parsed = new Map<string, Certificate>();
-  return async (account: Account, raw: Uint8Array) => {
+  return async (account: Account, message: AsyncIterable<Uint8Array>, size: number) => {
     const row = await ctx.db
       .selectFrom("secure_mail_keys")
       .innerJoin("accounts", "accounts.id", "secure_mail_keys.account_id")
@@ -37,11 +37,13 @@ export function storeEncryptedHook(ctx: StoreContext): EncryptForAccount {
     }
     if (certificate.notAfter.getTime() < ctx.now())
       return { skipped: "the account's certificate has expired" };
-    const encrypted = await encryptWholeMessage(raw, {
+    // Streamed: the envelope is written as the message is read (DER: the length is known).
+    const stream = encryptWholeMessageStream(message, {
       recipients: [certificate],
       cipher: account.encryptionMethod,
       hideSubject: fromFlag(row.hide_subject_when_encrypting),
+      contentLength: size,
     });
-    return { raw: encrypted, cipher: account.encryptionMethod };
+    return { stream, cipher: account.encryptionMethod };
   };
 }

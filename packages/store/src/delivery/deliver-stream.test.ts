@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backends } from "../../test/backends.js";
+import { type FreshStore, freshStore } from "../../test/fresh-store.js";
+import type { Account } from "../accounts/accounts.js";
+import { BLOB_CHUNK_BYTES } from "../mail/blob-store.js";
+import { HEADER_CAPTURE_BYTES, incomingMessage, type MessageSource } from "../mail/incoming-message.js";
+import type { Store } from "../open-store.js";
+import { decodeOutgoing, OUTGOING_JOB_KIND } from "../outgoing/outgoing-message.js";
+
+/**
+ * Delivery from a message source (what the worker's spool and `sealbox deliver` hand over):
+ * large copies are streamed into staged blobs and claimed by the one commit, Store Encrypted
+ * copies through core's streaming encryptor; the header block is parsed once; a failure
+ * leaves neither a message nor a staged blob.
+ */
+const PW = "Secure Mail pw 1";
+
+function bigMessage(subject: string, size: number): Buffer {
+  const head = Buffer.from(
+    `From: Sender <sender@remote.example>\r\nTo: a@stream.example\r\nSubject: ${subject}\r\n` +
+      "Date: Sat, 05 Dec 2026 07:00:00 +0000\r\nMessage-ID: <s@remote.example>\r\n\r\n",
+  );
+  const out = Buffer.alloc(size, 0x2e);
+  head.copy(out);
+  const line = Buffer.from("body line with the marker streamed-body-marker\r\n");
+  for (let at = head.length; at + line.length <= size; at += line.length) line.copy(out, at);
+  return out;
+}
+
+/** A re-openable source over bytes, yielding small pieces, counting how often it is opened. */
+function source(bytes: Buffer, failOnOpen?: number): MessageSource & { opens: number } {
+  const s = {
+    opens: 0,
+    head: bytes.subarray(0, HEADER_CAPTURE_BYTES),
+    size: bytes.length,
+    open() {
+      const n = ++s.opens;
+      return (async function* () {
+        for (let at = 0; at < bytes.length; at += 100_000) {
+          if (n === failOnOpen && at > 2 * BLOB_CHUNK_BYTES) throw new Error("spool read failed");
+          yield bytes.subarray(at, at + 100_000);
+        }
+      })();
+    },
+  };
+  return s;
+}
+
+describe.each(backends)("delivery from a message source on $name", (backend) => {
+  let fresh: FreshStore;
+  let store: Store;
+  let n = 0;
+  beforeAll(async () => {
+    fresh = await freshStore(backend, { serverSecret: Buffer.from("stream test server secret!") });
+    store = fresh.store;
+    await store.domains.add("stream.example");
+  }, 60_000);
+  afterAll(() => fresh.cleanup());
+
+  async function account(encrypted: boolean): Promise<Account> {
+    const { account } = await store.accounts.add(`user${n++}@stream.example`, { password: "pw" });
+    await store.rules.add(
+      { accountId: account.id },
+      {
+        name: "two copies",
+        actions: [
+          { action: "Store in", argument: "Archive" },
+          ...(encrypted ? [{ action: "Store Encrypted in" as const, argument: "INBOX" }] : []),
+        ],
+      },
+    );
+    if (encrypted) await store.secureMail.generate(account.id, PW, { keyAlgorithm: "EC-P256" });
+    return account;
+  }
+
+  const staged = async () =>
+    (await store.db.selectFrom("message_blobs").select("id").where("staged", "=", 1).execute()).length;
+
+  it("stores large copies byte for byte (plain and decrypted), one read of the source per copy", async () => {
+    const plain = await account(false);
+    const sealed = await account(true);
+    const raw = bigMessage("large", 5 * BLOB_CHUNK_BYTES + 123);
+    const src = source(raw);
+    const result = await store.deliverMany([plain, sealed], src);
+    expect(src.opens).toBe(3); // plain's Archive, sealed's Archive, sealed's encrypted INBOX
+    expect(await staged()).toBe(0);
+    const [p, s] = result.deliveries;
+    expect(p?.result.stored.map((c) => [c.mailbox, c.encrypted])).toEqual([["Archive", false]]);
+    expect(s?.result.stored.map((c) => [c.mailbox, c.encrypted])).toEqual([
+      ["Archive", false],
+      ["INBOX", true],
+    ]);
+    for (const [a, copy] of [
+      [plain, p?.result.stored[0]],
+      [sealed, s?.result.stored[0]],
+    ] as const)
+      expect(Buffer.from(await store.messages.raw(a.id, copy?.id as string)).equals(raw)).toBe(true);
+    const enc = s?.result.stored[1];
+    const sealedBytes = Buffer.from(await store.messages.raw(sealed.id, enc?.id as string));
+    expect(sealedBytes.includes(Buffer.from("streamed-body-marker"))).toBe(false);
+    const summary = await store.messages.get(sealed.id, enc?.id as string);
+    expect(summary).toMatchObject({ subject: "large", security: "encrypted", size: sealedBytes.length });
+    const opened = await store.messageCrypto.decryptInPlace(sealed.id, enc?.id as string, PW);
+    expect(Buffer.from(await store.messages.raw(sealed.id, opened.id)).equals(raw)).toBe(true);
+  }, 120_000);
+
+  it("parses the header block once: deliverMany reads the parse it is given, not the bytes again", async () => {
+    const a = await account(false);
+    const raw = bigMessage("parsed once", 2 * BLOB_CHUNK_BYTES);
+    const message = incomingMessage(source(raw));
+    expect(incomingMessage(message)).toBe(message);
+    // Were the head parsed again, the listing would say "PARSED TWICE".
+    Buffer.from(message.head.buffer, message.head.byteOffset).write(
+      "PARSED TWICE",
+      raw.indexOf("parsed once"),
+    );
+    const result = await store.deliverMany([a], message);
+    const copy = result.deliveries[0]?.result.stored[0];
+    expect((await store.messages.get(a.id, copy?.id as string)).subject).toBe("parsed once");
+  }, 60_000);
+
+  it("a failure while streaming a later copy leaves no message and no staged blob", async () => {
+    const a = await account(false);
+    const b = await account(false);
+    const raw = bigMessage("fails", 4 * BLOB_CHUNK_BYTES);
+    const before = (await store.db.selectFrom("messages").select("id").execute()).length;
+    await expect(store.deliverMany([a, b], source(raw, 2))).rejects.toThrow("spool read failed");
+    expect((await store.db.selectFrom("messages").select("id").execute()).length).toBe(before);
+    expect(await staged()).toBe(0);
+  }, 60_000);
+
+  it("queues a large message's bytes for the remote recipients from the source", async () => {
+    const a = await account(false);
+    const raw = bigMessage("queued", 2 * BLOB_CHUNK_BYTES + 5);
+    const result = await store.deliverMany([a], source(raw), {
+      queue: { message: { envelopeFrom: a.address, recipients: ["far@remote.example"], accountId: a.id } },
+    });
+    expect(result.queued?.kind).toBe(OUTGOING_JOB_KIND);
+    const job = await store.db
+      .selectFrom("jobs")
+      .select("payload")
+      .where("id", "=", result.queued?.id as string)
+      .executeTakeFirstOrThrow();
+    const out = decodeOutgoing(job.payload as Uint8Array);
+    expect(out.recipients).toEqual(["far@remote.example"]);
+    expect(Buffer.from(out.raw).equals(raw)).toBe(true);
+  }, 60_000);
+
+  it("refuses a source whose head is shorter than the header capture, and a header block over the limits", () => {
+    const raw = bigMessage("short head", 2 * BLOB_CHUNK_BYTES);
+    expect(() => incomingMessage({ ...source(raw), head: raw.subarray(0, 100) })).toThrow(/head must hold/);
+    const padded = Buffer.concat([
+      Buffer.from(`Subject: x\r\nX-Pad: ${"y".repeat(300 * 1024)}\r\n\r\n`),
+      Buffer.alloc(BLOB_CHUNK_BYTES),
+    ]);
+    expect(() => incomingMessage(source(padded))).toThrow(/header block larger than/);
+  });
+});
