@@ -1,5 +1,5 @@
 import type { Account } from "../accounts/accounts.js";
-import { type Executor, type StoreContext, write } from "../context.js";
+import type { Executor, StoreContext } from "../context.js";
 import { StoreError } from "../errors.js";
 import { insertJob, type Job } from "../jobs/jobs.js";
 import { requireHeader } from "../mail/header-reader.js";
@@ -65,7 +65,7 @@ export function deliverManyUseCase(ctx: StoreContext) {
     const ids = [...new Set(accounts.map((a) => a.id))];
     const prepared: PreparedDelivery[] = [];
     for (const id of ids) prepared.push(await prepareDelivery(ctx, { id }, raw, options));
-    const { stored, queued } = await write(ctx, async (trx) => {
+    const { stored, queued } = await ctx.commits.run(async (trx) => {
       const copies = [];
       for (const p of prepared) copies.push(await writeDelivery(ctx, trx, p, options.receivedAt));
       const job = options.queue ? await insertOutgoingJob(trx, ctx.now(), options.queue) : null;

@@ -1,0 +1,205 @@
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backends } from "../test/backends.js";
+import { groupCommit } from "./group-commit.js";
+import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
+
+type Db = { units: { group_no: number; unit_no: number } };
+
+// The crash child runs TypeScript sources through tsx (a devDependency of this package).
+const tsx = createRequire(import.meta.url).resolve("tsx");
+const child = fileURLToPath(new URL("../test/group-commit-child.ts", import.meta.url));
+
+/** The group's database, and a second connection that sees only what was committed. */
+interface Target {
+  db: Kysely<Db>;
+  /** Rows as a reader outside the group's transaction sees them. */
+  committed(): Promise<Array<{ group_no: number; unit_no: number }>>;
+  /** What the crash child is given. */
+  childUrl: string;
+  close(): Promise<void>;
+}
+
+async function open(backend: (typeof backends)[number]): Promise<Target> {
+  const fresh = await backend.fresh();
+  if (backend.name === "sqlite") {
+    const path = fresh.url.slice("sqlite:".length);
+    const database = new Database(path);
+    database.pragma("journal_mode = WAL");
+    database.pragma("synchronous = FULL");
+    const db = new Kysely<Db>({ dialect: new ImmediateSqliteDialect(database, 10_000) });
+    await sql`create table units (group_no integer not null, unit_no integer not null primary key)`.execute(
+      db,
+    );
+    const reader = new Database(path, { readonly: true });
+    return {
+      db,
+      committed: async () =>
+        reader.prepare("select group_no, unit_no from units order by unit_no").all() as Array<{
+          group_no: number;
+          unit_no: number;
+        }>,
+      childUrl: path,
+      close: async () => {
+        reader.close();
+        await db.destroy();
+        await fresh.cleanup();
+      },
+    };
+  }
+  const db = new Kysely<Db>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.url, max: 4 }) }),
+  });
+  await sql`create table units (group_no integer not null, unit_no integer not null primary key)`.execute(db);
+  // A pool: several callers check what is committed at once.
+  const reader = new pg.Pool({ connectionString: fresh.url, max: 4 });
+  return {
+    db,
+    committed: async () =>
+      (await reader.query("select group_no, unit_no from units order by unit_no")).rows as Array<{
+        group_no: number;
+        unit_no: number;
+      }>,
+    childUrl: fresh.url,
+    close: async () => {
+      await reader.end();
+      await db.destroy();
+      await fresh.cleanup();
+    },
+  };
+}
+
+describe.each(backends)("group commit on $name", (backend) => {
+  let target: Target;
+
+  beforeAll(async () => {
+    target = await open(backend);
+  });
+  afterAll(() => target.close());
+
+  const clear = () => sql`delete from units`.execute(target.db);
+
+  it("commits concurrent units in one shared transaction; each caller resolves after the commit", async () => {
+    await clear();
+    const group = groupCommit(target.db);
+    const transactions = new Set<object>();
+    const visibleAtResolve: number[][] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        group
+          .run(async (trx) => {
+            transactions.add(trx);
+            await sql`insert into units (group_no, unit_no) values (1, ${i})`.execute(trx);
+            return i;
+          })
+          .then(async (value) => {
+            expect(value).toBe(i);
+            // Resolved means committed: a reader outside the transaction already sees the row.
+            visibleAtResolve.push((await target.committed()).map((r) => r.unit_no));
+            expect(visibleAtResolve.at(-1)).toContain(i);
+          }),
+      ),
+    );
+    // Twenty units that arrived together: one transaction, one commit.
+    expect(transactions.size).toBe(1);
+    expect((await target.committed()).map((r) => r.unit_no)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it("takes at most maxUnits per transaction; the rest follow in the next group", async () => {
+    await clear();
+    const group = groupCommit(target.db, { maxUnits: 4 });
+    const transactions = new Set<object>();
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        group.run(async (trx) => {
+          transactions.add(trx);
+          await sql`insert into units (group_no, unit_no) values (1, ${i})`.execute(trx);
+        }),
+      ),
+    );
+    expect(transactions.size).toBe(3);
+    expect(await target.committed()).toHaveLength(10);
+  });
+
+  it("a failing unit rolls back only itself; only its caller sees the error", async () => {
+    await clear();
+    const group = groupCommit(target.db);
+    const transactions = new Set<object>();
+    const settled = await Promise.allSettled(
+      Array.from({ length: 9 }, (_, i) =>
+        group.run(async (trx) => {
+          transactions.add(trx);
+          await sql`insert into units (group_no, unit_no) values (1, ${i})`.execute(trx);
+          // A unit that wrote and then failed in its own code.
+          if (i === 3) throw new Error("unit 3 refused");
+          // A unit that fails in the database: a duplicate key after a good write of its own.
+          if (i === 6) {
+            await sql`insert into units (group_no, unit_no) values (1, ${i + 100})`.execute(trx);
+            await sql`insert into units (group_no, unit_no) values (1, 0)`.execute(trx);
+          }
+        }),
+      ),
+    );
+    expect(transactions.size).toBe(1);
+    expect(settled.map((s) => s.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    expect(String((settled[3] as PromiseRejectedResult).reason)).toMatch(/unit 3 refused/);
+    expect(String((settled[6] as PromiseRejectedResult).reason)).toMatch(/unique|UNIQUE|duplicate/);
+    expect((await target.committed()).map((r) => r.unit_no)).toEqual([0, 1, 2, 4, 5, 7, 8]);
+  });
+
+  it("a SIGKILL in the middle of a group leaves none of that group's units written", async () => {
+    await clear();
+    const p = spawn(
+      process.execPath,
+      ["--conditions=@sealbox/source", "--import", tsx, child, backend.name, target.childUrl],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    p.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise((r) => p.once("exit", r));
+    const lines: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      p.stdout?.on("data", (c: Buffer) => {
+        out += c.toString();
+        const parts = out.split("\n");
+        out = parts.pop() ?? "";
+        lines.push(...parts);
+        if (parts.includes("mid-group")) resolve();
+      });
+      p.once("exit", (code) => reject(new Error(`child exited (${code}) before the kill: ${stderr}`)));
+    });
+    expect(lines).toEqual(["committed", "mid-group"]);
+    // Four units of the group done and one half done, all in the open transaction.
+    p.kill("SIGKILL");
+    await exited;
+    const rows = await target.committed();
+    expect(rows).toEqual([
+      { group_no: 1, unit_no: 1 },
+      { group_no: 1, unit_no: 2 },
+      { group_no: 1, unit_no: 3 },
+    ]);
+    // The database is usable after the crash: the lock the child held is gone.
+    await groupCommit(target.db).run((trx) =>
+      sql`insert into units (group_no, unit_no) values (3, 1000)`.execute(trx),
+    );
+    expect(await target.committed()).toHaveLength(4);
+  });
+});

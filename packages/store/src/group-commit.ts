@@ -1,0 +1,105 @@
+import { type Kysely, sql } from "kysely";
+
+/**
+ * Runs write units so that units arriving together share one transaction and one commit.
+ * `run` resolves only after the commit that made the unit durable, and rejects with the
+ * unit's own error if the unit failed (its writes undone, the other units unaffected) or
+ * with the commit's error if the shared commit failed (then none of the group is written).
+ */
+export interface GroupCommit<DB> {
+  run<T>(unit: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
+}
+
+/** Most units one transaction takes, so one group holds the write lock for a bounded time. */
+export const GROUP_COMMIT_MAX_UNITS = 64;
+
+interface Pending<DB> {
+  unit: (trx: Kysely<DB>) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Each unit in its own transaction: the same contract, without sharing (PostgreSQL). */
+export function separateCommits<DB>(db: Kysely<DB>): GroupCommit<DB> {
+  return { run: (unit) => db.transaction().execute(unit) };
+}
+
+/**
+ * Group commit for an engine whose every commit costs one fsync and whose writers take turns
+ * anyway (SQLite: one write lock, synchronous=FULL). Ten concurrent deliveries are then one
+ * BEGIN IMMEDIATE … COMMIT and one fsync instead of ten.
+ *
+ * A group starts on the next turn of the event loop after its first unit arrives (so the
+ * units that arrive in the same I/O round join it), and takes every unit queued while it runs,
+ * up to `maxUnits`. Each unit runs inside a SAVEPOINT: a unit that throws is rolled back to
+ * it and only its caller sees the error. If the engine itself aborts the transaction (SQLite
+ * does so on a full disk or an I/O error), the savepoint is gone with everything before it:
+ * every unit of the group is rejected with that error, so no caller is told "stored" for
+ * writes that were undone. Units run one after another (one connection); a unit must not
+ * wait on anything but its own queries, since the others wait for it.
+ */
+export function groupCommit<DB>(db: Kysely<DB>, options: { maxUnits?: number } = {}): GroupCommit<DB> {
+  const maxUnits = options.maxUnits ?? GROUP_COMMIT_MAX_UNITS;
+  const queue: Array<Pending<DB>> = [];
+  let scheduled = false;
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      void runGroup().finally(() => {
+        scheduled = false;
+        if (queue.length > 0) schedule();
+      });
+    });
+  };
+
+  async function runGroup(): Promise<void> {
+    const done: Array<{ pending: Pending<DB>; value: unknown }> = [];
+    const failed: Array<{ pending: Pending<DB>; error: unknown }> = [];
+    try {
+      await db.transaction().execute(async (trx) => {
+        for (let n = 0; n < maxUnits && queue.length > 0; n++) {
+          const pending = queue.shift() as Pending<DB>;
+          await sql`savepoint group_unit`.execute(trx);
+          let value: unknown;
+          try {
+            value = await pending.unit(trx);
+          } catch (error) {
+            try {
+              await sql`rollback to savepoint group_unit`.execute(trx);
+              await sql`release savepoint group_unit`.execute(trx);
+            } catch {
+              // The engine ended the transaction: the unit's error says why; it fails the group.
+              done.push({ pending, value: undefined });
+              throw error;
+            }
+            failed.push({ pending, error });
+            continue;
+          }
+          await sql`release savepoint group_unit`.execute(trx);
+          done.push({ pending, value });
+        }
+      });
+    } catch (error) {
+      // No unit taken: the transaction did not even begin (a lock wait past its timeout, a
+      // closed database). The units it would have taken get that error rather than a retry loop.
+      if (done.length === 0 && failed.length === 0)
+        for (const pending of queue.splice(0, maxUnits)) pending.reject(error);
+      for (const { pending } of done) pending.reject(error);
+      for (const { pending, error: own } of failed) pending.reject(own);
+      return;
+    }
+    for (const { pending, value } of done) pending.resolve(value);
+    for (const { pending, error } of failed) pending.reject(error);
+  }
+
+  return {
+    run<T>(unit: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ unit, resolve: resolve as (value: unknown) => void, reject });
+        schedule();
+      });
+    },
+  };
+}
