@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../test/backends.js";
-import { groupCommit } from "./group-commit.js";
+import { type DeferredSync, groupCommit, sqliteWalSync } from "./group-commit.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 
 type Db = { units: { group_no: number; unit_no: number } };
@@ -231,5 +231,77 @@ describe.each(backends)("group commit on $name", (backend) => {
       sql`insert into units (group_no, unit_no) values (3, 1000)`.execute(trx),
     );
     expect(await target.committed()).toHaveLength(4);
+  });
+});
+
+describe("group commit on SQLite with the WAL synced from the thread pool", () => {
+  let target: Target;
+  const sqliteBackend = backends.find((b) => b.name === "sqlite") as (typeof backends)[number];
+
+  beforeAll(async () => {
+    target = await open(sqliteBackend);
+  });
+  afterAll(() => target.close());
+
+  const synchronous = async (q: Kysely<Db>) =>
+    Number(Object.values((await sql`pragma synchronous`.execute(q)).rows[0] as object)[0]);
+
+  it("commits the group with synchronous=NORMAL and gives the connection back with FULL", async () => {
+    const group = groupCommit(target.db, { deferredSync: sqliteWalSync(target.childUrl) });
+    const inside = await group.run(async (trx) => {
+      await sql`insert into units (group_no, unit_no) values (1, 1)`.execute(trx);
+      return synchronous(trx);
+    });
+    expect(inside).toBe(1); // NORMAL: the WAL is fsynced by sqliteWalSync, not by COMMIT
+    expect(await synchronous(target.db)).toBe(2); // FULL for every other write
+    expect(await target.committed()).toContainEqual({ group_no: 1, unit_no: 1 });
+  });
+
+  it("tells no caller before the sync has returned, while the next group commits meanwhile", async () => {
+    await sql`delete from units`.execute(target.db);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let syncs = 0;
+    const held: DeferredSync = {
+      ...sqliteWalSync(target.childUrl),
+      async sync() {
+        // The first group's sync waits for the gate; later ones go through.
+        if (syncs++ === 0) await gate;
+      },
+    };
+    const group = groupCommit(target.db, { deferredSync: held });
+    let firstResolved = false;
+    const first = group
+      .run((trx) => sql`insert into units (group_no, unit_no) values (1, 1)`.execute(trx))
+      .then(() => {
+        firstResolved = true;
+      });
+    // Committed (a reader sees it) but its sync has not returned: its caller still waits.
+    for (let i = 0; i < 50 && (await target.committed()).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await target.committed()).toHaveLength(1);
+    expect(firstResolved).toBe(false);
+    // The next group does not wait for the first one's sync.
+    await group.run((trx) => sql`insert into units (group_no, unit_no) values (2, 2)`.execute(trx));
+    expect(firstResolved).toBe(false);
+    release();
+    await first;
+    expect(firstResolved).toBe(true);
+  });
+
+  it("a failed sync fails the group's callers (the commit's durability is unknown)", async () => {
+    const failing: DeferredSync = {
+      ...sqliteWalSync(target.childUrl),
+      sync: async () => {
+        throw new Error("EIO on fsync");
+      },
+    };
+    const group = groupCommit(target.db, { deferredSync: failing });
+    await expect(
+      group.run((trx) => sql`insert into units (group_no, unit_no) values (3, 3)`.execute(trx)),
+    ).rejects.toThrow(/EIO on fsync/);
+    expect(await synchronous(target.db)).toBe(2);
   });
 });

@@ -1,3 +1,4 @@
+import { open } from "node:fs/promises";
 import { type Kysely, sql } from "kysely";
 
 /**
@@ -19,6 +20,41 @@ export const GROUP_COMMIT_MAX_UNITS = 64;
  * deliveries per commit, 3 turns about 2.5 (40% fewer fsyncs) for a few microseconds of latency.
  */
 export const GROUP_COMMIT_LINGER_TURNS = 3;
+
+/**
+ * A commit made durable off the event loop: `relax` runs on the group's connection before
+ * BEGIN and `restore` after COMMIT, and `sync` (in the thread pool) must have made the commit
+ * durable before any caller of the group is told it is stored.
+ */
+export interface DeferredSync {
+  relax: string;
+  restore: string;
+  sync(): Promise<void>;
+}
+
+/**
+ * SQLite in WAL mode: with synchronous=FULL every COMMIT fsyncs the WAL file on the calling
+ * thread, and better-sqlite3 runs on the event loop, so every connection of the worker waits
+ * for the disk. A group instead commits with synchronous=NORMAL (the frames are written to the
+ * WAL, not yet synced) and then fsyncs the WAL file from the thread pool; once that returns the
+ * frames are on disk, which is what FULL's own fsync would have guaranteed (recovery replays
+ * committed frames of the WAL). Meanwhile the next group can run. Every other write on the
+ * connection keeps synchronous=FULL (restored before the connection is released).
+ */
+export function sqliteWalSync(databasePath: string): DeferredSync {
+  return {
+    relax: "pragma synchronous = NORMAL",
+    restore: "pragma synchronous = FULL",
+    async sync() {
+      const wal = await open(`${databasePath}-wal`, "r");
+      try {
+        await wal.sync();
+      } finally {
+        await wal.close();
+      }
+    },
+  };
+}
 
 interface Pending<DB> {
   unit: (trx: Kysely<DB>) => Promise<unknown>;
@@ -48,8 +84,9 @@ export function separateCommits<DB>(db: Kysely<DB>): GroupCommit<DB> {
  */
 export function groupCommit<DB>(
   db: Kysely<DB>,
-  options: { maxUnits?: number; lingerTurns?: number } = {},
+  options: { maxUnits?: number; lingerTurns?: number; deferredSync?: DeferredSync } = {},
 ): GroupCommit<DB> {
+  const deferred = options.deferredSync;
   const maxUnits = options.maxUnits ?? GROUP_COMMIT_MAX_UNITS;
   const lingerTurns = options.lingerTurns ?? GROUP_COMMIT_LINGER_TURNS;
   const queue: Array<Pending<DB>> = [];
@@ -80,8 +117,20 @@ export function groupCommit<DB>(
   async function runGroup(): Promise<void> {
     const done: Array<{ pending: Pending<DB>; value: unknown }> = [];
     const failed: Array<{ pending: Pending<DB>; error: unknown }> = [];
+    const transact = (fn: (trx: Kysely<DB>) => Promise<void>): Promise<void> =>
+      deferred
+        ? // One connection for relax, the transaction and restore: no other write commits between.
+          db.connection().execute(async (conn) => {
+            await sql.raw(deferred.relax).execute(conn);
+            try {
+              await conn.transaction().execute(fn);
+            } finally {
+              await sql.raw(deferred.restore).execute(conn);
+            }
+          })
+        : db.transaction().execute(fn);
     try {
-      await db.transaction().execute(async (trx) => {
+      await transact(async (trx) => {
         for (let n = 0; n < maxUnits && queue.length > 0; n++) {
           const pending = queue.shift() as Pending<DB>;
           await sql`savepoint group_unit`.execute(trx);
@@ -113,8 +162,22 @@ export function groupCommit<DB>(
       for (const { pending, error: own } of failed) pending.reject(own);
       return;
     }
-    for (const { pending, value } of done) pending.resolve(value);
     for (const { pending, error } of failed) pending.reject(error);
+    if (!deferred) {
+      for (const { pending, value } of done) pending.resolve(value);
+      return;
+    }
+    // Not awaited: the next group may commit while this one's sync runs in the thread pool.
+    // A failed sync leaves the commit's durability unknown: the callers are told it failed
+    // (an SMTP client retries; at worst a copy is then stored twice, never lost).
+    deferred.sync().then(
+      () => {
+        for (const { pending, value } of done) pending.resolve(value);
+      },
+      (error: unknown) => {
+        for (const { pending } of done) pending.reject(error);
+      },
+    );
   }
 
   return {

@@ -27,7 +27,7 @@ import { type DirectoryEntry, directoryLookup } from "./directory/lookup-directo
 import { type DomainRepository, domainRepository } from "./domains/domains.js";
 import { type TrustAnchorRepository, trustAnchorRepository } from "./domains/trust-anchors.js";
 import { StoreError } from "./errors.js";
-import { groupCommit, separateCommits } from "./group-commit.js";
+import { groupCommit, separateCommits, sqliteWalSync } from "./group-commit.js";
 import { type Job, type JobQueue, type JobQueueOptions, jobQueue } from "./jobs/jobs.js";
 import { type StoreLogger, stderrLogger } from "./logger.js";
 import { type BlobStore, tableBlobStore } from "./mail/blob-store.js";
@@ -163,7 +163,10 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     logger,
     blobs: options.blobs ?? tableBlobStore,
     passwordHashing: options.passwordHashing ?? DEFAULT_SCRYPT,
-    commits: location.kind === "sqlite" ? groupCommit(db) : separateCommits(db),
+    commits:
+      location.kind === "sqlite"
+        ? groupCommit(db, { deferredSync: sqliteWalSync(location.path) })
+        : separateCommits(db),
   };
   const ca = serverCaUseCases(context, options.serverSecret, {
     ...(crlDistributionPoint ? { crlDistributionPoint } : {}),

@@ -10,7 +10,7 @@
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import { groupCommit } from "../src/group-commit.js";
+import { groupCommit, sqliteWalSync } from "../src/group-commit.js";
 import { ImmediateSqliteDialect } from "../src/sqlite-dialect.js";
 
 type Db = { units: { group_no: number; unit_no: number } };
@@ -30,7 +30,8 @@ function sqliteFile(path: string) {
   return database;
 }
 
-const group = groupCommit(db);
+// As the store opens it: on SQLite the commit is made durable from the thread pool.
+const group = groupCommit(db, engine === "sqlite" ? { deferredSync: sqliteWalSync(url) } : {});
 const insert = (groupNo: number, unitNo: number) =>
   group.run(async (trx) => {
     await sql`insert into units (group_no, unit_no) values (${groupNo}, ${unitNo})`.execute(trx);
