@@ -39,6 +39,8 @@ export interface WorkerEnv {
   smtpCommandTimeoutMs: number;
   /** Idle time allowed while the message data is arriving. */
   smtpDataTimeoutMs: number;
+  /** Pause before the greeting; a client that talks during it is refused as an early talker. */
+  smtpGreetPauseMs: number;
   /** Undefined = no relay: outgoing mail stays queued (and the status says so). */
   relay: RelayEnv | undefined;
   relayConcurrency: number;
@@ -53,6 +55,13 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_SMTP_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * No pause before the greeting, like Postfix's smtpd (its early-talker test, postscreen's
+ * greet pause, is opt-in): every connection would otherwise pay it, which caps the rate of
+ * one-message connections.
+ */
+export const DEFAULT_SMTP_GREET_PAUSE_MS = 0;
 
 /**
  * Connection limits and timeouts (README "Worker configuration"). The counts are Postfix's
@@ -130,6 +139,7 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
       1_000,
       3_600_000,
     ),
+    smtpGreetPauseMs: integer(env, "SEALBOX_SMTP_GREET_PAUSE_MS", DEFAULT_SMTP_GREET_PAUSE_MS, 0, 60_000),
     relay: relayHost
       ? {
           host: relayHost,

@@ -46,6 +46,7 @@ export async function startWorker(
     maxBytes: config.smtpMaxBytes,
     tls,
     allowLoopbackAuth: config.smtpAllowLoopbackAuth,
+    greetPauseMs: config.smtpGreetPauseMs,
     limits: {
       maxClients: config.smtpMaxClients,
       maxClientsPerAddress: config.smtpMaxClientsPerAddress,

@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { type OpenStoreOptions, openStore, type Store, silentLogger } from "@sealbox/store";
 import nodemailer from "nodemailer";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
-import { DEFAULT_SMTP_MAX_BYTES, SMTP_LIMIT_DEFAULTS } from "../src/env.js";
+import { DEFAULT_SMTP_GREET_PAUSE_MS, DEFAULT_SMTP_MAX_BYTES, SMTP_LIMIT_DEFAULTS } from "../src/env.js";
 import { createLogger, type Logger } from "../src/log.js";
 import type { WorkerConfig } from "../src/worker.js";
 
@@ -51,6 +51,7 @@ export function testConfig(overrides: Partial<WorkerConfig> = {}): WorkerConfig 
     smtpMaxClientsPerAddress: SMTP_LIMIT_DEFAULTS.maxClientsPerAddress,
     smtpCommandTimeoutMs: SMTP_LIMIT_DEFAULTS.commandTimeoutMs,
     smtpDataTimeoutMs: SMTP_LIMIT_DEFAULTS.dataTimeoutMs,
+    smtpGreetPauseMs: DEFAULT_SMTP_GREET_PAUSE_MS,
     relay: undefined,
     relayConcurrency: 2,
     relayLeaseMs: 5_000,

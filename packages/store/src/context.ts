@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { ScryptParams } from "./accounts/password-hash.js";
+import type { GroupCommit } from "./group-commit.js";
 import type { StoreLogger } from "./logger.js";
 import type { BlobStore } from "./mail/blob-store.js";
 import type { Engine } from "./migrations/column-types.js";
@@ -15,6 +16,11 @@ export interface StoreContext {
   readonly blobs: BlobStore;
   /** Cost of new login-password hashes (existing hashes carry their own). */
   readonly passwordHashing: ScryptParams;
+  /**
+   * Writes that may share a transaction with concurrent ones (deliveries): grouped on SQLite,
+   * where every commit is an fsync and writers take turns anyway; separate on PostgreSQL.
+   */
+  readonly commits: GroupCommit<Database>;
 }
 
 /** Anything queries can run on: the database or an open transaction. */

@@ -27,6 +27,7 @@ import { type DirectoryEntry, directoryLookup } from "./directory/lookup-directo
 import { type DomainRepository, domainRepository } from "./domains/domains.js";
 import { type TrustAnchorRepository, trustAnchorRepository } from "./domains/trust-anchors.js";
 import { StoreError } from "./errors.js";
+import { groupCommit, separateCommits, sqliteWalSync } from "./group-commit.js";
 import { type Job, type JobQueue, type JobQueueOptions, jobQueue } from "./jobs/jobs.js";
 import { type StoreLogger, stderrLogger } from "./logger.js";
 import { type BlobStore, STAGED_GRACE_MS, tableBlobStore } from "./mail/blob-store.js";
@@ -172,6 +173,10 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     logger,
     blobs: options.blobs ?? tableBlobStore,
     passwordHashing: options.passwordHashing ?? DEFAULT_SCRYPT,
+    commits:
+      location.kind === "sqlite"
+        ? groupCommit(db, { deferredSync: sqliteWalSync(location.path) })
+        : separateCommits(db),
   };
   const sweepStagedBlobs = () => context.blobs.sweepStaged(db, context.now() - STAGED_GRACE_MS);
   try {

@@ -15,7 +15,7 @@ import {
   spoolMessage,
 } from "@sealbox/store";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
-import { SMTP_LIMIT_DEFAULTS } from "../env.js";
+import { DEFAULT_SMTP_GREET_PAUSE_MS, SMTP_LIMIT_DEFAULTS } from "../env.js";
 import { errorFields, type Logger } from "../log.js";
 import { disabledCommands } from "./auth-policy.js";
 import { classifyRecipient } from "./classify-recipient.js";
@@ -61,6 +61,8 @@ export interface SmtpListenerOptions {
    * Default: a private temporary folder removed at close (tests).
    */
   spoolDir?: string;
+  /** Pause before the greeting; a client talking during it gets 421 (default 0: greet at once). */
+  greetPauseMs?: number;
   /** Connection caps and idle timeouts (default SMTP_LIMIT_DEFAULTS). */
   limits?: Partial<SmtpLimits>;
   now?: () => number;
@@ -148,6 +150,8 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     logger: false,
     // The idle timeout before DATA; onData lengthens it for the data and restores it after.
     socketTimeout: limits.commandTimeoutMs,
+    // smtp-server's early-talker pause (its option through patches/smtp-server@*.patch).
+    greetingDelay: options.greetPauseMs ?? DEFAULT_SMTP_GREET_PAUSE_MS,
     // Past it smtp-server answers 421 and closes (counted among open connections).
     maxClients: limits.maxClients,
 

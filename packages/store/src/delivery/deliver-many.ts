@@ -1,5 +1,5 @@
 import type { Account } from "../accounts/accounts.js";
-import { type Executor, type StoreContext, write } from "../context.js";
+import type { Executor, StoreContext } from "../context.js";
 import { StoreError } from "../errors.js";
 import { insertJob, type Job } from "../jobs/jobs.js";
 import { type IncomingMessage, incomingMessage, type MessageSource } from "../mail/incoming-message.js";
@@ -79,7 +79,7 @@ export function deliverManyUseCase(ctx: StoreContext) {
       const queuedRaw = options.queue
         ? (options.queue.message.raw ?? (await wholeMessage(message)))
         : undefined;
-      ({ stored, queued } = await write(ctx, async (trx) => {
+      ({ stored, queued } = await ctx.commits.run(async (trx) => {
         const copies = [];
         for (const p of prepared) copies.push(await writeDelivery(ctx, trx, p, options.receivedAt));
         const job =
