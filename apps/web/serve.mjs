@@ -27,6 +27,8 @@ const arg = (name, fallback) => {
 };
 const hostname = arg("hostname", process.env.SEALBOX_WEB_HOST || "127.0.0.1");
 const port = Number(arg("port", process.env.SEALBOX_WEB_PORT || "3000"));
+/** How long a stopping process waits for the calls it has received (the hard stop is at 7 s). */
+const DRAIN_MS = 5000;
 const processes = Math.max(
   1,
   Number(process.env.SEALBOX_WEB_PROCESSES) || Math.min(availableParallelism(), 4),
@@ -79,6 +81,10 @@ async function serve() {
   const handle = app.getRequestHandler();
   const api = await directApi(dir);
 
+  let stopping = false;
+  /** Calls received and not yet done; `drained` is called when that reaches zero while stopping. */
+  let inflight = 0;
+  let drained;
   const server = createServer((req, res) => {
     const peer = (req.socket.remoteAddress || "unknown").replace(/^::ffff:/, "");
     let client = peer;
@@ -97,8 +103,20 @@ async function serve() {
     }
     req.headers["x-sealbox-client"] = client;
     req.headers["x-sealbox-proto"] = proto;
-    if (api?.handles(req)) api.serve(req, res, proto);
-    else handle(req, res);
+    // While stopping, a keep-alive client is told to reconnect (to another process) after this answer.
+    if (stopping) res.setHeader("connection", "close");
+    // A call is done when its handler has settled and its response has closed: a page may
+    // still stream (and read the store) after the handler returns.
+    inflight++;
+    let pending = 2;
+    const settle = () => {
+      if (--pending === 0 && --inflight === 0) drained?.();
+    };
+    res.once("close", settle);
+    Promise.resolve()
+      .then(() => (api?.handles(req) ? api.serve(req, res, proto) : handle(req, res)))
+      .catch((error) => console.error("[sealbox web] request failed", error))
+      .finally(settle);
   });
   server.keepAliveTimeout = 65_000;
   server.listen(port, hostname, () => {
@@ -106,8 +124,18 @@ async function serve() {
   });
 
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     setTimeout(() => process.exit(0), 7000).unref();
     server.close();
+    server.closeIdleConnections?.();
+    // Calls already received finish first: closing the store under them would fail each one
+    // ("driver has already been destroyed") instead of answering it.
+    if (inflight > 0)
+      await new Promise((done) => {
+        drained = done;
+        setTimeout(done, DRAIN_MS).unref();
+      });
     server.closeAllConnections?.();
     // Closing the store records this process's Encrypt All / Decrypt All runs as interrupted,
     // so the folder can start a new run at once after a restart.

@@ -11,6 +11,7 @@
  *   pnpm bench            (in apps/web: builds, then runs this)
  *   BENCH_SECONDS=10 BENCH_MESSAGES=100000 BENCH_ENGINES=sqlite,postgres BENCH_LOADS=open,list,page
  *   BENCH_CPU_PROF=DIR
+ *   BENCH_NODE_ARGS="--single-threaded-gc"   (node options for the web processes, to compare settings)
  *
  * Besides latency, each load reports the web processes' CPU time per request (Linux /proc):
  * on a machine shared with other work, throughput and latency move with the neighbours, while
@@ -118,15 +119,21 @@ async function startWeb(env: Record<string, string>): Promise<Web> {
   const prof = process.env.BENCH_CPU_PROF
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
-  const child = spawn("node", [...prof, "serve.mjs", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: webDir,
-    env: {
-      ...process.env,
-      ...env,
-      NODE_ENV: "production",
+  // The cluster's workers inherit the primary's node options.
+  const extra = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(
+    "node",
+    [...prof, ...extra, "serve.mjs", "--hostname", "127.0.0.1", "--port", String(port)],
+    {
+      cwd: webDir,
+      env: {
+        ...process.env,
+        ...env,
+        NODE_ENV: "production",
+      },
+      stdio: ["ignore", "ignore", "inherit"],
     },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {

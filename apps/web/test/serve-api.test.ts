@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openStore, type Store, silentLogger } from "@sealbox/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPostgresCluster } from "../../../tooling/test-support/postgres-cluster.js";
 
 const root = resolve(import.meta.dirname, "../../..");
 const webDir = resolve(import.meta.dirname, "..");
@@ -26,13 +27,17 @@ interface Served {
   child: ChildProcess;
 }
 
-async function serve(home: string, extra: Record<string, string>): Promise<Served> {
+async function serve(
+  home: string,
+  extra: Record<string, string>,
+  stderr: "inherit" | "pipe" = "inherit",
+): Promise<Served> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...extra,
     SEALBOX_HOME: home,
-    SEALBOX_STORE: "",
+    SEALBOX_STORE: extra.SEALBOX_STORE ?? "",
     SEALBOX_SECRET: SECRET,
     SEALBOX_WEB_PROCESSES: "1",
     NODE_ENV: "production",
@@ -42,7 +47,7 @@ async function serve(home: string, extra: Record<string, string>): Promise<Serve
   const child = spawn("node", ["serve.mjs", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: webDir,
     env,
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "ignore", stderr],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -224,5 +229,60 @@ describe("serve.mjs API calls", () => {
     // Next.js marks what it served (Vary names its router headers); the direct path does not.
     expect(a.varies.every((v) => v.includes("rsc"))).toBe(true);
     expect(b.varies.some((v) => v.includes("rsc"))).toBe(false);
+  }, 120_000);
+
+  it("answers the calls it has received before a stop closes the store", async () => {
+    // On PostgreSQL a call waits for the database between its queries, so a stop arrives
+    // while calls are half done (SQLite runs each call to its end in one turn).
+    const cluster = await startPostgresCluster();
+    try {
+      const pgStore = await openStore(cluster.url, {
+        base: home,
+        logger: silentLogger,
+        serverSecret: Buffer.from(SECRET),
+      });
+      const { account } = await pgStore.accounts.add("carol@serve.example", {
+        password: "login password",
+        createDomain: true,
+      });
+      const inbox = await pgStore.mailboxes.require(account.id, "INBOX");
+      const { token } = await pgStore.sessions.create(account.id, { client: "127.0.0.1" });
+      await pgStore.close();
+      const s = await serve(home, { SEALBOX_STORE: cluster.url }, "pipe");
+      let stderr = "";
+      s.child.stderr?.on("data", (chunk) => {
+        stderr += String(chunk);
+      });
+      const exited = new Promise((r) => s.child.once("exit", r));
+      // Clients that keep calling (as the benchmark's do) until the server is gone.
+      const path = `mail.list?input=${encodeURIComponent(JSON.stringify({ mailboxId: inbox.id }))}`;
+      const statuses: number[] = [];
+      let stopped = false;
+      const client = async () => {
+        while (!stopped) {
+          try {
+            const r = await fetch(`${s.url}/api/trpc/${path}`, {
+              headers: { cookie: `sealbox_session=${token}` },
+            });
+            await r.arrayBuffer();
+            statuses.push(r.status);
+          } catch {
+            return; // refused or reset: the server has stopped
+          }
+        }
+      };
+      const clients = Array.from({ length: 20 }, client);
+      await new Promise((r) => setTimeout(r, 1500));
+      const before = statuses.length;
+      s.child.kill("SIGTERM");
+      await exited;
+      stopped = true;
+      await Promise.all(clients);
+      expect(before).toBeGreaterThan(50);
+      expect(statuses.filter((x) => x !== 200)).toEqual([]);
+      expect(stderr).not.toMatch(/destroyed|unexpected error|failed/);
+    } finally {
+      await cluster.stop();
+    }
   }, 120_000);
 });

@@ -1,8 +1,11 @@
 import type { Certificate } from "@sealbox/core";
+import type { Kysely } from "kysely";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import { readCertificateFile } from "../reading/certificate-file.js";
+import type { Database } from "../schema.js";
 import { selectedBook } from "./address-books.js";
 import { type Contact, checkContactName, contactQuery, insertContact, ownedContact } from "./contacts.js";
 
@@ -63,6 +66,22 @@ async function attach(
     .execute();
   return true;
 }
+
+/** What the selected address book holds for some addresses, newest expiry first. */
+function heldQuery(db: Kysely<Database>, accountId: string, addresses: readonly string[]) {
+  return db
+    .selectFrom("address_books")
+    .innerJoin("contacts", "contacts.book_id", "address_books.id")
+    .innerJoin("contact_certificates", "contact_certificates.contact_id", "contacts.id")
+    .select(["contacts.email_lower", "contact_certificates.sha256", "contact_certificates.not_after"])
+    .where("address_books.account_id", "=", accountId)
+    .where("address_books.selected", "=", 1)
+    .where("contacts.email_lower", "in", addresses)
+    .orderBy("contact_certificates.not_after", "desc");
+}
+
+/** One signer's address (nearly every signed message): asked each time such a message is read. */
+const heldForOne = hotQuery((db, accountId: string, address: string) => heldQuery(db, accountId, [address]));
 
 export function contactCertificateRepository(ctx: StoreContext) {
   return {
@@ -203,16 +222,10 @@ export function contactCertificateRepository(ctx: StoreContext) {
       const held = new Map<string, Array<{ sha256: string; notAfter: number }>>();
       const lower = [...new Set(addresses.map((a) => a.trim().toLowerCase()))];
       if (lower.length === 0) return held;
-      const rows = await ctx.db
-        .selectFrom("address_books")
-        .innerJoin("contacts", "contacts.book_id", "address_books.id")
-        .innerJoin("contact_certificates", "contact_certificates.contact_id", "contacts.id")
-        .select(["contacts.email_lower", "contact_certificates.sha256", "contact_certificates.not_after"])
-        .where("address_books.account_id", "=", accountId)
-        .where("address_books.selected", "=", 1)
-        .where("contacts.email_lower", "in", lower)
-        .orderBy("contact_certificates.not_after", "desc")
-        .execute();
+      const rows =
+        lower.length === 1
+          ? await heldForOne(ctx.db, accountId, lower[0] as string)
+          : await heldQuery(ctx.db, accountId, lower).execute();
       for (const r of rows) {
         const list = held.get(r.email_lower) ?? [];
         if (!list.some((c) => c.sha256 === r.sha256)) list.push({ sha256: r.sha256, notAfter: r.not_after });

@@ -1,9 +1,11 @@
 import { type Certificate, parseCertificate } from "@sealbox/core";
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type StoreContext, write } from "../context.js";
 import { isUniqueViolation } from "../db-errors.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
+import type { Database } from "../schema.js";
 import { normalizeDomain } from "./domain-name.js";
 import { findDomain } from "./domains.js";
 
@@ -31,6 +33,42 @@ function subjectOf(der: Uint8Array): string {
   }
 }
 
+/** The server CA's certificates, then the server-wide and the domain's anchors (one query). */
+function anchorsQuery(db: Kysely<Database>, name: string, withDer: boolean) {
+  return db
+    .selectFrom("server_ca")
+    .select([
+      withDer ? "server_ca.certificate as der" : sql<Uint8Array | null>`null`.as("der"),
+      "server_ca.certificate_sha256 as sha256",
+      sql<string>`'server-ca'`.as("source"),
+      "server_ca.created_at as at",
+    ])
+    .unionAll(
+      db
+        .selectFrom("trust_anchors")
+        .select([
+          withDer ? "trust_anchors.certificate as der" : sql<Uint8Array | null>`null`.as("der"),
+          "trust_anchors.sha256 as sha256",
+          sql<string>`'configured'`.as("source"),
+          "trust_anchors.added_at as at",
+        ])
+        .where((eb) =>
+          eb.or([
+            eb("trust_anchors.domain_id", "is", null),
+            eb(
+              "trust_anchors.domain_id",
+              "in",
+              eb.selectFrom("domains").select("id").where("name", "=", name),
+            ),
+          ]),
+        ),
+    );
+}
+
+/** Every message read asks for the hashes; the certificates only when one is new to the process. */
+const anchorHashes = hotQuery((db, name: string) => anchorsQuery(db, name, false));
+const anchorsWithDer = hotQuery((db, name: string) => anchorsQuery(db, name, true));
+
 export function trustAnchorRepository(ctx: StoreContext) {
   /** The domain's id and normalised name, or null for server-wide. */
   async function scope(domain: string | null): Promise<{ id: string; name: string } | null> {
@@ -47,35 +85,7 @@ export function trustAnchorRepository(ctx: StoreContext) {
     withDer: boolean,
   ): Promise<Array<{ der: Uint8Array | null; sha256: string; source: TrustAnchor["source"] }>> {
     const name = normalizeDomain(domain);
-    const rows = await ctx.db
-      .selectFrom("server_ca")
-      .select([
-        withDer ? "server_ca.certificate as der" : sql<Uint8Array | null>`null`.as("der"),
-        "server_ca.certificate_sha256 as sha256",
-        sql<string>`'server-ca'`.as("source"),
-        "server_ca.created_at as at",
-      ])
-      .unionAll(
-        ctx.db
-          .selectFrom("trust_anchors")
-          .select([
-            withDer ? "trust_anchors.certificate as der" : sql<Uint8Array | null>`null`.as("der"),
-            "trust_anchors.sha256 as sha256",
-            sql<string>`'configured'`.as("source"),
-            "trust_anchors.added_at as at",
-          ])
-          .where((eb) =>
-            eb.or([
-              eb("trust_anchors.domain_id", "is", null),
-              eb(
-                "trust_anchors.domain_id",
-                "in",
-                eb.selectFrom("domains").select("id").where("name", "=", name),
-              ),
-            ]),
-          ),
-      )
-      .execute();
+    const rows = await (withDer ? anchorsWithDer : anchorHashes)(ctx.db, name);
     const seen = new Set<string>();
     return rows
       .sort((a, b) => (a.source === b.source ? a.at - b.at : a.source === "server-ca" ? -1 : 1))

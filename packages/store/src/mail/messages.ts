@@ -1,6 +1,7 @@
 import type { Selectable, SelectQueryBuilder } from "kysely";
 import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../context.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { Database, MessagesTable, SecurityKind } from "../schema.js";
 import { tableBlobStore } from "./blob-store.js";
@@ -232,6 +233,23 @@ export async function ownedMessage(
   return row;
 }
 
+/** The row, its size and its first chunk in one query (opening a message: every read asks). */
+const ownedRowWithRaw = hotQuery((db, accountId: string, messageId: string) =>
+  db
+    .selectFrom("messages")
+    .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
+    .leftJoin("message_blobs", "message_blobs.id", "messages.blob_id")
+    .leftJoin("message_blob_chunks", (join) =>
+      join
+        .onRef("message_blob_chunks.blob_id", "=", "messages.blob_id")
+        .on("message_blob_chunks.seq", "=", 0),
+    )
+    .select(SUMMARY_COLUMNS.map((c) => `messages.${c}` as const))
+    .select(["messages.blob_id", "message_blobs.size as blobSize", "message_blob_chunks.data as first"])
+    .where("mailboxes.account_id", "=", accountId)
+    .where("messages.id", "=", messageId),
+);
+
 /**
  * A message of the account with its raw bytes. Opening a message asks on every request, so
  * with the bytes in the database (the table blob store) row, size and first chunk come in one
@@ -246,20 +264,7 @@ export async function ownedMessageWithRaw(
     const row = await ownedMessage(ctx.db, accountId, messageId);
     return { row, raw: await ctx.blobs.get(ctx.db, row.blob_id) };
   }
-  const found = await ctx.db
-    .selectFrom("messages")
-    .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
-    .leftJoin("message_blobs", "message_blobs.id", "messages.blob_id")
-    .leftJoin("message_blob_chunks", (join) =>
-      join
-        .onRef("message_blob_chunks.blob_id", "=", "messages.blob_id")
-        .on("message_blob_chunks.seq", "=", 0),
-    )
-    .select(SUMMARY_COLUMNS.map((c) => `messages.${c}` as const))
-    .select(["messages.blob_id", "message_blobs.size as blobSize", "message_blob_chunks.data as first"])
-    .where("mailboxes.account_id", "=", accountId)
-    .where("messages.id", "=", messageId)
-    .executeTakeFirst();
+  const [found] = await ownedRowWithRaw(ctx.db, accountId, messageId);
   if (!found) throw new StoreError("not-found", `no message ${messageId}`);
   const { blobSize, first, ...row } = found;
   // The same refusal as the blob store's own get.

@@ -21,6 +21,7 @@ import { type Executor, type StoreContext, write } from "../context.js";
 import { isUniqueViolation } from "../db-errors.js";
 import { joinDer, splitDer } from "../der-list.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { ServerCaTable } from "../schema.js";
 import { secretAsPassword } from "./server-secret.js";
@@ -98,6 +99,15 @@ export interface ServerCaInfo {
   source: "generated" | "installed";
   createdAt: number;
 }
+
+/** Asked for every signer the server CA issued, each time a message is read. */
+const revocationOf = hotQuery((db, certificateSha256: string) =>
+  db
+    .selectFrom("issued_certificates")
+    .select(["revoked_at", "reason"])
+    .where("certificate_sha256", "=", certificateSha256)
+    .where("revoked_at", "is not", null),
+);
 
 /**
  * The server CA: created on first use with core's createCa, or installed
@@ -487,12 +497,7 @@ export function serverCaUseCases(
     async revocation(
       certificateSha256: string,
     ): Promise<{ revokedAt: number; reason: string | null } | undefined> {
-      const row = await ctx.db
-        .selectFrom("issued_certificates")
-        .select(["revoked_at", "reason"])
-        .where("certificate_sha256", "=", certificateSha256)
-        .where("revoked_at", "is not", null)
-        .executeTakeFirst();
+      const [row] = await revocationOf(ctx.db, certificateSha256);
       return row && row.revoked_at !== null
         ? { revokedAt: Number(row.revoked_at), reason: row.reason }
         : undefined;

@@ -7,6 +7,7 @@ import {
 } from "@sealbox/core";
 import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { sessionIdOf } from "../sessions/session-token.js";
 import { type KeyRow, keyRows, rowCertificate, rowChain, sortKeyRows } from "./key-rows.js";
 
@@ -27,6 +28,23 @@ export interface LockState {
 }
 
 const LOCKED = "Secure Mail is locked; unlock it with your Secure Mail Password";
+
+/** The wrapped blob beside every key row of the account, without the password-sealed keys. */
+const unlockWithKeyRows = hotQuery((db, sessionId: string, accountId: string) =>
+  db
+    .selectFrom("unlock_sessions")
+    .innerJoin("secure_mail_keys", "secure_mail_keys.account_id", "unlock_sessions.account_id")
+    .select([
+      "secure_mail_keys.certificate_sha256",
+      "secure_mail_keys.certificate",
+      "secure_mail_keys.chain",
+      "secure_mail_keys.state",
+      "secure_mail_keys.created_at",
+    ])
+    .select(["unlock_sessions.wrapped as u_wrapped", "unlock_sessions.expires_at as u_expires_at"])
+    .where("unlock_sessions.id", "=", sessionId)
+    .where("unlock_sessions.account_id", "=", accountId),
+);
 
 /**
  * Unlocking at scale (DESIGN.md): on unlock the keys are unsealed with the password, then
@@ -138,20 +156,7 @@ export function unlockSessionUseCases(
       const sessionId = sessionIdOf(sessionToken);
       // One query: the wrapped blob beside every key row of the account (each request asks),
       // without the password-sealed keys: the session's wrapped copy is what opens them here.
-      const rows = await ctx.db
-        .selectFrom("unlock_sessions")
-        .innerJoin("secure_mail_keys", "secure_mail_keys.account_id", "unlock_sessions.account_id")
-        .select([
-          "secure_mail_keys.certificate_sha256",
-          "secure_mail_keys.certificate",
-          "secure_mail_keys.chain",
-          "secure_mail_keys.state",
-          "secure_mail_keys.created_at",
-        ])
-        .select(["unlock_sessions.wrapped as u_wrapped", "unlock_sessions.expires_at as u_expires_at"])
-        .where("unlock_sessions.id", "=", sessionId)
-        .where("unlock_sessions.account_id", "=", accountId)
-        .execute();
+      const rows = await unlockWithKeyRows(ctx.db, sessionId, accountId);
       const first = rows[0];
       if (!first || first.u_expires_at <= ctx.now()) {
         if (first) await ctx.db.deleteFrom("unlock_sessions").where("id", "=", sessionId).execute();

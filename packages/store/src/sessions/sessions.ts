@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type Account, accountById, accountFromJoinedRow, DOMAIN_COLUMNS } from "../accounts/accounts.js";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { newSessionToken, sessionIdOf } from "./session-token.js";
 
 /** A session ends after this long without a request… */
@@ -36,6 +37,23 @@ export async function endSessionsOf(
   await unlocks.execute();
   await sessions.execute();
 }
+
+/** The session, its account and the account's domain, in one query (every request asks). */
+const sessionWithAccount = hotQuery((db, id: string) =>
+  db
+    .selectFrom("sessions")
+    .innerJoin("accounts", "accounts.id", "sessions.account_id")
+    .innerJoin("domains", "domains.id", "accounts.domain_id")
+    .selectAll("accounts")
+    .select(DOMAIN_COLUMNS)
+    .select([
+      "sessions.csrf as s_csrf",
+      "sessions.created_at as s_created_at",
+      "sessions.last_seen_at as s_last_seen_at",
+      "sessions.expires_at as s_expires_at",
+    ])
+    .where("sessions.id", "=", id),
+);
 
 /**
  * Signed-in sessions as rows, so any number of web processes (and the terminal client)
@@ -98,21 +116,7 @@ export function sessionRepository(ctx: StoreContext) {
       } catch {
         return undefined;
       }
-      // One query: the session, its account and the account's domain (every request asks).
-      const row = await ctx.db
-        .selectFrom("sessions")
-        .innerJoin("accounts", "accounts.id", "sessions.account_id")
-        .innerJoin("domains", "domains.id", "accounts.domain_id")
-        .selectAll("accounts")
-        .select(DOMAIN_COLUMNS)
-        .select([
-          "sessions.csrf as s_csrf",
-          "sessions.created_at as s_created_at",
-          "sessions.last_seen_at as s_last_seen_at",
-          "sessions.expires_at as s_expires_at",
-        ])
-        .where("sessions.id", "=", id)
-        .executeTakeFirst();
+      const [row] = await sessionWithAccount(ctx.db, id);
       if (!row) return undefined;
       const now = ctx.now();
       if (row.s_expires_at <= now || row.s_created_at + SESSION_MAX_MS <= now) {
