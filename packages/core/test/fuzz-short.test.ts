@@ -27,6 +27,7 @@ const FLOORS: Record<string, number> = {
   "cms-auth-enveloped": 105,
   open: 300,
   pkcs12: 90,
+  classify: 15,
 };
 
 let findingsDir: string;
