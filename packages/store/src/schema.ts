@@ -239,6 +239,8 @@ export interface JobsTable {
   id: string;
   kind: string;
   payload: Uint8Array | null;
+  /** A message blob the job owns (an outgoing message over one chunk); deleted when the job completes. */
+  blob_id: string | null;
   state: Defaulted<JobState>;
   attempts: Defaulted<number>;
   max_attempts: number;
