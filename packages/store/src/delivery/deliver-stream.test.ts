@@ -186,6 +186,27 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
     expect(await staged()).toBe(0);
   }, 60_000);
 
+  it("a dead job keeps its blob for an operator's retry; a worker that lost its lease removes nothing", async () => {
+    const a = await account(false);
+    const raw = bigMessage("kept", 2 * BLOB_CHUNK_BYTES);
+    const result = await store.deliverMany([a], source(raw), {
+      queue: { message: { envelopeFrom: a.address, recipients: ["far@remote.example"] }, maxAttempts: 1 },
+    });
+    const blobId = result.queued?.blobId as string;
+    const job = (await store.jobs.claim("stream-test", 60_000, [OUTGOING_JOB_KIND])) as Job;
+    expect(await store.jobs.fail(job, "550 no", { permanent: true })).toMatchObject({ state: "dead" });
+    expect(await blobExists(blobId)).toBe(true);
+    // The lost lease: completing with the old attempt changes nothing.
+    expect(await store.jobs.complete(job)).toBe(false);
+    expect(await blobExists(blobId)).toBe(true);
+    expect(await store.jobs.retryDead(job.id)).toBe(true);
+    const retried = (await store.jobs.claim("stream-test", 60_000, [OUTGOING_JOB_KIND])) as Job;
+    expect(retried.id).toBe(job.id);
+    expect((await collect((await store.outgoing.open(retried)).content())).equals(raw)).toBe(true);
+    expect(await store.jobs.complete(retried)).toBe(true);
+    expect(await blobExists(blobId)).toBe(false);
+  }, 60_000);
+
   it("a failed commit leaves neither the outgoing job nor its staged blob", async () => {
     const a = await account(false);
     const raw = bigMessage("queue fails", 2 * BLOB_CHUNK_BYTES);
