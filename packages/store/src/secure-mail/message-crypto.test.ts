@@ -210,16 +210,21 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
       await store.secureMail.renew(renewed.id, PW);
       const [newKey] = await store.secureMail.identities(renewed.id, PW);
       expect(newKey!.certificate.sha256).not.toBe(oldKey!.certificate.sha256);
-      const result = await streaming.messageCrypto.reEncryptInPlace(renewed.id, sealed.id, PW);
+      // The domain hides subjects now: the streamed envelope says "[...]", the inner message keeps the real one.
+      await store.domains.set("crypto.example", { hideSubjectWhenEncrypting: true });
+      const result = await streaming.messageCrypto
+        .reEncryptInPlace(renewed.id, sealed.id, PW)
+        .finally(() => store.domains.set("crypto.example", { hideSubjectWhenEncrypting: false }));
       expect(result.status).toBe("re-encrypted");
       expect(result.summary).toMatchObject({
         mailboxId: box.id,
         security: "encrypted",
         cipher: "AES-256-CBC",
-        subject: "renew me",
+        subject: "[...]",
         date: stored.date,
       });
       const now = Buffer.from(await store.messages.raw(renewed.id, result.summary.id));
+      expect(now.subarray(0, 2000).toString("latin1")).toMatch(/^Subject: \[\.\.\.\]\r\n/m);
       // Only the current key opens it now, to the original bytes.
       await expect(decryptOuterLayer(now, { identities: [oldKey!] })).rejects.toMatchObject({
         code: "not-a-recipient",
