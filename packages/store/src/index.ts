@@ -79,11 +79,15 @@ export {
   SECURITY_KINDS,
 } from "./mail/messages.js";
 export { LATEST_SCHEMA_VERSION, type OpenStoreOptions, openStore, type Store } from "./open-store.js";
+export type { OutgoingJobs, QueuedOutgoing } from "./outgoing/outgoing-jobs.js";
 export {
   decodeOutgoing,
+  decodeOutgoingPayload,
   encodeOutgoing,
   OUTGOING_JOB_KIND,
+  type OutgoingEnvelope,
   type OutgoingMessage,
+  type OutgoingPayload,
 } from "./outgoing/outgoing-message.js";
 export { describeCertificate, keyDescription, readCertificateFile } from "./reading/certificate-file.js";
 export type {

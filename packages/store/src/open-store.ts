@@ -35,8 +35,11 @@ import type { MessageSource } from "./mail/incoming-message.js";
 import { type MailboxRepository, mailboxRepository } from "./mail/mailboxes.js";
 import { type MessagePage, messagePager, type PageOptions } from "./mail/message-page.js";
 import { type MessageRepository, messageRepository } from "./mail/messages.js";
+import { reclassifyStoredMessages } from "./mail/reclassify-stored.js";
 import type { Engine } from "./migrations/column-types.js";
 import { LATEST_SCHEMA_VERSION, migrationsFor } from "./migrations/index.js";
+import { type OutgoingJobs, outgoingJobs } from "./outgoing/outgoing-jobs.js";
+
 import type { OutgoingMessage } from "./outgoing/outgoing-message.js";
 import { queueOutgoingUseCase } from "./outgoing/queue-outgoing.js";
 import { type Reading, readingUseCases } from "./reading/read-message.js";
@@ -124,6 +127,8 @@ export interface Store {
   send(accountId: string, raw: Uint8Array, options?: SendOptions): Promise<SendResult>;
   /** Queues a message for the worker's outgoing (relay) consumer. */
   queueOutgoing(message: OutgoingMessage, options?: { runAt?: number; maxAttempts?: number }): Promise<Job>;
+  /** A claimed outgoing job's envelope and bytes (streamed from its blob when large); a job queued again for some recipients. */
+  readonly outgoing: OutgoingJobs;
 }
 
 export interface OpenStoreOptions {
@@ -186,6 +191,11 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     await db.destroy();
     throw error;
   }
+  // Rows listed from their label before core classified stored mail: a listing detail, so a
+  // failure is logged and the next open tries again.
+  await reclassifyStoredMessages(context).catch((error: unknown) =>
+    logger.warn({ error: String(error) }, "stored messages not reclassified"),
+  );
   const ca = serverCaUseCases(context, options.serverSecret, {
     ...(crlDistributionPoint ? { crlDistributionPoint } : {}),
   });
@@ -247,6 +257,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
       deliverMany(accounts, raw, { encryptForAccount: storeEncrypted, ...manyOptions }),
     jobs: jobQueue(context, options.jobs),
     queueOutgoing,
+    outgoing: outgoingJobs(context),
     send,
     ca,
     secureMail,

@@ -239,6 +239,8 @@ export interface JobsTable {
   id: string;
   kind: string;
   payload: Uint8Array | null;
+  /** A message blob the job owns (an outgoing message over one chunk); deleted when the job completes. */
+  blob_id: string | null;
   state: Defaulted<JobState>;
   attempts: Defaulted<number>;
   max_attempts: number;
@@ -272,6 +274,12 @@ export interface BulkRunsTable {
   finished_at: Millis | null;
 }
 
+/** A maintenance step over existing data that has finished once (mail/reclassify-stored.ts). */
+export interface StoreMaintenanceTable {
+  name: string;
+  done_at: Millis;
+}
+
 export interface Database {
   domains: DomainsTable;
   trust_anchors: TrustAnchorsTable;
@@ -292,5 +300,6 @@ export interface Database {
   message_blob_chunks: MessageBlobChunksTable;
   rules: RulesTable;
   jobs: JobsTable;
+  store_maintenance: StoreMaintenanceTable;
   bulk_runs: BulkRunsTable;
 }

@@ -18,12 +18,12 @@ export interface DsnInput {
   arrivalDate: number;
   at: number;
   failed: FailedRecipient[];
-  /** The original message; only its header section is returned. */
+  /** The original message, or at least its first MAX_RETURNED_HEADER_BYTES; only its header section is returned. */
   original: Uint8Array;
 }
 
 /** Most of a header section a report carries back (text/rfc822-headers); a longer one is cut at a line. */
-const MAX_RETURNED_HEADER_BYTES = 64 * 1024;
+export const MAX_RETURNED_HEADER_BYTES = 64 * 1024;
 
 /** RFC 3463 enhanced code at the start of a reply ("550 5.1.1 …"), else the class default. */
 export function statusOf(reply: string, permanent: boolean): string {

@@ -1,12 +1,6 @@
-import {
-  decodeOutgoing,
-  type Job,
-  OUTGOING_JOB_KIND,
-  type OutgoingMessage,
-  type Store,
-} from "@sealbox/store";
+import { type Job, OUTGOING_JOB_KIND, type QueuedOutgoing, type Store, StoreError } from "@sealbox/store";
 import { errorFields, type Logger } from "../log.js";
-import { type FailedRecipient, statusOf } from "./build-dsn.js";
+import { type FailedRecipient, MAX_RETURNED_HEADER_BYTES, statusOf } from "./build-dsn.js";
 import type { RecipientFailure, RelayTransport, SendOutcome } from "./relay-transport.js";
 import { sendBounce } from "./send-bounce.js";
 
@@ -40,6 +34,11 @@ interface InHand {
   done: Promise<void>;
   abandoned: boolean;
 }
+
+/** A payload no retry can read: bad bytes, bad JSON, or a blob that is gone. */
+const unreadable = (error: unknown) =>
+  error instanceof SyntaxError ||
+  (error instanceof StoreError && (error.code === "invalid-argument" || error.code === "not-found"));
 
 const failureLine = (f: RecipientFailure): FailedRecipient => ({
   recipient: f.recipient,
@@ -80,8 +79,9 @@ export function startRelayConsumers(options: RelayConsumerOptions): RelayConsume
   /** Back to the queue, due now, attempt returned: a stop, not a failure of the message. */
   const release = (job: Job) => store.jobs.release(job);
 
-  async function bounce(job: Job, message: OutgoingMessage, failed: FailedRecipient[]): Promise<void> {
-    const result = await sendBounce(store, message, failed, {
+  async function bounce(job: Job, message: QueuedOutgoing, failed: FailedRecipient[]): Promise<void> {
+    const original = await message.start(MAX_RETURNED_HEADER_BYTES);
+    const result = await sendBounce(store, message, original, failed, {
       reportingMta: options.reportingMta,
       arrivalDate: job.createdAt,
       now: now(),
@@ -89,7 +89,7 @@ export function startRelayConsumers(options: RelayConsumerOptions): RelayConsume
     log.info({ job: job.id, recipients: failed.length, bounce: result.sent }, "relay bounce");
   }
 
-  async function settle(job: Job, message: OutgoingMessage, outcome: SendOutcome): Promise<void> {
+  async function settle(job: Job, message: QueuedOutgoing, outcome: SendOutcome): Promise<void> {
     const exhausted = job.attempts >= job.maxAttempts;
     const fields = { job: job.id, attempt: job.attempts, recipients: message.recipients.length };
     const retryAt = () => now() + options.retryDelay(job.attempts);
@@ -137,9 +137,10 @@ export function startRelayConsumers(options: RelayConsumerOptions): RelayConsume
     }
     if (temporary.length > 0 && !exhausted) {
       // Some recipients took it, some deferred: only those go round again, as a new job
-      // with the attempts that are left.
-      await store.queueOutgoing(
-        { ...message, recipients: temporary.map((f) => f.recipient) },
+      // with the attempts that are left (and its own copy of a large message's blob).
+      await store.outgoing.requeue(
+        job,
+        temporary.map((f) => f.recipient),
         { runAt: retryAt(), maxAttempts: Math.max(1, job.maxAttempts - job.attempts) },
       );
     }
@@ -167,17 +168,20 @@ export function startRelayConsumers(options: RelayConsumerOptions): RelayConsume
       Math.max(200, Math.floor(leaseMs / 3)),
     );
     try {
-      let message: OutgoingMessage;
+      let message: QueuedOutgoing;
       try {
-        message = decodeOutgoing(job.payload ?? new Uint8Array());
+        message = await store.outgoing.open(job);
       } catch (error) {
+        // The database being away is not the job's fault: the lease runs out, it comes round again.
+        if (!unreadable(error)) throw error;
         await kill(job, `malformed payload: ${errorFields(error).error}`);
         log.error({ job: job.id }, "relay job has a malformed payload");
         return;
       }
+      // A large message is read from its blob chunk by chunk while it is sent, never whole.
       const outcome = await transport.send(
         { from: message.envelopeFrom, to: message.recipients },
-        message.raw,
+        message.content(),
       );
       clearInterval(heartbeat);
       if (entry.abandoned) return; // stop() gave it back to the queue already

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import nodemailer, { type NodemailerError } from "nodemailer";
 import type { RelayEnv } from "../env.js";
 
@@ -19,7 +20,11 @@ export type SendOutcome =
   | { kind: "failed"; permanent: boolean; response: string };
 
 export interface RelayTransport {
-  send(envelope: { from: string; to: string[] }, raw: Uint8Array): Promise<SendOutcome>;
+  /** `raw` whole, or as chunks read while they are sent (a large queued message). */
+  send(
+    envelope: { from: string; to: string[] },
+    raw: Uint8Array | AsyncIterable<Uint8Array>,
+  ): Promise<SendOutcome>;
   close(): void;
 }
 
@@ -35,7 +40,8 @@ function failureOf(error: NodemailerError): RecipientFailure {
 
 /**
  * The configured relay through nodemailer's SMTP transport: the envelope from the job and
- * the raw bytes exactly as stored (nodemailer `envelope` + `raw`; "" is MAIL FROM:<>). One
+ * the raw bytes exactly as stored (nodemailer `envelope` + `raw`, a Buffer or a stream it pipes
+ * into DATA; "" is MAIL FROM:<>). One
  * connection per message and no hidden requeues — retries are the queue's business, so a
  * dropped connection is reported, never silently sent twice. A 5xx to AUTH or STARTTLS is
  * our configuration's fault, not the message's: it counts as temporary, never bounces mail.
@@ -61,7 +67,10 @@ export function relayTransport(relay: RelayEnv, ehloName: string): RelayTranspor
       try {
         const info = await transport.sendMail({
           envelope: { from: envelope.from, to: envelope.to },
-          raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength),
+          raw:
+            raw instanceof Uint8Array
+              ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
+              : Readable.from(raw, { objectMode: false }),
         });
         const rejectedErrors = (info as { rejectedErrors?: NodemailerError[] }).rejectedErrors ?? [];
         return {

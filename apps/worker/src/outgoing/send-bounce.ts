@@ -1,4 +1,4 @@
-import { type Account, type OutgoingMessage, type Store, StoreError } from "@sealbox/store";
+import { type Account, type OutgoingEnvelope, type Store, StoreError } from "@sealbox/store";
 import { buildDsn, type FailedRecipient } from "./build-dsn.js";
 
 export type BounceResult =
@@ -14,7 +14,9 @@ export type BounceResult =
  */
 export async function sendBounce(
   store: Store,
-  message: OutgoingMessage,
+  message: OutgoingEnvelope,
+  /** The original message's first bytes: its header section goes back in the report. */
+  original: Uint8Array,
   failed: FailedRecipient[],
   context: { reportingMta: string; arrivalDate: number; now: number },
 ): Promise<BounceResult> {
@@ -26,7 +28,7 @@ export async function sendBounce(
     arrivalDate: context.arrivalDate,
     at: context.now,
     failed,
-    original: message.raw,
+    original,
   });
   const local =
     (message.accountId ? await orNone(store.accounts.byId(message.accountId)) : undefined) ??

@@ -352,7 +352,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
         receivedAt: started,
         ...(remote.length > 0 && session.user
           ? {
-              // The job holds the message bytes (read from the spool, up to the size limit).
+              // The job gets the message from the spool: inline when small, else in a blob it owns.
               queue: {
                 message: { envelopeFrom: mailFrom, recipients: remote, accountId: String(session.user) },
               },

@@ -2,8 +2,14 @@ import type { Account } from "../accounts/accounts.js";
 import type { Executor, StoreContext } from "../context.js";
 import { StoreError } from "../errors.js";
 import { insertJob, type Job } from "../jobs/jobs.js";
+import { BLOB_CHUNK_BYTES } from "../mail/blob-store.js";
 import { type IncomingMessage, incomingMessage, type MessageSource } from "../mail/incoming-message.js";
-import { encodeOutgoing, OUTGOING_JOB_KIND, type OutgoingMessage } from "../outgoing/outgoing-message.js";
+import {
+  encodeOutgoing,
+  encodeOutgoingEnvelope,
+  OUTGOING_JOB_KIND,
+  type OutgoingMessage,
+} from "../outgoing/outgoing-message.js";
 import { discardCopies } from "./copy-content.js";
 import {
   type DeliverOptions,
@@ -23,7 +29,8 @@ export interface DeliverManyOptions extends DeliverOptions {
    * at all, so a client that retries after a failure never gets a duplicate local copy
    * beside a lost remote one. Without `raw`, the message delivered is queued: the job row
    * holds its bytes, read from the source (bounded by the caller's size limit; only an
-   * authenticated submitter's remote recipients get here).
+   * authenticated submitter's remote recipients get here): inline in the payload up to one
+   * blob chunk, else streamed into a staged blob the job owns, claimed by the same commit.
    */
   queue?: {
     message: Omit<OutgoingMessage, "raw"> & { raw?: Uint8Array };
@@ -39,16 +46,49 @@ export interface DeliverManyResult {
   queued: Job | null;
 }
 
-/** The outgoing job for the remote recipients, on the caller's transaction. */
-function insertOutgoingJob(
+/** An outgoing job's bytes before the commit: in memory, or staged in a blob the job will own. */
+type QueuedBytes = { kind: "inline"; raw: Uint8Array } | { kind: "staged"; blobId: string };
+
+/**
+ * The bytes an outgoing job gets: the caller's (send's signed or encrypted message), the
+ * delivered message whole when it fits one blob chunk, else the delivered message streamed
+ * from its source into a staged blob (outside the write lock; never whole in memory).
+ */
+async function queuedBytes(
+  ctx: StoreContext,
+  given: Uint8Array | undefined,
+  message: IncomingMessage,
+): Promise<QueuedBytes> {
+  if (given) return { kind: "inline", raw: given };
+  if (message.bytes) return { kind: "inline", raw: message.bytes };
+  if (message.size <= BLOB_CHUNK_BYTES) {
+    const parts: Buffer[] = [];
+    for await (const part of message.open()) parts.push(Buffer.from(part));
+    return { kind: "inline", raw: Buffer.concat(parts) };
+  }
+  const staged = await ctx.blobs.stage(ctx.db, message.open(), ctx.now());
+  return { kind: "staged", blobId: staged.id };
+}
+
+/** The outgoing job for the remote recipients, on the caller's transaction: its bytes inline, or its staged blob claimed. */
+async function insertOutgoingJob(
+  ctx: StoreContext,
   trx: Executor,
-  now: number,
   queue: NonNullable<DeliverManyOptions["queue"]>,
-  raw: Uint8Array,
+  bytes: QueuedBytes,
 ): Promise<Job> {
-  return insertJob(trx, now, OUTGOING_JOB_KIND, encodeOutgoing({ ...queue.message, raw }), {
+  const options = {
     ...(queue.runAt !== undefined ? { runAt: queue.runAt } : {}),
     ...(queue.maxAttempts !== undefined ? { maxAttempts: queue.maxAttempts } : {}),
+  };
+  const { raw: _given, ...envelope } = queue.message;
+  const now = ctx.now();
+  if (bytes.kind === "inline")
+    return insertJob(trx, now, OUTGOING_JOB_KIND, encodeOutgoing({ ...envelope, raw: bytes.raw }), options);
+  await ctx.blobs.claim(trx, [bytes.blobId]);
+  return insertJob(trx, now, OUTGOING_JOB_KIND, encodeOutgoingEnvelope(envelope), {
+    ...options,
+    blobId: bytes.blobId,
   });
 }
 
@@ -72,20 +112,17 @@ export function deliverManyUseCase(ctx: StoreContext) {
     const message = incomingMessage(raw);
     const ids = [...new Set(accounts.map((a) => a.id))];
     const prepared: PreparedDelivery[] = [];
+    let outgoing: QueuedBytes | undefined;
     let stored: Awaited<ReturnType<typeof writeDelivery>>[];
     let queued: Job | null;
     try {
       for (const id of ids) prepared.push(await prepareDelivery(ctx, { id }, message, options));
-      const queuedRaw = options.queue
-        ? (options.queue.message.raw ?? (await wholeMessage(message)))
-        : undefined;
+      if (options.queue) outgoing = await queuedBytes(ctx, options.queue.message.raw, message);
       ({ stored, queued } = await ctx.commits.run(async (trx) => {
         const copies = [];
         for (const p of prepared) copies.push(await writeDelivery(ctx, trx, p, options.receivedAt));
         const job =
-          options.queue && queuedRaw
-            ? await insertOutgoingJob(trx, ctx.now(), options.queue, queuedRaw)
-            : null;
+          options.queue && outgoing ? await insertOutgoingJob(ctx, trx, options.queue, outgoing) : null;
         await options.alsoWrite?.(trx);
         return { stored: copies, queued: job };
       }));
@@ -95,6 +132,10 @@ export function deliverManyUseCase(ctx: StoreContext) {
         ctx,
         prepared.flatMap((p) => p.copies.map((c) => c.content)),
       );
+      if (outgoing?.kind === "staged")
+        await ctx.blobs.discardStaged(ctx.db, [outgoing.blobId]).catch((discard: unknown) => {
+          ctx.logger.warn({ error: String(discard) }, "staged outgoing blob not discarded");
+        });
       throw error;
     }
     const logger = options.logger ?? ctx.logger;
@@ -107,13 +148,6 @@ export function deliverManyUseCase(ctx: StoreContext) {
       queued,
     };
   };
-}
-
-async function wholeMessage(message: IncomingMessage): Promise<Uint8Array> {
-  if (message.bytes) return message.bytes;
-  const parts: Buffer[] = [];
-  for await (const part of message.open()) parts.push(Buffer.from(part));
-  return Buffer.concat(parts);
 }
 
 export type DeliverMany = ReturnType<typeof deliverManyUseCase>;

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import type { Job } from "../jobs/jobs.js";
 import { BLOB_CHUNK_BYTES } from "../mail/blob-store.js";
 import { HEADER_CAPTURE_BYTES, incomingMessage, type MessageSource } from "../mail/incoming-message.js";
 import type { Store } from "../open-store.js";
-import { decodeOutgoing, OUTGOING_JOB_KIND } from "../outgoing/outgoing-message.js";
+import { decodeOutgoing, decodeOutgoingPayload, OUTGOING_JOB_KIND } from "../outgoing/outgoing-message.js";
 
 /**
  * Delivery from a message source (what the worker's spool and `sealbox deliver` hand over):
@@ -129,22 +130,113 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
     expect(await staged()).toBe(0);
   }, 60_000);
 
-  it("queues a large message's bytes for the remote recipients from the source", async () => {
+  async function collect(content: Uint8Array | AsyncIterable<Uint8Array>): Promise<Buffer> {
+    if (content instanceof Uint8Array) return Buffer.from(content);
+    const parts: Buffer[] = [];
+    for await (const part of content) parts.push(Buffer.from(part));
+    return Buffer.concat(parts);
+  }
+
+  const blobExists = async (id: string) =>
+    (await store.db.selectFrom("message_blobs").select("id").where("id", "=", id).execute()).length === 1;
+
+  it("queues a large message for the remote recipients in a blob the job owns, removed when the job completes", async () => {
     const a = await account(false);
     const raw = bigMessage("queued", 2 * BLOB_CHUNK_BYTES + 5);
-    const result = await store.deliverMany([a], source(raw), {
-      queue: { message: { envelopeFrom: a.address, recipients: ["far@remote.example"], accountId: a.id } },
-    });
+    const envelope = { envelopeFrom: a.address, recipients: ["far@remote.example"], accountId: a.id };
+    const result = await store.deliverMany([a], source(raw), { queue: { message: envelope } });
     expect(result.queued?.kind).toBe(OUTGOING_JOB_KIND);
-    const job = await store.db
+    const blobId = result.queued?.blobId as string;
+    expect(blobId).toBeTruthy();
+    // The row holds the envelope only, never the message.
+    const row = await store.db
       .selectFrom("jobs")
       .select("payload")
       .where("id", "=", result.queued?.id as string)
       .executeTakeFirstOrThrow();
-    const out = decodeOutgoing(job.payload as Uint8Array);
-    expect(out.recipients).toEqual(["far@remote.example"]);
-    expect(Buffer.from(out.raw).equals(raw)).toBe(true);
+    expect(row.payload?.byteLength).toBeLessThan(1024);
+    expect(decodeOutgoingPayload(row.payload as Uint8Array)).toEqual({ envelope, raw: null });
+    expect(() => decodeOutgoing(row.payload as Uint8Array)).toThrow(/in the job's blob/);
+
+    // The relay consumer's view: chunk by chunk, byte for byte.
+    const job = (await store.jobs.claim("stream-test", 60_000, [OUTGOING_JOB_KIND])) as Job;
+    expect(job.id).toBe(result.queued?.id);
+    const out = await store.outgoing.open(job);
+    expect(out).toMatchObject({ ...envelope, size: raw.length });
+    const content = out.content();
+    expect(content).not.toBeInstanceOf(Uint8Array);
+    expect((await collect(content)).equals(raw)).toBe(true);
+    expect(Buffer.from(await out.start(300)).equals(raw.subarray(0, 300))).toBe(true);
+
+    // Queued again for a deferred recipient: its own copy of the bytes, so completing the
+    // first job removes only the first blob.
+    const again = await store.outgoing.requeue(job, ["later@remote.example"]);
+    expect(again.blobId).toBeTruthy();
+    expect(again.blobId).not.toBe(blobId);
+    expect(await store.jobs.complete(job)).toBe(true);
+    expect(await store.jobs.get(job.id)).toMatchObject({ state: "done", payload: null, blobId: null });
+    expect(await blobExists(blobId)).toBe(false);
+    const next = (await store.jobs.claim("stream-test", 60_000, [OUTGOING_JOB_KIND])) as Job;
+    expect(next.id).toBe(again.id);
+    const second = await store.outgoing.open(next);
+    expect(second.recipients).toEqual(["later@remote.example"]);
+    expect((await collect(second.content())).equals(raw)).toBe(true);
+    expect(await store.jobs.complete(next)).toBe(true);
+    expect(await blobExists(next.blobId as string)).toBe(false);
+    expect(await staged()).toBe(0);
   }, 60_000);
+
+  it("a dead job keeps its blob for an operator's retry; a worker that lost its lease removes nothing", async () => {
+    const a = await account(false);
+    const raw = bigMessage("kept", 2 * BLOB_CHUNK_BYTES);
+    const result = await store.deliverMany([a], source(raw), {
+      queue: { message: { envelopeFrom: a.address, recipients: ["far@remote.example"] }, maxAttempts: 1 },
+    });
+    const blobId = result.queued?.blobId as string;
+    const job = (await store.jobs.claim("stream-test", 60_000, [OUTGOING_JOB_KIND])) as Job;
+    expect(await store.jobs.fail(job, "550 no", { permanent: true })).toMatchObject({ state: "dead" });
+    expect(await blobExists(blobId)).toBe(true);
+    // The lost lease: completing with the old attempt changes nothing.
+    expect(await store.jobs.complete(job)).toBe(false);
+    expect(await blobExists(blobId)).toBe(true);
+    expect(await store.jobs.retryDead(job.id)).toBe(true);
+    const retried = (await store.jobs.claim("stream-test", 60_000, [OUTGOING_JOB_KIND])) as Job;
+    expect(retried.id).toBe(job.id);
+    expect((await collect((await store.outgoing.open(retried)).content())).equals(raw)).toBe(true);
+    expect(await store.jobs.complete(retried)).toBe(true);
+    expect(await blobExists(blobId)).toBe(false);
+  }, 60_000);
+
+  it("a failed commit leaves neither the outgoing job nor its staged blob", async () => {
+    const a = await account(false);
+    const raw = bigMessage("queue fails", 2 * BLOB_CHUNK_BYTES);
+    const jobs = async () => (await store.db.selectFrom("jobs").select("id").execute()).length;
+    const before = await jobs();
+    await expect(
+      store.deliverMany([a], source(raw), {
+        queue: { message: { envelopeFrom: a.address, recipients: ["far@remote.example"] } },
+        alsoWrite: async () => {
+          throw new Error("the Sent copy failed");
+        },
+      }),
+    ).rejects.toThrow("the Sent copy failed");
+    expect(await jobs()).toBe(before);
+    expect(await staged()).toBe(0);
+  }, 60_000);
+
+  it("a message up to one chunk still goes inline in the job's payload", async () => {
+    const a = await account(false);
+    const raw = bigMessage("small queued", 300 * 1024);
+    const result = await store.deliverMany([a], source(raw), {
+      queue: { message: { envelopeFrom: a.address, recipients: ["near@remote.example"] } },
+    });
+    expect(result.queued?.blobId).toBeNull();
+    const out = decodeOutgoing(result.queued?.payload as Uint8Array);
+    expect(Buffer.from(out.raw).equals(raw)).toBe(true);
+    const job = (await store.jobs.claim("stream-test", 60_000, [OUTGOING_JOB_KIND])) as Job;
+    expect((await store.outgoing.open(job)).content()).toBeInstanceOf(Uint8Array);
+    await store.jobs.complete(job);
+  });
 
   it("refuses a source whose head is shorter than the header capture, and a header block over the limits", () => {
     const raw = bigMessage("short head", 2 * BLOB_CHUNK_BYTES);

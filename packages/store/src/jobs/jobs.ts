@@ -10,6 +10,8 @@ export interface Job {
   id: string;
   kind: string;
   payload: Uint8Array | null;
+  /** A message blob the job owns (bytes too large for the payload); deleted with the payload on completion. */
+  blobId: string | null;
   state: JobState;
   /** Attempts started so far (a claim counts as one). */
   attempts: number;
@@ -52,7 +54,7 @@ export async function insertJob(
   now: number,
   kind: string,
   payload: Uint8Array | null,
-  opts: { runAt?: number; maxAttempts?: number } = {},
+  opts: { runAt?: number; maxAttempts?: number; blobId?: string } = {},
 ): Promise<Job> {
   if (kind.trim() === "") throw new StoreError("invalid-argument", "a job needs a kind");
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -62,6 +64,7 @@ export async function insertJob(
     id: newId(now),
     kind,
     payload,
+    blob_id: opts.blobId ?? null,
     state: "queued",
     attempts: 0,
     max_attempts: maxAttempts,
@@ -80,6 +83,7 @@ const toJob = (row: Selectable<JobsTable>): Job => ({
   id: row.id,
   kind: row.kind,
   payload: row.payload,
+  blobId: row.blob_id,
   state: row.state,
   attempts: row.attempts,
   maxAttempts: row.max_attempts,
@@ -163,13 +167,19 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
       return Number(result.numUpdatedRows) === 1;
     },
 
-    /** Marks the job done and purges its payload. False when the lease was lost (another worker has it now). */
+    /**
+     * Marks the job done and purges its payload and its blob, in one transaction. False when the
+     * lease was lost (another worker has it now).
+     */
     async complete(job: Job): Promise<boolean> {
-      const result = await write(ctx, (trx) =>
-        holder(trx.updateTable("jobs"), job)
-          .set({ state: "done", payload: null, completed_at: ctx.now(), lease_until: null })
-          .executeTakeFirst(),
-      );
+      const result = await write(ctx, async (trx) => {
+        const done = await holder(trx.updateTable("jobs"), job)
+          .set({ state: "done", payload: null, blob_id: null, completed_at: ctx.now(), lease_until: null })
+          .executeTakeFirst();
+        // The row's blob never changes, so the job in hand names it.
+        if (Number(done.numUpdatedRows) === 1 && job.blobId) await ctx.blobs.delete(trx, [job.blobId]);
+        return done;
+      });
       // The payload is a whole message: it must not stay readable in the WAL (SQLite).
       if (Number(result.numUpdatedRows) === 1) await forgetOldPages(ctx);
       return Number(result.numUpdatedRows) === 1;

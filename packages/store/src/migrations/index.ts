@@ -9,6 +9,8 @@ import { webSessions } from "./0007-web-sessions.js";
 import { composeDefaultsRuleOrder } from "./0008-compose-defaults-rule-order.js";
 import { bulkRuns } from "./0009-bulk-runs.js";
 import { chunkedBlobs } from "./0010-chunked-blobs.js";
+import { jobBlobs } from "./0011-job-blobs.js";
+import { storeMaintenance } from "./0012-store-maintenance.js";
 import type { Engine } from "./column-types.js";
 
 const steps: ReadonlyArray<[name: string, make: (engine: Engine) => Migration]> = [
@@ -22,6 +24,8 @@ const steps: ReadonlyArray<[name: string, make: (engine: Engine) => Migration]> 
   ["0008-compose-defaults-rule-order", composeDefaultsRuleOrder],
   ["0009-bulk-runs", bulkRuns],
   ["0010-chunked-blobs", chunkedBlobs],
+  ["0011-job-blobs", jobBlobs],
+  ["0012-store-maintenance", storeMaintenance],
 ];
 
 /**

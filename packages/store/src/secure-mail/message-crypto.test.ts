@@ -8,7 +8,7 @@ import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
 import { silentLogger } from "../logger.js";
-import { BLOB_CHUNK_BYTES, tableBlobStore } from "../mail/blob-store.js";
+import { BLOB_CHUNK_BYTES, type BlobStore, tableBlobStore } from "../mail/blob-store.js";
 import { openStore, type Store } from "../open-store.js";
 
 const SECRET = Buffer.from("message crypto test server secret");
@@ -29,6 +29,22 @@ function bigMessage(marker: string, subject: string): Buffer {
     },
     `${lines.join("\r\n")}\r\n`,
   );
+}
+
+/** The table blob store, except that reading or writing a blob of more than one chunk whole throws. */
+function refusingWholeBlobs(): BlobStore {
+  const wholeOverOneChunk = () => {
+    throw new Error("a message over one chunk was read or written whole");
+  };
+  return {
+    ...tableBlobStore,
+    async get(q, id) {
+      if ((await tableBlobStore.size(q, id)) > BLOB_CHUNK_BYTES) wholeOverOneChunk();
+      return tableBlobStore.get(q, id);
+    },
+    put: (q, bytes, now) =>
+      bytes.byteLength > BLOB_CHUNK_BYTES ? wholeOverOneChunk() : tableBlobStore.put(q, bytes, now),
+  };
 }
 
 /** Which of the SQLite files (main, -wal, -shm, any journal) contain `needle`. */
@@ -105,9 +121,29 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
       body,
     ]);
     const stored = await store.messages.append(account.id, box.id, raw, { flags: ["flagged"] });
-    const sealed = await store.messageCrypto.encryptInPlace(account.id, stored.id, PW);
+    // Encrypt and Decrypt never hold the message whole: a store whose whole-blob calls refuse
+    // anything over one chunk still encrypts and decrypts it.
+    const streaming = await openStore(fresh.url, {
+      base: fresh.base,
+      logger: silentLogger,
+      serverSecret: SECRET,
+      blobs: refusingWholeBlobs(),
+    });
+    const sealed = await streaming.messageCrypto.encryptInPlace(account.id, stored.id, PW);
     expect(sealed.size).toBeGreaterThan(BLOB_CHUNK_BYTES);
-    expect(sealed).toMatchObject({ mailboxId: box.id, security: "encrypted", flags: ["flagged"] });
+    expect(sealed).toMatchObject({
+      mailboxId: box.id,
+      security: "encrypted",
+      cipher: "AES-256-CBC",
+      flags: ["flagged"],
+      date: stored.date,
+      subject: "large one",
+    });
+    // The streamed envelope opens like the whole-message one, to the stored bytes.
+    const sealedBytes = Buffer.from(await store.messages.raw(account.id, sealed.id));
+    expect(
+      Buffer.from((await decryptOuterLayer(sealedBytes, { identities: keys })).message).equals(raw),
+    ).toBe(true);
     // Another process removes the message while this one decrypts it: the swap finds nothing
     // to replace, and the plaintext staged for it is discarded, not left behind.
     const copy = await store.messages.copy(account.id, sealed.id, box.id);
@@ -131,25 +167,6 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
     } finally {
       await racing.close();
     }
-    // Decrypt never holds the message whole: a store whose whole-blob calls refuse anything
-    // over one chunk still decrypts it.
-    const wholeOverOneChunk = () => {
-      throw new Error("a message over one chunk was read or written whole");
-    };
-    const streaming = await openStore(fresh.url, {
-      base: fresh.base,
-      logger: silentLogger,
-      serverSecret: SECRET,
-      blobs: {
-        ...tableBlobStore,
-        async get(q, id) {
-          if ((await tableBlobStore.size(q, id)) > BLOB_CHUNK_BYTES) wholeOverOneChunk();
-          return tableBlobStore.get(q, id);
-        },
-        put: (q, bytes, now) =>
-          bytes.byteLength > BLOB_CHUNK_BYTES ? wholeOverOneChunk() : tableBlobStore.put(q, bytes, now),
-      },
-    });
     const plain = await streaming.messageCrypto
       .decryptInPlace(account.id, sealed.id, PW)
       .finally(() => streaming.close());
@@ -169,6 +186,67 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
     const used = await store.db.selectFrom("messages").select("blob_id").execute();
     expect(blobs).toHaveLength(used.length);
   }, 60_000);
+
+  it("re-encrypting a message of several chunks after a renewal streams it to the current key", async () => {
+    const renewed = (await store.accounts.add("renewed@crypto.example", { password: "pw" })).account;
+    await store.secureMail.generate(renewed.id, PW);
+    const box = await store.mailboxes.create(renewed.id, "Archive");
+    const body = Buffer.alloc(Math.floor(2.2 * BLOB_CHUNK_BYTES));
+    for (let i = 0; i < body.length; i++) body[i] = (i * 13 + (i >> 11)) & 0xff;
+    const raw = Buffer.concat([
+      Buffer.from("From: a@b.example\r\nTo: renewed@crypto.example\r\nSubject: renew me\r\n\r\n"),
+      body,
+    ]);
+    const stored = await store.messages.append(renewed.id, box.id, raw);
+    const streaming = await openStore(fresh.url, {
+      base: fresh.base,
+      logger: silentLogger,
+      serverSecret: SECRET,
+      blobs: refusingWholeBlobs(),
+    });
+    try {
+      const sealed = await streaming.messageCrypto.encryptInPlace(renewed.id, stored.id, PW);
+      const [oldKey] = await store.secureMail.identities(renewed.id, PW);
+      await store.secureMail.renew(renewed.id, PW);
+      const [newKey] = await store.secureMail.identities(renewed.id, PW);
+      expect(newKey!.certificate.sha256).not.toBe(oldKey!.certificate.sha256);
+      // The domain hides subjects now: the streamed envelope says "[...]", the inner message keeps the real one.
+      await store.domains.set("crypto.example", { hideSubjectWhenEncrypting: true });
+      const result = await streaming.messageCrypto
+        .reEncryptInPlace(renewed.id, sealed.id, PW)
+        .finally(() => store.domains.set("crypto.example", { hideSubjectWhenEncrypting: false }));
+      expect(result.status).toBe("re-encrypted");
+      expect(result.summary).toMatchObject({
+        mailboxId: box.id,
+        security: "encrypted",
+        cipher: "AES-256-CBC",
+        subject: "[...]",
+        date: stored.date,
+      });
+      const now = Buffer.from(await store.messages.raw(renewed.id, result.summary.id));
+      expect(now.subarray(0, 2000).toString("latin1")).toMatch(/^Subject: \[\.\.\.\]\r\n/m);
+      // Only the current key opens it now, to the original bytes.
+      await expect(decryptOuterLayer(now, { identities: [oldKey!] })).rejects.toMatchObject({
+        code: "not-a-recipient",
+      });
+      expect(Buffer.from((await decryptOuterLayer(now, { identities: [newKey!] })).message).equals(raw)).toBe(
+        true,
+      );
+      const again = await streaming.messageCrypto.reEncryptInPlace(renewed.id, result.summary.id, PW);
+      expect(again).toMatchObject({ status: "already-current", summary: { id: result.summary.id } });
+      // Decrypt streamed gives the original bytes back, and nothing staged is left over.
+      const plain = await streaming.messageCrypto.decryptInPlace(renewed.id, result.summary.id, PW);
+      expect(Buffer.from(await store.messages.raw(renewed.id, plain.id)).equals(raw)).toBe(true);
+      const staged = await store.db
+        .selectFrom("message_blobs")
+        .select("id")
+        .where("staged", "=", 1)
+        .execute();
+      expect(staged).toEqual([]);
+    } finally {
+      await streaming.close();
+    }
+  }, 120_000);
 
   it("a message encrypted elsewhere decrypts to the outer fields minus Content-*, then the inner entity, inner fields winning", async () => {
     const inner = Buffer.from(

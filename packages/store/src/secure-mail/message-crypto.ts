@@ -6,6 +6,7 @@ import {
   decryptOuterLayer,
   decryptOuterLayerStream,
   encryptWholeMessage,
+  encryptWholeMessageStream,
   type Identity,
   isCoreError,
 } from "@sealbox/core";
@@ -85,17 +86,17 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
     return result;
   }
 
-  /**
-   * The outer layer of a large stored message opened as it is read, chunk by chunk, into a
-   * staged blob (never the whole message in memory, and no write lock held while it runs).
-   */
   /** Enough of a message for its metadata and core's classification: the largest header block and the body's start. */
   const START_BYTES = DEFAULT_MIME_LIMITS.maxHeaderBytes + CLASSIFY_BODY_BYTES;
 
-  async function decryptStaged(blobId: string, identities: Identity[]) {
+  /**
+   * The outer layer of a large stored message opened as it is read, chunk by chunk (never the
+   * whole message in memory). `start()` is the plaintext's first bytes, kept as they pass, once
+   * the stream has ended: core classifies the decrypted message from its header block and the
+   * start of its body (an inner opaque signature shows only there).
+   */
+  function decryptedStream(blobId: string, identities: Identity[]) {
     let header: Uint8Array | undefined;
-    // The plaintext's first bytes, kept as they pass: core classifies the decrypted message from
-    // its header block and the start of its body (an inner opaque signature shows only there).
     const start: Uint8Array[] = [];
     let kept = 0;
     async function* plaintext(): AsyncGenerator<Uint8Array> {
@@ -114,26 +115,92 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
         yield next.value;
       }
     }
-    const staged = await ctx.blobs.stage(ctx.db, plaintext(), ctx.now());
-    if (!header) throw new StoreError("not-found", `message bytes ${blobId} are missing`);
-    const prefix = Buffer.concat(start);
+    return {
+      plaintext: plaintext(),
+      start() {
+        if (!header) throw new StoreError("not-found", `message bytes ${blobId} are missing`);
+        return Buffer.concat(start);
+      },
+    };
+  }
+
+  /** Decrypt in place of a large message: the plaintext streamed into a staged blob (no write lock held while it runs). */
+  async function decryptStaged(blobId: string, identities: Identity[]) {
+    const opened = decryptedStream(blobId, identities);
+    const staged = await ctx.blobs.stage(ctx.db, opened.plaintext, ctx.now());
+    const prefix = opened.start();
     return { staged, header: prefix, start: prefix };
   }
 
+  /**
+   * Whether `identity` opens a large stored message: only its RecipientInfo and the first
+   * decrypted bytes are read, then the decryption is ended (its CEK wiped).
+   */
+  async function opensWith(blobId: string, identity: Identity): Promise<boolean> {
+    const layer = decryptOuterLayerStream(ctx.blobs.read(ctx.db, blobId), { identities: [identity] });
+    try {
+      await layer.next();
+      return true;
+    } catch (error) {
+      if (isCoreError(error, "not-a-recipient")) return false;
+      throw error;
+    } finally {
+      await layer.return(undefined as never);
+    }
+  }
+
   /** The account's cipher and the domain's hide-subject setting, for a message sealed anew. */
-  async function sealToCurrent(accountId: string, raw: Uint8Array, certificate: Certificate) {
+  async function sealing(accountId: string, certificate: Certificate) {
     const account = await accountById(ctx.db, accountId);
     const domain = await ctx.db
       .selectFrom("domains")
       .select("hide_subject_when_encrypting")
       .where("id", "=", account.domainId)
       .executeTakeFirstOrThrow();
-    const sealed = await encryptWholeMessage(raw, {
+    return {
       recipients: [certificate],
       cipher: account.encryptionMethod,
       hideSubject: fromFlag(domain.hide_subject_when_encrypting),
+    };
+  }
+
+  async function sealToCurrent(accountId: string, raw: Uint8Array, certificate: Certificate) {
+    const options = await sealing(accountId, certificate);
+    return { sealed: await encryptWholeMessage(raw, options), cipher: options.cipher };
+  }
+
+  /**
+   * A large message sealed as it is read (core's streaming encryptor) into a staged blob, with
+   * the envelope's first bytes for its listing row: never the whole message in memory, and no
+   * write lock held while it runs. `contentLength` is the plaintext's size when it is known
+   * (a stored plaintext: DER); unknown (a plaintext decrypted on the way), the envelope is BER
+   * with indefinite lengths, which every reader opens alike.
+   */
+  async function sealStaged(
+    accountId: string,
+    plaintext: AsyncIterable<Uint8Array>,
+    certificate: Certificate,
+    contentLength?: number,
+  ) {
+    const options = await sealing(accountId, certificate);
+    const sealed = encryptWholeMessageStream(plaintext, {
+      ...options,
+      ...(contentLength !== undefined ? { contentLength } : {}),
     });
-    return { sealed, cipher: account.encryptionMethod };
+    const start: Uint8Array[] = [];
+    let kept = 0;
+    async function* keepingStart(): AsyncGenerator<Uint8Array> {
+      for await (const piece of sealed) {
+        if (kept < START_BYTES) {
+          const part = piece.subarray(0, START_BYTES - kept);
+          start.push(Buffer.from(part));
+          kept += part.byteLength;
+        }
+        yield piece;
+      }
+    }
+    const staged = await ctx.blobs.stage(ctx.db, keepingStart(), ctx.now());
+    return { staged, header: Buffer.concat(start), cipher: options.cipher };
   }
 
   async function currentCertificate(accountId: string): Promise<Certificate> {
@@ -170,15 +237,16 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
       if (row.security === "encrypted" || row.security === "signed+encrypted") {
         throw new StoreError("invalid-argument", "the message is already encrypted");
       }
+      const old = { id: row.id, blobId: row.blob_id };
+      const security = row.security === "signed" ? "signed+encrypted" : "encrypted";
+      const size = Number(row.size);
+      if (size > BLOB_CHUNK_BYTES) {
+        const sealed = await sealStaged(accountId, ctx.blobs.read(ctx.db, row.blob_id), certificate, size);
+        return replace(accountId, old, sealed, security, sealed.cipher);
+      }
       const raw = await ctx.blobs.get(ctx.db, row.blob_id);
       const { sealed, cipher } = await sealToCurrent(accountId, raw, certificate);
-      return replace(
-        accountId,
-        { id: row.id, blobId: row.blob_id },
-        sealed,
-        row.security === "signed" ? "signed+encrypted" : "encrypted",
-        cipher,
-      );
+      return replace(accountId, old, sealed, security, cipher);
     },
 
     /**
@@ -199,6 +267,19 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
       const row = await ownedMessage(ctx.db, accountId, messageId);
       if (row.security !== "encrypted" && row.security !== "signed+encrypted")
         throw new StoreError("invalid-argument", "the message is not encrypted");
+      const old = { id: row.id, blobId: row.blob_id };
+      const sealedKind = (inner: MessageSummary["security"]) =>
+        inner === "signed" || inner === "signed+encrypted" ? "signed+encrypted" : "encrypted";
+      if (Number(row.size) > BLOB_CHUNK_BYTES) {
+        if (await opensWith(row.blob_id, current))
+          return { status: "already-current", summary: toSummary(row) };
+        // Opened and sealed anew in one pass: the plaintext never rests anywhere, not even staged.
+        const opened = decryptedStream(row.blob_id, identities);
+        const sealed = await sealStaged(accountId, opened.plaintext, certificate);
+        const inner = listedSecurity(classifyMessage(opened.start(), { complete: false })).security;
+        const summary = await replace(accountId, old, sealed, sealedKind(inner), sealed.cipher);
+        return { status: "re-encrypted", summary };
+      }
       const raw = await ctx.blobs.get(ctx.db, row.blob_id);
       try {
         // Offered only the current key, core picks a RecipientInfo naming it or none at all.
@@ -210,13 +291,7 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
       const { message } = await decryptOuterLayer(raw, { identities });
       const { sealed, cipher } = await sealToCurrent(accountId, message, certificate);
       const inner = listedSecurity(classifyMessage(message)).security;
-      const summary = await replace(
-        accountId,
-        { id: row.id, blobId: row.blob_id },
-        sealed,
-        inner === "signed" || inner === "signed+encrypted" ? "signed+encrypted" : "encrypted",
-        cipher,
-      );
+      const summary = await replace(accountId, old, sealed, sealedKind(inner), cipher);
       return { status: "re-encrypted", summary };
     },
   };
