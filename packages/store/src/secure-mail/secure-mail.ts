@@ -11,12 +11,19 @@ import {
   resealPrivateKeys,
   sealPrivateKey,
 } from "@sealbox/core";
-import { accountById } from "../accounts/accounts.js";
+import { accountById, accountIdByAddress } from "../accounts/accounts.js";
 import { type Executor, type StoreContext, write } from "../context.js";
-import { joinDer } from "../der-list.js";
 import { StoreError } from "../errors.js";
-import { newId } from "../ids.js";
-import { type KeyRow, keyRows, rowCertificate, rowChain, rowIdentity } from "./key-rows.js";
+import {
+  deleteKey,
+  installKey,
+  type KeyRow,
+  keyRows,
+  resealKeys,
+  rowCertificate,
+  rowChain,
+  rowIdentity,
+} from "./key-repository.js";
 import type { PasswordGuard } from "./password-guard.js";
 import type { ServerCa } from "./server-ca.js";
 import { type KeyAccess, unlockSessionUseCases } from "./unlock-sessions.js";
@@ -80,40 +87,8 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
     identity: Pick<Identity, "certificate" | "chain">,
     sealed: Uint8Array,
   ): Promise<void> {
-    const old = await q
-      .selectFrom("secure_mail_keys")
-      .select(["id", "certificate_sha256"])
-      .where("account_id", "=", accountId)
-      .where("state", "=", "current")
-      .executeTakeFirst();
-    // The same certificate again (a restore, a double import): nothing changes, nothing is revoked.
-    if (old?.certificate_sha256 === identity.certificate.sha256) return;
-    // An earlier key coming back becomes current; it is not kept twice.
-    await q
-      .deleteFrom("secure_mail_keys")
-      .where("account_id", "=", accountId)
-      .where("state", "=", "earlier")
-      .where("certificate_sha256", "=", identity.certificate.sha256)
-      .execute();
-    if (old) {
-      await q.updateTable("secure_mail_keys").set({ state: "earlier" }).where("id", "=", old.id).execute();
-      await ca.revoke(q, old.certificate_sha256, "superseded");
-    }
-    const now = ctx.now();
-    await q
-      .insertInto("secure_mail_keys")
-      .values({
-        id: newId(now),
-        account_id: accountId,
-        certificate: identity.certificate.der,
-        certificate_sha256: identity.certificate.sha256,
-        chain: joinDer(identity.chain.map((c) => c.der)),
-        sealed_key: sealed,
-        state: "current",
-        not_after: identity.certificate.notAfter.getTime(),
-        created_at: now,
-      })
-      .execute();
+    const { superseded } = await installKey(q, accountId, identity, sealed, ctx.now());
+    if (superseded) await ca.revoke(q, superseded, "superseded");
   }
 
   async function identitiesWithPassword(accountId: string, securePassword: string): Promise<Identity[]> {
@@ -216,12 +191,8 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
       const owned = [account.address];
       if (account.fromSetting) {
         const fromDomain = account.fromAddress.split("@").pop()?.toLowerCase();
-        const other = await ctx.db
-          .selectFrom("accounts")
-          .select("id")
-          .where("address_lower", "=", account.fromAddress.toLowerCase())
-          .executeTakeFirst();
-        if (fromDomain === account.domain.toLowerCase() && (!other || other.id === account.id))
+        const other = await accountIdByAddress(ctx.db, account.fromAddress.toLowerCase());
+        if (fromDomain === account.domain.toLowerCase() && (!other || other === account.id))
           owned.push(account.fromAddress);
       }
       const email = chooseCertificateAddress({
@@ -306,14 +277,12 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
             );
           return sealPrivateKey(identity.privateKey, newPassword);
         });
-        await write(ctx, async (trx) => {
-          for (const [i, row] of rows.entries())
-            await trx
-              .updateTable("secure_mail_keys")
-              .set({ sealed_key: sealed[i] as Uint8Array })
-              .where("id", "=", row.id)
-              .execute();
-        });
+        await write(ctx, (trx) =>
+          resealKeys(
+            trx,
+            rows.map((r, i) => ({ id: r.id, sealed: sealed[i] as Uint8Array })),
+          ),
+        );
         return;
       }
       const oldPassword = old;
@@ -335,15 +304,12 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
         }
         throw error;
       }
-      await write(ctx, async (trx) => {
-        for (const [i, row] of rows.entries()) {
-          await trx
-            .updateTable("secure_mail_keys")
-            .set({ sealed_key: resealed[i] as Uint8Array })
-            .where("id", "=", row.id)
-            .execute();
-        }
-      });
+      await write(ctx, (trx) =>
+        resealKeys(
+          trx,
+          rows.map((r, i) => ({ id: r.id, sealed: resealed[i] as Uint8Array })),
+        ),
+      );
     },
 
     /** Removes the current key after proving a PFX copy of it exists (no Secure Mail Password needed); earlier keys stay. */
@@ -358,7 +324,7 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
           "that PFX file does not hold this account's current key; nothing was removed",
         );
       await write(ctx, async (trx) => {
-        await trx.deleteFrom("secure_mail_keys").where("id", "=", current.id).execute();
+        await deleteKey(trx, current.id);
         await ca.revoke(trx, current.certificate_sha256, "cessationOfOperation");
       });
     },

@@ -5,10 +5,19 @@ import {
   unwrapSessionKeys,
   wrapSessionKeys,
 } from "@sealbox/core";
+import { domainOfAccount } from "../accounts/accounts.js";
 import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { sessionIdOf } from "../sessions/session-token.js";
-import { type KeyRow, keyRows, rowCertificate, rowChain, sortKeyRows } from "./key-rows.js";
+import { isLiveSessionOf } from "../sessions/sessions.js";
+import {
+  hasAnyKey,
+  type KeyRow,
+  keysBesideUnlock,
+  rowCertificate,
+  rowChain,
+  sortKeyRows,
+} from "./key-repository.js";
 
 /**
  * What opens the account's private keys for one operation: the Secure Mail Password itself
@@ -56,26 +65,13 @@ export function unlockSessionUseCases(
   };
 
   async function lifetimeSeconds(accountId: string): Promise<number> {
-    const row = await ctx.db
-      .selectFrom("accounts")
-      .innerJoin("domains", "domains.id", "accounts.domain_id")
-      .select("domains.unlock_seconds")
-      .where("accounts.id", "=", accountId)
-      .executeTakeFirst();
-    if (!row) throw new StoreError("not-found", `no account with id ${accountId}`);
-    return row.unlock_seconds;
+    return (await domainOfAccount(ctx.db, accountId)).unlockSeconds;
   }
 
   async function ownSession(accountId: string, token: string): Promise<string> {
     const id = sessionIdOf(token);
-    const session = await ctx.db
-      .selectFrom("sessions")
-      .select("id")
-      .where("id", "=", id)
-      .where("account_id", "=", accountId)
-      .where("expires_at", ">", ctx.now())
-      .executeTakeFirst();
-    if (!session) throw new StoreError("unauthenticated", "the session has ended; sign in again");
+    if (!(await isLiveSessionOf(ctx.db, accountId, id, ctx.now())))
+      throw new StoreError("unauthenticated", "the session has ended; sign in again");
     return id;
   }
 
@@ -117,7 +113,7 @@ export function unlockSessionUseCases(
 
     async state(accountId: string, sessionToken: string): Promise<LockState> {
       const seconds = await lifetimeSeconds(accountId);
-      const hasKey = (await keyRows(ctx.db, accountId)).length > 0;
+      const hasKey = await hasAnyKey(ctx.db, accountId);
       const row = await ctx.db
         .selectFrom("unlock_sessions")
         .select("expires_at")
@@ -136,22 +132,7 @@ export function unlockSessionUseCases(
     /** The session's unlocked keys, current first; StoreError("locked") when locked or expired. */
     async identities(accountId: string, sessionToken: string): Promise<Identity[]> {
       const sessionId = sessionIdOf(sessionToken);
-      // One query: the wrapped blob beside every key row of the account (each request asks),
-      // without the password-sealed keys: the session's wrapped copy is what opens them here.
-      const rows = await ctx.db
-        .selectFrom("unlock_sessions")
-        .innerJoin("secure_mail_keys", "secure_mail_keys.account_id", "unlock_sessions.account_id")
-        .select([
-          "secure_mail_keys.certificate_sha256",
-          "secure_mail_keys.certificate",
-          "secure_mail_keys.chain",
-          "secure_mail_keys.state",
-          "secure_mail_keys.created_at",
-        ])
-        .select(["unlock_sessions.wrapped as u_wrapped", "unlock_sessions.expires_at as u_expires_at"])
-        .where("unlock_sessions.id", "=", sessionId)
-        .where("unlock_sessions.account_id", "=", accountId)
-        .execute();
+      const rows = await keysBesideUnlock(ctx.db, accountId, sessionId);
       const first = rows[0];
       if (!first || first.u_expires_at <= ctx.now()) {
         if (first) await ctx.db.deleteFrom("unlock_sessions").where("id", "=", sessionId).execute();

@@ -1,6 +1,7 @@
 import { encryptWholeMessage } from "@sealbox/core";
 import { accountById } from "../accounts/accounts.js";
-import { fromFlag, type StoreContext, write } from "../context.js";
+import { type StoreContext, write } from "../context.js";
+import { domainById } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
 import { forgetOldPages } from "../mail/forget-old-pages.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
@@ -103,15 +104,11 @@ export function composerUseCases(
             "no-key",
             "a draft to be sent encrypted needs your own certificate to be stored encrypted",
           );
-        const domain = await ctx.db
-          .selectFrom("domains")
-          .select("hide_subject_when_encrypting")
-          .where("id", "=", account.domainId)
-          .executeTakeFirstOrThrow();
+        const domain = await domainById(ctx.db, account.domainId);
         raw = await encryptWholeMessage(raw, {
           recipients: [current.certificate],
           cipher: account.encryptionMethod,
-          hideSubject: fromFlag(domain.hide_subject_when_encrypting),
+          hideSubject: domain.hideSubjectWhenEncrypting,
         });
         security = "encrypted";
         cipher = account.encryptionMethod;

@@ -37,6 +37,23 @@ export async function endSessionsOf(
   await sessions.execute();
 }
 
+/** Whether a session (by id) belongs to the account and has not expired. */
+export async function isLiveSessionOf(
+  q: Executor,
+  accountId: string,
+  sessionId: string,
+  now: number,
+): Promise<boolean> {
+  const row = await q
+    .selectFrom("sessions")
+    .select("id")
+    .where("id", "=", sessionId)
+    .where("account_id", "=", accountId)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Signed-in sessions as rows, so any number of web processes (and the terminal client)
  * share them. Ending a session also deletes its unlock blob: logout locks Secure Mail.
