@@ -28,6 +28,7 @@ import { type DomainRepository, domainRepository } from "./domains/domains.js";
 import { type TrustAnchorRepository, trustAnchorRepository } from "./domains/trust-anchors.js";
 import { StoreError } from "./errors.js";
 import { groupCommit, separateCommits, sqliteWalSync } from "./group-commit.js";
+import { rememberInternals } from "./internals.js";
 import { type Job, type JobQueue, type JobQueueOptions, jobQueue } from "./jobs/jobs.js";
 import { type StoreLogger, stderrLogger } from "./logger.js";
 import { type BlobStore, STAGED_GRACE_MS, tableBlobStore } from "./mail/blob-store.js";
@@ -63,10 +64,6 @@ export interface Store {
    */
   sweepStagedBlobs(): Promise<number>;
   close(): Promise<void>;
-  /** For repositories inside this package (and its tests) only. */
-  readonly db: Kysely<Schema>;
-  /** Everything repositories are built from, for use-cases added inside this package. */
-  readonly context: StoreContext;
 
   readonly domains: DomainRepository;
   readonly trustAnchors: TrustAnchorRepository;
@@ -212,10 +209,8 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     deliverMany: (accounts, raw, manyOptions) =>
       deliverMany(accounts, raw, { encryptForAccount: storeEncrypted, ...manyOptions }),
   });
-  return {
+  const store: Store = {
     kind: location.kind,
-    db,
-    context,
     async schemaVersion() {
       const row = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(db);
       return Number(row.rows[0]?.n ?? 0);
@@ -253,6 +248,9 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     messageCrypto: messageCryptoUseCases(context, secureMail, crypto),
     bulk,
   };
+  // The handle stays reachable for this package's tests (internals.ts), never through Store.
+  rememberInternals(store, context);
+  return store;
 }
 
 function openSqlite(path: string, options: OpenStoreOptions): Kysely<Schema> {

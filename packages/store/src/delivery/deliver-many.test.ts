@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import { type BlobStore, tableBlobStore } from "../mail/blob-store.js";
 import type { Store } from "../open-store.js";
 import { decodeOutgoing, OUTGOING_JOB_KIND } from "../outgoing/outgoing-message.js";
@@ -184,16 +185,20 @@ describe.each(backends)("deliverMany on $name", (backend) => {
         }),
       ).rejects.toThrow("disk full");
       expect(puts).toBe(3);
-      expect(await own.store.db.selectFrom("messages").select("id").execute()).toEqual([]);
-      expect(await own.store.db.selectFrom("message_blobs").select("id").execute()).toEqual([]);
-      expect(await own.store.db.selectFrom("jobs").select("id").execute()).toEqual([]);
+      expect(await storeInternals(own.store).db.selectFrom("messages").select("id").execute()).toEqual([]);
+      expect(await storeInternals(own.store).db.selectFrom("message_blobs").select("id").execute()).toEqual(
+        [],
+      );
+      expect(await storeInternals(own.store).db.selectFrom("jobs").select("id").execute()).toEqual([]);
       // The same call succeeds once the disk is back, and then everything is there.
       const ok = await own.store.deliverMany(accounts, raw, {
         queue: { message: { envelopeFrom: "a@atomic.example", recipients: ["z@remote.example"], raw } },
       });
       expect(ok.deliveries.map((d) => d.result.stored.length)).toEqual([1, 1, 1]);
-      expect(await own.store.db.selectFrom("messages").select("id").execute()).toHaveLength(3);
-      expect(await own.store.db.selectFrom("jobs").select("id").execute()).toHaveLength(1);
+      expect(await storeInternals(own.store).db.selectFrom("messages").select("id").execute()).toHaveLength(
+        3,
+      );
+      expect(await storeInternals(own.store).db.selectFrom("jobs").select("id").execute()).toHaveLength(1);
     } finally {
       await own.cleanup();
     }

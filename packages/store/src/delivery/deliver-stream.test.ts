@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import { BLOB_CHUNK_BYTES } from "../mail/blob-store.js";
 import { HEADER_CAPTURE_BYTES, incomingMessage, type MessageSource } from "../mail/incoming-message.js";
 import type { Store } from "../open-store.js";
@@ -74,7 +75,13 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
   }
 
   const staged = async () =>
-    (await store.db.selectFrom("message_blobs").select("id").where("staged", "=", 1).execute()).length;
+    (
+      await storeInternals(store)
+        .db.selectFrom("message_blobs")
+        .select("id")
+        .where("staged", "=", 1)
+        .execute()
+    ).length;
 
   it("stores large copies byte for byte (plain and decrypted), one read of the source per copy", async () => {
     const plain = await account(false);
@@ -123,9 +130,11 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
     const a = await account(false);
     const b = await account(false);
     const raw = bigMessage("fails", 4 * BLOB_CHUNK_BYTES);
-    const before = (await store.db.selectFrom("messages").select("id").execute()).length;
+    const before = (await storeInternals(store).db.selectFrom("messages").select("id").execute()).length;
     await expect(store.deliverMany([a, b], source(raw, 2))).rejects.toThrow("spool read failed");
-    expect((await store.db.selectFrom("messages").select("id").execute()).length).toBe(before);
+    expect((await storeInternals(store).db.selectFrom("messages").select("id").execute()).length).toBe(
+      before,
+    );
     expect(await staged()).toBe(0);
   }, 60_000);
 
@@ -136,8 +145,8 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
       queue: { message: { envelopeFrom: a.address, recipients: ["far@remote.example"], accountId: a.id } },
     });
     expect(result.queued?.kind).toBe(OUTGOING_JOB_KIND);
-    const job = await store.db
-      .selectFrom("jobs")
+    const job = await storeInternals(store)
+      .db.selectFrom("jobs")
       .select("payload")
       .where("id", "=", result.queued?.id as string)
       .executeTakeFirstOrThrow();

@@ -3,6 +3,7 @@ import { backends } from "../../test/backends.js";
 import { encryptedElsewhere } from "../../test/encrypted-elsewhere.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import type { StoreLogger } from "../logger.js";
 import { type BlobStore, tableBlobStore } from "../mail/blob-store.js";
 import type { Store } from "../open-store.js";
@@ -104,7 +105,10 @@ describe.each(backends)("deliver on $name", (backend) => {
     expect(box.INBOX?.[0]?.raw).toContain(`X-Fake-For: ${a.address}`);
     expect(box.INBOX?.[0]?.raw).not.toContain("the plans");
     expect(box.INBOX?.[0]).toMatchObject({ security: "encrypted", cipher: "AES-256-CBC" });
-    const plaintext = await store.db.selectFrom("message_blob_chunks").select("data").execute();
+    const plaintext = await storeInternals(store)
+      .db.selectFrom("message_blob_chunks")
+      .select("data")
+      .execute();
     expect(plaintext.some((b) => Buffer.from(b.data).includes("the plans"))).toBe(false);
   });
 
@@ -413,8 +417,10 @@ describe.each(backends)("deliver on $name", (backend) => {
       );
       await expect(own.store.deliver(a, message({ Subject: "x" }))).rejects.toThrow("disk full");
       expect(puts).toBe(2);
-      expect(await own.store.db.selectFrom("messages").select("id").execute()).toEqual([]);
-      expect(await own.store.db.selectFrom("message_blobs").select("id").execute()).toEqual([]);
+      expect(await storeInternals(own.store).db.selectFrom("messages").select("id").execute()).toEqual([]);
+      expect(await storeInternals(own.store).db.selectFrom("message_blobs").select("id").execute()).toEqual(
+        [],
+      );
       // The mailboxes the rule made inside the failed transaction are gone too.
       expect(await own.store.mailboxes.get(a.id, "One")).toBeUndefined();
     } finally {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { BLOB_CHUNK_BYTES, tableBlobStore } from "../mail/blob-store.js";
 import { openStore, type Store } from "../open-store.js";
@@ -163,10 +164,14 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
     });
     expect(Buffer.from(await store.messages.raw(account.id, plain.id)).equals(raw)).toBe(true);
     await store.messages.remove(account.id, plain.id);
-    const staged = await store.db.selectFrom("message_blobs").select("id").where("staged", "=", 1).execute();
+    const staged = await storeInternals(store)
+      .db.selectFrom("message_blobs")
+      .select("id")
+      .where("staged", "=", 1)
+      .execute();
     expect(staged).toEqual([]);
-    const blobs = await store.db.selectFrom("message_blobs").select("id").execute();
-    const used = await store.db.selectFrom("messages").select("blob_id").execute();
+    const blobs = await storeInternals(store).db.selectFrom("message_blobs").select("id").execute();
+    const used = await storeInternals(store).db.selectFrom("messages").select("blob_id").execute();
     expect(blobs).toHaveLength(used.length);
   }, 60_000);
 
@@ -238,8 +243,8 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
         expect(page.messages.map((x) => x.subject)).toEqual([`race ${round}`]);
         await store.messages.remove(account.id, page.messages[0]!.id);
       }
-      const blobs = await store.db.selectFrom("message_blobs").select("id").execute();
-      const used = await store.db.selectFrom("messages").select("blob_id").execute();
+      const blobs = await storeInternals(store).db.selectFrom("message_blobs").select("id").execute();
+      const used = await storeInternals(store).db.selectFrom("messages").select("blob_id").execute();
       expect(blobs).toHaveLength(used.length);
     } finally {
       await second.close();

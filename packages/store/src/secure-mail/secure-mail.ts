@@ -43,6 +43,9 @@ export function secureMailUseCases(ctx: StoreContext, deps: { ca: ServerCa; guar
     unlock: unlockSessions.unlock,
     lock: unlockSessions.lock,
     lockState: unlockSessions.state,
+    storedUnlocks: unlockSessions.storedUnlocks,
+    /** Wrong Secure Mail Passwords that count against the account now (the shared rate limit). */
+    passwordFailures: deps.guard.recentFailures,
     currentCertificate: currentCertificateUseCase(ctx),
   };
 }

@@ -111,6 +111,19 @@ export function unlockSessionUseCases(
       );
     },
 
+    /**
+     * How many wrapped key blobs of the account are stored (one per unlocked session, expired
+     * ones until they are swept): zero once every session locked or signed out.
+     */
+    async storedUnlocks(accountId: string): Promise<number> {
+      const rows = await ctx.db
+        .selectFrom("unlock_sessions")
+        .select("id")
+        .where("account_id", "=", accountId)
+        .execute();
+      return rows.length;
+    },
+
     async state(accountId: string, sessionToken: string): Promise<LockState> {
       const seconds = await lifetimeSeconds(accountId);
       const hasKey = await hasAnyKey(ctx.db, accountId);
