@@ -16,7 +16,12 @@ import {
 import { type ContactRepository, contactRepository } from "./address-books/contacts.js";
 import { type Bulk, bulkUseCases } from "./bulk/bulk.js";
 import type { StoreContext } from "./context.js";
-import { type DeliverOptions, type DeliveryResult, deliverUseCase } from "./delivery/deliver.js";
+import {
+  type DeliverOptions,
+  type DeliveryResult,
+  deliverUseCase,
+  type EncryptForAccount,
+} from "./delivery/deliver.js";
 import {
   type DeliverManyOptions,
   type DeliverManyResult,
@@ -134,6 +139,13 @@ export interface OpenStoreOptions {
   logger?: StoreLogger;
   /** Where raw message bytes live. Default: the message_blobs table. */
   blobs?: BlobStore;
+  /**
+   * What Store Encrypted rules encrypt incoming copies with (deliver, deliverMany, send).
+   * Default: the built-in hook (the account's current certificate and Encryption Method, the
+   * domain's hide-subject setting); null: none, so such copies are stored as they came, with
+   * the reason logged.
+   */
+  encryptForAccount?: EncryptForAccount | null;
   /** Cost of new login-password hashes. Default DEFAULT_SCRYPT; lower only in tests. */
   passwordHashing?: ScryptParams;
   jobs?: JobQueueOptions;
@@ -187,13 +199,13 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     ...(crlDistributionPoint ? { crlDistributionPoint } : {}),
   });
   const secureMail = secureMailUseCases(context, { ca, guard: passwordGuard(context) });
-  const storeEncrypted = storeEncryptedHook(context);
+  const storeEncrypted =
+    options.encryptForAccount === null
+      ? undefined
+      : (options.encryptForAccount ?? storeEncryptedHook(context));
   const crypto = messageCryptoOps(context, secureMail);
   const bulk = bulkUseCases(context, { secureMail, crypto });
-  const deliver = deliverUseCase(context);
-  const deliverMany = deliverManyUseCase(context);
-  const deliverWithHooks: Store["deliver"] = (account, raw, deliverOptions = {}) =>
-    deliver(account, raw, { encryptForAccount: storeEncrypted, ...deliverOptions });
+  const deliverMany = deliverManyUseCase(context, storeEncrypted);
   const contactCertificates = contactCertificateRepository(context);
   const lookupDirectory = directoryLookup(context);
   const queueOutgoing = queueOutgoingUseCase(context);
@@ -206,8 +218,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
   const send = sendUseCase(context, {
     secureMail,
     certificates,
-    deliverMany: (accounts, raw, manyOptions) =>
-      deliverMany(accounts, raw, { encryptForAccount: storeEncrypted, ...manyOptions }),
+    deliverMany,
   });
   const store: Store = {
     kind: location.kind,
@@ -237,9 +248,8 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     messages: messageRepository(context),
     listMessages: messagePager(context),
     rules: ruleRepository(context),
-    deliver: deliverWithHooks,
-    deliverMany: (accounts, raw, manyOptions = {}) =>
-      deliverMany(accounts, raw, { encryptForAccount: storeEncrypted, ...manyOptions }),
+    deliver: deliverUseCase(context, storeEncrypted),
+    deliverMany,
     jobs: jobQueue(context, options.jobs),
     queueOutgoing,
     send,

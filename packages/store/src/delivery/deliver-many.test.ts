@@ -30,7 +30,7 @@ describe.each(backends)("deliverMany on $name", (backend) => {
   let store: Store;
   let n = 0;
   beforeAll(async () => {
-    fresh = await freshStore(backend);
+    fresh = await freshStore(backend, { encryptForAccount: fakeEncrypt });
     store = fresh.store;
     await store.domains.add("many.example");
   });
@@ -66,7 +66,7 @@ describe.each(backends)("deliverMany on $name", (backend) => {
       { name: "enc", actions: [{ action: "Store Encrypted in", argument: "INBOX" }] },
     );
     const raw = message({ From: "x@y.org", Subject: "for both" }, "the body text\r\n");
-    const result = await store.deliverMany([secret, plain], raw, { encryptForAccount: fakeEncrypt });
+    const result = await store.deliverMany([secret, plain], raw);
     expect(result.queued).toBeNull();
     expect(result.deliveries.map((d) => d.address)).toEqual([secret.address, plain.address]);
     expect(result.deliveries[0]?.result.stored).toEqual([
@@ -134,7 +134,13 @@ describe.each(backends)("deliverMany on $name", (backend) => {
         return tableBlobStore.put(q, bytes, now);
       },
     };
-    const own = await freshStore(backend, { blobs: recording });
+    const own = await freshStore(backend, {
+      blobs: recording,
+      encryptForAccount: async (acc, raw, size) => {
+        events.push("encrypt");
+        return fakeEncrypt(acc, raw, size);
+      },
+    });
     try {
       const ids = [];
       for (const name of ["p", "q", "r"]) {
@@ -149,12 +155,7 @@ describe.each(backends)("deliverMany on $name", (backend) => {
         ids.push(a);
       }
       events.length = 0;
-      await own.store.deliverMany(ids, message({ Subject: "x" }), {
-        encryptForAccount: async (acc, raw, size) => {
-          events.push("encrypt");
-          return fakeEncrypt(acc, raw, size);
-        },
-      });
+      await own.store.deliverMany(ids, message({ Subject: "x" }));
       expect(events).toEqual(["encrypt", "encrypt", "encrypt", "put", "put", "put"]);
     } finally {
       await own.cleanup();

@@ -9,6 +9,7 @@ import {
   type DeliverOptions,
   type DeliveryResult,
   deliveryResult,
+  type EncryptForAccount,
   type PreparedDelivery,
   prepareDelivery,
   writeDelivery,
@@ -60,7 +61,7 @@ function insertOutgoingJob(
  * crash before the commit leaves nothing for the client's retry to duplicate.
  * An account listed twice is delivered once.
  */
-export function deliverManyUseCase(ctx: StoreContext) {
+export function deliverManyUseCase(ctx: StoreContext, encryptForAccount: EncryptForAccount | undefined) {
   return async function deliverMany(
     accounts: ReadonlyArray<Pick<Account, "id">>,
     raw: Uint8Array | MessageSource,
@@ -75,7 +76,8 @@ export function deliverManyUseCase(ctx: StoreContext) {
     let stored: Awaited<ReturnType<typeof writeDelivery>>[];
     let queued: Job | null;
     try {
-      for (const id of ids) prepared.push(await prepareDelivery(ctx, { id }, message, options));
+      for (const id of ids)
+        prepared.push(await prepareDelivery(ctx, { id }, message, options, encryptForAccount));
       const queuedRaw = options.queue
         ? (options.queue.message.raw ?? (await wholeMessage(message)))
         : undefined;
