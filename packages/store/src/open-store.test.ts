@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
@@ -95,5 +95,28 @@ describe("store URLs", () => {
     // Owner-only: mail and sealed keys live in it.
     expect(statSync(join(target.base, "sealbox.db")).mode & 0o777).toBe(0o600);
     await target.cleanup();
+  });
+});
+
+describe("what apps can reach", () => {
+  it("no database handle: Store has no db or context, and the internals are exported nowhere", async () => {
+    const target = await backends[0]!.fresh();
+    const store = await openStore(target.url, { base: target.base, logger: silentLogger });
+    try {
+      for (const name of ["db", "context"]) expect(Object.keys(store)).not.toContain(name);
+      // The package's own tests still reach the handle, through internals.ts.
+      expect(await storeInternals(store).db.selectFrom("domains").select("id").execute()).toEqual([]);
+    } finally {
+      await store.close();
+      await target.cleanup();
+    }
+    const api = await import("./index.js");
+    expect(Object.keys(api)).not.toContain("storeInternals");
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as {
+      exports: Record<string, unknown>;
+    };
+    // Only "." and the browser-safe words: no path an app could import internals.ts (or any src file) by.
+    expect(Object.keys(manifest.exports).sort()).toEqual([".", "./words"]);
+    expect(JSON.stringify(manifest.exports)).not.toContain("internals");
   });
 });

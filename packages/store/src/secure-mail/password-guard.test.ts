@@ -62,6 +62,23 @@ describe.each(backends)("Secure Mail Password rate limit on $name", (backend) =>
     await store.secureMail.verifyPassword(alice.id, PW);
   });
 
+  it("passwordFailures tells how many failures count now and when the last was", async () => {
+    const carol = (await store.accounts.add("carol@guard.example", { password: "pw" })).account;
+    const guard = passwordGuard(storeInternals(store).context);
+    expect(await store.secureMail.passwordFailures(carol.id)).toEqual({ count: 0, lastAt: null });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1000);
+      await guard.begin(carol.id);
+    }
+    const last = clock.now();
+    expect(await store.secureMail.passwordFailures(carol.id)).toEqual({ count: 3, lastAt: last });
+    // Outside the window they no longer count; a success clears them.
+    clock.advance(FAILURE_WINDOW_MS - 1000);
+    expect(await store.secureMail.passwordFailures(carol.id)).toEqual({ count: 1, lastAt: last });
+    await (await guard.begin(carol.id)).succeeded();
+    expect(await store.secureMail.passwordFailures(carol.id)).toEqual({ count: 0, lastAt: null });
+  });
+
   it("failures older than 15 minutes no longer count", async () => {
     const guard = passwordGuard(storeInternals(store).context);
     for (let i = 0; i < FREE_FAILURES; i++) await guard.begin(alice.id);

@@ -146,6 +146,22 @@ describe.each(backends)("unlock sessions on $name", (backend) => {
     expect((await store.secureMail.unlock(alice.id, token, PW)).unlocked).toBe(true);
   });
 
+  it("storedUnlocks counts the account's wrapped key blobs: one per unlocked session, none after lock and logout", async () => {
+    const dave = (await store.accounts.add(`dave@${DOMAIN}`, { password: "pw" })).account;
+    await store.secureMail.generate(dave.id, PW, { keyAlgorithm: "EC-P256" });
+    const first = await session(dave);
+    const second = await session(dave);
+    expect(await store.secureMail.storedUnlocks(dave.id)).toBe(0);
+    await store.secureMail.unlock(dave.id, first, PW);
+    await store.secureMail.unlock(dave.id, second, PW);
+    await store.secureMail.unlock(dave.id, second, PW);
+    expect(await store.secureMail.storedUnlocks(dave.id)).toBe(2);
+    await store.secureMail.lock(dave.id, first);
+    expect(await store.secureMail.storedUnlocks(dave.id)).toBe(1);
+    await store.sessions.end(second);
+    expect(await store.secureMail.storedUnlocks(dave.id)).toBe(0);
+  });
+
   it("lock() and logout (sessions.end) lock", async () => {
     const token = await session(alice);
     await store.secureMail.unlock(alice.id, token, PW);
