@@ -10,6 +10,7 @@ import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { sessionIdOf } from "../sessions/session-token.js";
 import { isLiveSessionOf } from "../sessions/sessions.js";
+import { countUnlocksOf, deleteUnlock, putUnlock, unlockExpiry } from "../sessions/unlock-rows.js";
 import {
   hasAnyKey,
   type KeyRow,
@@ -94,50 +95,30 @@ export function unlockSessionUseCases(
       }
       const now = ctx.now();
       const expiresAt = now + seconds * 1000;
-      await write(ctx, async (trx) => {
-        await trx.deleteFrom("unlock_sessions").where("id", "=", sessionId).execute();
-        await trx
-          .insertInto("unlock_sessions")
-          .values({ id: sessionId, account_id: accountId, wrapped, expires_at: expiresAt, created_at: now })
-          .execute();
-      });
+      await write(ctx, (trx) => putUnlock(trx, { id: sessionId, accountId, wrapped, expiresAt, now }));
       return { hasKey: true, unlocked: true, expiresAt, lifetimeSeconds: seconds };
     },
 
     async lock(accountId: string, sessionToken: string): Promise<void> {
       const id = sessionIdOf(sessionToken);
-      await write(ctx, (trx) =>
-        trx.deleteFrom("unlock_sessions").where("id", "=", id).where("account_id", "=", accountId).execute(),
-      );
+      await write(ctx, (trx) => deleteUnlock(trx, id, accountId));
     },
 
     /**
      * How many wrapped key blobs of the account are stored (one per unlocked session, expired
      * ones until they are swept): zero once every session locked or signed out.
      */
-    async storedUnlocks(accountId: string): Promise<number> {
-      const rows = await ctx.db
-        .selectFrom("unlock_sessions")
-        .select("id")
-        .where("account_id", "=", accountId)
-        .execute();
-      return rows.length;
-    },
+    storedUnlocks: (accountId: string): Promise<number> => countUnlocksOf(ctx.db, accountId),
 
     async state(accountId: string, sessionToken: string): Promise<LockState> {
       const seconds = await lifetimeSeconds(accountId);
       const hasKey = await hasAnyKey(ctx.db, accountId);
-      const row = await ctx.db
-        .selectFrom("unlock_sessions")
-        .select("expires_at")
-        .where("id", "=", sessionIdOf(sessionToken))
-        .where("account_id", "=", accountId)
-        .executeTakeFirst();
-      const unlocked = hasKey && row !== undefined && row.expires_at > ctx.now();
+      const expiry = await unlockExpiry(ctx.db, accountId, sessionIdOf(sessionToken));
+      const unlocked = hasKey && expiry !== undefined && expiry > ctx.now();
       return {
         hasKey,
         unlocked,
-        expiresAt: unlocked ? (row?.expires_at ?? null) : null,
+        expiresAt: unlocked ? (expiry ?? null) : null,
         lifetimeSeconds: seconds,
       };
     },
@@ -148,7 +129,7 @@ export function unlockSessionUseCases(
       const rows = await keysBesideUnlock(ctx.db, accountId, sessionId);
       const first = rows[0];
       if (!first || first.u_expires_at <= ctx.now()) {
-        if (first) await ctx.db.deleteFrom("unlock_sessions").where("id", "=", sessionId).execute();
+        if (first) await deleteUnlock(ctx.db, sessionId);
         throw new StoreError("locked", LOCKED);
       }
       const wrappingKey = deriveSessionWrappingKey(sessionToken, "keys");

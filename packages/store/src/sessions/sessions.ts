@@ -3,6 +3,7 @@ import { type Account, accountById, accountFromJoinedRow, DOMAIN_COLUMNS } from 
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newSessionToken, sessionIdOf } from "./session-token.js";
+import { deleteExpiredUnlocks, deleteUnlock, deleteUnlocksOf } from "./unlock-rows.js";
 
 /** A session ends after this long without a request… */
 export const SESSION_IDLE_MS = 12 * 60 * 60_000;
@@ -27,13 +28,9 @@ export async function endSessionsOf(
   accountId: string,
   exceptSessionId?: string,
 ): Promise<void> {
-  let unlocks = trx.deleteFrom("unlock_sessions").where("account_id", "=", accountId);
   let sessions = trx.deleteFrom("sessions").where("account_id", "=", accountId);
-  if (exceptSessionId !== undefined) {
-    unlocks = unlocks.where("id", "!=", exceptSessionId);
-    sessions = sessions.where("id", "!=", exceptSessionId);
-  }
-  await unlocks.execute();
+  if (exceptSessionId !== undefined) sessions = sessions.where("id", "!=", exceptSessionId);
+  await deleteUnlocksOf(trx, accountId, exceptSessionId);
   await sessions.execute();
 }
 
@@ -67,7 +64,7 @@ export function sessionRepository(ctx: StoreContext) {
       return;
     }
     await write(ctx, async (trx) => {
-      await trx.deleteFrom("unlock_sessions").where("id", "=", id).execute();
+      await deleteUnlock(trx, id);
       await trx.deleteFrom("sessions").where("id", "=", id).execute();
     });
   }
@@ -91,7 +88,7 @@ export function sessionRepository(ctx: StoreContext) {
       await write(ctx, async (trx) => {
         // Old rows of anyone are pruned as sessions are made.
         await trx.deleteFrom("sessions").where("expires_at", "<=", now).execute();
-        await trx.deleteFrom("unlock_sessions").where("expires_at", "<=", now).execute();
+        await deleteExpiredUnlocks(trx, now);
         await trx.insertInto("sessions").values(row).execute();
       });
       const session: SignedInSession = {
