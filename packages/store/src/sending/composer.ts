@@ -5,7 +5,12 @@ import { domainById } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
 import { forgetOldPages } from "../mail/forget-old-pages.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
-import { deleteMessagesWhere, insertMessage, type MessageSummary } from "../mail/messages.js";
+import {
+  deleteMessagesWhere,
+  insertMessage,
+  isMessageInMailboxNamed,
+  type MessageSummary,
+} from "../mail/messages.js";
 import type { SecureMail } from "../secure-mail/secure-mail.js";
 import type { KeyAccess } from "../secure-mail/unlock-sessions.js";
 import { type ComposeInput, composeMessage, parseTypedAddresses } from "./compose.js";
@@ -36,15 +41,8 @@ export function composerUseCases(
 ) {
   /** A draft id must name a message in the account's own Drafts: anything else is not-found. */
   async function requireDraft(accountId: string, draftId: string): Promise<void> {
-    const row = await ctx.db
-      .selectFrom("messages")
-      .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
-      .select("messages.id")
-      .where("mailboxes.account_id", "=", accountId)
-      .where("mailboxes.name", "=", "Drafts")
-      .where("messages.id", "=", draftId)
-      .executeTakeFirst();
-    if (!row) throw new StoreError("not-found", `no draft ${draftId}`);
+    if (!(await isMessageInMailboxNamed(ctx.db, accountId, "Drafts", draftId)))
+      throw new StoreError("not-found", `no draft ${draftId}`);
   }
 
   async function removeDraft(accountId: string, draftId: string | undefined): Promise<void> {
