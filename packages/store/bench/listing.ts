@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { storeInternals } from "../src/internals.js";
 import { silentLogger } from "../src/logger.js";
 import { encodeCursor } from "../src/mail/message-page.js";
 import { openStore, type Store } from "../src/open-store.js";
@@ -58,8 +59,8 @@ async function bench(name: string, url: string, base: string): Promise<void> {
     console.log(
       `${name}: filled ${COUNT.toLocaleString("en")} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
-    const middle = await store.db
-      .selectFrom("messages")
+    const middle = await storeInternals(store)
+      .db.selectFrom("messages")
       .select(["date", "id"])
       .where("mailbox_id", "=", mailboxId)
       .orderBy("date", "desc")

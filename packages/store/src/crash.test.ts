@@ -7,6 +7,7 @@ import { backends } from "../test/backends.js";
 import { sealedDelivery } from "../test/crash-support.js";
 import { type FreshStore, freshStore, message } from "../test/fresh-store.js";
 import type { Account } from "./accounts/accounts.js";
+import { storeInternals } from "./internals.js";
 import type { Store } from "./open-store.js";
 
 // The child runs TypeScript sources through tsx (a devDependency of this package).
@@ -95,8 +96,8 @@ describe.each(backends)("a SIGKILL in the middle of move, copy or deliver on $na
   afterAll(() => fresh.cleanup());
 
   async function check(): Promise<{ moved: number; delivered: number }> {
-    const rows = await store.db
-      .selectFrom("messages")
+    const rows = await storeInternals(store)
+      .db.selectFrom("messages")
       .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
       .select(["messages.id", "messages.blob_id", "messages.message_id", "mailboxes.name"])
       .where("mailboxes.account_id", "=", account.id)
@@ -109,7 +110,7 @@ describe.each(backends)("a SIGKILL in the middle of move, copy or deliver on $na
       expect(Buffer.from(await store.messages.raw(account.id, id)).equals(raw)).toBe(true);
     }
     // Copies are whole: each has its own blob, and no blob is orphaned or shared.
-    const blobs = await store.db.selectFrom("message_blobs").select("id").execute();
+    const blobs = await storeInternals(store).db.selectFrom("message_blobs").select("id").execute();
     const referenced = rows.map((r) => r.blob_id);
     expect(new Set(referenced).size).toBe(referenced.length);
     expect(new Set(blobs.map((b) => b.id))).toEqual(new Set(referenced));
@@ -196,8 +197,8 @@ describe.each(backends)(
     }
 
     async function check(acked: readonly string[]): Promise<{ encrypted: number; sealed: number }> {
-      const rows = await store.db
-        .selectFrom("messages")
+      const rows = await storeInternals(store)
+        .db.selectFrom("messages")
         .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
         .select([
           "messages.id",
@@ -229,7 +230,7 @@ describe.each(backends)(
       }
       expect(rows.filter((r) => !["Vault", "Sealed"].includes(r.name))).toEqual([]);
       // No blob is orphaned or shared.
-      const blobs = await store.db.selectFrom("message_blobs").select("id").execute();
+      const blobs = await storeInternals(store).db.selectFrom("message_blobs").select("id").execute();
       expect(new Set(blobs.map((b) => b.id))).toEqual(new Set(rows.map((r) => r.blob_id)));
       expect(blobs).toHaveLength(rows.length);
       return { encrypted: vault.filter((r) => r.security === "encrypted").length, sealed: sealed.length };

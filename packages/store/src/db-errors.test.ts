@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { backends } from "../test/backends.js";
 import { freshStore } from "../test/fresh-store.js";
 import { isStorageFull } from "./db-errors.js";
+import { storeInternals } from "./internals.js";
 
 const sqlite = backends.find((b) => b.name === "sqlite");
 
@@ -31,16 +32,18 @@ describe("isStorageFull", () => {
       const raw = Buffer.from(
         `Subject: big\r\nMessage-ID: <big@x>\r\n\r\n${"x".repeat(76)}\r\n`.repeat(4000),
       );
-      const { rows } = await sql<{ page_count: number }>`pragma page_count`.execute(store.db);
+      const { rows } = await sql<{ page_count: number }>`pragma page_count`.execute(storeInternals(store).db);
       // The file may grow by only a few pages: the same SQLITE_FULL a full disk gives.
-      await sql.raw(`pragma max_page_count = ${(rows[0]?.page_count ?? 0) + 4}`).execute(store.db);
+      await sql
+        .raw(`pragma max_page_count = ${(rows[0]?.page_count ?? 0) + 4}`)
+        .execute(storeInternals(store).db);
       const failed = await store.deliver(account, raw).then(
         () => undefined,
         (error: unknown) => error,
       );
       expect(failed, String(failed)).toBeDefined();
       expect(isStorageFull(failed), String(failed)).toBe(true);
-      await sql.raw("pragma max_page_count = 1073741823").execute(store.db);
+      await sql.raw("pragma max_page_count = 1073741823").execute(storeInternals(store).db);
       const delivered = await store.deliver(account, raw);
       expect(delivered.stored.length).toBe(1);
     } finally {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../test/backends.js";
 import { type FreshStore, freshStore } from "../test/fresh-store.js";
 import { hotQuery } from "./hot-query.js";
+import { storeInternals } from "./internals.js";
 
 describe.each(backends)("hotQuery on $name", (backend) => {
   let fresh: FreshStore;
@@ -26,8 +27,8 @@ describe.each(backends)("hotQuery on $name", (backend) => {
       await f.store.accounts.add("alice@hot.example", { password: "pw", createDomain: true });
       await f.store.accounts.add("bob@hot.example", { password: "pw" });
     }
-    await first.store.db
-      .updateTable("accounts")
+    await storeInternals(first.store)
+      .db.updateTable("accounts")
       .set({ role: "server-admin" })
       .where("address", "=", "bob@hot.example")
       .execute();
@@ -39,32 +40,34 @@ describe.each(backends)("hotQuery on $name", (backend) => {
 
   it("builds once per database and binds each call's values, constants kept", async () => {
     builds.length = 0;
-    expect(await byAddress(fresh.store.db, "alice@hot.example", "user")).toEqual([
+    expect(await byAddress(storeInternals(fresh.store).db, "alice@hot.example", "user")).toEqual([
       { address: "alice@hot.example", role: "user" },
     ]);
-    expect(await byAddress(fresh.store.db, "bob@hot.example", "user")).toEqual([
+    expect(await byAddress(storeInternals(fresh.store).db, "bob@hot.example", "user")).toEqual([
       { address: "bob@hot.example", role: "user" },
     ]);
-    expect(await byAddress(fresh.store.db, "bob@hot.example", "server-admin")).toEqual([]);
+    expect(await byAddress(storeInternals(fresh.store).db, "bob@hot.example", "server-admin")).toEqual([]);
     expect(builds).toEqual(["byAddress"]);
     // Another store is another database: its own build, its own rows.
-    expect(await byAddress(first.store.db, "bob@hot.example", "server-admin")).toEqual([
+    expect(await byAddress(storeInternals(first.store).db, "bob@hot.example", "server-admin")).toEqual([
       { address: "bob@hot.example", role: "server-admin" },
     ]);
     expect(builds).toEqual(["byAddress", "byAddress"]);
   });
 
   it("runs in a transaction on the transaction's connection", async () => {
-    await fresh.store.db.transaction().execute(async (trx) => {
-      const promote = (role: "user" | "server-admin") =>
-        trx.updateTable("accounts").set({ role }).where("address", "=", "alice@hot.example").execute();
-      await promote("server-admin");
-      // Seen only on the transaction's own connection until it commits.
-      expect(await byAddress(trx, "alice@hot.example", "server-admin")).toEqual([
-        { address: "alice@hot.example", role: "server-admin" },
-      ]);
-      await promote("user");
-    });
+    await storeInternals(fresh.store)
+      .db.transaction()
+      .execute(async (trx) => {
+        const promote = (role: "user" | "server-admin") =>
+          trx.updateTable("accounts").set({ role }).where("address", "=", "alice@hot.example").execute();
+        await promote("server-admin");
+        // Seen only on the transaction's own connection until it commits.
+        expect(await byAddress(trx, "alice@hot.example", "server-admin")).toEqual([
+          { address: "alice@hot.example", role: "server-admin" },
+        ]);
+        await promote("user");
+      });
   });
 
   it("refuses a value that does not come out as a bound parameter", async () => {
@@ -74,7 +77,7 @@ describe.each(backends)("hotQuery on $name", (backend) => {
         ? db.selectFrom("accounts").select("address").where("address", "=", address)
         : db.selectFrom("accounts").select("address"),
     );
-    await expect(branching(fresh.store.db, "alice@hot.example")).rejects.toThrow(
+    await expect(branching(storeInternals(fresh.store).db, "alice@hot.example")).rejects.toThrow(
       /value 0 is not a bound parameter/,
     );
   });

@@ -19,7 +19,6 @@ export type {
 } from "./address-books/contact-certificates.js";
 export type { Contact, ContactInput } from "./address-books/contacts.js";
 export type { Bulk, BulkKind, BulkMessageEvent, BulkRun, BulkStartOptions } from "./bulk/bulk.js";
-export type { Executor, StoreContext } from "./context.js";
 export { isStorageFull } from "./db-errors.js";
 export type {
   DeliverOptions,

@@ -16,7 +16,12 @@ import {
 import { type ContactRepository, contactRepository } from "./address-books/contacts.js";
 import { type Bulk, bulkUseCases } from "./bulk/bulk.js";
 import type { StoreContext } from "./context.js";
-import { type DeliverOptions, type DeliveryResult, deliverUseCase } from "./delivery/deliver.js";
+import {
+  type DeliverOptions,
+  type DeliveryResult,
+  deliverUseCase,
+  type EncryptForAccount,
+} from "./delivery/deliver.js";
 import {
   type DeliverManyOptions,
   type DeliverManyResult,
@@ -28,6 +33,7 @@ import { type DomainRepository, domainRepository } from "./domains/domains.js";
 import { type TrustAnchorRepository, trustAnchorRepository } from "./domains/trust-anchors.js";
 import { StoreError } from "./errors.js";
 import { groupCommit, separateCommits, sqliteWalSync } from "./group-commit.js";
+import { rememberInternals } from "./internals.js";
 import { type Job, type JobQueue, type JobQueueOptions, jobQueue } from "./jobs/jobs.js";
 import { type StoreLogger, stderrLogger } from "./logger.js";
 import { type BlobStore, STAGED_GRACE_MS, tableBlobStore } from "./mail/blob-store.js";
@@ -66,10 +72,6 @@ export interface Store {
    */
   sweepStagedBlobs(): Promise<number>;
   close(): Promise<void>;
-  /** For repositories inside this package (and its tests) only. */
-  readonly db: Kysely<Schema>;
-  /** Everything repositories are built from, for use-cases added inside this package. */
-  readonly context: StoreContext;
 
   readonly domains: DomainRepository;
   readonly trustAnchors: TrustAnchorRepository;
@@ -142,6 +144,13 @@ export interface OpenStoreOptions {
   logger?: StoreLogger;
   /** Where raw message bytes live. Default: the message_blobs table. */
   blobs?: BlobStore;
+  /**
+   * What Store Encrypted rules encrypt incoming copies with (deliver, deliverMany, send).
+   * Default: the built-in hook (the account's current certificate and Encryption Method, the
+   * domain's hide-subject setting); null: none, so such copies are stored as they came, with
+   * the reason logged.
+   */
+  encryptForAccount?: EncryptForAccount | null;
   /** Cost of new login-password hashes. Default DEFAULT_SCRYPT; lower only in tests. */
   passwordHashing?: ScryptParams;
   jobs?: JobQueueOptions;
@@ -200,13 +209,13 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     ...(crlDistributionPoint ? { crlDistributionPoint } : {}),
   });
   const secureMail = secureMailUseCases(context, { ca, guard: passwordGuard(context) });
-  const storeEncrypted = storeEncryptedHook(context);
+  const storeEncrypted =
+    options.encryptForAccount === null
+      ? undefined
+      : (options.encryptForAccount ?? storeEncryptedHook(context));
   const crypto = messageCryptoOps(context, secureMail);
   const bulk = bulkUseCases(context, { secureMail, crypto });
-  const deliver = deliverUseCase(context);
-  const deliverMany = deliverManyUseCase(context);
-  const deliverWithHooks: Store["deliver"] = (account, raw, deliverOptions = {}) =>
-    deliver(account, raw, { encryptForAccount: storeEncrypted, ...deliverOptions });
+  const deliverMany = deliverManyUseCase(context, storeEncrypted);
   const contactCertificates = contactCertificateRepository(context);
   const lookupDirectory = directoryLookup(context);
   const queueOutgoing = queueOutgoingUseCase(context);
@@ -219,13 +228,10 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
   const send = sendUseCase(context, {
     secureMail,
     certificates,
-    deliverMany: (accounts, raw, manyOptions) =>
-      deliverMany(accounts, raw, { encryptForAccount: storeEncrypted, ...manyOptions }),
+    deliverMany,
   });
-  return {
+  const store: Store = {
     kind: location.kind,
-    db,
-    context,
     async schemaVersion() {
       const row = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(db);
       return Number(row.rows[0]?.n ?? 0);
@@ -252,9 +258,8 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     messages: messageRepository(context),
     listMessages: messagePager(context),
     rules: ruleRepository(context),
-    deliver: deliverWithHooks,
-    deliverMany: (accounts, raw, manyOptions = {}) =>
-      deliverMany(accounts, raw, { encryptForAccount: storeEncrypted, ...manyOptions }),
+    deliver: deliverUseCase(context, storeEncrypted),
+    deliverMany,
     jobs: jobQueue(context, options.jobs),
     queueOutgoing,
     outgoing: outgoingJobs(context),
@@ -264,6 +269,9 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     messageCrypto: messageCryptoUseCases(context, secureMail, crypto),
     bulk,
   };
+  // The handle stays reachable for this package's tests (internals.ts), never through Store.
+  rememberInternals(store, context);
+  return store;
 }
 
 function openSqlite(path: string, options: OpenStoreOptions): Kysely<Schema> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backends } from "../test/backends.js";
+import { storeInternals } from "./internals.js";
 import { silentLogger } from "./logger.js";
 import { openStore } from "./open-store.js";
 
@@ -15,12 +16,14 @@ describe("SQLite write transactions (ImmediateSqliteDialect)", () => {
       const started = performance.now();
       // A holds the write lock across an await; with a plain synchronous busy_timeout B would
       // freeze the thread A needs to finish, and fail after the timeout with SQLITE_BUSY.
-      const holder = a.db.transaction().execute(async (trx) => {
-        await trx.updateTable("domains").set({ unlock_seconds: 200 }).execute();
-        order.push("a-locked");
-        await new Promise((r) => setTimeout(r, 300));
-        order.push("a-commit");
-      });
+      const holder = storeInternals(a)
+        .db.transaction()
+        .execute(async (trx) => {
+          await trx.updateTable("domains").set({ unlock_seconds: 200 }).execute();
+          order.push("a-locked");
+          await new Promise((r) => setTimeout(r, 300));
+          order.push("a-commit");
+        });
       await new Promise((r) => setTimeout(r, 50));
       const waiter = b.domains.set("one.example", { unlockSeconds: 400 }).then(() => order.push("b-done"));
       await Promise.all([holder, waiter]);
@@ -40,15 +43,17 @@ describe("SQLite write transactions (ImmediateSqliteDialect)", () => {
     const b = await openStore(target.url, { base: target.base, logger: silentLogger, busyTimeoutMs: 200 });
     try {
       let release: () => void = () => {};
-      const holder = a.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("store_meta" as never)
-          .values({ key: "x", value: "y" } as never)
-          .execute();
-        await new Promise<void>((r) => {
-          release = r;
+      const holder = storeInternals(a)
+        .db.transaction()
+        .execute(async (trx) => {
+          await trx
+            .insertInto("store_meta" as never)
+            .values({ key: "x", value: "y" } as never)
+            .execute();
+          await new Promise<void>((r) => {
+            release = r;
+          });
         });
-      });
       await new Promise((r) => setTimeout(r, 20));
       await expect(b.domains.add("two.example")).rejects.toMatchObject({
         code: expect.stringMatching(/^SQLITE_BUSY/),

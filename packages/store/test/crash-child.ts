@@ -10,6 +10,7 @@
  *                                                     delivery ("acked ID" after each commit)
  */
 
+import { storeInternals } from "../src/internals.js";
 import { silentLogger } from "../src/logger.js";
 import { openStore } from "../src/open-store.js";
 import { messageCryptoUseCases } from "../src/secure-mail/message-crypto.js";
@@ -50,7 +51,7 @@ if (mode === "move") {
   // checks it once for real and then reuses that verified key list (crash-support.ts), so
   // it does hundreds of swaps a second instead of a few — the transactions are unchanged.
   const crypto = messageCryptoUseCases(
-    store.context,
+    storeInternals(store).context,
     await verifiedOnce(store.secureMail, account.id, password),
   );
   const vault = await store.mailboxes.require(account.id, "Vault");

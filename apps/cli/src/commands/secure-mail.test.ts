@@ -225,14 +225,9 @@ describe("sealbox secure-mail", () => {
       }
     };
     const lastFailure = await at(Date.now(), async (store, id) => {
-      const rows = await store.db
-        .selectFrom("unlock_attempts")
-        .select("at")
-        .where("account_id", "=", id)
-        .orderBy("at", "desc")
-        .execute();
-      expect(rows).toHaveLength(5);
-      return rows[0]!.at;
+      const failures = await store.secureMail.passwordFailures(id);
+      expect(failures.count).toBe(5);
+      return failures.lastAt!;
     });
     await at(lastFailure + 999, (store, id) =>
       expect(store.secureMail.verifyPassword(id, ENV.SMP2)).rejects.toMatchObject({ code: "rate-limited" }),

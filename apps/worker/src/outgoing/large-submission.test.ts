@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { BLOB_CHUNK_BYTES, type BlobStore, type Executor, type Store, tableBlobStore } from "@sealbox/store";
+import { BLOB_CHUNK_BYTES, type BlobStore, type Store, tableBlobStore } from "@sealbox/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import {
@@ -13,6 +13,9 @@ import {
   waitFor,
 } from "../../test/harness.js";
 import { type RunningWorker, startWorker } from "../worker.js";
+
+/** What the blob store is handed to run its queries on (the store keeps its database to itself). */
+type Executor = Parameters<BlobStore["get"]>[0];
 
 /** About 3 MiB of 76-column lines: a message of several blob chunks. */
 function largeMessage(marker: string): Buffer {

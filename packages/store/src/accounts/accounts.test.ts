@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore } from "../../test/fresh-store.js";
 import { StoreError } from "../errors.js";
+import { storeInternals } from "../internals.js";
 import type { Store } from "../open-store.js";
 
 describe.each(backends)("domains and accounts on $name", (backend) => {
@@ -105,8 +106,8 @@ describe.each(backends)("domains and accounts on $name", (backend) => {
 
   it("never stores the login password, only a salted scrypt hash", async () => {
     await store.accounts.add("hash@acme.example", { password: "very-secret-password" });
-    const row = await store.db
-      .selectFrom("accounts")
+    const row = await storeInternals(store)
+      .db.selectFrom("accounts")
       .select("password_hash")
       .where("address_lower", "=", "hash@acme.example")
       .executeTakeFirstOrThrow();
@@ -209,10 +210,10 @@ describe.each(backends)("domains and accounts on $name", (backend) => {
     const { account } = await store.accounts.add("gone@rm.example", { password: "pw" });
     const inbox = await store.mailboxes.require(account.id, "INBOX");
     await store.messages.append(account.id, inbox.id, Buffer.from("Subject: x\r\n\r\nbody\r\n"));
-    const blobsBefore = await store.db.selectFrom("message_blobs").select("id").execute();
+    const blobsBefore = await storeInternals(store).db.selectFrom("message_blobs").select("id").execute();
     await store.accounts.remove("gone@rm.example");
     expect(await store.accounts.get("gone@rm.example")).toBeUndefined();
-    const blobsAfter = await store.db.selectFrom("message_blobs").select("id").execute();
+    const blobsAfter = await storeInternals(store).db.selectFrom("message_blobs").select("id").execute();
     expect(blobsAfter.length).toBe(blobsBefore.length - 1);
   });
 });

@@ -152,6 +152,28 @@ export async function accountById(q: Executor, id: string): Promise<Account> {
   return account;
 }
 
+/** The id of the account with this (lower-case) address, without loading the account. */
+export async function accountIdByAddress(q: Executor, addressLower: string): Promise<string | undefined> {
+  const row = await q
+    .selectFrom("accounts")
+    .select("id")
+    .where("address_lower", "=", addressLower)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** The domain an account belongs to (its settings: unlock lifetime, hide-subject …). */
+export async function domainOfAccount(q: Executor, accountId: string): Promise<Domain> {
+  const row = await q
+    .selectFrom("accounts")
+    .innerJoin("domains", "domains.id", "accounts.domain_id")
+    .selectAll("domains")
+    .where("accounts.id", "=", accountId)
+    .executeTakeFirst();
+  if (!row) throw new StoreError("not-found", `no account with id ${accountId}`);
+  return toDomain(row);
+}
+
 export async function requireAccount(q: Executor, address: string): Promise<Account> {
   const account = await findAccount(q, address);
   if (!account) throw new StoreError("not-found", `no account ${parseAddress(address).address}`);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, TEST_SCRYPT, testClock } from "../../test/fresh-store.js";
+import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { openStore, type Store } from "../open-store.js";
 import type { LoginResult } from "./login.js";
@@ -79,8 +80,8 @@ describe.each(backends)("login guard on $name", (backend) => {
       expect(await store.login("carl@guard.example", "wrong", anyClient())).toEqual(INVALID);
     // Make the counter large enough that 2^(n-5) s passes the cap (rows written directly: 20 failures).
     const now = clock.now();
-    await store.db
-      .insertInto("login_attempts")
+    await storeInternals(store)
+      .db.insertInto("login_attempts")
       .values(
         Array.from({ length: 15 }, (_, i) => ({
           id: `test-extra-${backend.name}-${i}`,
@@ -154,8 +155,8 @@ describe.each(backends)("login guard on $name", (backend) => {
       10 - LOGIN_LIMITS.accountFreeFailures,
     );
     expect(await store.login("alice@guard.example", ALICE_PW, anyClient())).toEqual(limited(1));
-    const rows = await store.db
-      .selectFrom("login_attempts")
+    const rows = await storeInternals(store)
+      .db.selectFrom("login_attempts")
       .select("at")
       .where("subject", "=", "account:alice@guard.example")
       .where("at", ">", clock.now() - LOGIN_LIMITS.windowMs)
@@ -166,7 +167,7 @@ describe.each(backends)("login guard on $name", (backend) => {
   it("stores neither the password nor anything but the subject and time of an attempt", async () => {
     freshWindow();
     await store.login("alice@guard.example", "a very distinctive wrong guess", { client: "203.0.113.9" });
-    const rows = await store.db.selectFrom("login_attempts").selectAll().execute();
+    const rows = await storeInternals(store).db.selectFrom("login_attempts").selectAll().execute();
     const text = JSON.stringify(rows);
     expect(text).not.toContain("distinctive");
     expect(rows.map((r) => r.subject)).toEqual(

@@ -70,6 +70,29 @@ export async function ownedRun(q: Executor, accountId: string, runId: string) {
   return row;
 }
 
+/** The newest run over a mailbox of the account. */
+export async function latestRun(q: Executor, accountId: string, mailboxId: string) {
+  return q
+    .selectFrom("bulk_runs")
+    .selectAll()
+    .where("account_id", "=", accountId)
+    .where("mailbox_id", "=", mailboxId)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Asks a running run to stop after the message in hand (its runner polls for it). */
+export async function requestCancel(q: Executor, runId: string): Promise<void> {
+  await q
+    .updateTable("bulk_runs")
+    .set({ cancel_requested: 1 })
+    .where("id", "=", runId)
+    .where("state", "=", "running")
+    .execute();
+}
+
 /**
  * A new running row, in one transaction with settling a dead predecessor: the partial
  * unique index admits one running row per account and mailbox, so of two simultaneous

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { openStore, type Store } from "../open-store.js";
 import type { BulkMessageEvent } from "./bulk.js";
@@ -299,8 +300,8 @@ describe.each(backends)("bulk Encrypt All / Decrypt All / re-encrypt on $name", 
     // A run row left behind by a killed process: running, last heartbeat 25 s ago.
     const { run, finished } = await store.bulk.start(account.id, box.id, "encrypt", PW);
     await finished;
-    await fresh.store.db
-      .updateTable("bulk_runs")
+    await storeInternals(fresh.store)
+      .db.updateTable("bulk_runs")
       .set({ state: "running", finished_at: null, updated_at: Date.now() - 25_000 })
       .where("id", "=", run.id)
       .execute();

@@ -2,6 +2,7 @@ import type { Identity } from "@sealbox/core";
 import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { mailboxById } from "../mail/mailboxes.js";
+import { messagesOfSecurity, securityInMailbox } from "../mail/messages.js";
 import type { SecurityKind } from "../schema.js";
 import type { KeySource, MessageCryptoOps } from "../secure-mail/message-crypto.js";
 import type { SecureMail } from "../secure-mail/secure-mail.js";
@@ -14,8 +15,10 @@ import {
   heartbeat,
   INTERRUPTED,
   insertRun,
+  latestRun,
   ownedRun,
   recordProgress,
+  requestCancel,
   toRun,
 } from "./bulk-runs.js";
 
@@ -103,15 +106,7 @@ export function bulkUseCases(ctx: StoreContext, deps: { secureMail: SecureMail; 
   }
 
   async function selection(accountId: string, mailboxId: string, kind: BulkKind) {
-    return ctx.db
-      .selectFrom("messages")
-      .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
-      .select(["messages.id", "messages.subject"])
-      .where("mailboxes.account_id", "=", accountId)
-      .where("messages.mailbox_id", "=", mailboxId)
-      .where("messages.security", "in", SELECTS[kind])
-      .orderBy("messages.id")
-      .execute();
+    return messagesOfSecurity(ctx.db, accountId, mailboxId, SELECTS[kind]);
   }
 
   async function one(
@@ -122,13 +117,8 @@ export function bulkUseCases(ctx: StoreContext, deps: { secureMail: SecureMail; 
     keys: KeySource,
   ): Promise<{ result: "done" | "skipped"; newId: string | null }> {
     // Moved away, deleted, or already changed by someone else since the run began.
-    const now = await ctx.db
-      .selectFrom("messages")
-      .select("security")
-      .where("id", "=", messageId)
-      .where("mailbox_id", "=", mailboxId)
-      .executeTakeFirst();
-    if (!now || !SELECTS[kind].includes(now.security)) return { result: "skipped", newId: null };
+    const now = await securityInMailbox(ctx.db, messageId, mailboxId);
+    if (!now || !SELECTS[kind].includes(now)) return { result: "skipped", newId: null };
     if (kind === "encrypt")
       return { result: "done", newId: (await crypto.encrypt(accountId, messageId, keys)).id };
     if (kind === "decrypt")
@@ -274,15 +264,7 @@ export function bulkUseCases(ctx: StoreContext, deps: { secureMail: SecureMail; 
     /** The newest run over a mailbox of the account (what a folder shows), or null. */
     async latest(accountId: string, mailboxId: string): Promise<BulkRun | null> {
       await mailboxById(ctx.db, accountId, mailboxId);
-      const row = await ctx.db
-        .selectFrom("bulk_runs")
-        .selectAll()
-        .where("account_id", "=", accountId)
-        .where("mailbox_id", "=", mailboxId)
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        .limit(1)
-        .executeTakeFirst();
+      const row = await latestRun(ctx.db, accountId, mailboxId);
       return row ? toRun(row, ctx.now()) : null;
     },
 
@@ -296,15 +278,7 @@ export function bulkUseCases(ctx: StoreContext, deps: { secureMail: SecureMail; 
       // ever act on the request; settle it now rather than when it reads as stale.
       if (run.state === "running" && !running.has(runId) && ctx.now() - run.updatedAt > 2 * HEARTBEAT_MS)
         await finishRun(ctx, runId, { state: "cancelled", error: null });
-      else if (run.state === "running")
-        await write(ctx, (trx) =>
-          trx
-            .updateTable("bulk_runs")
-            .set({ cancel_requested: 1 })
-            .where("id", "=", runId)
-            .where("state", "=", "running")
-            .execute(),
-        );
+      else if (run.state === "running") await write(ctx, (trx) => requestCancel(trx, runId));
       else if (run.error && run.finishedAt === null)
         await finishRun(ctx, runId, { state: "stopped", error: run.error });
       return get(accountId, runId);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import { type BlobStore, tableBlobStore } from "../mail/blob-store.js";
 import type { Store } from "../open-store.js";
 import { decodeOutgoing, OUTGOING_JOB_KIND } from "../outgoing/outgoing-message.js";
@@ -29,7 +30,7 @@ describe.each(backends)("deliverMany on $name", (backend) => {
   let store: Store;
   let n = 0;
   beforeAll(async () => {
-    fresh = await freshStore(backend);
+    fresh = await freshStore(backend, { encryptForAccount: fakeEncrypt });
     store = fresh.store;
     await store.domains.add("many.example");
   });
@@ -65,7 +66,7 @@ describe.each(backends)("deliverMany on $name", (backend) => {
       { name: "enc", actions: [{ action: "Store Encrypted in", argument: "INBOX" }] },
     );
     const raw = message({ From: "x@y.org", Subject: "for both" }, "the body text\r\n");
-    const result = await store.deliverMany([secret, plain], raw, { encryptForAccount: fakeEncrypt });
+    const result = await store.deliverMany([secret, plain], raw);
     expect(result.queued).toBeNull();
     expect(result.deliveries.map((d) => d.address)).toEqual([secret.address, plain.address]);
     expect(result.deliveries[0]?.result.stored).toEqual([
@@ -133,7 +134,13 @@ describe.each(backends)("deliverMany on $name", (backend) => {
         return tableBlobStore.put(q, bytes, now);
       },
     };
-    const own = await freshStore(backend, { blobs: recording });
+    const own = await freshStore(backend, {
+      blobs: recording,
+      encryptForAccount: async (acc, raw, size) => {
+        events.push("encrypt");
+        return fakeEncrypt(acc, raw, size);
+      },
+    });
     try {
       const ids = [];
       for (const name of ["p", "q", "r"]) {
@@ -148,12 +155,7 @@ describe.each(backends)("deliverMany on $name", (backend) => {
         ids.push(a);
       }
       events.length = 0;
-      await own.store.deliverMany(ids, message({ Subject: "x" }), {
-        encryptForAccount: async (acc, raw, size) => {
-          events.push("encrypt");
-          return fakeEncrypt(acc, raw, size);
-        },
-      });
+      await own.store.deliverMany(ids, message({ Subject: "x" }));
       expect(events).toEqual(["encrypt", "encrypt", "encrypt", "put", "put", "put"]);
     } finally {
       await own.cleanup();
@@ -184,16 +186,20 @@ describe.each(backends)("deliverMany on $name", (backend) => {
         }),
       ).rejects.toThrow("disk full");
       expect(puts).toBe(3);
-      expect(await own.store.db.selectFrom("messages").select("id").execute()).toEqual([]);
-      expect(await own.store.db.selectFrom("message_blobs").select("id").execute()).toEqual([]);
-      expect(await own.store.db.selectFrom("jobs").select("id").execute()).toEqual([]);
+      expect(await storeInternals(own.store).db.selectFrom("messages").select("id").execute()).toEqual([]);
+      expect(await storeInternals(own.store).db.selectFrom("message_blobs").select("id").execute()).toEqual(
+        [],
+      );
+      expect(await storeInternals(own.store).db.selectFrom("jobs").select("id").execute()).toEqual([]);
       // The same call succeeds once the disk is back, and then everything is there.
       const ok = await own.store.deliverMany(accounts, raw, {
         queue: { message: { envelopeFrom: "a@atomic.example", recipients: ["z@remote.example"], raw } },
       });
       expect(ok.deliveries.map((d) => d.result.stored.length)).toEqual([1, 1, 1]);
-      expect(await own.store.db.selectFrom("messages").select("id").execute()).toHaveLength(3);
-      expect(await own.store.db.selectFrom("jobs").select("id").execute()).toHaveLength(1);
+      expect(await storeInternals(own.store).db.selectFrom("messages").select("id").execute()).toHaveLength(
+        3,
+      );
+      expect(await storeInternals(own.store).db.selectFrom("jobs").select("id").execute()).toHaveLength(1);
     } finally {
       await own.cleanup();
     }

@@ -15,6 +15,7 @@ import {
   type DeliverOptions,
   type DeliveryResult,
   deliveryResult,
+  type EncryptForAccount,
   type PreparedDelivery,
   prepareDelivery,
   writeDelivery,
@@ -100,7 +101,7 @@ async function insertOutgoingJob(
  * crash before the commit leaves nothing for the client's retry to duplicate.
  * An account listed twice is delivered once.
  */
-export function deliverManyUseCase(ctx: StoreContext) {
+export function deliverManyUseCase(ctx: StoreContext, encryptForAccount: EncryptForAccount | undefined) {
   return async function deliverMany(
     accounts: ReadonlyArray<Pick<Account, "id">>,
     raw: Uint8Array | MessageSource,
@@ -116,7 +117,8 @@ export function deliverManyUseCase(ctx: StoreContext) {
     let stored: Awaited<ReturnType<typeof writeDelivery>>[];
     let queued: Job | null;
     try {
-      for (const id of ids) prepared.push(await prepareDelivery(ctx, { id }, message, options));
+      for (const id of ids)
+        prepared.push(await prepareDelivery(ctx, { id }, message, options, encryptForAccount));
       if (options.queue) outgoing = await queuedBytes(ctx, options.queue.message.raw, message);
       ({ stored, queued } = await ctx.commits.run(async (trx) => {
         const copies = [];

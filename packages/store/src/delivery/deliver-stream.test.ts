@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import type { Job } from "../jobs/jobs.js";
 import { BLOB_CHUNK_BYTES } from "../mail/blob-store.js";
 import { HEADER_CAPTURE_BYTES, incomingMessage, type MessageSource } from "../mail/incoming-message.js";
@@ -75,7 +76,13 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
   }
 
   const staged = async () =>
-    (await store.db.selectFrom("message_blobs").select("id").where("staged", "=", 1).execute()).length;
+    (
+      await storeInternals(store)
+        .db.selectFrom("message_blobs")
+        .select("id")
+        .where("staged", "=", 1)
+        .execute()
+    ).length;
 
   it("stores large copies byte for byte (plain and decrypted), one read of the source per copy", async () => {
     const plain = await account(false);
@@ -124,9 +131,11 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
     const a = await account(false);
     const b = await account(false);
     const raw = bigMessage("fails", 4 * BLOB_CHUNK_BYTES);
-    const before = (await store.db.selectFrom("messages").select("id").execute()).length;
+    const before = (await storeInternals(store).db.selectFrom("messages").select("id").execute()).length;
     await expect(store.deliverMany([a, b], source(raw, 2))).rejects.toThrow("spool read failed");
-    expect((await store.db.selectFrom("messages").select("id").execute()).length).toBe(before);
+    expect((await storeInternals(store).db.selectFrom("messages").select("id").execute()).length).toBe(
+      before,
+    );
     expect(await staged()).toBe(0);
   }, 60_000);
 
@@ -138,7 +147,8 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
   }
 
   const blobExists = async (id: string) =>
-    (await store.db.selectFrom("message_blobs").select("id").where("id", "=", id).execute()).length === 1;
+    (await storeInternals(store).db.selectFrom("message_blobs").select("id").where("id", "=", id).execute())
+      .length === 1;
 
   it("queues a large message for the remote recipients in a blob the job owns, removed when the job completes", async () => {
     const a = await account(false);
@@ -149,8 +159,8 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
     const blobId = result.queued?.blobId as string;
     expect(blobId).toBeTruthy();
     // The row holds the envelope only, never the message.
-    const row = await store.db
-      .selectFrom("jobs")
+    const row = await storeInternals(store)
+      .db.selectFrom("jobs")
       .select("payload")
       .where("id", "=", result.queued?.id as string)
       .executeTakeFirstOrThrow();
@@ -210,7 +220,8 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
   it("a failed commit leaves neither the outgoing job nor its staged blob", async () => {
     const a = await account(false);
     const raw = bigMessage("queue fails", 2 * BLOB_CHUNK_BYTES);
-    const jobs = async () => (await store.db.selectFrom("jobs").select("id").execute()).length;
+    const jobs = async () =>
+      (await storeInternals(store).db.selectFrom("jobs").select("id").execute()).length;
     const before = await jobs();
     await expect(
       store.deliverMany([a], source(raw), {

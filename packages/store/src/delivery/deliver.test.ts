@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { encryptedElsewhere } from "../../test/encrypted-elsewhere.js";
-import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
+import { type FreshStore, freshStore, message, TEST_SCRYPT } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
-import type { StoreLogger } from "../logger.js";
+import { storeInternals } from "../internals.js";
+import { type StoreLogger, silentLogger } from "../logger.js";
 import { type BlobStore, tableBlobStore } from "../mail/blob-store.js";
-import type { Store } from "../open-store.js";
-import type { EncryptForAccount } from "./deliver.js";
+import { openStore, type Store } from "../open-store.js";
+import type { DeliveryResult, EncryptForAccount } from "./deliver.js";
 
 /** A stand-in for core's encryption: wraps the bytes in a marker an assertion can see. */
 const fakeEncrypt: EncryptForAccount = async (account, message) => ({
@@ -38,10 +39,15 @@ describe.each(backends)("deliver on $name", (backend) => {
   let fresh: FreshStore;
   let store: Store;
   let n = 0;
+  /** The store's Store Encrypted encryptor (given when it is opened); a test may swap it. */
+  let hook: EncryptForAccount = fakeEncrypt;
   beforeAll(async () => {
-    fresh = await freshStore(backend);
+    fresh = await freshStore(backend, { encryptForAccount: (a, m, size) => hook(a, m, size) });
     store = fresh.store;
     await store.domains.add("deliver.example");
+  });
+  beforeEach(() => {
+    hook = fakeEncrypt;
   });
   afterAll(() => fresh.cleanup());
 
@@ -90,7 +96,7 @@ describe.each(backends)("deliver on $name", (backend) => {
     const a = await account();
     await store.rules.add({ accountId: a.id }, secretRule);
     const raw = message({ Subject: "top secret", From: "boss@x.org" }, "the plans\r\n");
-    const result = await store.deliver(a, raw, { encryptForAccount: fakeEncrypt });
+    const result = await store.deliver(a, raw);
     expect(result.stored).toEqual([
       expect.objectContaining({
         mailbox: "INBOX",
@@ -104,7 +110,10 @@ describe.each(backends)("deliver on $name", (backend) => {
     expect(box.INBOX?.[0]?.raw).toContain(`X-Fake-For: ${a.address}`);
     expect(box.INBOX?.[0]?.raw).not.toContain("the plans");
     expect(box.INBOX?.[0]).toMatchObject({ security: "encrypted", cipher: "AES-256-CBC" });
-    const plaintext = await store.db.selectFrom("message_blob_chunks").select("data").execute();
+    const plaintext = await storeInternals(store)
+      .db.selectFrom("message_blob_chunks")
+      .select("data")
+      .execute();
     expect(plaintext.some((b) => Buffer.from(b.data).includes("the plans"))).toBe(false);
   });
 
@@ -118,7 +127,7 @@ describe.each(backends)("deliver on $name", (backend) => {
       },
       "--b--\r\n",
     );
-    const result = await store.deliver(a, raw, { encryptForAccount: fakeEncrypt });
+    const result = await store.deliver(a, raw);
     expect(result.stored[0]?.security).toBe("signed+encrypted");
   });
 
@@ -127,8 +136,19 @@ describe.each(backends)("deliver on $name", (backend) => {
     await store.rules.add({ accountId: a.id }, secretRule);
     const { logger, lines } = recordingLogger();
     const raw = message({ Subject: "secret one" }, "body-one\r\n");
-    // No hook at all (store.deliver supplies the Store Encrypted hook unless told otherwise).
-    const r1 = await store.deliver(a, raw, { logger, encryptForAccount: undefined });
+    // No hook at all: a store opened without an encryptor (the built-in one is the default).
+    const without = await openStore(fresh.url, {
+      base: fresh.base,
+      logger: silentLogger,
+      passwordHashing: TEST_SCRYPT,
+      encryptForAccount: null,
+    });
+    let r1: DeliveryResult;
+    try {
+      r1 = await without.deliver(a, raw, { logger });
+    } finally {
+      await without.close();
+    }
     expect(r1.stored).toEqual([expect.objectContaining({ mailbox: "INBOX", encrypted: false })]);
     expect(r1.notes).toEqual(["stored unencrypted: no encryption is configured for delivery"]);
     const warning = lines.find((l) => l.level === "warn");
@@ -138,10 +158,8 @@ describe.each(backends)("deliver on $name", (backend) => {
     });
     expect(JSON.stringify(lines)).not.toContain("body-one");
     expect(JSON.stringify(lines)).not.toContain("secret one");
-    const r2 = await store.deliver(a, raw, {
-      logger,
-      encryptForAccount: async () => ({ skipped: "no current certificate" }),
-    });
+    hook = async () => ({ skipped: "no current certificate" });
+    const r2 = await store.deliver(a, raw, { logger });
     expect(r2.notes).toEqual(["stored unencrypted: no current certificate"]);
     expect((await contents(a)).INBOX?.map((m) => m.raw)).toEqual([
       raw.toString("latin1"),
@@ -154,12 +172,11 @@ describe.each(backends)("deliver on $name", (backend) => {
     await store.accounts.set(a.address, { smimeEnabled: false });
     await store.rules.add({ accountId: a.id }, secretRule);
     let called = false;
-    const r = await store.deliver(a, message({ Subject: "secret" }), {
-      encryptForAccount: async (x, raw, size) => {
-        called = true;
-        return fakeEncrypt(x, raw, size);
-      },
-    });
+    hook = async (x, raw, size) => {
+      called = true;
+      return fakeEncrypt(x, raw, size);
+    };
+    const r = await store.deliver(a, message({ Subject: "secret" }));
     expect(called).toBe(false);
     expect(r.notes[0]).toMatch(/S\/MIME is off/);
     expect(r.stored[0]?.encrypted).toBe(false);
@@ -174,12 +191,11 @@ describe.each(backends)("deliver on $name", (backend) => {
     ] as const) {
       const raw = encryptedElsewhere(flag, { Subject: cipher, From: "someone@elsewhere.example" });
       let called = false;
-      const r = await store.deliver(a, raw, {
-        encryptForAccount: async () => {
-          called = true;
-          return { skipped: "should not be asked" };
-        },
-      });
+      hook = async () => {
+        called = true;
+        return { skipped: "should not be asked" };
+      };
+      const r = await store.deliver(a, raw);
       expect(called).toBe(false);
       expect(r.notes).toEqual([]);
       expect(r.stored).toMatchObject([{ encrypted: true, cipher, security: "encrypted" }]);
@@ -246,7 +262,7 @@ describe.each(backends)("deliver on $name", (backend) => {
       { name: "plain", priority: 1, actions: [{ action: "Store in", argument: "INBOX" }] },
     );
     await store.rules.add({ accountId: a.id }, { ...secretRule, priority: 2 });
-    const r = await store.deliver(a, message({ Subject: "secret" }), { encryptForAccount: fakeEncrypt });
+    const r = await store.deliver(a, message({ Subject: "secret" }));
     expect(r.stored).toEqual([expect.objectContaining({ mailbox: "INBOX", encrypted: true })]);
   });
 
@@ -377,11 +393,10 @@ describe.each(backends)("deliver on $name", (backend) => {
   it("fails closed when the hook hands back no bytes: nothing stored, certainly not plaintext", async () => {
     const a = await account();
     await store.rules.add({ accountId: a.id }, secretRule);
-    await expect(
-      store.deliver(a, message({ Subject: "secret" }), {
-        encryptForAccount: async () => ({ raw: null as never, cipher: "AES-256-CBC" }),
-      }),
-    ).rejects.toMatchObject({ code: "invalid-argument" });
+    hook = async () => ({ raw: null as never, cipher: "AES-256-CBC" });
+    await expect(store.deliver(a, message({ Subject: "secret" }))).rejects.toMatchObject({
+      code: "invalid-argument",
+    });
     expect(await contents(a)).toEqual({});
   });
 
@@ -413,8 +428,10 @@ describe.each(backends)("deliver on $name", (backend) => {
       );
       await expect(own.store.deliver(a, message({ Subject: "x" }))).rejects.toThrow("disk full");
       expect(puts).toBe(2);
-      expect(await own.store.db.selectFrom("messages").select("id").execute()).toEqual([]);
-      expect(await own.store.db.selectFrom("message_blobs").select("id").execute()).toEqual([]);
+      expect(await storeInternals(own.store).db.selectFrom("messages").select("id").execute()).toEqual([]);
+      expect(await storeInternals(own.store).db.selectFrom("message_blobs").select("id").execute()).toEqual(
+        [],
+      );
       // The mailboxes the rule made inside the failed transaction are gone too.
       expect(await own.store.mailboxes.get(a.id, "One")).toBeUndefined();
     } finally {

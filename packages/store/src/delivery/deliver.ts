@@ -32,7 +32,6 @@ export type EncryptForAccount = (
 >;
 
 export interface DeliverOptions {
-  encryptForAccount?: EncryptForAccount;
   logger?: StoreLogger;
   /** Arrival time (default: the store's clock). */
   receivedAt?: number;
@@ -129,6 +128,7 @@ export async function prepareDelivery(
   account: Pick<Account, "id">,
   message: IncomingMessage,
   options: DeliverOptions,
+  encryptForAccount: EncryptForAccount | undefined,
 ): Promise<PreparedDelivery> {
   const logger = options.logger ?? ctx.logger;
   const current = await accountById(ctx.db, account.id);
@@ -154,9 +154,9 @@ export async function prepareDelivery(
     let skipped: string | undefined;
     if (security === "encrypted" || security === "signed+encrypted") alreadyEncrypted = true;
     else if (!current.smimeEnabled) skipped = "S/MIME is off for this account or its domain";
-    else if (!options.encryptForAccount) skipped = "no encryption is configured for delivery";
+    else if (!encryptForAccount) skipped = "no encryption is configured for delivery";
     else {
-      firstResult = await options.encryptForAccount(current, plainStream(), plainSize);
+      firstResult = await encryptForAccount(current, plainStream(), plainSize);
       if ("skipped" in firstResult) skipped = firstResult.skipped;
       else encrypting = true;
     }
@@ -176,7 +176,7 @@ export async function prepareDelivery(
   const plainFields = added.byteLength > 0 ? [...readHeader(added).fields, ...fields] : fields;
   /** One encrypted copy: the hook's first answer, then a fresh encryption (own key) for any further one. */
   const encryptCopy = async (): Promise<Version> => {
-    const result = firstResult ?? (await options.encryptForAccount?.(current, plainStream(), plainSize));
+    const result = firstResult ?? (await encryptForAccount?.(current, plainStream(), plainSize));
     firstResult = undefined;
     if (!result || "skipped" in result)
       throw new StoreError("invalid-argument", "encryptForAccount refused a further copy");
@@ -288,14 +288,15 @@ export function deliveryResult(
  * Encryption runs before the transaction (it can take a while for 50 MB) and the
  * plaintext is never written for a Store Encrypted copy that could be encrypted. Mail is
  * never dropped for want of a key: the copy is stored as it came and the reason logged.
+ * `encryptForAccount` is the store's Store Encrypted encryptor, given when it was opened.
  */
-export function deliverUseCase(ctx: StoreContext) {
+export function deliverUseCase(ctx: StoreContext, encryptForAccount: EncryptForAccount | undefined) {
   return async function deliver(
     account: Pick<Account, "id">,
     raw: Uint8Array | MessageSource,
     options: DeliverOptions = {},
   ): Promise<DeliveryResult> {
-    const prepared = await prepareDelivery(ctx, account, incomingMessage(raw), options);
+    const prepared = await prepareDelivery(ctx, account, incomingMessage(raw), options, encryptForAccount);
     let stored: StoredCopy[];
     try {
       stored = await write(ctx, (trx) => writeDelivery(ctx, trx, prepared, options.receivedAt));

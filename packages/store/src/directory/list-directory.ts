@@ -3,7 +3,7 @@ import type { StoreContext } from "../context.js";
 import { normalizeDomain } from "../domains/domain-name.js";
 import { findDomain } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
-import { publishedCertificates } from "./lookup-directory.js";
+import { publishedKeysOfDomain } from "../secure-mail/key-repository.js";
 
 /** One local address the directory answers for, as the administration lists it (no key material). */
 export interface DirectoryListing {
@@ -25,18 +25,7 @@ export function directoryListing(ctx: StoreContext) {
   return async function listDirectory(domain: string): Promise<DirectoryListing[]> {
     const found = await findDomain(ctx.db, domain);
     if (!found) throw new StoreError("not-found", `no domain ${normalizeDomain(domain)}`);
-    const rows = await publishedCertificates(ctx.db)
-      .select([
-        "accounts.address",
-        "accounts.from_address",
-        "accounts.real_name",
-        "secure_mail_keys.certificate",
-        "secure_mail_keys.certificate_sha256",
-        "secure_mail_keys.not_after",
-      ])
-      .where("accounts.domain_id", "=", found.id)
-      .orderBy("accounts.address_lower")
-      .execute();
+    const rows = await publishedKeysOfDomain(ctx.db, found.id);
     return rows.map((r) => {
       let subject = "";
       try {
@@ -46,11 +35,11 @@ export function directoryListing(ctx: StoreContext) {
       }
       return {
         address: r.address,
-        fromAddress: r.from_address,
-        realName: r.real_name,
+        fromAddress: r.fromAddress,
+        realName: r.realName,
         subject,
-        sha256: r.certificate_sha256,
-        notAfter: r.not_after,
+        sha256: r.sha256,
+        notAfter: r.notAfter,
       };
     });
   };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, opensslCertificate } from "../../test/fresh-store.js";
 import { newId } from "../ids.js";
+import { storeInternals } from "../internals.js";
 import type { Store } from "../open-store.js";
 
 let aliceCert: Certificate;
@@ -24,8 +25,8 @@ describe.each(backends)("directory on $name", (backend) => {
   /** Secure mail keys are written by the secure-mail use-cases; here the rows are put in directly. */
   async function putKey(accountId: string, cert: Certificate, state: "current" | "earlier") {
     const id = newId();
-    await store.db
-      .insertInto("secure_mail_keys")
+    await storeInternals(store)
+      .db.insertInto("secure_mail_keys")
       .values({
         id,
         account_id: accountId,
@@ -68,7 +69,7 @@ describe.each(backends)("directory on $name", (backend) => {
     expect((await store.lookupDirectory("alice@dir.example"))?.sha256).toBe(aliceCert.sha256);
 
     // Removing the key (what secure-mail remove does) unpublishes it at once.
-    await store.db.deleteFrom("secure_mail_keys").where("id", "=", current).execute();
+    await storeInternals(store).db.deleteFrom("secure_mail_keys").where("id", "=", current).execute();
     expect(await store.lookupDirectory("alice@dir.example")).toBeUndefined();
     await putKey(account.id, aliceCert, "current");
   });

@@ -2,6 +2,7 @@ import type { Certificate } from "@sealbox/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, opensslCertificate } from "../../test/fresh-store.js";
+import { storeInternals } from "../internals.js";
 import type { Store } from "../open-store.js";
 
 let corporate: Certificate;
@@ -31,8 +32,8 @@ describe.each(backends)("trust anchors on $name", (backend) => {
     await expect(store.trustAnchors.add(null, corporate)).rejects.toMatchObject({ code: "conflict" });
     // The same certificate may be trusted server-wide and per domain.
     await store.trustAnchors.add("b.example", corporate);
-    await store.db
-      .insertInto("server_ca")
+    await storeInternals(store)
+      .db.insertInto("server_ca")
       .values({
         id: "ca-1",
         certificate: serverCa.der,

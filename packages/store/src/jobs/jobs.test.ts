@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, testClock } from "../../test/fresh-store.js";
+import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { openStore, type Store } from "../open-store.js";
 import { retryDelay } from "./backoff.js";
@@ -204,8 +205,8 @@ describe.each(backends)("job queue concurrency on $name", (backend) => {
       const processed = await drain(others, 3, "c2");
       expect(processed.length).toBe(200);
       expect(new Set(processed)).toEqual(ids);
-      const done = await fresh.store.db
-        .selectFrom("jobs")
+      const done = await storeInternals(fresh.store)
+        .db.selectFrom("jobs")
         .select("id")
         .where("kind", "=", "c2")
         .where("state", "=", "done")

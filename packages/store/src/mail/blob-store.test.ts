@@ -4,6 +4,7 @@ import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, testClock } from "../../test/fresh-store.js";
+import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { openStore, type Store } from "../open-store.js";
 import { BLOB_CHUNK_BYTES, tableBlobStore as blobs, STAGED_GRACE_MS } from "./blob-store.js";
@@ -44,39 +45,54 @@ describe.each(backends)("chunked blob store on $name", (backend) => {
 
   const chunkRows = async (id: string) =>
     (
-      await store.db
-        .selectFrom("message_blob_chunks")
+      await storeInternals(store)
+        .db.selectFrom("message_blob_chunks")
         .select(["seq", "data"])
         .where("blob_id", "=", id)
         .orderBy("seq")
         .execute()
     ).map((r) => r.data.byteLength);
   const stagedFlag = async (id: string) =>
-    (await store.db.selectFrom("message_blobs").select("staged").where("id", "=", id).executeTakeFirst())
-      ?.staged;
+    (
+      await storeInternals(store)
+        .db.selectFrom("message_blobs")
+        .select("staged")
+        .where("id", "=", id)
+        .executeTakeFirst()
+    )?.staged;
 
   it.each(SIZES)("put, putStream and stage of %i bytes read back byte for byte", async (size) => {
     const bytes = randomBytes(size);
-    const put = await store.db.transaction().execute((trx) => blobs.put(trx, bytes, clock.now()));
-    const streamed = await store.db
-      .transaction()
+    const put = await storeInternals(store)
+      .db.transaction()
+      .execute((trx) => blobs.put(trx, bytes, clock.now()));
+    const streamed = await storeInternals(store)
+      .db.transaction()
       .execute((trx) => blobs.putStream(trx, pieces(bytes), clock.now()));
-    const staged = await blobs.stage(store.db, pieces(bytes, 4096), clock.now());
+    const staged = await blobs.stage(storeInternals(store).db, pieces(bytes, 4096), clock.now());
     expect(streamed.size).toBe(size);
     expect(staged.size).toBe(size);
-    await store.db.transaction().execute((trx) => blobs.claim(trx, [staged.id]));
+    await storeInternals(store)
+      .db.transaction()
+      .execute((trx) => blobs.claim(trx, [staged.id]));
     for (const id of [put, streamed.id, staged.id]) {
       expect(await chunkRows(id)).toEqual(expectedChunks(size));
-      expect(await blobs.size(store.db, id)).toBe(size);
-      const read = await collect(blobs.read(store.db, id));
+      expect(await blobs.size(storeInternals(store).db, id)).toBe(size);
+      const read = await collect(blobs.read(storeInternals(store).db, id));
       expect(read.chunks).toEqual(expectedChunks(size));
       expect(read.bytes.equals(bytes)).toBe(true);
-      expect(Buffer.from(await blobs.get(store.db, id)).equals(bytes)).toBe(true);
+      expect(Buffer.from(await blobs.get(storeInternals(store).db, id)).equals(bytes)).toBe(true);
     }
-    const copy = await store.db.transaction().execute((trx) => blobs.copy(trx, streamed.id, clock.now()));
-    await store.db.transaction().execute((trx) => blobs.delete(trx, [put, streamed.id]));
-    expect(Buffer.from(await blobs.get(store.db, copy)).equals(bytes)).toBe(true);
-    await expect(blobs.get(store.db, streamed.id)).rejects.toMatchObject({ code: "not-found" });
+    const copy = await storeInternals(store)
+      .db.transaction()
+      .execute((trx) => blobs.copy(trx, streamed.id, clock.now()));
+    await storeInternals(store)
+      .db.transaction()
+      .execute((trx) => blobs.delete(trx, [put, streamed.id]));
+    expect(Buffer.from(await blobs.get(storeInternals(store).db, copy)).equals(bytes)).toBe(true);
+    await expect(blobs.get(storeInternals(store).db, streamed.id)).rejects.toMatchObject({
+      code: "not-found",
+    });
     expect(await chunkRows(streamed.id)).toEqual([]);
   });
 
@@ -109,14 +125,14 @@ describe.each(backends)("chunked blob store on $name", (backend) => {
       const written = createHash("sha256");
       const result =
         how === "stage"
-          ? await blobs.stage(store.db, generate(written, base), clock.now())
-          : await store.db
-              .transaction()
+          ? await blobs.stage(storeInternals(store).db, generate(written, base), clock.now())
+          : await storeInternals(store)
+              .db.transaction()
               .execute((trx) => blobs.putStream(trx, generate(written, base), clock.now()));
       expect(result.size).toBe(total);
       const read = createHash("sha256");
       let bytes = 0;
-      for await (const chunk of blobs.read(store.db, result.id)) {
+      for await (const chunk of blobs.read(storeInternals(store).db, result.id)) {
         read.update(chunk);
         bytes += chunk.byteLength;
         sample(base);
@@ -124,60 +140,77 @@ describe.each(backends)("chunked blob store on $name", (backend) => {
       expect(bytes).toBe(total);
       expect(read.digest("hex"), how).toBe(written.digest("hex"));
       expect(peak, `${how}: ArrayBuffer growth`).toBeLessThan(32 * 1024 * 1024);
-      if (how === "stage") await blobs.discardStaged(store.db, [result.id]);
-      else await store.db.transaction().execute((trx) => blobs.delete(trx, [result.id]));
+      if (how === "stage") await blobs.discardStaged(storeInternals(store).db, [result.id]);
+      else
+        await storeInternals(store)
+          .db.transaction()
+          .execute((trx) => blobs.delete(trx, [result.id]));
     }
   }, 300_000);
 
   it("a staged blob stays staged until claimed, and a rolled-back claim leaves it staged", async () => {
-    const { id } = await blobs.stage(store.db, pieces(Buffer.from("staged bytes")), clock.now());
+    const { id } = await blobs.stage(
+      storeInternals(store).db,
+      pieces(Buffer.from("staged bytes")),
+      clock.now(),
+    );
     expect(await stagedFlag(id)).toBe(1);
     await expect(
-      store.db.transaction().execute(async (trx) => {
-        await blobs.claim(trx, [id]);
-        throw new Error("the commit failed");
-      }),
+      storeInternals(store)
+        .db.transaction()
+        .execute(async (trx) => {
+          await blobs.claim(trx, [id]);
+          throw new Error("the commit failed");
+        }),
     ).rejects.toThrow("the commit failed");
     expect(await stagedFlag(id)).toBe(1);
-    await store.db.transaction().execute((trx) => blobs.claim(trx, [id]));
+    await storeInternals(store)
+      .db.transaction()
+      .execute((trx) => blobs.claim(trx, [id]));
     expect(await stagedFlag(id)).toBe(0);
     // Claimed: neither a discard nor a sweep takes it any more.
-    await blobs.discardStaged(store.db, [id]);
-    expect(await blobs.sweepStaged(store.db, clock.now() + STAGED_GRACE_MS * 2)).toBe(0);
-    expect(Buffer.from(await blobs.get(store.db, id)).toString()).toBe("staged bytes");
+    await blobs.discardStaged(storeInternals(store).db, [id]);
+    expect(await blobs.sweepStaged(storeInternals(store).db, clock.now() + STAGED_GRACE_MS * 2)).toBe(0);
+    expect(Buffer.from(await blobs.get(storeInternals(store).db, id)).toString()).toBe("staged bytes");
   });
 
   it("discardStaged removes a staged blob and its chunks; a later claim is refused", async () => {
-    const { id } = await blobs.stage(store.db, pieces(randomBytes(C + 5)), clock.now());
+    const { id } = await blobs.stage(storeInternals(store).db, pieces(randomBytes(C + 5)), clock.now());
     expect(await chunkRows(id)).toEqual([C, 5]);
-    await blobs.discardStaged(store.db, [id]);
+    await blobs.discardStaged(storeInternals(store).db, [id]);
     expect(await stagedFlag(id)).toBeUndefined();
     expect(await chunkRows(id)).toEqual([]);
-    await expect(store.db.transaction().execute((trx) => blobs.claim(trx, [id]))).rejects.toMatchObject({
+    await expect(
+      storeInternals(store)
+        .db.transaction()
+        .execute((trx) => blobs.claim(trx, [id])),
+    ).rejects.toMatchObject({
       code: "not-found",
     });
   });
 
   it("a source that fails mid-stage leaves nothing behind", async () => {
-    const before = await store.db.selectFrom("message_blobs").select("id").execute();
+    const before = await storeInternals(store).db.selectFrom("message_blobs").select("id").execute();
     async function* failing() {
       yield randomBytes(C + 100);
       throw new Error("the client went away");
     }
-    await expect(blobs.stage(store.db, failing(), clock.now())).rejects.toThrow("the client went away");
-    expect(await store.db.selectFrom("message_blobs").select("id").execute()).toEqual(before);
-    const orphanChunks = await store.db
-      .selectFrom("message_blob_chunks")
+    await expect(blobs.stage(storeInternals(store).db, failing(), clock.now())).rejects.toThrow(
+      "the client went away",
+    );
+    expect(await storeInternals(store).db.selectFrom("message_blobs").select("id").execute()).toEqual(before);
+    const orphanChunks = await storeInternals(store)
+      .db.selectFrom("message_blob_chunks")
       .select("blob_id")
-      .where("blob_id", "not in", store.db.selectFrom("message_blobs").select("id"))
+      .where("blob_id", "not in", storeInternals(store).db.selectFrom("message_blobs").select("id"))
       .execute();
     expect(orphanChunks).toEqual([]);
   });
 
   it("staged blobs older than the grace age are swept, on open too; younger ones stay", async () => {
-    const old = await blobs.stage(store.db, pieces(randomBytes(10)), clock.now());
+    const old = await blobs.stage(storeInternals(store).db, pieces(randomBytes(10)), clock.now());
     clock.advance(STAGED_GRACE_MS + 1);
-    const young = await blobs.stage(store.db, pieces(randomBytes(10)), clock.now());
+    const young = await blobs.stage(storeInternals(store).db, pieces(randomBytes(10)), clock.now());
     const other = await openStore(fresh.url, { base: fresh.base, logger: silentLogger, now: clock.now });
     try {
       expect(await stagedFlag(old.id)).toBeUndefined();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message, testClock } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import type { Store } from "../open-store.js";
 import { BLOB_CHUNK_BYTES, type BlobStore, tableBlobStore } from "./blob-store.js";
 import { ownedMessageWithRaw } from "./messages.js";
@@ -70,7 +71,7 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
     for (const size of [head.length, BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES + 1, 3 * BLOB_CHUNK_BYTES + 5]) {
       const raw = Buffer.concat([head, randomBytes(size - head.length)]);
       const m = await store.messages.append(alice.id, inbox.id, raw);
-      const opened = await ownedMessageWithRaw(store.context, alice.id, m.id);
+      const opened = await ownedMessageWithRaw(storeInternals(store).context, alice.id, m.id);
       expect(opened.row.id).toBe(m.id);
       expect(Buffer.from(opened.raw).equals(raw), `${size} bytes`).toBe(true);
       await store.messages.remove(alice.id, m.id);
@@ -112,17 +113,25 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
     const m = await store.messages.append(alice.id, inbox.id, message({ Subject: "one query" }));
     expect((await store.reading.read(alice.id, m.id)).headers.subject).toBe("one query");
     const other = await store.messages.append(alice.id, inbox.id, message({ Subject: "bytes gone" }));
-    const { blob_id } = await store.db
-      .selectFrom("messages")
+    const { blob_id } = await storeInternals(store)
+      .db.selectFrom("messages")
       .select("blob_id")
       .where("id", "=", other.id)
       .executeTakeFirstOrThrow();
-    await store.db.updateTable("messages").set({ blob_id: "missing" }).where("id", "=", other.id).execute();
+    await storeInternals(store)
+      .db.updateTable("messages")
+      .set({ blob_id: "missing" })
+      .where("id", "=", other.id)
+      .execute();
     await expect(store.reading.read(alice.id, other.id)).rejects.toMatchObject({
       code: "not-found",
       message: "message bytes missing are missing",
     });
-    await store.db.updateTable("messages").set({ blob_id }).where("id", "=", other.id).execute();
+    await storeInternals(store)
+      .db.updateTable("messages")
+      .set({ blob_id })
+      .where("id", "=", other.id)
+      .execute();
   });
 
   it("keeps accounts apart: another account's message or mailbox is not found", async () => {
@@ -240,8 +249,8 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
     });
     expect(copy.id).not.toBe(m.id);
     expect(Buffer.from(await store.messages.raw(alice.id, copy.id)).equals(raw)).toBe(true);
-    const blobs = await store.db
-      .selectFrom("messages")
+    const blobs = await storeInternals(store)
+      .db.selectFrom("messages")
       .select("blob_id")
       .where("id", "in", [m.id, copy.id])
       .execute();
@@ -264,8 +273,8 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
     const blobCount = async () =>
       Number(
         (
-          await store.db
-            .selectFrom("message_blobs")
+          await storeInternals(store)
+            .db.selectFrom("message_blobs")
             .select((eb) => eb.fn.countAll<number>().as("n"))
             .executeTakeFirstOrThrow()
         ).n,
@@ -318,10 +327,10 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
     await store.messages.append(account.id, box.id, message({ Subject: "in work" }));
     await store.mailboxes.remove(account.id, "Work");
     expect(await store.mailboxes.get(account.id, "Work")).toBeUndefined();
-    const orphans = await store.db
-      .selectFrom("message_blobs")
+    const orphans = await storeInternals(store)
+      .db.selectFrom("message_blobs")
       .select("id")
-      .where("id", "not in", store.db.selectFrom("messages").select("blob_id"))
+      .where("id", "not in", storeInternals(store).db.selectFrom("messages").select("blob_id"))
       .execute();
     expect(orphans).toEqual([]);
   });

@@ -250,6 +250,61 @@ const ownedRowWithRaw = hotQuery((db, accountId: string, messageId: string) =>
     .where("messages.id", "=", messageId),
 );
 
+/** Whether the account's mailbox of this name holds the message (a draft in Drafts, …). */
+export async function isMessageInMailboxNamed(
+  q: Executor,
+  accountId: string,
+  mailboxName: string,
+  messageId: string,
+): Promise<boolean> {
+  const row = await q
+    .selectFrom("messages")
+    .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
+    .select("messages.id")
+    .where("mailboxes.account_id", "=", accountId)
+    .where("mailboxes.name", "=", mailboxName)
+    .where("messages.id", "=", messageId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The account's messages in a mailbox whose security is one of `kinds`, in id order. */
+export async function messagesOfSecurity(
+  q: Executor,
+  accountId: string,
+  mailboxId: string,
+  kinds: readonly SecurityKind[],
+): Promise<Array<{ id: string; subject: string }>> {
+  return q
+    .selectFrom("messages")
+    .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
+    .select(["messages.id", "messages.subject"])
+    .where("mailboxes.account_id", "=", accountId)
+    .where("messages.mailbox_id", "=", mailboxId)
+    .where("messages.security", "in", kinds)
+    .orderBy("messages.id")
+    .execute();
+}
+
+/** A message's security while it is still in that mailbox (undefined: moved or deleted). */
+export async function securityInMailbox(
+  q: Executor,
+  messageId: string,
+  mailboxId: string,
+): Promise<SecurityKind | undefined> {
+  const row = await q
+    .selectFrom("messages")
+    .select("security")
+    .where("id", "=", messageId)
+    .where("mailbox_id", "=", mailboxId)
+    .executeTakeFirst();
+  return row?.security;
+}
+
+export async function markSeen(q: Executor, messageId: string): Promise<void> {
+  await q.updateTable("messages").set({ seen: 1 }).where("id", "=", messageId).execute();
+}
+
 /**
  * A message of the account with its raw bytes. Opening a message asks on every request, so
  * with the bytes in the database (the table blob store) row, size and first chunk come in one

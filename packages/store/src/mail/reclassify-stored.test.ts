@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { openStore, type Store } from "../open-store.js";
 import { BLOB_CHUNK_BYTES, tableBlobStore } from "./blob-store.js";
@@ -37,7 +38,11 @@ describe.each(backends)("stored messages classified anew on $name", (backend) =>
   /** Appends `raw` and makes its row look as the label-based listing left it. */
   async function oldRow(raw: Uint8Array, security: "encrypted" | "signed+encrypted" = "encrypted") {
     const m = await store.messages.append(account.id, inbox, raw);
-    await store.db.updateTable("messages").set({ security, cipher: null }).where("id", "=", m.id).execute();
+    await storeInternals(store)
+      .db.updateTable("messages")
+      .set({ security, cipher: null })
+      .where("id", "=", m.id)
+      .execute();
     return m.id;
   }
 
@@ -102,7 +107,7 @@ describe.each(backends)("stored messages classified anew on $name", (backend) =>
     };
     // As in a database upgraded from before: the step has not run yet (this store's own open
     // found nothing to do and recorded it).
-    await store.db.deleteFrom("store_maintenance").execute();
+    await storeInternals(store).db.deleteFrom("store_maintenance").execute();
     const again = await reopen();
     try {
       expect(await listed(ids.small)).toEqual({ security: "encrypted", cipher: "AES-128-CBC" });
@@ -110,8 +115,8 @@ describe.each(backends)("stored messages classified anew on $name", (backend) =>
       expect(await listed(ids.wasSigned)).toEqual({ security: "signed+encrypted", cipher: "AES-256-CBC" });
       expect(await listed(ids.mislabelled)).toEqual({ security: "signed", cipher: null });
       expect(await listed(ids.unreadable)).toEqual({ security: "encrypted", cipher: null });
-      const marker = await store.db
-        .selectFrom("store_maintenance")
+      const marker = await storeInternals(store)
+        .db.selectFrom("store_maintenance")
         .select("name")
         .where("name", "=", RECLASSIFY_STEP)
         .execute();

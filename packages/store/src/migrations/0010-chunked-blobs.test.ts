@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
+import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { BLOB_CHUNK_BYTES } from "../mail/blob-store.js";
 import { openStore } from "../open-store.js";
@@ -57,11 +58,11 @@ describe.each(backends)("migration 0010 (chunked blobs) on $name", (backend) => 
       const store = await openStore(target.url, { base: target.base, logger: silentLogger });
       try {
         expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
-        const blobStore = store.context.blobs;
+        const blobStore = storeInternals(store).context.blobs;
         for (const blob of blobs) {
-          expect(await blobStore.size(store.db, blob.id)).toBe(blob.data.byteLength);
+          expect(await blobStore.size(storeInternals(store).db, blob.id)).toBe(blob.data.byteLength);
           const chunks: Uint8Array[] = [];
-          for await (const chunk of blobStore.read(store.db, blob.id)) chunks.push(chunk);
+          for await (const chunk of blobStore.read(storeInternals(store).db, blob.id)) chunks.push(chunk);
           expect(
             chunks.map((c) => c.byteLength),
             blob.id,
@@ -72,8 +73,8 @@ describe.each(backends)("migration 0010 (chunked blobs) on $name", (backend) => 
           );
           expect(Buffer.concat(chunks).equals(blob.data), blob.id).toBe(true);
         }
-        const staged = await store.db
-          .selectFrom("message_blobs")
+        const staged = await storeInternals(store)
+          .db.selectFrom("message_blobs")
           .select("id")
           .where("staged", "=", 1)
           .execute();

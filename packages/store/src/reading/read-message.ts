@@ -13,7 +13,7 @@ import type { ContactCertificateRepository } from "../address-books/contact-cert
 import type { StoreContext } from "../context.js";
 import type { TrustAnchorRepository } from "../domains/trust-anchors.js";
 import { StoreError } from "../errors.js";
-import { type MessageSummary, ownedMessageWithRaw, toSummary } from "../mail/messages.js";
+import { type MessageSummary, markSeen, ownedMessageWithRaw, toSummary } from "../mail/messages.js";
 import type { SecureMail } from "../secure-mail/secure-mail.js";
 import type { ServerCa } from "../secure-mail/server-ca.js";
 import type { KeyAccess } from "../secure-mail/unlock-sessions.js";
@@ -467,7 +467,7 @@ export function readingUseCases(
         opened.state === "plain" ? outer : await parseForDisplay(opened.content).catch(() => undefined);
       if (!inner) return base;
       if (options.markSeen && !opened.summary.flags.includes("seen")) {
-        await ctx.db.updateTable("messages").set({ seen: 1 }).where("id", "=", messageId).execute();
+        await markSeen(ctx.db, messageId);
         opened.summary.flags = [...opened.summary.flags, "seen"];
       }
       return {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { BLOB_CHUNK_BYTES, type BlobStore, tableBlobStore } from "../mail/blob-store.js";
 import { openStore, type Store } from "../open-store.js";
@@ -180,10 +181,14 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
     });
     expect(Buffer.from(await store.messages.raw(account.id, plain.id)).equals(raw)).toBe(true);
     await store.messages.remove(account.id, plain.id);
-    const staged = await store.db.selectFrom("message_blobs").select("id").where("staged", "=", 1).execute();
+    const staged = await storeInternals(store)
+      .db.selectFrom("message_blobs")
+      .select("id")
+      .where("staged", "=", 1)
+      .execute();
     expect(staged).toEqual([]);
-    const blobs = await store.db.selectFrom("message_blobs").select("id").execute();
-    const used = await store.db.selectFrom("messages").select("blob_id").execute();
+    const blobs = await storeInternals(store).db.selectFrom("message_blobs").select("id").execute();
+    const used = await storeInternals(store).db.selectFrom("messages").select("blob_id").execute();
     expect(blobs).toHaveLength(used.length);
   }, 60_000);
 
@@ -237,8 +242,8 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
       // Decrypt streamed gives the original bytes back, and nothing staged is left over.
       const plain = await streaming.messageCrypto.decryptInPlace(renewed.id, result.summary.id, PW);
       expect(Buffer.from(await store.messages.raw(renewed.id, plain.id)).equals(raw)).toBe(true);
-      const staged = await store.db
-        .selectFrom("message_blobs")
+      const staged = await storeInternals(store)
+        .db.selectFrom("message_blobs")
         .select("id")
         .where("staged", "=", 1)
         .execute();
@@ -316,8 +321,8 @@ describe.each(backends)("Decrypt and Encrypt in place on $name", (backend) => {
         expect(page.messages.map((x) => x.subject)).toEqual([`race ${round}`]);
         await store.messages.remove(account.id, page.messages[0]!.id);
       }
-      const blobs = await store.db.selectFrom("message_blobs").select("id").execute();
-      const used = await store.db.selectFrom("messages").select("blob_id").execute();
+      const blobs = await storeInternals(store).db.selectFrom("message_blobs").select("id").execute();
+      const used = await storeInternals(store).db.selectFrom("messages").select("blob_id").execute();
       expect(blobs).toHaveLength(used.length);
     } finally {
       await second.close();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, testClock } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import type { Store } from "../open-store.js";
 import { FAILURE_WINDOW_MS, FREE_FAILURES, passwordGuard } from "./password-guard.js";
 
@@ -34,7 +35,7 @@ describe.each(backends)("Secure Mail Password rate limit on $name", (backend) =>
     });
 
   it("after 5 failures the delay is 1 s, then doubles per failure; it is per account", async () => {
-    const guard = passwordGuard(store.context);
+    const guard = passwordGuard(storeInternals(store).context);
     for (let i = 0; i < FREE_FAILURES; i++) {
       clock.advance(10_000);
       await guard.begin(alice.id); // never succeeded(): a failure
@@ -61,8 +62,25 @@ describe.each(backends)("Secure Mail Password rate limit on $name", (backend) =>
     await store.secureMail.verifyPassword(alice.id, PW);
   });
 
+  it("passwordFailures tells how many failures count now and when the last was", async () => {
+    const carol = (await store.accounts.add("carol@guard.example", { password: "pw" })).account;
+    const guard = passwordGuard(storeInternals(store).context);
+    expect(await store.secureMail.passwordFailures(carol.id)).toEqual({ count: 0, lastAt: null });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1000);
+      await guard.begin(carol.id);
+    }
+    const last = clock.now();
+    expect(await store.secureMail.passwordFailures(carol.id)).toEqual({ count: 3, lastAt: last });
+    // Outside the window they no longer count; a success clears them.
+    clock.advance(FAILURE_WINDOW_MS - 1000);
+    expect(await store.secureMail.passwordFailures(carol.id)).toEqual({ count: 1, lastAt: last });
+    await (await guard.begin(carol.id)).succeeded();
+    expect(await store.secureMail.passwordFailures(carol.id)).toEqual({ count: 0, lastAt: null });
+  });
+
   it("failures older than 15 minutes no longer count", async () => {
-    const guard = passwordGuard(store.context);
+    const guard = passwordGuard(storeInternals(store).context);
     for (let i = 0; i < FREE_FAILURES; i++) await guard.begin(alice.id);
     await limited(guard.begin(alice.id), 1);
     clock.advance(FAILURE_WINDOW_MS);
@@ -70,8 +88,8 @@ describe.each(backends)("Secure Mail Password rate limit on $name", (backend) =>
     for (let i = 0; i < FREE_FAILURES - 1; i++) await guard.begin(alice.id);
     const attempt = await guard.begin(alice.id);
     await attempt.succeeded();
-    const rows = await store.db
-      .selectFrom("unlock_attempts")
+    const rows = await storeInternals(store)
+      .db.selectFrom("unlock_attempts")
       .selectAll()
       .where("account_id", "=", alice.id)
       .execute();
@@ -92,7 +110,7 @@ describe.each(backends)("Secure Mail Password rate limit on $name", (backend) =>
 
   it("a check that fails for another reason than the password is not counted", async () => {
     clock.advance(FAILURE_WINDOW_MS);
-    const guard = passwordGuard(store.context);
+    const guard = passwordGuard(storeInternals(store).context);
     for (let i = 0; i < FREE_FAILURES; i++) await (await guard.begin(alice.id)).abandon();
     await (await guard.begin(alice.id)).succeeded();
   });

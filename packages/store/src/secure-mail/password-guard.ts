@@ -1,4 +1,4 @@
-import { type StoreContext, write } from "../context.js";
+import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
 
@@ -28,21 +28,31 @@ export interface UnlockAttempt {
  * sent in parallel all pass the check before the first failure was written.
  */
 export function passwordGuard(ctx: StoreContext) {
+  /** The account's failures still inside the window, newest first. */
+  const failuresInWindow = (q: Executor, accountId: string, now: number) =>
+    q
+      .selectFrom("unlock_attempts")
+      .select(["at"])
+      .where("account_id", "=", accountId)
+      .where("ok", "=", 0)
+      .where("at", ">", now - FAILURE_WINDOW_MS)
+      .orderBy("at", "desc")
+      .execute();
+
   return {
+    /** How many wrong passwords count against the account now, and when the last one was. */
+    async recentFailures(accountId: string): Promise<{ count: number; lastAt: number | null }> {
+      const failures = await failuresInWindow(ctx.db, accountId, ctx.now());
+      return { count: failures.length, lastAt: failures[0]?.at ?? null };
+    },
+
     /** Refuses with `rate-limited` while the account must wait; otherwise starts an attempt. */
     async begin(accountId: string): Promise<UnlockAttempt> {
       const attemptId = await write(ctx, async (trx) => {
         if (ctx.engine === "postgres")
           await trx.selectFrom("accounts").select("id").where("id", "=", accountId).forUpdate().execute();
         const now = ctx.now();
-        const failures = await trx
-          .selectFrom("unlock_attempts")
-          .select(["at"])
-          .where("account_id", "=", accountId)
-          .where("ok", "=", 0)
-          .where("at", ">", now - FAILURE_WINDOW_MS)
-          .orderBy("at", "desc")
-          .execute();
+        const failures = await failuresInWindow(trx, accountId, now);
         if (failures.length >= FREE_FAILURES) {
           const delay = Math.min(1000 * 2 ** (failures.length - FREE_FAILURES), MAX_DELAY_MS);
           const waitUntil = (failures[0]?.at ?? now) + delay;

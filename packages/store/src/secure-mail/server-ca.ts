@@ -24,6 +24,7 @@ import { StoreError } from "../errors.js";
 import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { ServerCaTable } from "../schema.js";
+import { currentCertificateSha256ByAddress } from "./key-repository.js";
 import { secretAsPassword } from "./server-secret.js";
 
 export const SERVER_CA_NAME = "Sealbox Secure Mail CA";
@@ -423,15 +424,9 @@ export function serverCaUseCases(
         let what: string;
         if ("account" in target) {
           const address = parseAddress(target.account);
-          const key = await trx
-            .selectFrom("secure_mail_keys")
-            .innerJoin("accounts", "accounts.id", "secure_mail_keys.account_id")
-            .select("secure_mail_keys.certificate_sha256")
-            .where("accounts.address_lower", "=", address.lower)
-            .where("secure_mail_keys.state", "=", "current")
-            .executeTakeFirst();
-          if (!key) throw new StoreError("no-key", `${address.address} has no current certificate`);
-          query = query.where("issued_certificates.certificate_sha256", "=", key.certificate_sha256);
+          const sha256 = await currentCertificateSha256ByAddress(trx, address.lower);
+          if (!sha256) throw new StoreError("no-key", `${address.address} has no current certificate`);
+          query = query.where("issued_certificates.certificate_sha256", "=", sha256);
           what = `the current certificate of ${address.address}`;
         } else if ("serial" in target) {
           // Written the way core writes serialHex: whole bytes, no sign padding.

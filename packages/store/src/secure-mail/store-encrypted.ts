@@ -3,6 +3,7 @@ import type { Account } from "../accounts/accounts.js";
 import type { StoreContext } from "../context.js";
 import { fromFlag } from "../context.js";
 import type { EncryptForAccount } from "../delivery/deliver.js";
+import { currentKeyForEncryption } from "./key-repository.js";
 
 /** Parsed certificates by SHA-256: a busy inbox should not re-parse the same certificate per message. */
 const CACHE_LIMIT = 256;
@@ -16,24 +17,13 @@ const CACHE_LIMIT = 256;
 export function storeEncryptedHook(ctx: StoreContext): EncryptForAccount {
   const parsed = new Map<string, Certificate>();
   return async (account: Account, message: AsyncIterable<Uint8Array>, size: number) => {
-    const row = await ctx.db
-      .selectFrom("secure_mail_keys")
-      .innerJoin("accounts", "accounts.id", "secure_mail_keys.account_id")
-      .innerJoin("domains", "domains.id", "accounts.domain_id")
-      .select([
-        "secure_mail_keys.certificate",
-        "secure_mail_keys.certificate_sha256",
-        "domains.hide_subject_when_encrypting",
-      ])
-      .where("secure_mail_keys.account_id", "=", account.id)
-      .where("secure_mail_keys.state", "=", "current")
-      .executeTakeFirst();
+    const row = await currentKeyForEncryption(ctx.db, account.id);
     if (!row) return { skipped: "the account has no Secure Mail certificate" };
-    let certificate = parsed.get(row.certificate_sha256);
+    let certificate = parsed.get(row.sha256);
     if (!certificate) {
       certificate = parseCertificate(row.certificate);
       if (parsed.size >= CACHE_LIMIT) parsed.clear();
-      parsed.set(row.certificate_sha256, certificate);
+      parsed.set(row.sha256, certificate);
     }
     if (certificate.notAfter.getTime() < ctx.now())
       return { skipped: "the account's certificate has expired" };
@@ -41,7 +31,7 @@ export function storeEncryptedHook(ctx: StoreContext): EncryptForAccount {
     const stream = encryptWholeMessageStream(message, {
       recipients: [certificate],
       cipher: account.encryptionMethod,
-      hideSubject: fromFlag(row.hide_subject_when_encrypting),
+      hideSubject: fromFlag(row.hideSubject),
       contentLength: size,
     });
     return { stream, cipher: account.encryptionMethod };

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message, TEST_SCRYPT, testClock } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { openStore, type Store } from "../open-store.js";
 import { FREE_FAILURES } from "./password-guard.js";
@@ -135,10 +136,30 @@ describe.each(backends)("unlock sessions on $name", (backend) => {
     // The expired blob was deleted when it was found expired.
     const id = (await store.sessions.resolve(token))!.id;
     expect(
-      await store.db.selectFrom("unlock_sessions").select("id").where("id", "=", id).executeTakeFirst(),
+      await storeInternals(store)
+        .db.selectFrom("unlock_sessions")
+        .select("id")
+        .where("id", "=", id)
+        .executeTakeFirst(),
     ).toBeUndefined();
     // The session itself goes on: unlocking again works.
     expect((await store.secureMail.unlock(alice.id, token, PW)).unlocked).toBe(true);
+  });
+
+  it("storedUnlocks counts the account's wrapped key blobs: one per unlocked session, none after lock and logout", async () => {
+    const dave = (await store.accounts.add(`dave@${DOMAIN}`, { password: "pw" })).account;
+    await store.secureMail.generate(dave.id, PW, { keyAlgorithm: "EC-P256" });
+    const first = await session(dave);
+    const second = await session(dave);
+    expect(await store.secureMail.storedUnlocks(dave.id)).toBe(0);
+    await store.secureMail.unlock(dave.id, first, PW);
+    await store.secureMail.unlock(dave.id, second, PW);
+    await store.secureMail.unlock(dave.id, second, PW);
+    expect(await store.secureMail.storedUnlocks(dave.id)).toBe(2);
+    await store.secureMail.lock(dave.id, first);
+    expect(await store.secureMail.storedUnlocks(dave.id)).toBe(1);
+    await store.sessions.end(second);
+    expect(await store.secureMail.storedUnlocks(dave.id)).toBe(0);
   });
 
   it("lock() and logout (sessions.end) lock", async () => {
@@ -157,7 +178,11 @@ describe.each(backends)("unlock sessions on $name", (backend) => {
       code: "locked",
     });
     expect(
-      await store.db.selectFrom("unlock_sessions").select("id").where("id", "=", id).executeTakeFirst(),
+      await storeInternals(store)
+        .db.selectFrom("unlock_sessions")
+        .select("id")
+        .where("id", "=", id)
+        .executeTakeFirst(),
     ).toBeUndefined();
     // An ended session cannot be unlocked again.
     await expect(store.secureMail.unlock(alice.id, token, PW)).rejects.toMatchObject({
@@ -207,13 +232,13 @@ describe.each(backends)("unlock sessions on $name", (backend) => {
     await store.secureMail.unlock(alice.id, one, PW);
     await store.secureMail.unlock(alice.id, two, PW);
     const idOf = async (token: string) => (await store.sessions.resolve(token))!.id;
-    const blob = await store.db
-      .selectFrom("unlock_sessions")
+    const blob = await storeInternals(store)
+      .db.selectFrom("unlock_sessions")
       .select("wrapped")
       .where("id", "=", await idOf(one))
       .executeTakeFirstOrThrow();
-    await store.db
-      .updateTable("unlock_sessions")
+    await storeInternals(store)
+      .db.updateTable("unlock_sessions")
       .set({ wrapped: blob.wrapped })
       .where("id", "=", await idOf(two))
       .execute();
@@ -246,8 +271,8 @@ describe.each(backends)("unlock sessions on $name", (backend) => {
       }
     } else {
       const rows = [
-        ...(await store.db.selectFrom("unlock_sessions").selectAll().execute()),
-        ...(await store.db.selectFrom("secure_mail_keys").selectAll().execute()),
+        ...(await storeInternals(store).db.selectFrom("unlock_sessions").selectAll().execute()),
+        ...(await storeInternals(store).db.selectFrom("secure_mail_keys").selectAll().execute()),
       ];
       for (const row of rows)
         for (const value of Object.values(row)) {

@@ -5,11 +5,20 @@ import {
   unwrapSessionKeys,
   wrapSessionKeys,
 } from "@sealbox/core";
+import { domainOfAccount } from "../accounts/accounts.js";
 import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
-import { hotQuery } from "../hot-query.js";
 import { sessionIdOf } from "../sessions/session-token.js";
-import { type KeyRow, keyRows, rowCertificate, rowChain, sortKeyRows } from "./key-rows.js";
+import { isLiveSessionOf } from "../sessions/sessions.js";
+import { countUnlocksOf, deleteUnlock, putUnlock, unlockExpiry } from "../sessions/unlock-rows.js";
+import {
+  hasAnyKey,
+  type KeyRow,
+  keysBesideUnlock,
+  rowCertificate,
+  rowChain,
+  sortKeyRows,
+} from "./key-repository.js";
 
 /**
  * What opens the account's private keys for one operation: the Secure Mail Password itself
@@ -30,22 +39,6 @@ export interface LockState {
 const LOCKED = "Secure Mail is locked; unlock it with your Secure Mail Password";
 
 /** The wrapped blob beside every key row of the account, without the password-sealed keys. */
-const unlockWithKeyRows = hotQuery((db, sessionId: string, accountId: string) =>
-  db
-    .selectFrom("unlock_sessions")
-    .innerJoin("secure_mail_keys", "secure_mail_keys.account_id", "unlock_sessions.account_id")
-    .select([
-      "secure_mail_keys.certificate_sha256",
-      "secure_mail_keys.certificate",
-      "secure_mail_keys.chain",
-      "secure_mail_keys.state",
-      "secure_mail_keys.created_at",
-    ])
-    .select(["unlock_sessions.wrapped as u_wrapped", "unlock_sessions.expires_at as u_expires_at"])
-    .where("unlock_sessions.id", "=", sessionId)
-    .where("unlock_sessions.account_id", "=", accountId),
-);
-
 /**
  * Unlocking at scale (DESIGN.md): on unlock the keys are unsealed with the password, then
  * re-wrapped (AES-256-GCM) under a key derived from the session token, which only the
@@ -74,26 +67,13 @@ export function unlockSessionUseCases(
   };
 
   async function lifetimeSeconds(accountId: string): Promise<number> {
-    const row = await ctx.db
-      .selectFrom("accounts")
-      .innerJoin("domains", "domains.id", "accounts.domain_id")
-      .select("domains.unlock_seconds")
-      .where("accounts.id", "=", accountId)
-      .executeTakeFirst();
-    if (!row) throw new StoreError("not-found", `no account with id ${accountId}`);
-    return row.unlock_seconds;
+    return (await domainOfAccount(ctx.db, accountId)).unlockSeconds;
   }
 
   async function ownSession(accountId: string, token: string): Promise<string> {
     const id = sessionIdOf(token);
-    const session = await ctx.db
-      .selectFrom("sessions")
-      .select("id")
-      .where("id", "=", id)
-      .where("account_id", "=", accountId)
-      .where("expires_at", ">", ctx.now())
-      .executeTakeFirst();
-    if (!session) throw new StoreError("unauthenticated", "the session has ended; sign in again");
+    if (!(await isLiveSessionOf(ctx.db, accountId, id, ctx.now())))
+      throw new StoreError("unauthenticated", "the session has ended; sign in again");
     return id;
   }
 
@@ -116,37 +96,30 @@ export function unlockSessionUseCases(
       }
       const now = ctx.now();
       const expiresAt = now + seconds * 1000;
-      await write(ctx, async (trx) => {
-        await trx.deleteFrom("unlock_sessions").where("id", "=", sessionId).execute();
-        await trx
-          .insertInto("unlock_sessions")
-          .values({ id: sessionId, account_id: accountId, wrapped, expires_at: expiresAt, created_at: now })
-          .execute();
-      });
+      await write(ctx, (trx) => putUnlock(trx, { id: sessionId, accountId, wrapped, expiresAt, now }));
       return { hasKey: true, unlocked: true, expiresAt, lifetimeSeconds: seconds };
     },
 
     async lock(accountId: string, sessionToken: string): Promise<void> {
       const id = sessionIdOf(sessionToken);
-      await write(ctx, (trx) =>
-        trx.deleteFrom("unlock_sessions").where("id", "=", id).where("account_id", "=", accountId).execute(),
-      );
+      await write(ctx, (trx) => deleteUnlock(trx, id, accountId));
     },
+
+    /**
+     * How many wrapped key blobs of the account are stored (one per unlocked session, expired
+     * ones until they are swept): zero once every session locked or signed out.
+     */
+    storedUnlocks: (accountId: string): Promise<number> => countUnlocksOf(ctx.db, accountId),
 
     async state(accountId: string, sessionToken: string): Promise<LockState> {
       const seconds = await lifetimeSeconds(accountId);
-      const hasKey = (await keyRows(ctx.db, accountId)).length > 0;
-      const row = await ctx.db
-        .selectFrom("unlock_sessions")
-        .select("expires_at")
-        .where("id", "=", sessionIdOf(sessionToken))
-        .where("account_id", "=", accountId)
-        .executeTakeFirst();
-      const unlocked = hasKey && row !== undefined && row.expires_at > ctx.now();
+      const hasKey = await hasAnyKey(ctx.db, accountId);
+      const expiry = await unlockExpiry(ctx.db, accountId, sessionIdOf(sessionToken));
+      const unlocked = hasKey && expiry !== undefined && expiry > ctx.now();
       return {
         hasKey,
         unlocked,
-        expiresAt: unlocked ? (row?.expires_at ?? null) : null,
+        expiresAt: unlocked ? (expiry ?? null) : null,
         lifetimeSeconds: seconds,
       };
     },
@@ -156,10 +129,10 @@ export function unlockSessionUseCases(
       const sessionId = sessionIdOf(sessionToken);
       // One query: the wrapped blob beside every key row of the account (each request asks),
       // without the password-sealed keys: the session's wrapped copy is what opens them here.
-      const rows = await unlockWithKeyRows(ctx.db, sessionId, accountId);
+      const rows = await keysBesideUnlock(ctx.db, accountId, sessionId);
       const first = rows[0];
       if (!first || first.u_expires_at <= ctx.now()) {
-        if (first) await ctx.db.deleteFrom("unlock_sessions").where("id", "=", sessionId).execute();
+        if (first) await deleteUnlock(ctx.db, sessionId);
         throw new StoreError("locked", LOCKED);
       }
       const wrappingKey = deriveSessionWrappingKey(sessionToken, "keys");

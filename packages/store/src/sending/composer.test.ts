@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, testClock } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import type { Store } from "../open-store.js";
 import type { ComposeInput } from "./compose.js";
 
@@ -262,7 +263,7 @@ describe.each(backends)("composer on $name", (backend) => {
     );
     expect(draft).toMatchObject({ security: "encrypted", cipher: "AES-256-CBC" });
     expect(Buffer.from(await store.messages.raw(alice.id, draft.id)).includes(marker)).toBe(false);
-    const blobs = await store.db.selectFrom("message_blob_chunks").select("data").execute();
+    const blobs = await storeInternals(store).db.selectFrom("message_blob_chunks").select("data").execute();
     expect(blobs.length).toBeGreaterThan(0);
     for (const blob of blobs) expect(Buffer.from(blob.data).includes(marker)).toBe(false);
     if (backend.name === "sqlite") {
@@ -305,7 +306,10 @@ describe.each(backends)("composer on $name", (backend) => {
       { to: "bob@compose.example", subject: "draft", text: `${marker}\n` },
       { encrypt: true, replaceId: plain.id },
     );
-    for (const blob of await store.db.selectFrom("message_blob_chunks").select("data").execute())
+    for (const blob of await storeInternals(store)
+      .db.selectFrom("message_blob_chunks")
+      .select("data")
+      .execute())
       expect(Buffer.from(blob.data).includes(marker)).toBe(false);
     if (backend.name === "sqlite") {
       for (const file of readdirSync(fresh.base).filter((f) => f.startsWith("sealbox.db")))

@@ -1,10 +1,16 @@
 import { encryptWholeMessage } from "@sealbox/core";
 import { accountById } from "../accounts/accounts.js";
-import { fromFlag, type StoreContext, write } from "../context.js";
+import { type StoreContext, write } from "../context.js";
+import { domainById } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
 import { forgetOldPages } from "../mail/forget-old-pages.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
-import { deleteMessagesWhere, insertMessage, type MessageSummary } from "../mail/messages.js";
+import {
+  deleteMessagesWhere,
+  insertMessage,
+  isMessageInMailboxNamed,
+  type MessageSummary,
+} from "../mail/messages.js";
 import type { SecureMail } from "../secure-mail/secure-mail.js";
 import type { KeyAccess } from "../secure-mail/unlock-sessions.js";
 import { type ComposeInput, composeMessage, parseTypedAddresses } from "./compose.js";
@@ -35,15 +41,8 @@ export function composerUseCases(
 ) {
   /** A draft id must name a message in the account's own Drafts: anything else is not-found. */
   async function requireDraft(accountId: string, draftId: string): Promise<void> {
-    const row = await ctx.db
-      .selectFrom("messages")
-      .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
-      .select("messages.id")
-      .where("mailboxes.account_id", "=", accountId)
-      .where("mailboxes.name", "=", "Drafts")
-      .where("messages.id", "=", draftId)
-      .executeTakeFirst();
-    if (!row) throw new StoreError("not-found", `no draft ${draftId}`);
+    if (!(await isMessageInMailboxNamed(ctx.db, accountId, "Drafts", draftId)))
+      throw new StoreError("not-found", `no draft ${draftId}`);
   }
 
   async function removeDraft(accountId: string, draftId: string | undefined): Promise<void> {
@@ -103,15 +102,11 @@ export function composerUseCases(
             "no-key",
             "a draft to be sent encrypted needs your own certificate to be stored encrypted",
           );
-        const domain = await ctx.db
-          .selectFrom("domains")
-          .select("hide_subject_when_encrypting")
-          .where("id", "=", account.domainId)
-          .executeTakeFirstOrThrow();
+        const domain = await domainById(ctx.db, account.domainId);
         raw = await encryptWholeMessage(raw, {
           recipients: [current.certificate],
           cipher: account.encryptionMethod,
-          hideSubject: fromFlag(domain.hide_subject_when_encrypting),
+          hideSubject: domain.hideSubjectWhenEncrypting,
         });
         security = "encrypted";
         cipher = account.encryptionMethod;

@@ -8,7 +8,7 @@ import {
   parseEntity,
   protectMessage,
 } from "@sealbox/core";
-import { accountById } from "../accounts/accounts.js";
+import { accountById, accountIdByAddress } from "../accounts/accounts.js";
 import type { StoreContext } from "../context.js";
 import type { DeliverManyOptions, DeliverManyResult } from "../delivery/deliver-many.js";
 import { domainById } from "../domains/domains.js";
@@ -152,12 +152,8 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
       const local: Array<{ id: string; address: string }> = [];
       const remote: string[] = [];
       for (const address of recipients) {
-        const row = await ctx.db
-          .selectFrom("accounts")
-          .select("id")
-          .where("address_lower", "=", address.toLowerCase())
-          .executeTakeFirst();
-        if (row) local.push({ id: row.id, address });
+        const id = await accountIdByAddress(ctx.db, address.toLowerCase());
+        if (id) local.push({ id, address });
         else remote.push(address);
       }
       const delivered = await deps.deliverMany(local, bytes, {

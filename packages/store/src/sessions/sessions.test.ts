@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, TEST_SCRYPT, testClock } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { openStore, type Store } from "../open-store.js";
 import { SESSION_IDLE_MS, SESSION_MAX_MS } from "./sessions.js";
@@ -30,12 +31,16 @@ describe.each(backends)("sessions on $name", (backend) => {
   afterAll(() => fresh.cleanup());
 
   const row = (token: string) =>
-    store.db.selectFrom("sessions").selectAll().where("id", "=", sha256(token)).executeTakeFirst();
+    storeInternals(store)
+      .db.selectFrom("sessions")
+      .selectAll()
+      .where("id", "=", sha256(token))
+      .executeTakeFirst();
 
   /** An unlock blob for the session (its contents do not matter to the session code). */
   const fakeUnlock = (token: string, accountId: string) =>
-    store.db
-      .insertInto("unlock_sessions")
+    storeInternals(store)
+      .db.insertInto("unlock_sessions")
       .values({
         id: sha256(token),
         account_id: accountId,
@@ -45,7 +50,11 @@ describe.each(backends)("sessions on $name", (backend) => {
       })
       .execute();
   const unlockRow = (token: string) =>
-    store.db.selectFrom("unlock_sessions").select("id").where("id", "=", sha256(token)).executeTakeFirst();
+    storeInternals(store)
+      .db.selectFrom("unlock_sessions")
+      .select("id")
+      .where("id", "=", sha256(token))
+      .executeTakeFirst();
 
   it("creates a session for a random token and resolves it", async () => {
     const { token, session } = await store.sessions.create(alice.id, { client: "192.0.2.1" });
@@ -80,8 +89,8 @@ describe.each(backends)("sessions on $name", (backend) => {
     await store.accounts.set(account.address, { realName: "Still Signed In" });
     expect(await store.sessions.resolve(c.token)).toBeDefined();
     await store.accounts.set(account.address, { disabled: true });
-    const left = await store.context.db
-      .selectFrom("sessions")
+    const left = await storeInternals(store)
+      .context.db.selectFrom("sessions")
       .select("id")
       .where("account_id", "=", account.id)
       .execute();
@@ -97,7 +106,7 @@ describe.each(backends)("sessions on $name", (backend) => {
 
   it("keeps only the SHA-256 of the token in the database", async () => {
     const { token } = await store.sessions.create(bob.id, { client: "192.0.2.2" });
-    const rows = await store.db.selectFrom("sessions").selectAll().execute();
+    const rows = await storeInternals(store).db.selectFrom("sessions").selectAll().execute();
     expect(rows.map((r) => r.id)).toContain(sha256(token));
     expect(JSON.stringify(rows)).not.toContain(token);
     if (backend.name === "sqlite") {
@@ -189,7 +198,11 @@ describe.each(backends)("sessions on $name", (backend) => {
     expect(await store.sessions.resolve(a2.token)).toBeUndefined();
     expect(await unlockRow(a2.token)).toBeUndefined();
     expect(
-      await store.db.selectFrom("sessions").select("id").where("account_id", "=", alice.id).execute(),
+      await storeInternals(store)
+        .db.selectFrom("sessions")
+        .select("id")
+        .where("account_id", "=", alice.id)
+        .execute(),
     ).toEqual([]);
     expect(await store.sessions.resolve(b1.token)).toBeDefined();
     expect(await unlockRow(b1.token)).toBeDefined();

@@ -4,6 +4,7 @@ import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { hotQuery } from "../hot-query.js";
 import { newSessionToken, sessionIdOf } from "./session-token.js";
+import { deleteExpiredUnlocks, deleteUnlock, deleteUnlocksOf } from "./unlock-rows.js";
 
 /** A session ends after this long without a request… */
 export const SESSION_IDLE_MS = 12 * 60 * 60_000;
@@ -28,13 +29,9 @@ export async function endSessionsOf(
   accountId: string,
   exceptSessionId?: string,
 ): Promise<void> {
-  let unlocks = trx.deleteFrom("unlock_sessions").where("account_id", "=", accountId);
   let sessions = trx.deleteFrom("sessions").where("account_id", "=", accountId);
-  if (exceptSessionId !== undefined) {
-    unlocks = unlocks.where("id", "!=", exceptSessionId);
-    sessions = sessions.where("id", "!=", exceptSessionId);
-  }
-  await unlocks.execute();
+  if (exceptSessionId !== undefined) sessions = sessions.where("id", "!=", exceptSessionId);
+  await deleteUnlocksOf(trx, accountId, exceptSessionId);
   await sessions.execute();
 }
 
@@ -55,6 +52,23 @@ const sessionWithAccount = hotQuery((db, id: string) =>
     .where("sessions.id", "=", id),
 );
 
+/** Whether a session (by id) belongs to the account and has not expired. */
+export async function isLiveSessionOf(
+  q: Executor,
+  accountId: string,
+  sessionId: string,
+  now: number,
+): Promise<boolean> {
+  const row = await q
+    .selectFrom("sessions")
+    .select("id")
+    .where("id", "=", sessionId)
+    .where("account_id", "=", accountId)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Signed-in sessions as rows, so any number of web processes (and the terminal client)
  * share them. Ending a session also deletes its unlock blob: logout locks Secure Mail.
@@ -68,7 +82,7 @@ export function sessionRepository(ctx: StoreContext) {
       return;
     }
     await write(ctx, async (trx) => {
-      await trx.deleteFrom("unlock_sessions").where("id", "=", id).execute();
+      await deleteUnlock(trx, id);
       await trx.deleteFrom("sessions").where("id", "=", id).execute();
     });
   }
@@ -92,7 +106,7 @@ export function sessionRepository(ctx: StoreContext) {
       await write(ctx, async (trx) => {
         // Old rows of anyone are pruned as sessions are made.
         await trx.deleteFrom("sessions").where("expires_at", "<=", now).execute();
-        await trx.deleteFrom("unlock_sessions").where("expires_at", "<=", now).execute();
+        await deleteExpiredUnlocks(trx, now);
         await trx.insertInto("sessions").values(row).execute();
       });
       const session: SignedInSession = {

@@ -105,12 +105,8 @@ describe("auth and Secure Mail lock over tRPC", () => {
     await out.caller.auth.logout();
     expect(out.cookies[0]).toMatch(/^sealbox_session=; .*Max-Age=0/);
     expect(await store.sessions.resolve(first.token)).toBeUndefined();
-    const rows = await store.context.db
-      .selectFrom("unlock_sessions")
-      .selectAll()
-      .where("account_id", "=", account.id)
-      .execute();
-    expect(rows).toEqual([]);
+    // No wrapped key blob of the account is left in the store.
+    expect(await store.secureMail.storedUnlocks(account.id)).toBe(0);
   });
 
   it("reports a weak or mismatched Secure Mail Password next to its field", async () => {
