@@ -5,7 +5,7 @@ import { ConfigError, readWorkerEnv } from "./env.js";
 import { createLogger, storeLogger } from "./log.js";
 import { startWorker } from "./worker.js";
 
-/** Hard ceiling for a graceful stop (SIGTERM); the issue allows 10 s. */
+/** Hard ceiling for a graceful stop (SIGTERM), under the 10 s `docker stop` gives before SIGKILL. */
 const STOP_DEADLINE_MS = 9_000;
 /** What in-hand work gets to finish before it is answered 421 / released. */
 const STOP_GRACE_MS = 6_000;

@@ -212,7 +212,7 @@ async function openJson(message: string, args: string[], env: Record<string, str
   return { ...r, json: JSON.parse(lines[0] as string) };
 }
 
-describe("open --json: the item 8 contract", () => {
+describe("open --json: the public JSON contract", () => {
   it("signed + encrypted: exactly the documented shape, exit 0, nothing on stderr", async () => {
     const message = await protect(
       ["--sign", ...pfx(alice, "A"), "--encrypt", "--to", bob.cert, "--to", alice.cert],

@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const SEALBOX = resolve(import.meta.dirname, "../../../../bin/sealbox");
 
 /**
- * The issue's "done when": a message sent with swaks (Debian's SMTP test client) to a local
+ * End to end: a message sent with swaks (Debian's SMTP test client) to a local
  * account with a Store Encrypted rule shows up in `sealbox message list` as encrypted, and
  * its plaintext is nowhere — not in any stored message, not in the database file or its WAL;
  * and OpenSSL decrypts the stored copy back to what swaks sent.

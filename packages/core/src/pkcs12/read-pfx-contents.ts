@@ -45,7 +45,7 @@ export interface ReadPfxOptions {
 const NONE = "none";
 
 /**
- * Opens a PFX with a password and decides the outcome in the issue's order (#4 item 1):
+ * Opens a PFX with a password and decides the outcome in this order:
  * `corrupt` (not a PFX) → the MAC; if it fails, the key bags are tried anyway: no key
  * decrypts → `wrong-password`, one does → `integrity`; without a MAC, bad padding or an
  * unparsable key → `wrong-password`; then `unsupported-algorithm`; then `no-key`.

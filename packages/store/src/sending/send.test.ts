@@ -128,6 +128,34 @@ describe.each(backends)("send on $name", (backend) => {
     expect(Buffer.from(bobOpen.content).toString()).toContain("for your eyes");
   });
 
+  it("with the domain's Hide Subject, the outer Subject of every encrypted copy reads [...] and the encrypted one is real", async () => {
+    await store.domains.set("send.example", { hideSubjectWhenEncrypting: true });
+    try {
+      const raw = message({
+        From: "alice@send.example",
+        To: "bob@send.example, carol@elsewhere.example",
+        Subject: "the real subject",
+      });
+      const result = await store.send(alice.id, raw, { encrypt: true });
+      const aliceKeys = await store.secureMail.identities(alice.id, "alice pw");
+      const sentRaw = Buffer.from(await store.messages.raw(alice.id, result.sentId));
+      const inbox = await store.mailboxes.require(bob.id, "INBOX");
+      const page = await store.listMessages(bob.id, inbox.id, { limit: 1 });
+      const bobRaw = Buffer.from(await store.messages.raw(bob.id, page.messages[0]!.id));
+      const remoteRaw = Buffer.from((await queued(result.queued[0]!.jobId)).raw);
+      for (const copy of [sentRaw, bobRaw, remoteRaw]) {
+        const outer = copy.toString("latin1").split("\r\n\r\n")[0] as string;
+        expect(outer).toMatch(/^Subject: \[\.\.\.\]$/m);
+        expect(outer).not.toContain("the real subject");
+      }
+      const opened = await openMessage(sentRaw, { identities: aliceKeys });
+      expect(Buffer.from(opened.content).toString()).toMatch(/^Subject: the real subject\r?$/m);
+      expect(page.messages[0]?.subject).toBe("[...]");
+    } finally {
+      await store.domains.set("send.example", { hideSubjectWhenEncrypting: false });
+    }
+  });
+
   it("stops an encrypted send naming every recipient without a usable certificate", async () => {
     const raw = message({
       From: "alice@send.example",

@@ -66,9 +66,10 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
     }
     const cipher = options.cipher ?? account.encryptionMethod;
     if (!cipherByName(cipher)) throw new StoreError("invalid-argument", `unknown cipher ${cipher}`);
-    if (options.encrypt && options.cipher !== undefined) {
+    const domain = options.encrypt ? await domainById(ctx.db, account.domainId) : undefined;
+    if (domain && options.cipher !== undefined) {
       // The domain's allowed ciphers bind an explicit choice too.
-      const { allowedCiphers } = await domainById(ctx.db, account.domainId);
+      const { allowedCiphers } = domain;
       if (!allowedCiphers.includes(options.cipher))
         throw new StoreError(
           "forbidden",
@@ -124,6 +125,8 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
                     recipients: [...recipients.map((r) => encryptTo?.get(r) as Certificate), senderCert],
                     cipher,
                   },
+                  // The domain's Hide Subject: the outer Subject reads "[...]", the encrypted one is real.
+                  hideSubject: domain?.hideSubjectWhenEncrypting ?? false,
                 }
               : {}),
           })
