@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -169,5 +170,33 @@ describe("the encrypted DATA spool", () => {
     writeFileSync(join(dir, "another.spool"), "unreadable");
     expect(await cleanSpool(home)).toEqual({ dir, removed: 2 });
     expect(spoolFiles()).toEqual([]);
+  });
+
+  it("cleanSpool keeps the files of a process still running and removes those of one that is gone", async () => {
+    const running = spawn("sleep", ["30"]);
+    const gone = spawn("true");
+    await new Promise((r) => gone.once("exit", r));
+    try {
+      const live = `${running.pid}-x-live.spool`;
+      writeFileSync(join(dir, live), "another worker's message in flight");
+      writeFileSync(join(dir, `${gone.pid}-x-dead.spool`), "left by a crash");
+      writeFileSync(join(dir, `${process.pid}-x-mine.spool`), "an earlier process with this pid");
+      expect(await cleanSpool(home)).toEqual({ dir, removed: 2 });
+      expect(spoolFiles()).toEqual([live]);
+    } finally {
+      running.kill();
+      await cleanSpool(home);
+    }
+  });
+
+  it("names each spool file after the process writing it", async () => {
+    const { message } = (await spoolMessage(data(body(300_000)), options())) as {
+      message: SpooledMessage;
+    };
+    try {
+      expect(spoolFiles()).toEqual([expect.stringMatching(new RegExp(`^${process.pid}-`))]);
+    } finally {
+      await message.remove();
+    }
   });
 });

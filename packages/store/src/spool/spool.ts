@@ -36,18 +36,31 @@ export async function spoolDir(dataDir: string): Promise<string> {
 }
 
 /**
- * Creates the spool folder and removes what a crash left in it (the worker, at start). A
- * `sealbox deliver` spooling at that very moment loses its file and exits 75: the mail
- * server keeps the message and tries again.
+ * Creates the spool folder and removes what a crash left in it (the worker, at start). Each
+ * file is named after the process writing it, so only files of processes that are gone go:
+ * another worker on the same data folder, or a `sealbox deliver` spooling at that moment,
+ * keeps its own. A name without a process id is a leftover too.
  */
 export async function cleanSpool(dataDir: string): Promise<{ dir: string; removed: number }> {
   const dir = await spoolDir(dataDir);
   let removed = 0;
   for (const name of await readdir(dir)) {
+    const pid = Number(/^(\d+)-/.exec(name)?.[1] ?? Number.NaN);
+    if (Number.isSafeInteger(pid) && pid !== process.pid && processIsAlive(pid)) continue;
     await rm(join(dir, name), { force: true, recursive: true });
     removed++;
   }
   return { dir, removed };
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else (it still holds its key in memory).
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 export interface SpoolWriteOptions {
@@ -130,7 +143,10 @@ export async function spoolMessage(
   options: SpoolWriteOptions,
 ): Promise<SpoolResult> {
   const key = randomBytes(32);
-  const path = join(options.dir, `${Date.now().toString(36)}-${randomBytes(12).toString("hex")}.spool`);
+  const path = join(
+    options.dir,
+    `${process.pid}-${Date.now().toString(36)}-${randomBytes(12).toString("hex")}.spool`,
+  );
   const head: Buffer[] = [];
   let headBytes = 0;
   let size = 0;
