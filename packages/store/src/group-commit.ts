@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { close, fstat, fsync, open } from "node:fs";
 import { type Kysely, sql } from "kysely";
 
 /**
@@ -30,7 +30,12 @@ export interface DeferredSync {
   relax: string;
   restore: string;
   sync(): Promise<void>;
+  /** Releases what `sync` holds (the store is closing). */
+  close?(): void;
 }
+
+const call = <T>(fn: (cb: (error: NodeJS.ErrnoException | null, value: T) => void) => void) =>
+  new Promise<T>((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
 
 /**
  * SQLite in WAL mode: with synchronous=FULL every COMMIT fsyncs the WAL file on the calling
@@ -40,18 +45,45 @@ export interface DeferredSync {
  * frames are on disk, which is what FULL's own fsync would have guaranteed (recovery replays
  * committed frames of the WAL). Meanwhile the next group can run. Every other write on the
  * connection keeps synchronous=FULL (restored before the connection is released).
+ *
+ * The WAL file is opened once and kept: SQLite only unlinks it when the last connection
+ * closes (ours is open) and otherwise rewinds it in place, so it stays the same inode. As a
+ * cheap guard against it being removed anyway (by hand, or a journal-mode change), a sync
+ * whose file has no link left reopens the path and syncs again.
  */
 export function sqliteWalSync(databasePath: string): DeferredSync {
+  const path = `${databasePath}-wal`;
+  let fd: Promise<number> | undefined;
+  const opened = () => {
+    fd ??= call<number>((cb) => open(path, "r", cb));
+    // A failed open is not kept: the next sync tries again.
+    fd.catch(() => {
+      fd = undefined;
+    });
+    return fd;
+  };
   return {
     relax: "pragma synchronous = NORMAL",
     restore: "pragma synchronous = FULL",
     async sync() {
-      const wal = await open(`${databasePath}-wal`, "r");
-      try {
-        await wal.sync();
-      } finally {
-        await wal.close();
-      }
+      const held = await opened();
+      const [, { nlink }] = await Promise.all([
+        call<void>((cb) => fsync(held, (error) => cb(error, undefined))),
+        call((cb) => fstat(held, cb)),
+      ]);
+      if (nlink > 0) return;
+      fd = undefined;
+      await call<void>((cb) => close(held, (error) => cb(error, undefined)));
+      const fresh = await opened();
+      await call<void>((cb) => fsync(fresh, (error) => cb(error, undefined)));
+    },
+    close() {
+      const held = fd;
+      fd = undefined;
+      void held?.then(
+        (n) => close(n, () => {}),
+        () => {},
+      );
     },
   };
 }
