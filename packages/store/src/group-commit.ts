@@ -1,4 +1,4 @@
-import { close, fstat, fsync, open } from "node:fs";
+import { close, fstat, fsync, open, type Stats } from "node:fs";
 import { type Kysely, sql } from "kysely";
 
 /**
@@ -69,7 +69,7 @@ export function sqliteWalSync(databasePath: string): DeferredSync {
       const held = await opened();
       const [, { nlink }] = await Promise.all([
         call<void>((cb) => fsync(held, (error) => cb(error, undefined))),
-        call((cb) => fstat(held, cb)),
+        call<Stats>((cb) => fstat(held, cb)),
       ]);
       if (nlink > 0) return;
       fd = undefined;
