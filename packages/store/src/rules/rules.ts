@@ -2,6 +2,7 @@ import type { Selectable } from "kysely";
 import { type Executor, fromFlag, type StoreContext, write } from "../context.js";
 import { isUniqueViolation } from "../db-errors.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { RulesTable } from "../schema.js";
 import type { ScopedRule } from "./evaluate-rules.js";
@@ -58,17 +59,21 @@ function whereOwner(q: Executor, owner: RuleOwner) {
     : q.selectFrom("rules").selectAll().where("account_id", "=", owner.accountId);
 }
 
+// Compiled once: every delivered message asks, per recipient.
+const deliveryRules = hotQuery((db, domainId: string, accountId: string) =>
+  db
+    .selectFrom("rules")
+    .selectAll()
+    .where((eb) => eb.or([eb("domain_id", "=", domainId), eb("account_id", "=", accountId)])),
+);
+
 /** The rules delivery runs for an account: its domain's, then its own (evaluateRules orders them). */
 export async function rulesForDelivery(
   q: Executor,
   accountId: string,
   domainId: string,
 ): Promise<ScopedRule[]> {
-  const rows = await q
-    .selectFrom("rules")
-    .selectAll()
-    .where((eb) => eb.or([eb("domain_id", "=", domainId), eb("account_id", "=", accountId)]))
-    .execute();
+  const rows = await deliveryRules(q, domainId, accountId);
   return rows
     .map(toRule)
     .sort((a, b) => (a.scope === b.scope ? byPriority(a, b) : a.scope === "domain" ? -1 : 1));
