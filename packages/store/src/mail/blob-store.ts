@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { CompiledQuery, PostgresAdapter, sql } from "kysely";
 import type { Executor } from "../context.js";
 import { StoreError } from "../errors.js";
 import { hotQuery } from "../hot-query.js";
@@ -102,6 +102,10 @@ const insertChunk = hotQuery((db, blob_id: string, seq: number, data: Buffer) =>
   db.insertInto("message_blob_chunks").values({ blob_id, seq, data }),
 );
 
+const PG_PUT_ONE_CHUNK =
+  "with blob as (insert into message_blobs (id, size, created_at) values ($1, $2, $3)) " +
+  "insert into message_blob_chunks (blob_id, seq, data) values ($1, 0, $4)";
+
 async function writeChunk(q: Executor, blobId: string, seq: number, data: Uint8Array): Promise<void> {
   await insertChunk(q, blobId, seq, asBuffer(data));
 }
@@ -156,6 +160,12 @@ async function discardStaged(db: Executor, ids: readonly string[]): Promise<void
 export const tableBlobStore: BlobStore = {
   async put(q, bytes, now) {
     const id = newId(now);
+    const oneChunk = bytes.byteLength > 0 && bytes.byteLength <= BLOB_CHUNK_BYTES;
+    if (oneChunk && q.getExecutor().adapter instanceof PostgresAdapter) {
+      // One statement for the row and its one chunk: one round trip less per stored copy.
+      await q.executeQuery(CompiledQuery.raw(PG_PUT_ONE_CHUNK, [id, bytes.byteLength, now, asBuffer(bytes)]));
+      return id;
+    }
     await insertBlobRow(q, id, bytes.byteLength, now);
     for (let at = 0, seq = 0; at < bytes.byteLength; at += BLOB_CHUNK_BYTES, seq++)
       await writeChunk(q, id, seq, bytes.subarray(at, at + BLOB_CHUNK_BYTES));
