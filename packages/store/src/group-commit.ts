@@ -1,5 +1,5 @@
 import { close, fdatasync, fstat, open, type Stats } from "node:fs";
-import { type Kysely, sql } from "kysely";
+import { CompiledQuery, type Kysely } from "kysely";
 
 /**
  * Runs write units so that units arriving together share one transaction and one commit.
@@ -90,6 +90,11 @@ export function sqliteWalSync(databasePath: string): DeferredSync {
   };
 }
 
+// Built once: every unit of every group runs two of them.
+const SAVEPOINT = CompiledQuery.raw("savepoint group_unit");
+const RELEASE_SAVEPOINT = CompiledQuery.raw("release savepoint group_unit");
+const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw("rollback to savepoint group_unit");
+
 interface Pending<DB> {
   unit: (trx: Kysely<DB>) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -155,11 +160,11 @@ export function groupCommit<DB>(
       deferred
         ? // One connection for relax, the transaction and restore: no other write commits between.
           db.connection().execute(async (conn) => {
-            await sql.raw(deferred.relax).execute(conn);
+            await conn.executeQuery(CompiledQuery.raw(deferred.relax));
             try {
               await conn.transaction().execute(fn);
             } finally {
-              await sql.raw(deferred.restore).execute(conn);
+              await conn.executeQuery(CompiledQuery.raw(deferred.restore));
             }
           })
         : db.transaction().execute(fn);
@@ -167,14 +172,14 @@ export function groupCommit<DB>(
       await transact(async (trx) => {
         for (let n = 0; n < maxUnits && queue.length > 0; n++) {
           const pending = queue.shift() as Pending<DB>;
-          await sql`savepoint group_unit`.execute(trx);
+          await trx.executeQuery(SAVEPOINT);
           let value: unknown;
           try {
             value = await pending.unit(trx);
           } catch (error) {
             try {
-              await sql`rollback to savepoint group_unit`.execute(trx);
-              await sql`release savepoint group_unit`.execute(trx);
+              await trx.executeQuery(ROLLBACK_TO_SAVEPOINT);
+              await trx.executeQuery(RELEASE_SAVEPOINT);
             } catch {
               // The engine ended the transaction: the unit's error says why; it fails the group.
               done.push({ pending, value: undefined });
@@ -183,7 +188,7 @@ export function groupCommit<DB>(
             failed.push({ pending, error });
             continue;
           }
-          await sql`release savepoint group_unit`.execute(trx);
+          await trx.executeQuery(RELEASE_SAVEPOINT);
           done.push({ pending, value });
         }
       });
