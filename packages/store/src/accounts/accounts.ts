@@ -5,6 +5,7 @@ import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../co
 import { isUniqueViolation } from "../db-errors.js";
 import { type Domain, findDomain, insertDomain, toDomain, writableCipher } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import { forgetOldPages } from "../mail/forget-old-pages.js";
 import { createMailbox, STANDARD_MAILBOXES } from "../mail/mailboxes.js";
@@ -126,19 +127,26 @@ export function accountFromJoinedRow(row: JoinedAccountRow): Account {
   });
 }
 
+const joinedWhere = (column: "address_lower" | "id") =>
+  // One query (account and its domain), compiled once: it runs for every signed-in request
+  // and several times per delivered message (RCPT TO, MAIL FROM, DATA).
+  hotQuery((db, value: string) =>
+    db
+      .selectFrom("accounts")
+      .innerJoin("domains", "domains.id", "accounts.domain_id")
+      .selectAll("accounts")
+      .select(DOMAIN_COLUMNS)
+      .where(`accounts.${column}`, "=", value),
+  );
+const joinedByAddress = joinedWhere("address_lower");
+const joinedById = joinedWhere("id");
+
 async function findWhere(
   q: Executor,
   column: "address_lower" | "id",
   value: string,
 ): Promise<Account | undefined> {
-  // One query (account and its domain): this runs for every signed-in request.
-  const row = await q
-    .selectFrom("accounts")
-    .innerJoin("domains", "domains.id", "accounts.domain_id")
-    .selectAll("accounts")
-    .select(DOMAIN_COLUMNS)
-    .where(`accounts.${column}`, "=", value)
-    .executeTakeFirst();
+  const [row] = await (column === "id" ? joinedById : joinedByAddress)(q, value);
   return row ? accountFromJoinedRow(row) : undefined;
 }
 

@@ -131,14 +131,17 @@ export async function prepareDelivery(
   encryptForAccount: EncryptForAccount | undefined,
 ): Promise<PreparedDelivery> {
   const logger = options.logger ?? ctx.logger;
-  const current = await accountById(ctx.db, account.id);
+  // Side by side: one round trip on PostgreSQL's pool (the rules find the domain themselves).
+  const [current, rules] = await Promise.all([
+    accountById(ctx.db, account.id),
+    rulesForDelivery(ctx.db, account.id),
+  ]);
   if (current.disabled) throw new StoreError("forbidden", `account ${current.address} is disabled`);
   const { fields } = message.header;
   // Core reads the kind and the cipher from the CMS content at the start of the body.
   const { security, cipher } = listedSecurity(
     classifyMessage(message.head, { complete: message.head.byteLength === message.size }),
   );
-  const rules = await rulesForDelivery(ctx.db, current.id, current.domainId);
   const actions = evaluateRules(rules, { headers: fields, size: message.size, security });
   const { targets, discard, marks, headers } = plan(actions);
   const added = addedHeaderBytes(message.head, headers);

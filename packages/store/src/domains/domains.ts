@@ -2,6 +2,7 @@ import { type CipherName, cipherByName, WRITABLE_CIPHERS } from "@sealbox/core";
 import type { Selectable, Updateable } from "kysely";
 import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../context.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { DomainsTable } from "../schema.js";
 import { normalizeDomain } from "./domain-name.js";
@@ -105,12 +106,13 @@ function settingsToColumns(settings: DomainSettings, current: Domain | undefined
   return columns;
 }
 
+// Compiled once: every MAIL FROM and RCPT TO looks a domain up.
+const domainByName = hotQuery((db, name: string) =>
+  db.selectFrom("domains").selectAll().where("name", "=", name),
+);
+
 export async function findDomain(q: Executor, name: string): Promise<Domain | undefined> {
-  const row = await q
-    .selectFrom("domains")
-    .selectAll()
-    .where("name", "=", normalizeDomain(name))
-    .executeTakeFirst();
+  const [row] = await domainByName(q, normalizeDomain(name));
   return row ? toDomain(row) : undefined;
 }
 

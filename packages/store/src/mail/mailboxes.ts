@@ -2,6 +2,7 @@ import type { Selectable } from "kysely";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { isUniqueViolation } from "../db-errors.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { MailboxesTable } from "../schema.js";
 import { forgetOldPages } from "./forget-old-pages.js";
@@ -45,17 +46,17 @@ const toMailbox = (row: Selectable<MailboxesTable>): Mailbox => ({
   createdAt: row.created_at,
 });
 
+// Compiled once: every delivered copy looks its mailbox up.
+const mailboxByName = hotQuery((db, accountId: string, name: string) =>
+  db.selectFrom("mailboxes").selectAll().where("account_id", "=", accountId).where("name", "=", name),
+);
+
 export async function findMailbox(
   q: Executor,
   accountId: string,
   name: string,
 ): Promise<Mailbox | undefined> {
-  const row = await q
-    .selectFrom("mailboxes")
-    .selectAll()
-    .where("account_id", "=", accountId)
-    .where("name", "=", normalizeMailboxName(name))
-    .executeTakeFirst();
+  const [row] = await mailboxByName(q, accountId, normalizeMailboxName(name));
   return row ? toMailbox(row) : undefined;
 }
 

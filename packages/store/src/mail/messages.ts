@@ -3,7 +3,7 @@ import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../co
 import { StoreError } from "../errors.js";
 import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
-import type { Database, MessagesTable, SecurityKind } from "../schema.js";
+import type { Database, Flag, MessagesTable, SecurityKind } from "../schema.js";
 import { tableBlobStore } from "./blob-store.js";
 import { forgetOldPages } from "./forget-old-pages.js";
 import { findMailbox, mailboxById } from "./mailboxes.js";
@@ -157,6 +157,51 @@ export async function insertMessageRow(
   return insertRow(q, mailboxId, blobId, meta, options, ctx.now());
 }
 
+// Compiled once: every stored message (each delivered copy) inserts one.
+const insertMessageQuery = hotQuery(
+  (
+    db,
+    id: string,
+    mailbox_id: string,
+    blob_id: string,
+    message_id: string | null,
+    from_text: string,
+    to_text: string,
+    cc_text: string,
+    subject: string,
+    subject_lower: string,
+    from_lower: string,
+    date: number,
+    size: number,
+    seen: Flag,
+    flagged: Flag,
+    deleted: Flag,
+    security: SecurityKind,
+    cipher: string | null,
+    created_at: number,
+  ) =>
+    db.insertInto("messages").values({
+      id,
+      mailbox_id,
+      blob_id,
+      message_id,
+      from_text,
+      to_text,
+      cc_text,
+      subject,
+      subject_lower,
+      from_lower,
+      date,
+      size,
+      seen,
+      flagged,
+      deleted,
+      security,
+      cipher,
+      created_at,
+    }),
+);
+
 async function insertRow(
   q: Executor,
   mailboxId: string,
@@ -186,7 +231,27 @@ async function insertRow(
     cipher: options.cipher ?? meta.cipher,
     created_at: now,
   } as const;
-  await q.insertInto("messages").values(row).execute();
+  await insertMessageQuery(
+    q,
+    row.id,
+    row.mailbox_id,
+    row.blob_id,
+    row.message_id,
+    row.from_text,
+    row.to_text,
+    row.cc_text,
+    row.subject,
+    row.subject_lower,
+    row.from_lower,
+    row.date,
+    row.size,
+    row.seen,
+    row.flagged,
+    row.deleted,
+    row.security,
+    row.cipher,
+    row.created_at,
+  );
   return toSummary(row);
 }
 

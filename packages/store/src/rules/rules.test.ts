@@ -70,10 +70,10 @@ describe.each(backends)("rules on $name", (backend) => {
     const domain = await store.domains.require("rules.example");
     await store.rules.add({ domainId: domain.id }, { ...secret, name: "Secret", priority: 9 });
     expect((await store.rules.list({ domainId: domain.id })).map((r) => r.scope)).toEqual(["domain"]);
-    const forDelivery = await store.rules.forDelivery(alice.id, domain.id);
+    const forDelivery = await store.rules.forDelivery(alice.id);
     expect(forDelivery.map((r) => `${r.scope}:${r.name}`)).toEqual(["domain:Secret", "account:Secret"]);
     const other = (await store.accounts.add("other@rules.example", { password: "pw" })).account;
-    expect((await store.rules.forDelivery(other.id, domain.id)).map((r) => r.scope)).toEqual(["domain"]);
+    expect((await store.rules.forDelivery(other.id)).map((r) => r.scope)).toEqual(["domain"]);
   });
 
   const mark = [{ action: "Mark", argument: "seen" }];
@@ -165,7 +165,7 @@ describe.each(backends)("rules on $name", (backend) => {
     await store.rules.move(owner, ids.off2 as string, "up");
     expect(await names(owner)).toEqual(["c:2", "a:2", "d:9", "b:9", "off2:-", "off1:-"]);
     // The order shown is the order delivery runs them in.
-    const delivery = await store.rules.forDelivery(owner.accountId, alice.domainId);
+    const delivery = await store.rules.forDelivery(owner.accountId);
     expect(delivery.filter((r) => r.scope === "account").map((r) => r.name)).toEqual([
       "c",
       "a",

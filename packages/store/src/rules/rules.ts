@@ -2,6 +2,7 @@ import type { Selectable } from "kysely";
 import { type Executor, fromFlag, type StoreContext, write } from "../context.js";
 import { isUniqueViolation } from "../db-errors.js";
 import { StoreError } from "../errors.js";
+import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { RulesTable } from "../schema.js";
 import type { ScopedRule } from "./evaluate-rules.js";
@@ -58,17 +59,23 @@ function whereOwner(q: Executor, owner: RuleOwner) {
     : q.selectFrom("rules").selectAll().where("account_id", "=", owner.accountId);
 }
 
-/** The rules delivery runs for an account: its domain's, then its own (evaluateRules orders them). */
-export async function rulesForDelivery(
-  q: Executor,
-  accountId: string,
-  domainId: string,
-): Promise<ScopedRule[]> {
-  const rows = await q
+// Compiled once: every delivered message asks, per recipient. The domain comes from the
+// account in the same query, so delivery can run it beside the account lookup (one round trip).
+const deliveryRules = hotQuery((db, accountId: string, sameAccountId: string) =>
+  db
     .selectFrom("rules")
     .selectAll()
-    .where((eb) => eb.or([eb("domain_id", "=", domainId), eb("account_id", "=", accountId)]))
-    .execute();
+    .where((eb) =>
+      eb.or([
+        eb("domain_id", "=", eb.selectFrom("accounts").select("domain_id").where("id", "=", sameAccountId)),
+        eb("account_id", "=", accountId),
+      ]),
+    ),
+);
+
+/** The rules delivery runs for an account: its domain's, then its own (evaluateRules orders them). */
+export async function rulesForDelivery(q: Executor, accountId: string): Promise<ScopedRule[]> {
+  const rows = await deliveryRules(q, accountId, accountId);
   return rows
     .map(toRule)
     .sort((a, b) => (a.scope === b.scope ? byPriority(a, b) : a.scope === "domain" ? -1 : 1));
@@ -162,7 +169,8 @@ export function ruleRepository(ctx: StoreContext) {
       if (Number(result.numDeletedRows) === 0) throw new StoreError("not-found", `no rule named "${name}"`);
     },
 
-    forDelivery: (accountId: string, domainId: string) => rulesForDelivery(ctx.db, accountId, domainId),
+    /** The rules delivery runs for the account: its domain's, then its own. */
+    forDelivery: (accountId: string) => rulesForDelivery(ctx.db, accountId),
 
     /** One of the owner's rules by id (not-found for anyone else's). */
     get: async (owner: RuleOwner, id: string): Promise<StoredRule> =>

@@ -131,7 +131,13 @@ export async function currentKeyForEncryption(
   q: Executor,
   accountId: string,
 ): Promise<{ certificate: Uint8Array; sha256: string; hideSubject: Flag } | undefined> {
-  return currentKeys(q)
+  const [row] = await currentKeyForEncryptionQuery(q, accountId);
+  return row;
+}
+
+// Compiled once: every Store Encrypted copy asks.
+const currentKeyForEncryptionQuery = hotQuery((db, accountId: string) =>
+  currentKeys(db)
     .innerJoin("accounts", "accounts.id", "secure_mail_keys.account_id")
     .innerJoin("domains", "domains.id", "accounts.domain_id")
     .select([
@@ -140,8 +146,8 @@ export async function currentKeyForEncryption(
       "domains.hide_subject_when_encrypting as hideSubject",
     ])
     .where("secure_mail_keys.account_id", "=", accountId)
-    .executeTakeFirst();
-}
+    .limit(1),
+);
 
 /** The SHA-256 of the current certificate of the account with this (lower-case) address. */
 export async function currentCertificateSha256ByAddress(
