@@ -127,6 +127,22 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
     expect((await store.messages.get(a.id, copy?.id as string)).subject).toBe("parsed once");
   }, 60_000);
 
+  it("classifies the message once for all its recipients", async () => {
+    const a = await account(false);
+    const b = await account(false);
+    const filler = `X-Filler: ${"a".repeat(26)}`;
+    const label = "Content-Type: application/pkcs7-mime";
+    expect(filler.length).toBe(label.length);
+    const raw = bigMessage("classified once", 2 * BLOB_CHUNK_BYTES);
+    const withFiller = Buffer.concat([Buffer.from(`${filler}\r\n`), raw]);
+    const message = incomingMessage(source(withFiller));
+    // Were the head classified again, the pkcs7-mime label (with no CMS after it) would list it encrypted.
+    Buffer.from(message.head.buffer, message.head.byteOffset).write(label, 0);
+    const result = await store.deliverMany([a, b], message);
+    for (const delivery of result.deliveries)
+      expect(delivery.result.stored.map((c) => c.security)).toEqual(["plain"]);
+  }, 60_000);
+
   it("a failure while streaming a later copy leaves no message and no staged blob", async () => {
     const a = await account(false);
     const b = await account(false);

@@ -1,4 +1,3 @@
-import { classifyMessage } from "@sealbox/core";
 import { type Account, accountById } from "../accounts/accounts.js";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
@@ -138,10 +137,7 @@ export async function prepareDelivery(
   ]);
   if (current.disabled) throw new StoreError("forbidden", `account ${current.address} is disabled`);
   const { fields } = message.header;
-  // Core reads the kind and the cipher from the CMS content at the start of the body.
-  const { security, cipher } = listedSecurity(
-    classifyMessage(message.head, { complete: message.head.byteLength === message.size }),
-  );
+  const { security, cipher } = listedSecurity(message.classification);
   const actions = evaluateRules(rules, { headers: fields, size: message.size, security });
   const { targets, discard, marks, headers } = plan(actions);
   const added = addedHeaderBytes(message.head, headers);

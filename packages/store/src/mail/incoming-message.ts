@@ -1,4 +1,4 @@
-import { CLASSIFY_BODY_BYTES, DEFAULT_MIME_LIMITS } from "@sealbox/core";
+import { CLASSIFY_BODY_BYTES, classifyMessage, DEFAULT_MIME_LIMITS, type MessageClass } from "@sealbox/core";
 import { StoreError } from "../errors.js";
 import { type HeaderBlock, requireHeader } from "./header-reader.js";
 
@@ -28,6 +28,8 @@ export const HEADER_CAPTURE_BYTES = DEFAULT_MIME_LIMITS.maxHeaderBytes + 1000 + 
 /** A source with its header block parsed — once: the sender policy, the rules and the listing all read `header`. */
 export interface IncomingMessage extends MessageSource {
   readonly header: HeaderBlock;
+  /** Core's classification (kind, cipher) from the CMS content at the start of the body: made once, read by every recipient's delivery. */
+  readonly classification: MessageClass;
   /** The whole message, when it is in memory anyway. */
   readonly bytes: Uint8Array | undefined;
 }
@@ -64,6 +66,7 @@ export function incomingMessage(source: Uint8Array | MessageSource | IncomingMes
     size: base.size,
     open: () => base.open(),
     header: requireHeader(base.head),
+    classification: classifyMessage(base.head, { complete: base.head.byteLength === base.size }),
     bytes,
   });
   parsed.add(message);
