@@ -1,12 +1,19 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_BACKOFF, retryDelay, type Store } from "@sealbox/store";
 import type { WorkerEnv } from "./env.js";
-import type { Logger } from "./log.js";
+import { errorFields, type Logger } from "./log.js";
 import { type RelayConsumers, startRelayConsumers } from "./outgoing/relay-consumer.js";
 import { type RelayTransport, relayTransport } from "./outgoing/relay-transport.js";
 import { type SmtpListener, startSmtpListener } from "./smtp/smtp-listener.js";
 
 export type WorkerConfig = Omit<WorkerEnv, "home" | "storeUrl" | "logLevel">;
+
+/**
+ * How often a running worker removes staged blobs of deliveries that died (store's
+ * sweepStagedBlobs: older than its grace age). Start-up sweeps too; this keeps a long-running
+ * worker from holding a crashed peer's staged copies (up to 64 MiB × recipients) for days.
+ */
+export const STAGED_SWEEP_EVERY_MS = 10 * 60_000;
 
 export interface RunningWorker {
   readonly smtpPort: number;
@@ -31,6 +38,8 @@ export async function startWorker(
     isLoopback?: (remoteAddress: string) => boolean;
     /** The DATA spool folder (main.ts: `<data folder>/spool`, emptied by cleanSpool first). */
     spoolDir?: string;
+    /** Default STAGED_SWEEP_EVERY_MS (tests shorten it). */
+    stagedSweepEveryMs?: number;
   } = {},
 ): Promise<RunningWorker> {
   const tls =
@@ -75,12 +84,23 @@ export async function startWorker(
         ...(deps.now ? { now: deps.now } : {}),
       })
     : undefined;
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweeper = setInterval(() => {
+    sweeping = store.sweepStagedBlobs().then(
+      (removed) => {
+        if (removed > 0) log.warn({ stagedBlobs: removed }, "removed staged copies of deliveries that died");
+      },
+      (error: unknown) => log.warn(errorFields(error), "staged blob sweep failed; the next one retries"),
+    );
+  }, deps.stagedSweepEveryMs ?? STAGED_SWEEP_EVERY_MS);
+  sweeper.unref();
   return {
     smtpPort: smtp.port,
     smtp,
     relay,
     async stop(graceMs) {
-      await Promise.all([smtp.close(graceMs), relay?.stop(graceMs)]);
+      clearInterval(sweeper);
+      await Promise.all([smtp.close(graceMs), relay?.stop(graceMs), sweeping]);
     },
   };
 }
