@@ -12,6 +12,7 @@ import {
 } from "@sealbox/core";
 import { accountById } from "../accounts/accounts.js";
 import { fromFlag, type StoreContext, write } from "../context.js";
+import { domainById } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
 import { BLOB_CHUNK_BYTES } from "../mail/blob-store.js";
 import { forgetOldPages } from "../mail/forget-old-pages.js";
@@ -152,15 +153,11 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
   /** The account's cipher and the domain's hide-subject setting, for a message sealed anew. */
   async function sealing(accountId: string, certificate: Certificate) {
     const account = await accountById(ctx.db, accountId);
-    const domain = await ctx.db
-      .selectFrom("domains")
-      .select("hide_subject_when_encrypting")
-      .where("id", "=", account.domainId)
-      .executeTakeFirstOrThrow();
+    const domain = await domainById(ctx.db, account.domainId);
     return {
       recipients: [certificate],
       cipher: account.encryptionMethod,
-      hideSubject: fromFlag(domain.hide_subject_when_encrypting),
+      hideSubject: domain.hideSubjectWhenEncrypting,
     };
   }
 
