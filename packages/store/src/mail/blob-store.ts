@@ -60,39 +60,62 @@ const ID_BATCH = 500;
 async function rechunk(
   source: AsyncIterable<Uint8Array>,
   write: (seq: number, chunk: Uint8Array) => Promise<void>,
+  overlap = false,
 ): Promise<number> {
-  const buffer = Buffer.allocUnsafe(BLOB_CHUNK_BYTES);
+  let buffer = Buffer.allocUnsafe(BLOB_CHUNK_BYTES);
   let filled = 0;
   let seq = 0;
   let size = 0;
-  for await (const piece of source) {
-    if (!(piece instanceof Uint8Array)) throw new TypeError("a blob source must yield Uint8Array pieces");
-    size += piece.byteLength;
-    let at = 0;
-    while (at < piece.byteLength) {
-      if (filled === 0 && piece.byteLength - at >= BLOB_CHUNK_BYTES) {
-        await write(seq++, piece.subarray(at, at + BLOB_CHUNK_BYTES));
-        at += BLOB_CHUNK_BYTES;
-        continue;
-      }
-      const n = Math.min(BLOB_CHUNK_BYTES - filled, piece.byteLength - at);
-      buffer.set(piece.subarray(at, at + n), filled);
-      filled += n;
-      at += n;
-      if (filled === BLOB_CHUNK_BYTES) {
-        await write(seq++, buffer);
-        filled = 0;
+  // With `overlap`, one write may still be running while the next chunk is filled (two chunks
+  // in memory at most); the source's pieces are copied, since a producer may reuse them.
+  let inFlight: Promise<void> | undefined;
+  const emit = async (chunk: Uint8Array) => {
+    if (!overlap) return write(seq++, chunk);
+    await inFlight;
+    inFlight = write(seq++, chunk);
+    // Observed here so a failure is never unhandled; it is rethrown by the next await of inFlight.
+    inFlight.catch(() => {});
+  };
+  try {
+    for await (const piece of source) {
+      if (!(piece instanceof Uint8Array)) throw new TypeError("a blob source must yield Uint8Array pieces");
+      size += piece.byteLength;
+      let at = 0;
+      while (at < piece.byteLength) {
+        if (filled === 0 && piece.byteLength - at >= BLOB_CHUNK_BYTES) {
+          const whole = piece.subarray(at, at + BLOB_CHUNK_BYTES);
+          await emit(overlap ? Buffer.from(whole) : whole);
+          at += BLOB_CHUNK_BYTES;
+          continue;
+        }
+        const n = Math.min(BLOB_CHUNK_BYTES - filled, piece.byteLength - at);
+        buffer.set(piece.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+        if (filled === BLOB_CHUNK_BYTES) {
+          await emit(buffer);
+          if (overlap) buffer = Buffer.allocUnsafe(BLOB_CHUNK_BYTES);
+          filled = 0;
+        }
       }
     }
+    if (filled > 0) await emit(buffer.subarray(0, filled));
+    await inFlight;
+    return size;
+  } catch (error) {
+    // No write may outlive the failure: the caller discards what was written.
+    await inFlight?.catch(() => {});
+    throw error;
   }
-  if (filled > 0) await write(seq, buffer.subarray(0, filled));
-  return size;
 }
 
 /** Drivers bind Buffers as binary (node-pg sends them as binary parameters, not hex text). */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/** A chunk's commit does not wait for its WAL flush (PostgreSQL; see stage). */
+const ASYNC_COMMIT = CompiledQuery.raw("set local synchronous_commit = off");
 
 // Compiled once: every stored message writes a blob row and at least one chunk.
 const insertBlobRow = hotQuery((db, id: string, size: number, created_at: number) =>
@@ -241,9 +264,19 @@ export const tableBlobStore: BlobStore = {
       );
     try {
       // One short transaction per chunk: SQLite's write lock is held per chunk, never
-      // while the source (an encryptor, the network) produces the next one.
-      const size = await rechunk(source, (seq, chunk) =>
-        db.transaction().execute((trx) => writeChunk(trx, id, seq, chunk)),
+      // while the source (an encryptor, the network) produces the next one. On PostgreSQL the
+      // chunk commits need not wait for their WAL flush: the claim's own (synchronous) commit
+      // flushes the WAL up to its commit record, which every chunk written before it precedes,
+      // and a blob nobody claimed is swept anyway. So one chunk is written while the next is made.
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      const size = await rechunk(
+        source,
+        (seq, chunk) =>
+          db.transaction().execute(async (trx) => {
+            if (postgres) await trx.executeQuery(ASYNC_COMMIT);
+            await writeChunk(trx, id, seq, chunk);
+          }),
+        postgres,
       );
       await db
         .transaction()
