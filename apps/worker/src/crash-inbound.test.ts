@@ -66,9 +66,14 @@ describe("SIGKILL during inbound SMTP (SQLite)", () => {
     let worker: WorkerProcess = await startWorkerProcess(env);
     let sending = true;
     let kills = 0;
+    // Kills come after a random number of accepted messages (not after a random time), so a
+    // fast worker is killed as often as a slow one; the extra random pause lands mid-transaction.
+    const accepted = (w: WorkerProcess) => (w.output().match(/smtp message accepted/g) ?? []).length;
     const killer = (async () => {
       while (sending && kills < MAX_KILLS) {
-        await new Promise((r) => setTimeout(r, 300 + Math.random() * 1500));
+        const after = 40 + Math.floor(Math.random() * 100);
+        while (sending && accepted(worker) < after) await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, Math.random() * 30));
         if (!sending) break;
         worker.kill("SIGKILL");
         await worker.exited;

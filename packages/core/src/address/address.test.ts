@@ -50,6 +50,15 @@ describe("normaliseDomain: A-labels, lower case, no trailing dots", () => {
       expect(mailDomain(bad), bad).toBeUndefined();
   });
 
+  it("drops trailing dots and white space in any mix, so normalising twice changes nothing", () => {
+    // Found by the property below: "! ." became "! " and then "!".
+    expect(normaliseDomain("! .")).toBe("!");
+    expect(normaliseDomain("a. .")).toBe("a");
+    expect(normaliseDomain(" Bücher. . ")).toBe("xn--bcher-kva");
+    // And lower case that IDNA maps where it refused the capital.
+    expect(normaliseDomain(normaliseDomain("Ⴀ"))).toBe(normaliseDomain("Ⴀ"));
+  });
+
   it("is idempotent", () => {
     fc.assert(
       fc.property(fc.oneof(fc.domain(), fc.string()), (d) => {

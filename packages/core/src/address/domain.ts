@@ -13,9 +13,14 @@
 const NOT_A_HOST = /[\s/\\?#@:[\]%<>^|"]/u;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** Without leading white space, and without trailing dots and white space in any mix ("a. ." is "a"). */
+function stripEnds(domain: string): string {
+  return domain.replace(/^\s+/, "").replace(/[\s.]+$/, "");
+}
+
 /** The A-label form of `domain` without trailing dots, or undefined when IDNA refuses it. */
 function toAscii(domain: string): string | undefined {
-  const trimmed = domain.trim().replace(/\.+$/, "");
+  const trimmed = stripEnds(domain);
   if (trimmed === "" || NOT_A_HOST.test(trimmed)) return undefined;
   try {
     const host = new URL(`http://${trimmed}/`).hostname.replace(/\.+$/, "");
@@ -33,7 +38,9 @@ function toAscii(domain: string): string | undefined {
  * trimmed of trailing dots as it stands, so it still compares equal only to itself.
  */
 export function normaliseDomain(domain: string): string {
-  return toAscii(domain) ?? domain.trim().replace(/\.+$/, "").toLowerCase();
+  const lower = stripEnds(domain).toLowerCase();
+  // Lower case can turn what IDNA refused into what it maps ("Ⴀ" into "ⴀ"): ask it again.
+  return toAscii(domain) ?? toAscii(lower) ?? lower;
 }
 
 /**
