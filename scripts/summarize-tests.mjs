@@ -28,7 +28,9 @@ for (const pkgDir of packages) {
   const report = join(dir, `${pkg.name.replace(/[@/]/g, "_")}.json`);
   if (!existsSync(report)) {
     failed += 1;
-    problems.push(`no test report from ${pkg.name} (its runner did not finish)`);
+    const hung = join(dir, `${pkg.name.replace(/[@/]/g, "_")}.hung`);
+    const why = existsSync(hung) ? readFileSync(hung, "utf8").trim() : "its runner did not finish";
+    problems.push(`no test report from ${pkg.name} (${why})`);
     continue;
   }
   const json = JSON.parse(readFileSync(report, "utf8"));

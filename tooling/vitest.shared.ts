@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig, type ViteUserConfig } from "vitest/config";
+import { HangWatchdog } from "./vitest-watchdog.ts";
 
 /**
  * One vitest configuration for every package: workspace packages resolve to their
@@ -11,9 +12,16 @@ export function sealboxVitest(overrides: ViteUserConfig["test"] = {}): ViteUserC
   // scripts/test collects one JSON report per package to compute the closing summary line.
   const resultsDir = process.env.SEALBOX_TEST_RESULTS;
   const packageName = JSON.parse(readFileSync(join(process.cwd(), "package.json"), "utf8")).name as string;
+  const reportName = packageName.replace(/[@/]/g, "_");
+  // No test file here runs for more than a minute or two; ten minutes means it hangs.
+  const fileLimitSeconds = Number(process.env.SEALBOX_TEST_FILE_LIMIT_S ?? 600);
+  const watchdog = new HangWatchdog(
+    fileLimitSeconds * 1000,
+    resultsDir ? join(resultsDir, `${reportName}.hung`) : undefined,
+  );
   const reporters: NonNullable<ViteUserConfig["test"]>["reporters"] = resultsDir
-    ? ["default", ["json", { outputFile: join(resultsDir, `${packageName.replace(/[@/]/g, "_")}.json`) }]]
-    : ["default"];
+    ? ["default", ["json", { outputFile: join(resultsDir, `${reportName}.json`) }], watchdog]
+    : ["default", watchdog];
   // Vite's default server conditions, with ours first.
   const conditions = ["@sealbox/source", "module", "node", "development|production"];
   return defineConfig({
