@@ -125,8 +125,8 @@ export interface Store {
   readonly messageCrypto: MessageCrypto;
   /** Encrypt All / Decrypt All / re-encrypt over a mailbox, message by message, with progress and Cancel. */
   readonly bulk: Bulk;
-  /** Sends a composed message: sign and/or encrypt, Sent copy, local delivery, outgoing queue. */
-  send(accountId: string, raw: Uint8Array, options?: SendOptions): Promise<SendResult>;
+  /** Sends a composed message (bytes, or a source read in chunks): sign and/or encrypt, Sent copy, local delivery, outgoing queue. */
+  send(accountId: string, raw: Uint8Array | MessageSource, options?: SendOptions): Promise<SendResult>;
   /** Queues a message for the worker's outgoing (relay) consumer. */
   queueOutgoing(message: OutgoingMessage, options?: { runAt?: number; maxAttempts?: number }): Promise<Job>;
   /** A claimed outgoing job's envelope and bytes (streamed from its blob when large); a job queued again for some recipients. */

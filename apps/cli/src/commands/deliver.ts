@@ -1,22 +1,11 @@
-import {
-  type DeliveryResult,
-  HEADER_CAPTURE_BYTES,
-  SPOOL_MEMORY_BELOW,
-  type SpooledMessage,
-  StoreError,
-  spoolDir,
-  spoolMessage,
-} from "@sealbox/store";
+import { type DeliveryResult, StoreError } from "@sealbox/store";
 import { command } from "../command.js";
-import { readCliEnv } from "../env.js";
 import { AbortError, UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { flag } from "../options.js";
 import { json } from "../support/output.js";
+import { spoolStdin } from "../support/spool-stdin.js";
 import { storeOption, withStore } from "../support/store.js";
-
-/** Limit for one message on stdin: well above the 50 MB messages Sealbox handles. */
-const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 function report(io: CliIo, result: DeliveryResult): void {
   for (const copy of result.stored)
@@ -49,7 +38,7 @@ export const entry = command({
   async run({ options, positionals: [address] }, io) {
     if (io.isTTY.stdin)
       throw new UsageError(`the message comes on stdin (sealbox deliver ${address} < message.eml)`);
-    const message = await spoolStdin(io);
+    const message = await spoolStdin(io, "stdin was empty: no message to deliver");
     try {
       return await withStore(options.store, io, async (store) => {
         const account = await store.accounts.get(address).catch((error: unknown) => {
@@ -83,25 +72,3 @@ export const entry = command({
     }
   },
 });
-
-/**
- * stdin into the data folder's encrypted spool, as the worker spools SMTP DATA: a 64 MiB
- * message is never one buffer, and each stored copy streams from the spool.
- */
-async function spoolStdin(io: CliIo): Promise<SpooledMessage> {
-  const dir = await spoolDir(readCliEnv(io.env).home);
-  const spooled = await spoolMessage(io.stdin, {
-    dir,
-    prefix: new Uint8Array(0),
-    maxBytes: MAX_MESSAGE_BYTES,
-    keepHead: HEADER_CAPTURE_BYTES,
-    memoryBelow: SPOOL_MEMORY_BELOW,
-    reserve: () => true,
-  });
-  if (!spooled.ok) throw new AbortError(`the message is larger than ${MAX_MESSAGE_BYTES} bytes`, "too-large");
-  if (spooled.message.size === 0) {
-    await spooled.message.remove();
-    throw new UsageError("stdin was empty: no message to deliver");
-  }
-  return spooled.message;
-}

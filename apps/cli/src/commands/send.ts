@@ -2,9 +2,9 @@ import { cipherByName } from "@sealbox/core";
 import { command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { flag, value } from "../options.js";
-import { readStdin } from "../support/files.js";
 import { json } from "../support/output.js";
 import { readSecret } from "../support/secret.js";
+import { spoolStdin } from "../support/spool-stdin.js";
 import { storeOption, withStore } from "../support/store.js";
 
 /** `sealbox send`: the Send, Send Signed and Send Encrypted buttons, for scripts. */
@@ -35,26 +35,30 @@ export const entry = command({
           label: "Secure Mail Password",
         })
       : undefined;
-    const raw = await readStdin(io);
-    if (raw.length === 0) throw new UsageError("no message on standard input");
-    return withStore(options.store, io, async (store) => {
-      const account = await store.accounts.require(address);
-      const result = await store.send(account.id, raw, {
-        sign,
-        encrypt: options.encrypt,
-        ...(cipher ? { cipher } : {}),
-        ...(securePassword !== undefined ? { securePassword } : {}),
+    // Spooled (encrypted on disk when large), then read in chunks for each copy made.
+    const message = await spoolStdin(io, "no message on standard input");
+    try {
+      return await withStore(options.store, io, async (store) => {
+        const account = await store.accounts.require(address);
+        const result = await store.send(account.id, message, {
+          sign,
+          encrypt: options.encrypt,
+          ...(cipher ? { cipher } : {}),
+          ...(securePassword !== undefined ? { securePassword } : {}),
+        });
+        if (options.json) json(io, result);
+        else {
+          io.stdout(
+            `sent (${result.security}${result.cipher ? `, ${result.cipher}` : ""}); Sent copy ${result.sentId}\n`,
+          );
+          for (const l of result.local) io.stdout(`  delivered to ${l.address}\n`);
+          for (const q of result.queued)
+            io.stdout(`  queued for ${q.recipients.join(", ")} (job ${q.jobId})\n`);
+        }
+        return 0;
       });
-      if (options.json) json(io, result);
-      else {
-        io.stdout(
-          `sent (${result.security}${result.cipher ? `, ${result.cipher}` : ""}); Sent copy ${result.sentId}\n`,
-        );
-        for (const l of result.local) io.stdout(`  delivered to ${l.address}\n`);
-        for (const q of result.queued)
-          io.stdout(`  queued for ${q.recipients.join(", ")} (job ${q.jobId})\n`);
-      }
-      return 0;
-    });
+    } finally {
+      await message.remove();
+    }
   },
 });

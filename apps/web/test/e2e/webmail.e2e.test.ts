@@ -221,6 +221,18 @@ describe("webmail in a browser", () => {
     await unlock(page, ALICE_SMP);
     await expect(page.getByText(/^Encrypted AES-256-CBC$/)).toBeVisible();
     await expect(page.getByText("The launch code is tulip-42.")).toBeVisible();
+
+    // Download Message: the stored bytes exactly (still encrypted), streamed from the store.
+    const download = page.waitForEvent("download");
+    await page.getByRole("link", { name: "Download Message" }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe("top secret plans.eml");
+    const saved = join(files, "downloaded.eml");
+    await file.saveAs(saved);
+    const shown = sb.cli(["message", "show", "alice@example.test", "INBOX", stored.id, "--raw"]).stdout;
+    expect(readFileSync(saved, "utf8")).toBe(shown);
+    expect(readFileSync(saved, "latin1")).toContain("application/pkcs7-mime");
+    expect(readFileSync(saved, "latin1")).not.toContain("tulip-42");
   });
 
   it("Decrypt and Encrypt in place replace the stored message", async () => {

@@ -13,6 +13,8 @@ export interface HeaderBlock {
   fields: readonly HeaderField[];
   /** Offset of the first body byte, or raw.length when there is none. */
   bodyOffset: number;
+  /** Offset just past the last field's line ending (the blank line, if any, follows). */
+  fieldsEnd: number;
 }
 
 const FROM_LINE = Buffer.from("From ");
@@ -24,7 +26,11 @@ function parseHeader(raw: Uint8Array): HeaderBlock {
       ? Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, 1000)).indexOf(0x0a) + 1
       : 0;
   const entity = parseEntity(raw.subarray(skip));
-  return { fields: entity.headers, bodyOffset: skip + entity.bodyOffset };
+  return {
+    fields: entity.headers,
+    bodyOffset: skip + entity.bodyOffset,
+    fieldsEnd: skip + entity.headerBytes.byteLength,
+  };
 }
 
 /**
@@ -37,7 +43,7 @@ export function readHeader(raw: Uint8Array): HeaderBlock {
     return parseHeader(raw);
   } catch (error) {
     if (isCoreError(error) && error.code === "limit-exceeded")
-      return { fields: [], bodyOffset: raw.byteLength };
+      return { fields: [], bodyOffset: raw.byteLength, fieldsEnd: 0 };
     throw error;
   }
 }

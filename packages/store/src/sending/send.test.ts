@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message } from "../../test/fresh-store.js";
 import type { Account } from "../accounts/accounts.js";
+import { HEADER_CAPTURE_BYTES, type MessageSource } from "../mail/incoming-message.js";
 import type { Store } from "../open-store.js";
 import { decodeOutgoing } from "../outgoing/outgoing-message.js";
 
@@ -191,6 +192,118 @@ describe.each(backends)("send on $name", (backend) => {
       });
     const gcm = await store.send(alice.id, raw, { encrypt: true, cipher: "AES-128-GCM" });
     expect(gcm).toMatchObject({ security: "encrypted", cipher: "AES-128-GCM" });
+  });
+
+  /** A large message as `sealbox send` hands it over: read in odd-sized chunks, never whole. */
+  function chunkedSource(bytes: Buffer, chunk = 65_521): MessageSource & { reads: number } {
+    const source = {
+      reads: 0,
+      head: bytes.subarray(0, HEADER_CAPTURE_BYTES),
+      size: bytes.length,
+      async *open() {
+        source.reads++;
+        for (let at = 0; at < bytes.length; at += chunk) yield Buffer.from(bytes.subarray(at, at + chunk));
+      },
+    };
+    return source;
+  }
+
+  async function bytesOf(stream: Uint8Array | AsyncIterable<Uint8Array>): Promise<Buffer> {
+    if (stream instanceof Uint8Array) return Buffer.from(stream);
+    const parts: Buffer[] = [];
+    for await (const p of stream) parts.push(Buffer.from(p));
+    return Buffer.concat(parts);
+  }
+
+  it("streams a large message (over one blob chunk): the Sent copy owns the staged copy, Bcc is cut across chunk edges", async () => {
+    // A folded field in front puts the Bcc field across the first chunk's edge (65,521 bytes):
+    // the cut must continue into the next chunk.
+    const lead = "From: alice@send.example\r\nTo: bob@send.example, carol@elsewhere.example\r\nX-Pad: ";
+    let padLength = 65_500 - lead.length - 2;
+    const lines: string[] = [];
+    while (padLength > 0) {
+      const line = "x".repeat(Math.min(78, padLength));
+      lines.push(line);
+      padLength -= line.length + 3;
+    }
+    const pad = lines.join("\r\n ");
+    const body = Buffer.alloc(3 * 1024 * 1024 + 123, "0123456789abcdef\r\n");
+    const raw = Buffer.concat([
+      message({
+        From: "alice@send.example",
+        To: "bob@send.example, carol@elsewhere.example",
+        "X-Pad": pad,
+        Bcc: "erin@elsewhere.example,\r\n nobody@elsewhere.example",
+        Subject: "large plain",
+      }).subarray(0, -"Hello.\r\n".length),
+      body,
+    ]);
+    const bccAt = raw.indexOf("Bcc:");
+    expect(bccAt).toBeLessThan(65_521);
+    expect(bccAt + 60).toBeGreaterThan(65_521);
+    const source = chunkedSource(raw);
+    const result = await store.send(alice.id, source);
+    expect(result.security).toBe("plain");
+    expect(result.local).toEqual([{ address: "bob@send.example", stored: 1 }]);
+
+    const sent = await bytesOf((await store.messages.rawStream(alice.id, result.sentId)).stream);
+    const text = sent.toString("latin1");
+    expect(text).not.toMatch(/^Bcc:/im);
+    expect(text).not.toContain("nobody@");
+    expect(text).toContain(`X-Pad: ${pad}\r\nSubject: large plain\r\n\r\n0123`);
+    expect(text).toMatch(/^Message-ID: </m);
+    expect(text).toMatch(/^Subject: large plain\r\n/m);
+    expect(sent.subarray(sent.length - body.length).equals(body)).toBe(true);
+    // Bob's copy and the remote job's bytes are the same bytes as the Sent copy.
+    const inbox = (await store.mailboxes.list(bob.id)).find((m) => m.name === "INBOX")!;
+    const bobCopy = (await store.listMessages(bob.id, inbox.id)).messages.find(
+      (m) => m.subject === "large plain",
+    )!;
+    expect((await bytesOf((await store.messages.rawStream(bob.id, bobCopy.id)).stream)).equals(sent)).toBe(
+      true,
+    );
+    const carolJob = await store.jobs.get(
+      result.queued.find((q) => q.recipients.includes("carol@elsewhere.example"))!.jobId,
+    );
+    const queuedCopy = await store.outgoing.open(carolJob!);
+    expect((await bytesOf(queuedCopy.content())).equals(sent)).toBe(true);
+    // One read of the source for the one distinct copy (the Bcc recipients get the same bytes).
+    expect(source.reads).toBe(1);
+  });
+
+  it("streams a large signed+encrypted send: every copy opens to the original body", async () => {
+    const body = Buffer.alloc(2 * 1024 * 1024 + 7, "large and secret\r\n");
+    const raw = Buffer.concat([
+      message({
+        From: "alice@send.example",
+        To: "bob@send.example, carol@elsewhere.example",
+        Subject: "large sealed",
+      }).subarray(0, -"Hello.\r\n".length),
+      body,
+    ]);
+    const result = await store.send(alice.id, chunkedSource(raw), {
+      sign: true,
+      encrypt: true,
+      securePassword: "alice pw",
+    });
+    expect(result).toMatchObject({ security: "signed+encrypted", cipher: "AES-256-CBC" });
+    const aliceKeys = await store.secureMail.identities(alice.id, "alice pw");
+    const ca = await store.ca.ensure();
+    const sent = await bytesOf((await store.messages.rawStream(alice.id, result.sentId)).stream);
+    const opened = await openMessage(sent, { identities: aliceKeys, trust: [ca.certificate] });
+    expect(opened.layers.map((l) => l.type)).toEqual(["encrypted", "signed"]);
+    const signed = opened.layers[1];
+    expect(signed?.type === "signed" && signed.signers[0]?.status).toBe("valid");
+    expect(Buffer.from(opened.content).includes(body)).toBe(true);
+    const job = await store.outgoing.open((await store.jobs.get(result.queued[0]!.jobId))!);
+    const carolOpen = await openMessage(await bytesOf(job.content()), { identities: [carol] });
+    expect(Buffer.from(carolOpen.content).includes(body)).toBe(true);
+    const summary = await store.messages.get(alice.id, result.sentId);
+    expect(summary).toMatchObject({
+      security: "signed+encrypted",
+      cipher: "AES-256-CBC",
+      subject: "large sealed",
+    });
   });
 
   it("needs the Secure Mail Password to sign", async () => {

@@ -3,18 +3,19 @@ import {
   type Certificate,
   type CipherName,
   cipherByName,
-  getHeaders,
+  type HeaderField,
   parseAddressList,
-  parseEntity,
-  protectMessage,
+  protectMessageStream,
 } from "@sealbox/core";
 import { accountById, accountIdByAddress } from "../accounts/accounts.js";
 import type { StoreContext } from "../context.js";
+import { type CopyContent, discardCopies, materializeCopy } from "../delivery/copy-content.js";
 import type { DeliverManyOptions, DeliverManyResult } from "../delivery/deliver-many.js";
 import { domainById } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
+import { incomingMessage, type MessageSource } from "../mail/incoming-message.js";
 import { ensureMailbox } from "../mail/mailboxes.js";
-import { insertMessage } from "../mail/messages.js";
+import { type AppendOptions, insertMessage, insertMessageForBlob } from "../mail/messages.js";
 import type { SecureMail } from "../secure-mail/secure-mail.js";
 import type { KeyAccess } from "../secure-mail/unlock-sessions.js";
 import { type CertificateSources, recipientCertificate } from "./recipient-certificates.js";
@@ -42,7 +43,7 @@ export interface SendDeps {
   /** Local copies, the outgoing job and `alsoWrite` in ONE transaction (store.deliverMany). */
   deliverMany(
     accounts: Array<{ id: string }>,
-    raw: Uint8Array,
+    raw: Uint8Array | MessageSource,
     options: DeliverManyOptions,
   ): Promise<DeliverManyResult>;
 }
@@ -52,11 +53,17 @@ export interface SendDeps {
  * recipient plus the sender (so Sent stays readable); Bcc recipients each get their own
  * copy (encrypted to them and the sender only), so no one learns of them; the Sent copy is
  * stored; local recipients get it through `deliver`, the rest go on the outgoing queue.
+ *
+ * The message may come as bytes (Compose) or as a source read in chunks (`sealbox send`'s
+ * spooled stdin): only its header block is parsed, and each distinct copy (signed and/or
+ * encrypted, or without Bcc) is streamed once — into memory when small, else into a staged
+ * blob that the Sent copy then owns and the local deliveries and the outgoing job read — so a
+ * 64 MiB message is never one buffer.
  */
 export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
   return async function send(
     accountId: string,
-    raw: Uint8Array,
+    raw: Uint8Array | MessageSource,
     options: SendOptions = {},
   ): Promise<SendResult> {
     const account = await accountById(ctx.db, accountId);
@@ -77,10 +84,14 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
         );
     }
 
-    const prepared = withDateAndMessageId(raw, account.domain, ctx.now());
-    const parsed = parseEntity(prepared);
+    const message = incomingMessage(raw);
+    const { fields } = message.header;
+    const added = dateAndMessageId(fields, account.domain, ctx.now());
+    const prepared = () => prefixed(added, message.open());
+    const preparedSize = message.size + added.byteLength;
     const addresses = (name: string) =>
-      getHeaders(parsed, name)
+      fields
+        .filter((f) => f.name.toLowerCase() === name.toLowerCase())
         .flatMap((f) => parseAddressList(f.value).map((a) => a.address))
         .filter((a) => a.includes("@"));
     const visible = unique([...addresses("To"), ...addresses("Cc")]);
@@ -115,23 +126,27 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
       }
     }
 
-    const protect = (recipients: string[]) =>
-      options.sign || options.encrypt
-        ? protectMessage(prepared, {
-            ...(identity ? { sign: { identity } } : {}),
-            ...(encryptTo && senderCert
-              ? {
-                  encrypt: {
-                    recipients: [...recipients.map((r) => encryptTo?.get(r) as Certificate), senderCert],
-                    cipher,
-                  },
-                  // The domain's Hide Subject: the outer Subject reads "[...]", the encrypted one is real.
-                  hideSubject: domain?.hideSubjectWhenEncrypting ?? false,
-                }
-              : {}),
-          })
-        : Promise.resolve(withoutBcc(prepared));
-    const main = await protect(visible);
+    /** One distinct copy, streamed once: into memory (up to a blob chunk) or a staged blob. */
+    const protect = (recipients: string[]): Promise<CopyContent> =>
+      materializeCopy(
+        ctx,
+        options.sign || options.encrypt
+          ? protectMessageStream(prepared(), {
+              ...(identity ? { sign: { identity } } : {}),
+              ...(encryptTo && senderCert
+                ? {
+                    encrypt: {
+                      recipients: [...recipients.map((r) => encryptTo?.get(r) as Certificate), senderCert],
+                      cipher,
+                    },
+                    // The domain's Hide Subject: the outer Subject reads "[...]", the encrypted one is real.
+                    hideSubject: domain?.hideSubjectWhenEncrypting ?? false,
+                  }
+                : {}),
+            })
+          : withoutBcc(added, fields, message.header.fieldsEnd, message.open()),
+        preparedSize,
+      );
     const security = options.encrypt
       ? options.sign
         ? "signed+encrypted"
@@ -151,7 +166,7 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
      * One transaction per distinct copy: the local recipients' copies, the job for the remote
      * ones and (for the main copy) the sender's Sent copy commit together or not at all.
      */
-    const route = async (recipients: string[], bytes: Uint8Array, withSentCopy: boolean) => {
+    const route = async (recipients: string[], copy: CopyContent, withSentCopy: boolean) => {
       const local: Array<{ id: string; address: string }> = [];
       const remote: string[] = [];
       for (const address of recipients) {
@@ -159,11 +174,22 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
         if (id) local.push({ id, address });
         else remote.push(address);
       }
-      const delivered = await deps.deliverMany(local, bytes, {
+      const bytes = copy.kind === "bytes" ? copy.bytes : undefined;
+      const source: Uint8Array | MessageSource =
+        copy.kind === "bytes"
+          ? copy.bytes
+          : { head: copy.head, size: copy.size, open: () => ctx.blobs.read(ctx.db, copy.blobId) };
+      const delivered = await deps.deliverMany(local, source, {
         ...(remote.length > 0
           ? {
+              // A staged copy is streamed into a blob of the job's own (deliverMany's queue).
               queue: {
-                message: { envelopeFrom: account.fromAddress, recipients: remote, raw: bytes, accountId },
+                message: {
+                  envelopeFrom: account.fromAddress,
+                  recipients: remote,
+                  accountId,
+                  ...(bytes ? { raw: bytes } : {}),
+                },
               },
             }
           : {}),
@@ -171,11 +197,26 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
           ? {
               alsoWrite: async (trx) => {
                 const mailbox = await ensureMailbox(trx, accountId, "Sent", ctx.now());
-                const sent = await insertMessage(ctx, trx, mailbox.id, bytes, {
+                const listed: AppendOptions = {
                   flags: ["seen"],
                   security,
                   cipher: options.encrypt ? cipher : null,
-                });
+                };
+                let sent: { id: string };
+                if (copy.kind === "bytes")
+                  sent = await insertMessage(ctx, trx, mailbox.id, copy.bytes, listed);
+                else {
+                  // The staged copy becomes the Sent copy's blob: claimed, not copied.
+                  await ctx.blobs.claim(trx, [copy.blobId]);
+                  sent = await insertMessageForBlob(
+                    ctx,
+                    trx,
+                    mailbox.id,
+                    { id: copy.blobId, size: copy.size },
+                    copy.head,
+                    listed,
+                  );
+                }
                 result.sentId = sent.id;
               },
             }
@@ -186,9 +227,26 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
       }
       if (delivered.queued) result.queued.push({ jobId: delivered.queued.id, recipients: remote });
     };
-    await route(visible, main, true);
-    for (const address of bcc)
-      await route([address], options.encrypt ? await protect([address]) : main, false);
+    // A staged copy no commit took (a failure, or a Bcc copy: deliveries read it, none owns it) goes.
+    const main = await protect(visible);
+    try {
+      await route(visible, main, true);
+    } catch (error) {
+      await discardCopies(ctx, [main]);
+      throw error;
+    }
+    for (const address of bcc) {
+      if (!options.encrypt) {
+        await route([address], main, false);
+        continue;
+      }
+      const own = await protect([address]);
+      try {
+        await route([address], own, false);
+      } finally {
+        await discardCopies(ctx, [own]);
+      }
+    }
     return result;
   };
 
@@ -216,22 +274,44 @@ function unique(addresses: string[]): string[] {
   });
 }
 
-/** A mature client adds Date and Message-ID when the draft has none (RFC 5322 §3.6). */
-function withDateAndMessageId(raw: Uint8Array, domain: string, now: number): Uint8Array {
-  const parsed = parseEntity(raw);
+/** A mature client adds Date and Message-ID when the draft has none (RFC 5322 §3.6): the lines to put in front. */
+function dateAndMessageId(fields: readonly HeaderField[], domain: string, now: number): Uint8Array {
+  const has = (name: string) => fields.some((f) => f.name.toLowerCase() === name);
   const add: string[] = [];
-  if (getHeaders(parsed, "Date").length === 0)
-    add.push(`Date: ${new Date(now).toUTCString().replace("GMT", "+0000")}`);
-  if (getHeaders(parsed, "Message-ID").length === 0) add.push(`Message-ID: <${randomUUID()}@${domain}>`);
-  if (add.length === 0) return raw;
-  return Buffer.concat([Buffer.from(`${add.join("\r\n")}\r\n`), raw]);
+  if (!has("date")) add.push(`Date: ${new Date(now).toUTCString().replace("GMT", "+0000")}`);
+  if (!has("message-id")) add.push(`Message-ID: <${randomUUID()}@${domain}>`);
+  return add.length === 0 ? new Uint8Array(0) : Buffer.from(`${add.join("\r\n")}\r\n`);
 }
 
-/** The copy that travels never carries Bcc (RFC 5322 §3.6.3). */
-function withoutBcc(raw: Uint8Array): Uint8Array {
-  const parsed = parseEntity(raw);
-  const bcc = getHeaders(parsed, "Bcc");
-  if (bcc.length === 0) return raw;
-  const kept = parsed.headers.filter((f) => f.name.toLowerCase() !== "bcc").map((f) => f.raw);
-  return Buffer.concat([...kept, raw.subarray(parsed.headerBytes.length)]);
+async function* prefixed(prefix: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (prefix.byteLength > 0) yield prefix;
+  yield* rest;
+}
+
+/**
+ * The copy that travels never carries Bcc (RFC 5322 §3.6.3): the added lines, the header
+ * fields but Bcc, then the message from the end of its fields on (blank line and body) as it
+ * streams. Without a Bcc field, the message as it is.
+ */
+async function* withoutBcc(
+  added: Uint8Array,
+  fields: readonly HeaderField[],
+  fieldsEnd: number,
+  message: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  if (added.byteLength > 0) yield added;
+  if (!fields.some((f) => f.name.toLowerCase() === "bcc")) {
+    yield* message;
+    return;
+  }
+  for (const f of fields) if (f.name.toLowerCase() !== "bcc") yield f.raw;
+  let skip = fieldsEnd;
+  for await (const chunk of message) {
+    if (skip >= chunk.byteLength) {
+      skip -= chunk.byteLength;
+      continue;
+    }
+    yield skip > 0 ? chunk.subarray(skip) : chunk;
+    skip = 0;
+  }
 }

@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import {
   ArrowLeft,
+  Download,
   Forward,
   Lock,
   LockOpen,
@@ -28,7 +29,7 @@ function Label({ children }: { children: string }) {
 }
 
 /**
- * The message's buttons: Reply, Reply All, Forward, Move, Delete, Mark as Read/Unread, and —
+ * The message's buttons: Reply, Reply All, Forward, Move, Delete, Download Message, Mark as Read/Unread, and —
  * with Secure Mail on and the key unlocked — Decrypt or Encrypt in place.
  */
 export function MessageActions({
@@ -180,6 +181,15 @@ export function MessageActions({
         <Trash2 aria-hidden className="h-4 w-4" />
         <Label>Delete</Label>
       </Button>
+      {/* The stored bytes, encrypted if stored so: for another mail client or an archive. */}
+      <a
+        href={`/api/messages/${id}/raw`}
+        download
+        className="inline-flex items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100"
+      >
+        <Download aria-hidden className="h-4 w-4" />
+        <Label>Download Message</Label>
+      </a>
       <Button onClick={() => seen.mutate({ messageId, seen: !isSeen })} disabled={!ready}>
         {isSeen ? <Mail aria-hidden className="h-4 w-4" /> : <MailOpen aria-hidden className="h-4 w-4" />}
         {isSeen ? "Mark as Unread" : "Mark as Read"}
