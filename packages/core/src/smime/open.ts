@@ -45,7 +45,16 @@ export interface OpenResult {
    * for encryption the decrypted content octets, unmodified.
    */
   content: Uint8Array;
+  /**
+   * The header block of the message inside the outermost encryption layer, when that layer
+   * holds a whole message (From, To, Subject or Date among its fields): the protected header
+   * a reader shows instead of the envelope's (RFC 8551 §3.1, RFC 9788 — the envelope may read
+   * `Subject: [...]`). Absent for mail that is not encrypted.
+   */
+  protectedHeader?: Uint8Array;
 }
+
+const MESSAGE_FIELDS = new Set(["from", "to", "subject", "date"]);
 
 /**
  * Peels every S/MIME layer of a message, outermost first (DESIGN.md `open`). Signature
@@ -63,6 +72,7 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
   const layers: Layer[] = [];
   let content: Uint8Array = raw;
   let entity: MimeEntity = outer;
+  let protectedHeader: Uint8Array | undefined;
 
   for (;;) {
     const contentType = parseContentType(getHeader(entity, "content-type")?.value);
@@ -99,6 +109,8 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       layers.push(encryptedLayer(result.info));
       content = result.content;
       entity = parseEntity(content);
+      if (!protectedHeader && entity.headers.some((f) => MESSAGE_FIELDS.has(f.name.toLowerCase())))
+        protectedHeader = entity.headerBytes;
       continue;
     }
     if (cms.kind === "signed") {
@@ -125,7 +137,7 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
   }
   const checks = signatureChecks(options, at, expectedAddresses, limits, budget);
   layers.push(...(await signedParts(entity, [], checks, limits, { left: limits.maxLayers - layers.length })));
-  return { layers, content };
+  return { layers, content, ...(protectedHeader ? { protectedHeader } : {}) };
 }
 
 /**

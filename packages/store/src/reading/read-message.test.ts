@@ -496,6 +496,36 @@ describe.each(backends)("reading messages on $name", (backend) => {
     ).rejects.toMatchObject({ code: "not-found" });
   });
 
+  it("with the domain's Hide Subject, shows [...] while locked and the encrypted message's own Subject once opened", async () => {
+    await store.domains.set(DOMAIN, { hideSubjectWhenEncrypting: true });
+    try {
+      for (const sign of [false, true]) {
+        const subject = `the real subject, ${sign ? "signed" : "not signed"}`;
+        await store.send(
+          bob.id,
+          message(
+            { From: `Bob Sender <bob@${DOMAIN}>`, To: `alice@${DOMAIN}`, Subject: subject },
+            "hidden\r\n",
+          ),
+          { sign, encrypt: true, securePassword: PW },
+        );
+        const page = await store.listMessages(alice.id, inbox);
+        const listed = page.messages.find((m) => m.subject === "[...]" && !m.flags.includes("seen"))!;
+        expect(listed).toBeDefined();
+        const locked = await store.reading.read(alice.id, listed.id);
+        expect(locked.headers.subject).toBe("[...]");
+        const view = await store.reading.read(alice.id, listed.id, {
+          access: await unlockedSession(alice),
+          markSeen: true,
+        });
+        expect(view.headers.subject).toBe(subject);
+        expect(view.headers.from).toContain(`bob@${DOMAIN}`);
+      }
+    } finally {
+      await store.domains.set(DOMAIN, { hideSubjectWhenEncrypting: false });
+    }
+  });
+
   it("Take Certificate files the signer under the certificate's name and address in the selected book", async () => {
     const id = await append(await signedBy(bobKey, `"Not Bob" <bob@${DOMAIN}>`, "take my certificate\r\n"));
     const taken = await store.reading.takeCertificate(alice.id, id, { layer: 0, index: 0 });

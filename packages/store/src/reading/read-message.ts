@@ -264,6 +264,8 @@ export function readingUseCases(
     failure: ReadMessageView["failure"];
     layers: Layer[];
     content: Uint8Array | null;
+    /** The header block inside the encryption (core's protectedHeader). */
+    protectedHeader?: Uint8Array | undefined;
   }
 
   async function open(
@@ -357,6 +359,7 @@ export function readingUseCases(
         failure: null,
         layers: result.layers,
         content: result.content,
+        protectedHeader: result.protectedHeader,
       };
     }
   }
@@ -472,7 +475,18 @@ export function readingUseCases(
       }
       return {
         ...base,
-        headers: headersOf(inner, outerHeaders),
+        // The encrypted message's own header (the real Subject when the envelope hides it), then the envelope's.
+        headers: headersOf(
+          inner,
+          opened.protectedHeader
+            ? headersOf(
+                await parseForDisplay(Buffer.concat([opened.protectedHeader, Buffer.from("\r\n")])).catch(
+                  () => undefined,
+                ),
+                outerHeaders,
+              )
+            : outerHeaders,
+        ),
         text: inner.text ?? null,
         html: inner.html ?? null,
         attachments: inner.attachments.map((a, index) => ({

@@ -28,10 +28,11 @@ export function openHomeStore(home: string): Promise<Store> {
 /**
  * A data folder with Alice (a Secure Mail key from the server CA) and Bob (another), and in
  * Alice's INBOX: `plain` ordinary messages, then, newest, a message Bob sent her signed and
- * encrypted through store's send (the web's Send Signed + Send Encrypted).
+ * encrypted through store's send (the web's Send Signed + Send Encrypted). With `hideSubject`
+ * the domain hides the subject of encrypted mail: the listing reads "[...]" until it is opened.
  */
 export async function seedHome(
-  options: { plain?: number } = {},
+  options: { plain?: number; hideSubject?: boolean } = {},
 ): Promise<{ home: string; inboxCount: number }> {
   const home = mkdtempSync(join(tmpdir(), "sealbox-tui-"));
   const store = await openHomeStore(home);
@@ -55,6 +56,7 @@ export async function seedHome(
             `Date: ${new Date(Date.UTC(2026, 0, 1 + i)).toUTCString()}\r\n\r\nHello number ${i + 1}.\r\n`,
         ),
       );
+    if (options.hideSubject) await store.domains.set(DOMAIN, { hideSubjectWhenEncrypting: true });
     await store.composer.send(
       bob.id,
       { to: ALICE, subject: SECRET_SUBJECT, text: SECRET_TEXT },
