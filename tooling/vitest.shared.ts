@@ -8,13 +8,16 @@ import { HangWatchdog } from "./vitest-watchdog.ts";
  * TypeScript sources (the `@sealbox/source` export condition), and timeouts are sized
  * for the 2-core CI machine, not a laptop.
  */
-export function sealboxVitest(overrides: ViteUserConfig["test"] = {}): ViteUserConfig {
+export function sealboxVitest(
+  overrides: ViteUserConfig["test"] = {},
+  options: { fileLimitSeconds?: number } = {},
+): ViteUserConfig {
   // scripts/test collects one JSON report per package to compute the closing summary line.
   const resultsDir = process.env.SEALBOX_TEST_RESULTS;
   const packageName = JSON.parse(readFileSync(join(process.cwd(), "package.json"), "utf8")).name as string;
   const reportName = packageName.replace(/[@/]/g, "_");
   // No test file here runs for more than a minute or two; ten minutes means it hangs.
-  const fileLimitSeconds = Number(process.env.SEALBOX_TEST_FILE_LIMIT_S ?? 600);
+  const fileLimitSeconds = Number(process.env.SEALBOX_TEST_FILE_LIMIT_S ?? options.fileLimitSeconds ?? 600);
   const watchdog = new HangWatchdog(
     fileLimitSeconds * 1000,
     resultsDir ? join(resultsDir, `${reportName}.hung`) : undefined,

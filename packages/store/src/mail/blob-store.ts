@@ -54,27 +54,31 @@ const ID_BATCH = 500;
 /**
  * Cuts a stream of any-size pieces into BLOB_CHUNK_BYTES chunks, holding at most one chunk
  * being filled plus the incoming piece: a piece that already spans whole chunks is passed on
- * as views of itself, not copied. `write` is awaited before the buffer is refilled, so the
- * buffer handed to it may be reused afterwards (both drivers have copied it by then).
+ * as views of itself, not copied. With `depth` 0, `write` is awaited before the buffer is
+ * refilled, so the buffer handed to it may be reused afterwards (both drivers have copied it by
+ * then). With `depth` n > 0, up to n writes run while the next chunk is filled (n + 1 chunks in
+ * memory at most; the source's pieces are copied, since a producer may reuse them): PostgreSQL
+ * then writes on several connections — and cores — while the source makes the next chunk.
  */
 async function rechunk(
   source: AsyncIterable<Uint8Array>,
   write: (seq: number, chunk: Uint8Array) => Promise<void>,
-  overlap = false,
+  depth = 0,
 ): Promise<number> {
+  const overlap = depth > 0;
   let buffer = Buffer.allocUnsafe(BLOB_CHUNK_BYTES);
   let filled = 0;
   let seq = 0;
   let size = 0;
-  // With `overlap`, one write may still be running while the next chunk is filled (two chunks
-  // in memory at most); the source's pieces are copied, since a producer may reuse them.
-  let inFlight: Promise<void> | undefined;
+  // Oldest first; a failure is rethrown when its write is awaited.
+  const inFlight: Array<Promise<void>> = [];
   const emit = async (chunk: Uint8Array) => {
     if (!overlap) return write(seq++, chunk);
-    await inFlight;
-    inFlight = write(seq++, chunk);
-    // Observed here so a failure is never unhandled; it is rethrown by the next await of inFlight.
-    inFlight.catch(() => {});
+    while (inFlight.length >= depth) await inFlight.shift();
+    const written = write(seq++, chunk);
+    // Observed here so a failure is never unhandled; it is rethrown when awaited above or below.
+    written.catch(() => {});
+    inFlight.push(written);
   };
   try {
     for await (const piece of source) {
@@ -100,11 +104,11 @@ async function rechunk(
       }
     }
     if (filled > 0) await emit(buffer.subarray(0, filled));
-    await inFlight;
+    while (inFlight.length > 0) await inFlight.shift();
     return size;
   } catch (error) {
     // No write may outlive the failure: the caller discards what was written.
-    await inFlight?.catch(() => {});
+    await Promise.allSettled(inFlight);
     throw error;
   }
 }
@@ -113,6 +117,9 @@ async function rechunk(
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/** Chunk writes a PostgreSQL staging keeps in flight (each on its own pooled connection). */
+const PG_STAGE_DEPTH = 3;
 
 /** A chunk's commit does not wait for its WAL flush (PostgreSQL; see stage). */
 const ASYNC_COMMIT = CompiledQuery.raw("set local synchronous_commit = off");
@@ -267,7 +274,7 @@ export const tableBlobStore: BlobStore = {
       // while the source (an encryptor, the network) produces the next one. On PostgreSQL the
       // chunk commits need not wait for their WAL flush: the claim's own (synchronous) commit
       // flushes the WAL up to its commit record, which every chunk written before it precedes,
-      // and a blob nobody claimed is swept anyway. So one chunk is written while the next is made.
+      // and a blob nobody claimed is swept anyway. So chunks are written while the next is made.
       const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
       const size = await rechunk(
         source,
@@ -276,7 +283,7 @@ export const tableBlobStore: BlobStore = {
             if (postgres) await trx.executeQuery(ASYNC_COMMIT);
             await writeChunk(trx, id, seq, chunk);
           }),
-        postgres,
+        postgres ? PG_STAGE_DEPTH : 0,
       );
       await db
         .transaction()

@@ -11,6 +11,7 @@ import { bulkRuns } from "./0009-bulk-runs.js";
 import { chunkedBlobs } from "./0010-chunked-blobs.js";
 import { jobBlobs } from "./0011-job-blobs.js";
 import { storeMaintenance } from "./0012-store-maintenance.js";
+import { chunkStorage } from "./0013-chunk-storage.js";
 import type { Engine } from "./column-types.js";
 
 const steps: ReadonlyArray<[name: string, make: (engine: Engine) => Migration]> = [
@@ -26,6 +27,7 @@ const steps: ReadonlyArray<[name: string, make: (engine: Engine) => Migration]> 
   ["0010-chunked-blobs", chunkedBlobs],
   ["0011-job-blobs", jobBlobs],
   ["0012-store-maintenance", storeMaintenance],
+  ["0013-chunk-storage", chunkStorage],
 ];
 
 /**
