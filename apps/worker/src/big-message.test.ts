@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -5,7 +6,7 @@ import type { Store } from "@sealbox/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backend, postgres, sqlite } from "../test/backends.js";
 import { giveCertificate, openTestStore, SECURE_PASSWORD, smtpSend } from "../test/harness.js";
-import { freePort } from "../test/postgres-cluster.js";
+import { freePort, pgBin } from "../test/postgres-cluster.js";
 import { dialog } from "../test/smtp-dialog.js";
 import { startWorkerProcess, type WorkerProcess } from "../test/worker-process.js";
 
@@ -136,13 +137,22 @@ describe.each<Backend>([sqlite, postgres])("a 64 MiB message on $name", (backend
     const marker = `flight-${randomBytes(8).toString("hex")}`;
     const raw = bigMessage("in flight", marker);
     const needle = Buffer.from(marker);
+    // On PostgreSQL the database's own files too: its tables, TOAST and write-ahead log.
+    const clusterDir =
+      backend.name === "postgres"
+        ? execFileSync(pgBin("psql"), ["-Atc", "show data_directory", target.url]).toString().trim()
+        : undefined;
+    const everywhere = () => [
+      ...filesContaining(target.base, needle),
+      ...(clusterDir ? filesContaining(clusterDir, needle).map((f) => `cluster:${f}`) : []),
+    ];
     let samples = 0;
     let spoolSeen = false;
     const hits: string[] = [];
     let sending = true;
     const sampler = (async () => {
       while (sending) {
-        hits.push(...filesContaining(target.base, needle));
+        hits.push(...everywhere());
         if (readdirSync(join(target.base, "spool")).length > 0) spoolSeen = true;
         samples++;
         await new Promise((r) => setTimeout(r, 100));
@@ -159,9 +169,21 @@ describe.each<Backend>([sqlite, postgres])("a 64 MiB message on $name", (backend
     );
     sending = false;
     await sampler;
-    hits.push(...filesContaining(target.base, needle));
+    hits.push(...everywhere());
     expect(sent, sent.response).toMatchObject({ ok: true, code: 250 });
     expect(hits).toEqual([]);
+    // The search can fail: a small plain delivery's marker is found where it was stored.
+    const control = `control-${randomBytes(8).toString("hex")}`;
+    const plain = await smtpSend(port, {
+      from: "sender@remote.example",
+      to: ["plain@local.test"],
+      raw: Buffer.from(`Subject: control\r\n\r\n${control}\r\n`),
+    });
+    expect(plain, plain.response).toMatchObject({ ok: true, code: 250 });
+    const found = clusterDir
+      ? filesContaining(clusterDir, Buffer.from(control))
+      : filesContaining(target.base, Buffer.from(control));
+    expect(found.length).toBeGreaterThan(0);
     expect(spoolSeen).toBe(true); // the sampler did see the message in the spool
     expect(samples).toBeGreaterThan(3);
     // After the reply the spool file is gone.
