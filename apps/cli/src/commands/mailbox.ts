@@ -3,7 +3,7 @@ import { flag } from "../options.js";
 import { json, table } from "../support/output.js";
 import { storeOption, withStore } from "../support/store.js";
 
-/** `sealbox mailbox list|create|rename|delete`. */
+/** `sealbox mailbox list|create|rename|delete|export`. */
 const list = command({
   name: "mailbox list",
   args: "ACCOUNT",
@@ -70,4 +70,22 @@ const remove = command({
   },
 });
 
-export const entry = group("mailbox", { list, create, rename, delete: remove });
+const exportMailbox = command({
+  name: "mailbox export",
+  args: "ACCOUNT MAILBOX",
+  options: { ...storeOption },
+  notes:
+    "> mailbox.mbox. Every message of the mailbox, oldest first, as one mboxrd file (what\n" +
+    "Thunderbird, mutt and formail read): the stored bytes, encrypted mail still encrypted.\n" +
+    "Streamed a chunk at a time, however large the messages.",
+  async run({ options, positionals: [address, name] }, io) {
+    return withStore(options.store, io, async (store) => {
+      const account = await store.accounts.require(address);
+      const mailbox = await store.mailboxes.require(account.id, name);
+      for await (const chunk of await store.messages.exportMbox(account.id, mailbox.id)) io.stdout(chunk);
+      return 0;
+    });
+  },
+});
+
+export const entry = group("mailbox", { list, create, rename, delete: remove, export: exportMailbox });

@@ -1,4 +1,5 @@
-import { readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openssl } from "../test-support/openssl.js";
@@ -221,5 +222,40 @@ describe("sealbox message show --raw of a large message", () => {
     const show = await cli(home, ["message", "show", "big@mail.example", "INBOX", m.id, "--raw"]);
     expect(show.code).toBe(0);
     expect(show.stdoutBytes.equals(raw)).toBe(true);
+
+    // mailbox export: both messages in one mboxrd file, a body line "From …" quoted on the way
+    // out (one across a storage chunk's edge too) and unquoted by the reader, oldest first.
+    const lines = Buffer.from("From the start\r\n>From quoted\r\nplain\r\n");
+    const head = eml("second", "Wed, 3 Jan 2024 10:00:00 +0000", "");
+    // "From the start" begins two bytes before the first 1 MiB storage chunk ends.
+    const second = Buffer.concat([
+      head,
+      Buffer.alloc(1024 * 1024 - 4 - head.length, "y"),
+      Buffer.from("\r\n"),
+      lines,
+    ]);
+    expect(second.indexOf("From the start")).toBe(1024 * 1024 - 2);
+    expect((await cli(home, ["deliver", "big@mail.example"], { input: second })).code).toBe(0);
+    const exported = await cli(home, ["mailbox", "export", "big@mail.example", "INBOX"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const mbox = exported.stdoutBytes.toString("latin1");
+    expect(mbox).toContain("\r\n>From the start\r\n>>From quoted\r\n");
+    const messages = mbox
+      .split(/^From MAILER-DAEMON [^\n]*\n/m)
+      .slice(1)
+      .map((m) => Buffer.from(m.slice(0, -1).replace(/^>(>*From )/gm, "$1"), "latin1"));
+    // Each message as stored, plus a line end where it did not end on one.
+    const ended = (m: Buffer) => (m[m.length - 1] === 0x0a ? m : Buffer.concat([m, Buffer.from("\n")]));
+    expect(messages).toHaveLength(2);
+    expect(messages[0]?.equals(ended(raw))).toBe(true);
+    expect(messages[1]?.equals(ended(second))).toBe(true);
+    // An independent reader: Python's mailbox module finds the two messages and their subjects.
+    writeFileSync(join(home, "inbox.mbox"), exported.stdoutBytes);
+    const python = execFileSync("python3", [
+      "-c",
+      "import mailbox,sys; print('|'.join(m['subject'] for m in mailbox.mbox(sys.argv[1])))",
+      join(home, "inbox.mbox"),
+    ]).toString();
+    expect(python.trim()).toBe("big|second");
   });
 });

@@ -5,6 +5,7 @@ import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { Database, Flag, MessagesTable, SecurityKind } from "../schema.js";
 import { tableBlobStore } from "./blob-store.js";
+import { mboxrdMessage } from "./export-mbox.js";
 import { forgetOldPages } from "./forget-old-pages.js";
 import { findMailbox, mailboxById } from "./mailboxes.js";
 import { extractMetadata, type MessageMetadata } from "./message-metadata.js";
@@ -424,6 +425,29 @@ export function messageRepository(ctx: StoreContext) {
       const row = await ownedMessage(ctx.db, accountId, messageId);
       const size = await ctx.blobs.size(ctx.db, row.blob_id);
       return { size, stream: ctx.blobs.read(ctx.db, row.blob_id) };
+    },
+
+    /**
+     * A mailbox as one mboxrd file, oldest first, streamed: each message's stored bytes go out
+     * a chunk at a time (only the ids and dates of the mailbox are held). A message deleted
+     * while the export runs is left out.
+     */
+    exportMbox: async (accountId: string, mailboxId: string): Promise<AsyncIterable<Uint8Array>> => {
+      await mailboxById(ctx.db, accountId, mailboxId);
+      const rows = await ctx.db
+        .selectFrom("messages")
+        .select(["id", "blob_id", "created_at"])
+        .where("mailbox_id", "=", mailboxId)
+        .orderBy("created_at", "asc")
+        .orderBy("id", "asc")
+        .execute();
+      return (async function* () {
+        for (const row of rows) {
+          const size = await ctx.blobs.size(ctx.db, row.blob_id).catch(() => undefined);
+          if (size === undefined) continue;
+          yield* mboxrdMessage(Number(row.created_at), ctx.blobs.read(ctx.db, row.blob_id));
+        }
+      })();
     },
 
     setFlags: (accountId: string, messageId: string, flags: Partial<Record<MessageFlag, boolean>>) =>
