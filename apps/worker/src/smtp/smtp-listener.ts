@@ -53,7 +53,8 @@ export interface SmtpListenerOptions {
   /**
    * Message bytes all open transactions may have in the spool together (default: 4 × maxBytes,
    * at least 256 MiB); past it a transaction is answered 452. Memory is bounded apart from it:
-   * per message, the header block plus one chunk per copy being stored.
+   * per message, the header block, the small copies the store keeps for its commit (at most
+   * its COPIES_IN_MEMORY_BYTES; the rest are staged) and one chunk per copy being stored.
    */
   memoryBudget?: number;
   /**

@@ -13,13 +13,38 @@ export type CopyContent =
   | { kind: "bytes"; bytes: Uint8Array; head: Uint8Array }
   | { kind: "staged"; blobId: string; size: number; head: Uint8Array };
 
-/** Streams one copy into memory or a staged blob; `expectedSize` chooses (the plaintext size). */
+/**
+ * How many bytes of small copies one delivery may hold in memory until its commit. Past it,
+ * small copies are staged like large ones, so a message to many recipients holds at most this
+ * plus one chunk per copy being written, never a copy per recipient.
+ */
+export const COPIES_IN_MEMORY_BYTES = 8 * 1024 * 1024;
+
+/** The bytes a delivery may still keep in memory (one per deliver / deliverMany / send call). */
+export class CopyAllowance {
+  #left: number;
+  constructor(bytes = COPIES_IN_MEMORY_BYTES) {
+    this.#left = bytes;
+  }
+  /** Takes `bytes` from the allowance if they fit. */
+  take(bytes: number): boolean {
+    if (bytes > this.#left) return false;
+    this.#left -= bytes;
+    return true;
+  }
+}
+
+/**
+ * Streams one copy into memory or a staged blob; `expectedSize` (the plaintext size) chooses:
+ * memory when it fits one blob chunk and the delivery's allowance, else a staged blob.
+ */
 export async function materializeCopy(
   ctx: StoreContext,
   stream: AsyncIterable<Uint8Array>,
   expectedSize: number,
+  allowance?: CopyAllowance,
 ): Promise<CopyContent> {
-  if (expectedSize <= BLOB_CHUNK_BYTES) {
+  if (expectedSize <= BLOB_CHUNK_BYTES && (allowance?.take(expectedSize) ?? true)) {
     const parts: Buffer[] = [];
     for await (const part of stream) parts.push(Buffer.from(part));
     const bytes = Buffer.concat(parts);

@@ -10,7 +10,7 @@ import {
   OUTGOING_JOB_KIND,
   type OutgoingMessage,
 } from "../outgoing/outgoing-message.js";
-import { discardCopies } from "./copy-content.js";
+import { CopyAllowance, discardCopies } from "./copy-content.js";
 import {
   type DeliverOptions,
   type DeliveryResult,
@@ -22,6 +22,8 @@ import {
 } from "./deliver.js";
 
 export interface DeliverManyOptions extends DeliverOptions {
+  /** Bytes of small copies held in memory until the commit (default COPIES_IN_MEMORY_BYTES); the rest are staged. */
+  copiesInMemoryBytes?: number;
   /** More writes that must commit with the copies (send's Sent copy), on the same transaction. */
   alsoWrite?: (trx: Executor) => Promise<void>;
   /**
@@ -116,9 +118,11 @@ export function deliverManyUseCase(ctx: StoreContext, encryptForAccount: Encrypt
     let outgoing: QueuedBytes | undefined;
     let stored: Awaited<ReturnType<typeof writeDelivery>>[];
     let queued: Job | null;
+    // One allowance for every recipient's small copies: past it they are staged too.
+    const allowance = new CopyAllowance(options.copiesInMemoryBytes);
     try {
       for (const id of ids)
-        prepared.push(await prepareDelivery(ctx, { id }, message, options, encryptForAccount));
+        prepared.push(await prepareDelivery(ctx, { id }, message, options, encryptForAccount, allowance));
       if (options.queue) outgoing = await queuedBytes(ctx, options.queue.message.raw, message);
       ({ stored, queued } = await ctx.commits.run(async (trx) => {
         const copies = [];

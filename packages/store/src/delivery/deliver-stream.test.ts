@@ -274,4 +274,28 @@ describe.each(backends)("delivery from a message source on $name", (backend) => 
     ]);
     expect(() => incomingMessage(source(padded))).toThrow(/header block larger than/);
   });
+  it("small copies past the delivery's in-memory allowance are staged: every copy stored, none held per recipient", async () => {
+    const accounts = await Promise.all(Array.from({ length: 6 }, () => account(false)));
+    const bytes = bigMessage("many small copies", 200_000);
+    const blobs = storeInternals(store).context.blobs;
+    const stage = blobs.stage;
+    let staged = 0;
+    blobs.stage = (db, src, now) => {
+      staged++;
+      return stage.call(blobs, db, src, now);
+    };
+    try {
+      // One copy per account (its rule stores in Archive), 6 in all; room in memory for 3 of them.
+      const result = await store.deliverMany(accounts, source(bytes), { copiesInMemoryBytes: 3 * 200_000 });
+      expect(result.deliveries.flatMap((d) => d.result.stored)).toHaveLength(6);
+      expect(staged).toBe(3);
+    } finally {
+      blobs.stage = stage;
+    }
+    for (const a of accounts) {
+      const box = await store.mailboxes.require(a.id, "Archive");
+      const [m] = (await store.listMessages(a.id, box.id)).messages;
+      expect(Buffer.from(await store.messages.raw(a.id, m!.id)).equals(bytes)).toBe(true);
+    }
+  });
 });

@@ -10,7 +10,7 @@ import { insertMessageRow, type MessageFlag } from "../mail/messages.js";
 import { evaluateRules, type PlannedAction } from "../rules/evaluate-rules.js";
 import { rulesForDelivery } from "../rules/rules.js";
 import type { SecurityKind } from "../schema.js";
-import { type CopyContent, copySize, discardCopies, materializeCopy } from "./copy-content.js";
+import { CopyAllowance, type CopyContent, copySize, discardCopies, materializeCopy } from "./copy-content.js";
 
 /**
  * Encrypts a complete message for an account (core's whole-message encryption:
@@ -118,9 +118,10 @@ export interface PreparedDelivery {
  * Everything of a delivery that happens before the transaction: the rules (domain, then
  * account, by priority) on the header block parsed once, then each copy streamed from the
  * source — plain, or through the Store Encrypted encryptor — into memory (small) or a staged
- * blob (large), one copy after another, so memory is bounded by a chunk per copy in flight,
- * never by the message size, and no write lock is held while 50 MB are encrypted. Shared by
- * deliver and deliverMany. On failure the copies staged so far are discarded.
+ * blob (large, or once the delivery's `allowance` for small copies is used up), one copy after
+ * another, so memory is bounded by that allowance plus a chunk per copy in flight, never by the
+ * message size or the number of recipients, and no write lock is held while 50 MB are
+ * encrypted. Shared by deliver and deliverMany. On failure the copies staged so far are discarded.
  */
 export async function prepareDelivery(
   ctx: StoreContext,
@@ -128,6 +129,7 @@ export async function prepareDelivery(
   message: IncomingMessage,
   options: DeliverOptions,
   encryptForAccount: EncryptForAccount | undefined,
+  allowance: CopyAllowance = new CopyAllowance(),
 ): Promise<PreparedDelivery> {
   const logger = options.logger ?? ctx.logger;
   // Side by side: one round trip on PostgreSQL's pool (the rules find the domain themselves).
@@ -181,7 +183,7 @@ export async function prepareDelivery(
       throw new StoreError("invalid-argument", "encryptForAccount refused a further copy");
     const output = "stream" in result ? result.stream : "raw" in result ? [result.raw] : undefined;
     return {
-      content: await materializeCopy(ctx, failClosed(output), plainSize),
+      content: await materializeCopy(ctx, failClosed(output), plainSize, allowance),
       security: security === "signed" ? "signed+encrypted" : "encrypted",
       cipher: result.cipher,
       encrypted: true,
@@ -194,7 +196,7 @@ export async function prepareDelivery(
       if (target.encrypt && encrypting) copies.push(await encryptCopy());
       else
         copies.push({
-          content: await materializeCopy(ctx, plainStream(), plainSize),
+          content: await materializeCopy(ctx, plainStream(), plainSize, allowance),
           security,
           cipher,
           encrypted: target.encrypt && alreadyEncrypted,

@@ -9,7 +9,7 @@ import {
 } from "@sealbox/core";
 import { accountById, accountIdByAddress } from "../accounts/accounts.js";
 import type { StoreContext } from "../context.js";
-import { type CopyContent, discardCopies, materializeCopy } from "../delivery/copy-content.js";
+import { CopyAllowance, type CopyContent, discardCopies, materializeCopy } from "../delivery/copy-content.js";
 import type { DeliverManyOptions, DeliverManyResult } from "../delivery/deliver-many.js";
 import { domainById } from "../domains/domains.js";
 import { StoreError } from "../errors.js";
@@ -126,7 +126,8 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
       }
     }
 
-    /** One distinct copy, streamed once: into memory (up to a blob chunk) or a staged blob. */
+    /** One distinct copy, streamed once: into memory (up to a blob chunk, within the allowance) or a staged blob. */
+    const allowance = new CopyAllowance();
     const protect = (recipients: string[]): Promise<CopyContent> =>
       materializeCopy(
         ctx,
@@ -146,6 +147,7 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
             })
           : withoutBcc(added, fields, message.header.fieldsEnd, message.open()),
         preparedSize,
+        allowance,
       );
     const security = options.encrypt
       ? options.sign
