@@ -311,5 +311,13 @@ it(`${SIZE / MIB} MiB to ${RECIPIENTS} Store Encrypted recipients: worker memory
     }
   }
   console.log(lines.join("\n"));
-  expect(rows.every((r) => r.one !== undefined)).toBe(true);
+  // Figures are reported, not asserted (a shared machine's speed varies); what must hold is that
+  // every message was accepted and the worker stayed up.
+  for (const r of rows) {
+    expect(r.one?.reply, r.engine).toMatch(/^250 /);
+    if (r.four && !("skipped" in r.four)) {
+      expect(r.four.up, r.engine).toBe(true);
+      for (const reply of r.four.replies) expect(reply, r.engine).toMatch(/^250 /);
+    }
+  }
 });
