@@ -281,6 +281,24 @@ export async function deleteMessagesWhere(
   return rows.length;
 }
 
+/**
+ * Deletes one message row of the account — only if it still points at `blobId` — and returns
+ * what a replacement row keeps (mailbox, date, flags); undefined when it is gone or was
+ * replaced meanwhile. On PostgreSQL a second delete of the same row waits on this one's row
+ * lock, then finds nothing (READ COMMITTED re-checks the row). The blob is the caller's.
+ */
+export async function takeMessageRow(q: Executor, accountId: string, messageId: string, blobId: string) {
+  return q
+    .deleteFrom("messages")
+    .where("id", "=", messageId)
+    .where("blob_id", "=", blobId)
+    .where("mailbox_id", "in", (eb) =>
+      eb.selectFrom("mailboxes").select("id").where("account_id", "=", accountId),
+    )
+    .returning(["mailbox_id", "date", "seen", "flagged", "deleted"])
+    .executeTakeFirst();
+}
+
 /** A message row the account owns, with its blob id; not-found otherwise (never another account's). */
 export async function ownedMessage(
   q: Executor,

@@ -23,6 +23,7 @@ import {
   type MessageFlag,
   type MessageSummary,
   ownedMessage,
+  takeMessageRow,
   toSummary,
 } from "../mail/messages.js";
 import type { SecureMail } from "./secure-mail.js";
@@ -58,20 +59,11 @@ export function messageCryptoOps(ctx: StoreContext, secureMail: SecureMail) {
     cipher: string | null,
   ) {
     const result = await write(ctx, async (trx) => {
-      // Delete first, and only the very row whose bytes were transformed. On PostgreSQL a
-      // second swap of the same message (another web node, the CLI) waits on this row lock
-      // and then finds nothing to delete (READ COMMITTED re-checks the row), so it inserts
-      // nothing: the message never exists twice. RETURNING reads mailbox, flags and date
-      // from the row as it is deleted, so a flag set meanwhile is not lost.
-      const removed = await trx
-        .deleteFrom("messages")
-        .where("id", "=", old.id)
-        .where("blob_id", "=", old.blobId)
-        .where("mailbox_id", "in", (eb) =>
-          eb.selectFrom("mailboxes").select("id").where("account_id", "=", accountId),
-        )
-        .returning(["mailbox_id", "date", "seen", "flagged", "deleted"])
-        .executeTakeFirst();
+      // Delete first, and only the very row whose bytes were transformed: a second swap of
+      // the same message (another web node, the CLI) then finds nothing to delete and inserts
+      // nothing, so the message never exists twice. The row's mailbox, flags and date come
+      // back from the delete itself, so a flag set meanwhile is not lost.
+      const removed = await takeMessageRow(trx, accountId, old.id, old.blobId);
       if (!removed) throw new StoreError("not-found", `message ${old.id} was removed or replaced meanwhile`);
       await ctx.blobs.delete(trx, [old.blobId]);
       const flags = (["seen", "flagged", "deleted"] as MessageFlag[]).filter((f) => fromFlag(removed[f]));
