@@ -89,6 +89,22 @@ describe.each<Backend>([sqlite, postgres])("a 64 MiB message on $name", (backend
     await target?.cleanup();
   });
 
+  /** On PostgreSQL, the cluster's data directory (its tables, TOAST and write-ahead log). */
+  function clusterDirectory(): string | undefined {
+    return backend.name === "postgres"
+      ? execFileSync(pgBin("psql"), ["-Atc", "show data_directory", target.url]).toString().trim()
+      : undefined;
+  }
+
+  /** Files holding `needle`: the data folder (spool included) and, on PostgreSQL, the cluster's files. */
+  function plaintextFiles(needle: Buffer): string[] {
+    const cluster = clusterDirectory();
+    return [
+      ...filesContaining(target.base, needle),
+      ...(cluster ? filesContaining(cluster, needle).map((f) => `cluster:${f}`) : []),
+    ];
+  }
+
   async function inbox(name: string) {
     const id = ids[name] as string;
     const box = await store.mailboxes.require(id, "INBOX");
@@ -137,15 +153,8 @@ describe.each<Backend>([sqlite, postgres])("a 64 MiB message on $name", (backend
     const marker = `flight-${randomBytes(8).toString("hex")}`;
     const raw = bigMessage("in flight", marker);
     const needle = Buffer.from(marker);
-    // On PostgreSQL the database's own files too: its tables, TOAST and write-ahead log.
-    const clusterDir =
-      backend.name === "postgres"
-        ? execFileSync(pgBin("psql"), ["-Atc", "show data_directory", target.url]).toString().trim()
-        : undefined;
-    const everywhere = () => [
-      ...filesContaining(target.base, needle),
-      ...(clusterDir ? filesContaining(clusterDir, needle).map((f) => `cluster:${f}`) : []),
-    ];
+    const clusterDir = clusterDirectory();
+    const everywhere = () => plaintextFiles(needle);
     let samples = 0;
     let spoolSeen = false;
     const hits: string[] = [];
@@ -200,6 +209,7 @@ describe.each<Backend>([sqlite, postgres])("a 64 MiB message on $name", (backend
     await d.command("EHLO client.example");
     await d.command("MAIL FROM:<sender@remote.example>");
     await d.command("RCPT TO:<plain@local.test>");
+    await d.command("RCPT TO:<sealed1@local.test>");
     expect(await d.command("DATA")).toMatch(/^354/);
     // Most of the message, never the final dot.
     d.write(raw.subarray(0, 20 * 1024 * 1024));
@@ -212,12 +222,12 @@ describe.each<Backend>([sqlite, postgres])("a 64 MiB message on $name", (backend
     await worker?.exited;
     d.close();
     expect(readdirSync(spool).length).toBeGreaterThan(0); // left behind, unreadable
-    expect(filesContaining(target.base, Buffer.from(marker))).toEqual([]);
+    expect(plaintextFiles(Buffer.from(marker))).toEqual([]);
     expect((await inbox("plain")).length).toBe(before);
     worker = await startWorkerProcess(env);
     expect(readdirSync(spool)).toEqual([]);
     expect(worker.output()).toMatch(/removed what an interrupted delivery left/);
-    expect(filesContaining(target.base, Buffer.from(marker))).toEqual([]);
+    expect(plaintextFiles(Buffer.from(marker))).toEqual([]);
     expect((await inbox("plain")).length).toBe(before);
   }, 300_000);
 });
