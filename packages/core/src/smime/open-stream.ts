@@ -34,6 +34,10 @@ import { pathBudget } from "../pki/path-budget.js";
 import { checkSmimeType, classifyEntity, signedDataShape } from "./classify.js";
 import { decryptionFailed } from "./decrypt-envelope.js";
 import { encryptedLayer, senderAddresses, signatureChecks, signedLayer } from "./layer-report.js";
+
+/** Fields that mark an entity as a whole message's header (open.ts, the protected header). */
+const MESSAGE_FIELDS = new Set(["from", "to", "subject", "date"]);
+
 import { envelopeLimits, resolveSmimeLimits } from "./limits.js";
 import { type OpenOptions, openMessage } from "./open.js";
 import { type OpenContext, type Peeled, peelMultipartSigned } from "./stream-open-signed.js";
@@ -104,6 +108,11 @@ async function peel(
   const head = await readEntityHead(source, ctx.mimeLimits);
   const reader = decryptedCbc ? plausibleReader(head, source) : source;
   if (depth === 0) ctx.expected = ctx.options.from ? [ctx.options.from] : senderAddresses(head);
+  if (ctx.protectedNext) {
+    ctx.protectedNext = false;
+    if (!ctx.options.from && head.headers.some((f) => MESSAGE_FIELDS.has(f.name.toLowerCase())))
+      ctx.expected = senderAddresses(head) ?? ctx.expected;
+  }
   const contentType = parseContentType(getHeader(head, "content-type")?.value);
   const kind = classifyEntity(head, contentType);
   if (kind === "none") {
@@ -191,6 +200,7 @@ async function peelEnveloped(
   const layer = encryptedLayer(opened.info);
   const plain = new StreamReader(opened.content);
   try {
+    if (!ctx.decryptedOnce) ctx.protectedNext = ctx.decryptedOnce = true;
     const inner = await ctx.peel(plain, ctx, depth + 1, opened.info.kind === "enveloped");
     return { layers: [layer, ...inner.layers], head };
   } catch (error) {

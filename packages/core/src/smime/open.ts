@@ -49,7 +49,8 @@ export interface OpenResult {
    * The header block of the message inside the outermost encryption layer, when that layer
    * holds a whole message (From, To, Subject or Date among its fields): the protected header
    * a reader shows instead of the envelope's (RFC 8551 §3.1, RFC 9788 — the envelope may read
-   * `Subject: [...]`). Absent for mail that is not encrypted.
+   * `Subject: [...]`). Absent for mail that is not encrypted. Signatures inside it are checked
+   * against its From (unless `from` is given), not the envelope's: that is the From a reader sees.
    */
   protectedHeader?: Uint8Array;
 }
@@ -66,7 +67,7 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
   const limits = resolveSmimeLimits(options.limits);
   checkMessageSize(raw, limits);
   const outer = parseEntity(raw);
-  const expectedAddresses = options.from ? [options.from] : senderAddresses(outer);
+  let expectedAddresses = options.from ? [options.from] : senderAddresses(outer);
   const at = options.at ?? new Date();
   const budget = pathBudget(limits.maxSignatureChecks); // one for the whole message
   const layers: Layer[] = [];
@@ -109,8 +110,11 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       layers.push(encryptedLayer(result.info));
       content = result.content;
       entity = parseEntity(content);
-      if (!protectedHeader && entity.headers.some((f) => MESSAGE_FIELDS.has(f.name.toLowerCase())))
+      if (!protectedHeader && entity.headers.some((f) => MESSAGE_FIELDS.has(f.name.toLowerCase()))) {
         protectedHeader = entity.headerBytes;
+        // A reader is shown this header's From, so signatures inside are checked against it.
+        if (!options.from) expectedAddresses = senderAddresses(entity) ?? expectedAddresses;
+      }
       continue;
     }
     if (cms.kind === "signed") {

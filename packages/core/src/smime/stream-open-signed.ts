@@ -33,8 +33,16 @@ export interface OpenContext {
   limits: SmimeLimits;
   mimeLimits: MimeLimits;
   at: Date;
-  /** The outermost From / Sender mailboxes (or options.from), set from the first header. */
+  /**
+   * The From mailboxes signatures are checked against (or options.from): the outermost
+   * header's, then — once the outermost encryption is opened — the protected header's, if
+   * it has a From (what a reader is shown, as openMessage does).
+   */
   expected: string[] | undefined;
+  /** Set while the next entity read is the content of the outermost encryption. */
+  protectedNext?: boolean;
+  /** The outermost encryption has been opened. */
+  decryptedOnce?: boolean;
   /** Path validation's signature checks, shared by every layer of the message. */
   budget: PathBudget;
   sink: SinkWriter;
