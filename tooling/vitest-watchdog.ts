@@ -24,7 +24,8 @@ export class HangWatchdog implements Reporter {
     this.timer.unref();
   }
 
-  onTestModuleStart(module: TestModule): void {
+  /** Vitest queues a file as it hands it to a worker: the clock then covers its import too. */
+  onTestModuleQueued(module: TestModule): void {
     this.running.set(module.moduleId, { started: Date.now() });
   }
 

@@ -17,7 +17,9 @@ export function sealboxVitest(
   const packageName = JSON.parse(readFileSync(join(process.cwd(), "package.json"), "utf8")).name as string;
   const reportName = packageName.replace(/[@/]/g, "_");
   // No test file here runs for more than a minute or two; ten minutes means it hangs.
-  const fileLimitSeconds = Number(process.env.SEALBOX_TEST_FILE_LIMIT_S ?? options.fileLimitSeconds ?? 600);
+  const fromEnv = Number(process.env.SEALBOX_TEST_FILE_LIMIT_S);
+  // An unset, empty or non-numeric value keeps the default (NaN would stop every file at once).
+  const fileLimitSeconds = fromEnv > 0 ? fromEnv : (options.fileLimitSeconds ?? 600);
   const watchdog = new HangWatchdog(
     fileLimitSeconds * 1000,
     resultsDir ? join(resultsDir, `${reportName}.hung`) : undefined,

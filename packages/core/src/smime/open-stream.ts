@@ -122,7 +122,10 @@ async function peel(
   }
   if (depth >= ctx.limits.maxLayers)
     throw new CoreError("limit-exceeded", `more than ${ctx.limits.maxLayers} S/MIME layers`);
-  if (kind === "multipart-signed") return peelMultipartSigned(head, contentType, reader, ctx, depth);
+  if (kind === "multipart-signed") {
+    ctx.signedOutside = true;
+    return peelMultipartSigned(head, contentType, reader, ctx, depth);
+  }
   return peelPkcs7Mime(head, contentType, reader, ctx, depth);
 }
 
@@ -162,6 +165,7 @@ async function peelPkcs7Mime(
     }
   }
   if (cms.kind === "signed") {
+    ctx.signedOutside = true;
     const parts: Uint8Array[] = [];
     for (let c = await der.next(); c !== undefined; c = await der.next()) parts.push(Buffer.from(c));
     const bytes = Buffer.concat(parts);
@@ -200,7 +204,9 @@ async function peelEnveloped(
   const layer = encryptedLayer(opened.info);
   const plain = new StreamReader(opened.content);
   try {
-    if (!ctx.decryptedOnce) ctx.protectedNext = ctx.decryptedOnce = true;
+    // Only an encryption no signature encloses: a signature outside was checked against the envelope.
+    if (!ctx.decryptedOnce && !ctx.signedOutside) ctx.protectedNext = true;
+    ctx.decryptedOnce = true;
     const inner = await ctx.peel(plain, ctx, depth + 1, opened.info.kind === "enveloped");
     return { layers: [layer, ...inner.layers], head };
   } catch (error) {

@@ -47,7 +47,8 @@ export interface OpenResult {
   content: Uint8Array;
   /**
    * The header block of the message inside the outermost encryption layer, when that layer
-   * holds a whole message (From, To, Subject or Date among its fields): the protected header
+   * holds a whole message (From, To, Subject or Date among its fields) and no signature encloses
+   * it (a signature outside was checked against the envelope's From): the protected header
    * a reader shows instead of the envelope's (RFC 8551 §3.1, RFC 9788 — the envelope may read
    * `Subject: [...]`). Absent for mail that is not encrypted. Signatures inside it are checked
    * against its From (unless `from` is given), not the envelope's: that is the From a reader sees.
@@ -110,7 +111,13 @@ export async function openMessage(raw: Uint8Array, options: OpenOptions = {}): P
       layers.push(encryptedLayer(result.info));
       content = result.content;
       entity = parseEntity(content);
-      if (!protectedHeader && entity.headers.some((f) => MESSAGE_FIELDS.has(f.name.toLowerCase()))) {
+      // Only for an encryption no signature encloses (one outside was checked against the envelope).
+      const unsignedSoFar = layers.every((l) => l.type === "encrypted");
+      if (
+        !protectedHeader &&
+        unsignedSoFar &&
+        entity.headers.some((f) => MESSAGE_FIELDS.has(f.name.toLowerCase()))
+      ) {
         protectedHeader = entity.headerBytes;
         // A reader is shown this header's From, so signatures inside are checked against it.
         if (!options.from) expectedAddresses = senderAddresses(entity) ?? expectedAddresses;

@@ -64,6 +64,24 @@ describe("signatures inside encryption are checked against the protected From", 
     expect(r.status).toEqual(["address-mismatch"]);
   });
 
+  it("a signature outside the encryption was checked against the envelope: no protected header is offered", async () => {
+    // Encrypted first (Alice's header inside), then signed by Mallory with her own envelope From.
+    const inner = Buffer.from(
+      "From: Alice <alice@example.test>\r\nTo: bob@example.test\r\nSubject: q\r\nContent-Type: text/plain\r\n\r\nHi.\r\n",
+    );
+    const encrypted = Buffer.from(await encryptWholeMessage(inner, { recipients: [bob.certificate] }))
+      .toString("latin1")
+      .replace(/^From: .*$/m, "From: mallory@example.test");
+    const raw = await protectMessage(Buffer.from(encrypted, "latin1"), { sign: { identity: mallory } });
+    const options = { identities: [bob], trust: [ca] };
+    for (const opened of [await openMessage(raw, options), await openMessageStream([raw], options)]) {
+      expect(opened.layers.map((l) => l.type)).toEqual(["signed", "encrypted"]);
+      const signed = opened.layers[0];
+      expect(signed?.type === "signed" && signed.signers[0]?.status).toBe("valid");
+    }
+    expect((await openMessage(raw, options)).protectedHeader).toBeUndefined();
+  });
+
   it("a caller's explicit `from` still decides", async () => {
     const raw = await sealed(mallory, "Alice <alice@example.test>", "mallory@example.test");
     const opened = await openMessage(raw, { identities: [bob], trust: [ca], from: "mallory@example.test" });

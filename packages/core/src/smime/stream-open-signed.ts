@@ -43,6 +43,8 @@ export interface OpenContext {
   protectedNext?: boolean;
   /** The outermost encryption has been opened. */
   decryptedOnce?: boolean;
+  /** A signed layer encloses what is being read (its signature was checked against the envelope's From). */
+  signedOutside?: boolean;
   /** Path validation's signature checks, shared by every layer of the message. */
   budget: PathBudget;
   sink: SinkWriter;

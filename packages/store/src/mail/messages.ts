@@ -448,7 +448,8 @@ export function messageRepository(ctx: StoreContext) {
     /**
      * A mailbox as one mboxrd file, oldest first, streamed: each message's stored bytes go out
      * a chunk at a time (only the ids and dates of the mailbox are held). A message deleted
-     * while the export runs is left out.
+     * before the export reaches it is left out; one deleted while its bytes are being read
+     * ends the export with not-found.
      */
     exportMbox: async (accountId: string, mailboxId: string): Promise<AsyncIterable<Uint8Array>> => {
       await mailboxById(ctx.db, accountId, mailboxId);
@@ -461,7 +462,12 @@ export function messageRepository(ctx: StoreContext) {
         .execute();
       return (async function* () {
         for (const row of rows) {
-          const size = await ctx.blobs.size(ctx.db, row.blob_id).catch(() => undefined);
+          // Gone since the listing (deleted, or replaced by Decrypt/Encrypt): left out. Any
+          // other failure (the database away) ends the export with that error.
+          const size = await ctx.blobs.size(ctx.db, row.blob_id).catch((error: unknown) => {
+            if (error instanceof StoreError && error.code === "not-found") return undefined;
+            throw error;
+          });
           if (size === undefined) continue;
           yield* mboxrdMessage(Number(row.created_at), ctx.blobs.read(ctx.db, row.blob_id));
         }

@@ -1,3 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   type Certificate,
   children,
@@ -242,6 +247,34 @@ describe.each(backends)("reading messages on $name", (backend) => {
     expect(view.text?.trim()).toBe("pay 100 EUR to Carol");
     // The header's display name is what the message claims; the banner names the certificate.
     expect(view.headers.from).toBe(`Someone Else <bob@${DOMAIN}>`);
+  });
+
+  it("shows the From the signature was checked against, not one the signed part carries (openssl-made)", async () => {
+    // Bob signs a part that claims, in its own header, to come from Carl; the envelope says Bob.
+    const dir = mkdtempSync(join(tmpdir(), "sealbox-read-"));
+    try {
+      writeFileSync(join(dir, "key.pem"), bobKey.privateKey.export({ format: "pem", type: "pkcs8" }));
+      writeFileSync(join(dir, "cert.pem"), new X509Certificate(bobKey.certificate.der).toString());
+      writeFileSync(
+        join(dir, "part.txt"),
+        `From: Carl <carl@${DOMAIN}>\r\nSubject: from Carl\r\nContent-Type: text/plain\r\n\r\nsigned by Bob\r\n`,
+      );
+      const signed = execFileSync("openssl", [
+        ...["cms", "-sign", "-binary", "-in", join(dir, "part.txt")],
+        ...["-signer", join(dir, "cert.pem"), "-inkey", join(dir, "key.pem")],
+      ]);
+      const raw = Buffer.concat([
+        Buffer.from(`From: Bob Sender <bob@${DOMAIN}>\r\nTo: alice@${DOMAIN}\r\nSubject: from Bob\r\n`),
+        signed,
+      ]);
+      const view = await store.reading.read(alice.id, await append(raw));
+      const layer = view.layers[0];
+      expect(layer?.type === "signed" && layer.signers[0]?.status).toBe("valid");
+      expect(view.headers.from).toBe(`Bob Sender <bob@${DOMAIN}>`);
+      expect(view.headers.subject).toBe("from Bob");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("names a signed part that is neither text nor multipart by its media type", async () => {

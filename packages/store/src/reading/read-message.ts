@@ -476,17 +476,17 @@ export function readingUseCases(
       return {
         ...base,
         // The encrypted message's own header (the real Subject when the envelope hides it), then the envelope's.
-        headers: headersOf(
-          inner,
-          opened.protectedHeader
-            ? headersOf(
-                await parseForDisplay(Buffer.concat([opened.protectedHeader, Buffer.from("\r\n")])).catch(
-                  () => undefined,
-                ),
-                outerHeaders,
-              )
-            : outerHeaders,
-        ),
+        // The header the signatures were checked against: the encrypted message's own (the
+        // real Subject when the envelope hides it), else the envelope's — never one the signed
+        // content carries, which may name a sender no signature was checked against.
+        headers: opened.protectedHeader
+          ? headersOf(
+              await parseForDisplay(Buffer.concat([opened.protectedHeader, Buffer.from("\r\n")])).catch(
+                () => undefined,
+              ),
+              outerHeaders,
+            )
+          : outerHeaders,
         text: inner.text ?? null,
         html: inner.html ?? null,
         attachments: inner.attachments.map((a, index) => ({

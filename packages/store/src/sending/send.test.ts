@@ -306,6 +306,52 @@ describe.each(backends)("send on $name", (backend) => {
     });
   });
 
+  it("a message with an mbox From line in front (a piped mbox extract) is sent from its first field on", async () => {
+    for (const [encrypt, bodyBytes] of [
+      [false, 100],
+      [true, 100],
+      [false, 2 * 1024 * 1024],
+    ] as const) {
+      const raw = Buffer.concat([
+        Buffer.from("From alice@send.example Sat Dec  5 10:00:00 2026\r\n"),
+        message(
+          {
+            From: "alice@send.example",
+            To: "carol@elsewhere.example",
+            Bcc: "erin@elsewhere.example",
+            Subject: "mbox",
+          },
+          "",
+        ),
+        Buffer.alloc(bodyBytes, "z"),
+      ]);
+      const source = raw.length > 1024 * 1024 ? chunkedSource(raw) : raw;
+      const result = await store.send(alice.id, source, encrypt ? { encrypt: true } : {});
+      expect(result.queued.map((q) => q.recipients)).toEqual([
+        ["carol@elsewhere.example"],
+        ["erin@elsewhere.example"],
+      ]);
+      const job = await store.outgoing.open((await store.jobs.get(result.queued[0]!.jobId))!);
+      const sentBytes = await bytesOf(job.content());
+      const text = sentBytes.toString("latin1");
+      expect(text).not.toMatch(/^From alice@/m);
+      expect(text).not.toContain("erin@elsewhere.example");
+      if (encrypt) {
+        const opened = await openMessage(sentBytes, { identities: [carol] });
+        const inner = Buffer.from(opened.content).toString("latin1");
+        expect(inner).toMatch(/^From: alice@send\.example\r\n/m);
+        expect(inner).not.toContain("erin@elsewhere.example");
+        expect(inner).not.toMatch(/^From alice@/m);
+      } else {
+        expect(text).toMatch(/^Message-ID: <[^>]+>\r\nDate: |^Date: .*\r\nMessage-ID: /m);
+        expect(text).toContain("\r\nSubject: mbox\r\n\r\nzzz");
+        expect(sentBytes.subarray(sentBytes.length - bodyBytes).equals(Buffer.alloc(bodyBytes, "z"))).toBe(
+          true,
+        );
+      }
+    }
+  });
+
   it("needs the Secure Mail Password to sign", async () => {
     const raw = message({ From: "alice@send.example", To: "bob@send.example" });
     await expect(store.send(alice.id, raw, { sign: true })).rejects.toMatchObject({

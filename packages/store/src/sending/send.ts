@@ -87,8 +87,12 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
     const message = incomingMessage(raw);
     const { fields } = message.header;
     const added = dateAndMessageId(fields, account.domain, ctx.now());
-    const prepared = () => prefixed(added, message.open());
-    const preparedSize = message.size + added.byteLength;
+    // An mbox "From " line in front (a piped mbox extract, `git format-patch`) is not part of
+    // the message: every copy starts at the first header field.
+    const fieldBytes = fields.reduce((n, f) => n + f.raw.byteLength, 0);
+    const front = message.header.fieldsEnd - fieldBytes;
+    const prepared = () => prefixed(added, skipBytes(message.open(), front));
+    const preparedSize = message.size - front + added.byteLength;
     const addresses = (name: string) =>
       fields
         .filter((f) => f.name.toLowerCase() === name.toLowerCase())
@@ -145,7 +149,7 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
                   }
                 : {}),
             })
-          : withoutBcc(added, fields, message.header.fieldsEnd, message.open()),
+          : withoutBcc(added, fields, message.header.fieldsEnd, front, message.open()),
         preparedSize,
         allowance,
       );
@@ -168,7 +172,15 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
      * One transaction per distinct copy: the local recipients' copies, the job for the remote
      * ones and (for the main copy) the sender's Sent copy commit together or not at all.
      */
+    /** What each route delivered and queued; the result lists the main copy's first. */
+    const routed: Array<{ main: boolean; local: SendResult["local"]; queued: SendResult["queued"] }> = [];
     const route = async (recipients: string[], copy: CopyContent, withSentCopy: boolean) => {
+      const done = {
+        main: withSentCopy,
+        local: [] as SendResult["local"],
+        queued: [] as SendResult["queued"],
+      };
+      routed.push(done);
       const local: Array<{ id: string; address: string }> = [];
       const remote: string[] = [];
       for (const address of recipients) {
@@ -225,29 +237,35 @@ export function sendUseCase(ctx: StoreContext, deps: SendDeps) {
           : {}),
       });
       for (const [i, d] of delivered.deliveries.entries()) {
-        result.local.push({ address: local[i]?.address ?? d.address, stored: d.result.stored.length });
+        done.local.push({ address: local[i]?.address ?? d.address, stored: d.result.stored.length });
       }
-      if (delivered.queued) result.queued.push({ jobId: delivered.queued.id, recipients: remote });
+      if (delivered.queued) done.queued.push({ jobId: delivered.queued.id, recipients: remote });
     };
-    // A staged copy no commit took (a failure, or a Bcc copy: deliveries read it, none owns it) goes.
+    // A staged copy no commit took (a failure, or a Bcc copy: deliveries read it, none owns it)
+    // goes. The Bcc recipients come first: a plain one reads the main copy, which is still ours
+    // until the Sent copy claims it last (after that the user could already replace or delete it).
     const main = await protect(visible);
     try {
+      for (const address of bcc) {
+        if (!options.encrypt) {
+          await route([address], main, false);
+          continue;
+        }
+        const own = await protect([address]);
+        try {
+          await route([address], own, false);
+        } finally {
+          await discardCopies(ctx, [own]);
+        }
+      }
       await route(visible, main, true);
     } catch (error) {
       await discardCopies(ctx, [main]);
       throw error;
     }
-    for (const address of bcc) {
-      if (!options.encrypt) {
-        await route([address], main, false);
-        continue;
-      }
-      const own = await protect([address]);
-      try {
-        await route([address], own, false);
-      } finally {
-        await discardCopies(ctx, [own]);
-      }
+    for (const r of [...routed.filter((r) => r.main), ...routed.filter((r) => !r.main)]) {
+      result.local.push(...r.local);
+      result.queued.push(...r.queued);
     }
     return result;
   };
@@ -293,22 +311,28 @@ async function* prefixed(prefix: Uint8Array, rest: AsyncIterable<Uint8Array>): A
 /**
  * The copy that travels never carries Bcc (RFC 5322 §3.6.3): the added lines, the header
  * fields but Bcc, then the message from the end of its fields on (blank line and body) as it
- * streams. Without a Bcc field, the message as it is.
+ * streams. Without a Bcc field, the message from its first field (`front` skips an mbox line).
  */
 async function* withoutBcc(
   added: Uint8Array,
   fields: readonly HeaderField[],
   fieldsEnd: number,
+  front: number,
   message: AsyncIterable<Uint8Array>,
 ): AsyncGenerator<Uint8Array> {
   if (added.byteLength > 0) yield added;
   if (!fields.some((f) => f.name.toLowerCase() === "bcc")) {
-    yield* message;
+    yield* skipBytes(message, front);
     return;
   }
   for (const f of fields) if (f.name.toLowerCase() !== "bcc") yield f.raw;
-  let skip = fieldsEnd;
-  for await (const chunk of message) {
+  yield* skipBytes(message, fieldsEnd);
+}
+
+/** The stream without its first `count` bytes. */
+async function* skipBytes(stream: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
+  let skip = count;
+  for await (const chunk of stream) {
     if (skip >= chunk.byteLength) {
       skip -= chunk.byteLength;
       continue;

@@ -1,15 +1,10 @@
 import { API_HEADERS } from "~/server/api-headers";
+import { attachmentDisposition } from "~/server/content-disposition";
 import { storeErrorCode } from "~/server/errors";
 import { sessionOf } from "~/server/request-context";
 import { getStore } from "~/server/store";
 
 export const dynamic = "force-dynamic";
-
-/** RFC 6266 filename, ASCII fallback plus the UTF-8 form. */
-function disposition(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
-}
 
 /**
  * Attachments are always downloads: Content-Disposition attachment, nosniff, and a type a
@@ -34,7 +29,7 @@ export async function GET(req: Request, context: { params: Promise<{ messageId: 
       headers: {
         ...API_HEADERS,
         "content-type": "application/octet-stream",
-        "content-disposition": disposition(a.filename),
+        "content-disposition": attachmentDisposition(a.filename),
       },
     });
   } catch (error) {

@@ -1,27 +1,10 @@
 import { API_HEADERS } from "~/server/api-headers";
+import { attachmentDisposition, safeFileName } from "~/server/content-disposition";
 import { storeErrorCode } from "~/server/errors";
 import { sessionOf } from "~/server/request-context";
 import { getStore } from "~/server/store";
 
 export const dynamic = "force-dynamic";
-
-/** A file name from the subject: no path or control characters, bounded, always ".eml". */
-function emlName(subject: string): string {
-  const cleaned = [...subject]
-    .map((c) => (c.charCodeAt(0) < 0x20 || c === "\u007f" || '/\\:*?"<>|'.includes(c) ? " " : c))
-    .join("")
-    .replace(/\s+/g, " ")
-    .trim();
-  // Cut at a code point, never inside a surrogate pair.
-  const base = [...cleaned].slice(0, 80).join("").trim();
-  return `${base || "message"}.eml`;
-}
-
-/** RFC 6266 filename, ASCII fallback plus the UTF-8 form. */
-function disposition(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
-}
 
 /**
  * The message as stored, byte for byte (an encrypted message stays encrypted: it is what
@@ -52,7 +35,7 @@ export async function GET(req: Request, context: { params: Promise<{ messageId: 
         ...API_HEADERS,
         "content-type": "message/rfc822",
         "content-length": String(size),
-        "content-disposition": disposition(emlName(summary.subject)),
+        "content-disposition": attachmentDisposition(`${safeFileName(summary.subject) || "message"}.eml`),
       },
     });
   } catch (error) {
