@@ -3,6 +3,12 @@ import type { CliIo } from "./io.js";
 
 /** The real process as a CliIo: the only place commands' input and output meet process.*. */
 export function processIo(): CliIo {
+  // A reader that stops early (`sealbox mailbox export … | head`) closes the pipe: stop
+  // quietly, as other Unix tools do, instead of dying with a stack trace.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   return {
     env: process.env,
     stdin: process.stdin,

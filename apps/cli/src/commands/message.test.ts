@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openssl } from "../test-support/openssl.js";
-import { cli, tempHome } from "../test-support/run-cli.js";
+import { bin, cli, tempHome } from "../test-support/run-cli.js";
 
 const eml = (subject: string, date: string, body = "Hello.\r\n") =>
   Buffer.from(
@@ -249,6 +249,19 @@ describe("sealbox message show --raw of a large message", () => {
     expect(messages).toHaveLength(2);
     expect(messages[0]?.equals(ended(raw))).toBe(true);
     expect(messages[1]?.equals(ended(second))).toBe(true);
+    // A reader that stops early (| head) ends the export quietly: exit 0, nothing on stderr.
+    const early = spawnSync(
+      "bash",
+      [
+        "-c",
+        `"$0" mailbox export big@mail.example INBOX 2>"$1" | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+        bin,
+        join(home, "err.txt"),
+      ],
+      { env: { ...process.env, SEALBOX_HOME: home, SEALBOX_STORE: "" } },
+    );
+    expect(early.stdout.toString().trim()).toBe("0");
+    expect(readFileSync(join(home, "err.txt"), "utf8")).toBe("");
     // An independent reader: Python's mailbox module finds the two messages and their subjects.
     writeFileSync(join(home, "inbox.mbox"), exported.stdoutBytes);
     const python = execFileSync("python3", [

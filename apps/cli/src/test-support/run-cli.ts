@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-const bin = resolve(import.meta.dirname, "../../../../bin/sealbox");
+/** The checkout's bin/sealbox, as a user runs it. */
+export const bin = resolve(import.meta.dirname, "../../../../bin/sealbox");
 
 export interface CliResult {
   code: number | null;
