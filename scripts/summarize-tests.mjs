@@ -6,6 +6,15 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const dir = process.argv[2];
+// CI shows only the end of the output: each failure carries the first lines of its error.
+const excerpt = (message) => {
+  const lines = (message ?? "")
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter((l) => l && !/^\s*at .*(node_modules|node:internal|<anonymous>)/.test(l))
+    .slice(0, 8);
+  return lines.length > 0 ? `\n      ${lines.join("\n      ")}` : "";
+};
 const root = new URL("..", import.meta.url).pathname;
 let passed = 0;
 let failed = 0;
@@ -34,18 +43,32 @@ for (const pkgDir of packages) {
     continue;
   }
   const json = JSON.parse(readFileSync(report, "utf8"));
+  // Errors outside tests (a hook that threw, a file that did not load), by file.
+  const notesFile = join(dir, `${pkg.name.replace(/[@/]/g, "_")}.errors.json`);
+  const notes = existsSync(notesFile) ? JSON.parse(readFileSync(notesFile, "utf8")) : [];
+  const notesFor = (name) =>
+    notes
+      .filter((n) => n.file === name)
+      .map((n) => `${n.where === "file" ? "" : `in "${n.where}": `}${n.message}`)
+      .join("\n");
+  for (const n of notes.filter((n) => n.file === ""))
+    problems.push(`${pkg.name}: error outside any test${excerpt(n.message)}`);
   for (const suite of json.testResults ?? []) {
+    const file = suite.name.replace(`${pkgDir}/`, "");
+    let failedHere = 0;
     for (const t of suite.assertionResults ?? []) {
       if (t.status === "passed") passed += 1;
       else if (t.status === "failed") {
         failed += 1;
-        problems.push(`${pkg.name}: ${t.fullName}`);
+        failedHere += 1;
+        problems.push(`${pkg.name}: ${file} > ${t.fullName}${excerpt(t.failureMessages?.[0])}`);
       } else skipped += 1;
     }
-    // A file that failed to load has no assertions but a failure message.
-    if ((suite.assertionResults ?? []).length === 0 && suite.status === "failed") {
+    // A file that failed to load, or whose beforeAll threw (its tests are then reported as
+    // skipped, not failed), has no failed assertion but a failure message of its own.
+    if (failedHere === 0 && suite.status === "failed") {
       failed += 1;
-      problems.push(`${pkg.name}: ${suite.name} failed to run: ${(suite.message ?? "").split("\n")[0]}`);
+      problems.push(`${pkg.name}: ${file} failed to run${excerpt(notesFor(suite.name) || suite.message)}`);
     }
   }
 }

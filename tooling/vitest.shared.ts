@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig, type ViteUserConfig } from "vitest/config";
+import { FailureNotes } from "./vitest-failure-notes.ts";
 import { HangWatchdog } from "./vitest-watchdog.ts";
 
 /**
@@ -25,7 +26,12 @@ export function sealboxVitest(
     resultsDir ? join(resultsDir, `${reportName}.hung`) : undefined,
   );
   const reporters: NonNullable<ViteUserConfig["test"]>["reporters"] = resultsDir
-    ? ["default", ["json", { outputFile: join(resultsDir, `${reportName}.json`) }], watchdog]
+    ? [
+        "default",
+        ["json", { outputFile: join(resultsDir, `${reportName}.json`) }],
+        new FailureNotes(join(resultsDir, `${reportName}.errors.json`)),
+        watchdog,
+      ]
     : ["default", watchdog];
   // Vite's default server conditions, with ours first.
   const conditions = ["@sealbox/source", "module", "node", "development|production"];

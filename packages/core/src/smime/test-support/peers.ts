@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { importIntoGpgsm } from "../../test-support/gpgsm-import.js";
 import { must, type Party, run, type SmimePki } from "./pki.js";
 
 /**
@@ -94,27 +95,29 @@ export class Gpgsm {
     for (const party of certificatesOnly) this.must(["--import", party.certPath]);
   }
 
-  /**
-   * gpgsm 2.2 now and then refuses an OpenSSL-made PKCS#12 it imports fine on another try
-   * ("decryption failed … possibly bad passphrase"), depending on the file's random salt and
-   * IV: up to three fresh exports of the same key, each refusal printed, before giving up.
-   */
   private importIdentity(pki: SmimePki, party: Party): void {
-    let file = party.p12Path;
-    for (let attempt = 1; ; attempt++) {
-      const r = this.run(["--passphrase-fd", "0", "--import", file], "pw\n");
-      if (r.ok) return;
-      if (attempt === 3) throw new Error(`gpgsm --import ${file} failed three times: ${r.stderr}`);
-      console.warn(
-        `gpgsm refused ${file} (attempt ${attempt}), exporting it afresh: ${r.stderr.slice(-200)}`,
-      );
-      file = join(this.home, `${party.name.replace(/\W+/g, "-")}-${attempt}.p12`);
-      const exported = run("openssl", [
-        ...["pkcs12", "-export", "-in", party.certPath, "-inkey", party.keyPath, "-certfile", pki.caCertPath],
-        ...["-name", party.name, "-out", file, "-passout", "pass:pw"],
-      ]);
-      if (!exported.ok) throw new Error(`openssl pkcs12 -export failed: ${exported.stderr}`);
-    }
+    importIntoGpgsm(
+      party.p12Path,
+      (file) => this.run(["--passphrase-fd", "0", "--import", file], "pw\n"),
+      (attempt) => {
+        const file = join(this.home, `${party.name.replace(/\W+/g, "-")}-${attempt}.p12`);
+        must("openssl", [
+          ...[
+            "pkcs12",
+            "-export",
+            "-in",
+            party.certPath,
+            "-inkey",
+            party.keyPath,
+            "-certfile",
+            pki.caCertPath,
+          ],
+          ...["-name", party.name, "-out", file, "-passout", "pass:pw"],
+          ...["-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1"],
+        ]);
+        return file;
+      },
+    );
   }
 
   private run(args: string[], input?: string | Uint8Array) {

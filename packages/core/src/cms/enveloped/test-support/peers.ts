@@ -1,7 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { importIntoGpgsm } from "../../../test-support/gpgsm-import.js";
 import { type Party, run, type TestPki } from "./test-pki.js";
 
 /**
@@ -73,7 +75,20 @@ export class Gpgsm {
       "--disable-crl-checks",
       "--disable-policy-checks",
     ];
-    this.gpgsm(["--import", pki.caCertPath, ...parties.map((p) => p.p12Path)], "pw\n");
+    this.gpgsm(["--import", pki.caCertPath]);
+    for (const party of parties) {
+      importIntoGpgsm(
+        party.p12Path,
+        (p12) => {
+          const r = spawnSync("gpgsm", [...this.base, "--import", p12], {
+            input: "pw\n",
+            env: { ...process.env, GNUPGHOME: this.home },
+          });
+          return { ok: r.status === 0, stderr: r.stderr?.toString() ?? "" };
+        },
+        (attempt) => pki.exportPkcs12(party, `${party.p12Path}.${attempt}`),
+      );
+    }
     // gpgsm only encrypts to and decrypts with certificates that chain to a trusted root.
     const fingerprint = createHash("sha1").update(pki.caCertificate.der).digest("hex").toUpperCase();
     writeFileSync(join(this.home, "trustlist.txt"), `${fingerprint} S\n`);

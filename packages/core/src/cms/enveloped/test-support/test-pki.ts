@@ -132,11 +132,7 @@ subjectAltName = email:${email}
       ...["x509", "-req", "-in", `${base}.csr`, "-CA", this.caCertPath, "-CAkey", this.caKeyPath],
       ...["-set_serial", String(serial), "-days", "365", "-extfile", `${base}.ext`, "-out", certPath],
     ]);
-    const p12Path = `${base}.p12`;
-    run("openssl", [
-      ...["pkcs12", "-export", "-legacy", "-inkey", keyPath, "-in", certPath, "-certfile", this.caCertPath],
-      ...["-name", name, "-passout", "pass:pw", "-out", p12Path],
-    ]);
+    const p12Path = this.exportPkcs12({ name, keyPath, certPath }, `${base}.p12`);
     const certificate = parseCertificate(readFileSync(certPath, "utf8"));
     const identity: Identity = {
       privateKey: createPrivateKey(readFileSync(keyPath)),
@@ -144,6 +140,15 @@ subjectAltName = email:${email}
       chain: [this.caCertificate],
     };
     return { name, email, keyPath, certPath, p12Path, certificate, identity };
+  }
+
+  /** A legacy PKCS#12 (password "pw") of a party's key and certificate; each call a fresh salt. */
+  exportPkcs12(party: Pick<Party, "name" | "keyPath" | "certPath">, path: string): string {
+    run("openssl", [
+      ...["pkcs12", "-export", "-legacy", "-inkey", party.keyPath, "-in", party.certPath],
+      ...["-certfile", this.caCertPath, "-name", party.name, "-passout", "pass:pw", "-out", path],
+    ]);
+    return path;
   }
 
   file(name: string, data: Uint8Array | string): string {

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { importIntoGpgsm } from "../../../test-support/gpgsm-import.js";
 import type { Ca, Issued, OpensslPki } from "./openssl-pki.js";
 
 /**
@@ -135,9 +136,11 @@ export class Gpgsm {
   }
 
   importIdentity(issued: Issued): void {
-    const p12 = this.pki.pkcs12(issued, "pw");
-    const r = this.gpgsm(["--passphrase-fd", "0", "--import", p12], "pw\n");
-    if (!r.ok) throw new Error(`gpgsm import failed: ${r.stderr}`);
+    importIntoGpgsm(
+      this.pki.pkcs12(issued, "pw"),
+      (p12) => this.gpgsm(["--passphrase-fd", "0", "--import", p12], "pw\n"),
+      () => this.pki.pkcs12(issued, "pw"),
+    );
   }
 
   sign(content: Uint8Array, signer: Issued, options: { detached: boolean; digest?: string }): Uint8Array {
