@@ -13,7 +13,8 @@ const STOP_GRACE_MS = 6_000;
 async function main(): Promise<void> {
   const env = readWorkerEnv();
   const log = createLogger(env.logLevel);
-  const store = await openStore(env.storeUrl ?? defaultStoreUrl(env.home), {
+  const storeUrl = env.storeUrl ?? defaultStoreUrl(env.home);
+  const store = await openStore(storeUrl, {
     base: env.home,
     logger: storeLogger(log),
   });
@@ -24,7 +25,10 @@ async function main(): Promise<void> {
   if (spool.removed > 0 || swept > 0)
     log.warn({ spoolFiles: spool.removed, stagedBlobs: swept }, "removed what an interrupted delivery left");
   const { home: _home, storeUrl: _url, logLevel: _level, ...config } = env;
-  const worker = await startWorker(store, config, log, { spoolDir: spool.dir });
+  const worker = await startWorker(store, config, log, {
+    spoolDir: spool.dir,
+    storeLocation: { url: storeUrl, base: env.home },
+  });
   log.info(
     {
       version: SEALBOX_VERSION,

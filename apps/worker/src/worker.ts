@@ -4,6 +4,7 @@ import type { WorkerEnv } from "./env.js";
 import { errorFields, type Logger } from "./log.js";
 import { type RelayConsumers, startRelayConsumers } from "./outgoing/relay-consumer.js";
 import { type RelayTransport, relayTransport } from "./outgoing/relay-transport.js";
+import { startDeliveryThread } from "./smtp/delivery-thread.js";
 import { type SmtpListener, startSmtpListener } from "./smtp/smtp-listener.js";
 
 export type WorkerConfig = Omit<WorkerEnv, "home" | "storeUrl" | "logLevel">;
@@ -40,8 +41,17 @@ export async function startWorker(
     spoolDir?: string;
     /** Default STAGED_SWEEP_EVERY_MS (tests shorten it). */
     stagedSweepEveryMs?: number;
+    /**
+     * Where the store is, for the delivery thread to open its own connection (main.ts; only
+     * when config.smtpDeliveryThread). Without it messages are stored on the SMTP thread.
+     */
+    storeLocation?: { url: string; base: string };
   } = {},
 ): Promise<RunningWorker> {
+  const deliveryThread =
+    deps.storeLocation && config.smtpDeliveryThread
+      ? await startDeliveryThread({ ...deps.storeLocation, log: log.child({ component: "smtp" }) })
+      : undefined;
   const tls =
     config.smtpTlsCert && config.smtpTlsKey
       ? { cert: readFileSync(config.smtpTlsCert), key: readFileSync(config.smtpTlsKey) }
@@ -65,6 +75,7 @@ export async function startWorker(
     ...(deps.isLoopback ? { isLoopback: deps.isLoopback } : {}),
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.spoolDir ? { spoolDir: deps.spoolDir } : {}),
+    ...(deliveryThread ? { deliver: deliveryThread.deliver } : {}),
   });
   const transport =
     deps.transport ?? (config.relay ? relayTransport(config.relay, config.smtpName) : undefined);
@@ -101,6 +112,7 @@ export async function startWorker(
     async stop(graceMs) {
       clearInterval(sweeper);
       await Promise.all([smtp.close(graceMs), relay?.stop(graceMs), sweeping]);
+      await deliveryThread?.close();
     },
   };
 }

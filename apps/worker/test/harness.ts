@@ -47,6 +47,7 @@ export function testConfig(overrides: Partial<WorkerConfig> = {}): WorkerConfig 
     smtpTlsCert: undefined,
     smtpTlsKey: undefined,
     smtpAllowLoopbackAuth: false,
+    smtpDeliveryThread: false,
     smtpMaxClients: SMTP_LIMIT_DEFAULTS.maxClients,
     smtpMaxClientsPerAddress: SMTP_LIMIT_DEFAULTS.maxClientsPerAddress,
     smtpCommandTimeoutMs: SMTP_LIMIT_DEFAULTS.commandTimeoutMs,

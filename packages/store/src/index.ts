@@ -165,6 +165,7 @@ export {
   SPOOL_MEMORY_BELOW,
   SpoolError,
   SpooledMessage,
+  type SpoolLocation,
   type SpoolResult,
   type SpoolWriteOptions,
   spoolDir,

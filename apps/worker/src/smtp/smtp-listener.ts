@@ -5,13 +5,10 @@ import { join } from "node:path";
 import {
   clientKey,
   HEADER_CAPTURE_BYTES,
-  type IncomingMessage,
-  incomingMessage,
   isStorageFull,
   SPOOL_MEMORY_BELOW,
   type SpoolResult,
   type Store,
-  StoreError,
   spoolMessage,
 } from "@sealbox/store";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
@@ -20,8 +17,14 @@ import { errorFields, type Logger } from "../log.js";
 import { disabledCommands } from "./auth-policy.js";
 import { classifyRecipient } from "./classify-recipient.js";
 import { ClientCounter } from "./client-counter.js";
+import {
+  type Deliver,
+  type DeliveryOutcome,
+  type DeliveryRequest,
+  deliverSpooled,
+} from "./deliver-spooled.js";
 import { receivedHeader } from "./received-header.js";
-import { envelopeSenderRefusal, headerFromRefusal, ownAddresses } from "./sender-policy.js";
+import { envelopeSenderRefusal } from "./sender-policy.js";
 import { SmtpReply, STORAGE_FULL, TEMPORARY_FAILURE } from "./smtp-reply.js";
 
 /** Failed AUTH attempts one connection may make; the last is answered 421 and the connection closed. */
@@ -67,6 +70,11 @@ export interface SmtpListenerOptions {
   /** Connection caps and idle timeouts (default SMTP_LIMIT_DEFAULTS). */
   limits?: Partial<SmtpLimits>;
   now?: () => number;
+  /**
+   * Stores an accepted message (default: deliverSpooled on `store`, in this thread; the worker
+   * process hands it to its delivery thread, delivery-thread.ts).
+   */
+  deliver?: Deliver;
 }
 
 export interface SmtpListener {
@@ -107,6 +115,8 @@ interface Connection {
 export async function startSmtpListener(options: SmtpListenerOptions): Promise<SmtpListener> {
   const { store, log, maxBytes } = options;
   const now = options.now ?? Date.now;
+  const deliver: Deliver =
+    options.deliver ?? ((request, message) => deliverSpooled(store, request, message, now));
   const maxRecipients = options.maxRecipients ?? 1000;
   const limits: SmtpLimits = { ...SMTP_LIMIT_DEFAULTS, ...options.limits };
   const perAddress = new ClientCounter(limits.maxClientsPerAddress);
@@ -310,7 +320,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     return undefined;
   }
 
-  /** The reply to a message spooled in full: 250 only once every copy and job is committed. */
+  /** The reply to a message spooled in full (refusals for size and budget here; the rest is the delivery's). */
   async function accept(
     read: SpoolResult,
     session: SMTPServerSession,
@@ -324,62 +334,28 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
       log.info({ session: session.id, bytes: read.bytes, limit: maxBytes }, "smtp message too big");
       return new SmtpReply(552, `5.3.4 Message exceeds the ${maxBytes}-byte limit`);
     }
-    // The header block is parsed here, once: the sender policy, the rules and the listing rows
-    // all read this parse.
-    let message: IncomingMessage;
-    try {
-      message = incomingMessage(read.message);
-    } catch (error) {
-      if (!(error instanceof StoreError && error.field === "header")) throw error;
-      log.info({ session: session.id, bytes: read.message.size }, "smtp header block over the limits");
-      // Never delivered without its header: the rules (Discard, Store Encrypted) could not run.
-      return new SmtpReply(552, `5.3.4 ${error.message}`);
-    }
-    if (session.user) {
-      const account = await store.accounts.byId(String(session.user));
-      const refusal = headerFromRefusal(message.header.fields, ownAddresses(account));
-      if (refusal) {
-        log.info({ session: session.id }, "smtp header From is not the sender's");
-        return refusal;
-      }
-    }
     const t = transaction(session);
     // Every accepted RCPT is in t (smtp-server merges repeats, case-insensitively).
-    const accounts = [...new Set(t.local.values())].map((id) => ({ id }));
-    const remote = [...t.remote.values()];
-    const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+    const request: DeliveryRequest = {
+      session: session.id,
+      user: session.user ? String(session.user) : undefined,
+      accounts: [...new Set(t.local.values())],
+      remote: [...t.remote.values()],
+      mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+      receivedAt: started,
+    };
+    let outcome: DeliveryOutcome;
     try {
-      const result = await store.deliverMany(accounts, message, {
-        receivedAt: started,
-        ...(remote.length > 0 && session.user
-          ? {
-              // The job gets the message from the spool: inline when small, else in a blob it owns.
-              queue: {
-                message: { envelopeFrom: mailFrom, recipients: remote, accountId: String(session.user) },
-              },
-            }
-          : {}),
-      });
-      log.info(
-        {
-          session: session.id,
-          bytes: message.size,
-          local: result.deliveries.length,
-          remote: remote.length,
-          job: result.queued?.id ?? null,
-          encrypted: result.deliveries.reduce(
-            (n, d) => n + d.result.stored.filter((s) => s.encrypted).length,
-            0,
-          ),
-          ms: now() - started,
-        },
-        "smtp message accepted",
-      );
-      return "2.0.0 OK: stored";
+      outcome = await deliver(request, read.message);
     } catch (error) {
+      // The delivery thread died with this message in hand: nothing was committed for it.
       log.error({ session: session.id, ...errorFields(error), ms: now() - started }, "smtp delivery failed");
-      return isStorageFull(error) ? STORAGE_FULL() : TEMPORARY_FAILURE();
+      return TEMPORARY_FAILURE();
     }
+    for (const line of outcome.log) log[line.level](line.fields, line.message);
+    return outcome.reply.code === 250
+      ? outcome.reply.text
+      : new SmtpReply(outcome.reply.code, outcome.reply.text);
   }
 
   server.on("error", (error) => log.error(errorFields(error), "smtp server error"));

@@ -82,6 +82,9 @@ export interface SpoolWriteOptions {
   memoryBelow?: number;
 }
 
+/** A spooled message's file and key, or its bytes (SpooledMessage.location). */
+export type SpoolLocation = { path: string; key: Buffer } | { bytes: Buffer };
+
 export type SpoolResult =
   | { ok: true; message: SpooledMessage }
   | { ok: false; reason: "too-big" | "busy"; bytes: number };
@@ -96,7 +99,7 @@ export class SpooledMessage {
   #bytes: Buffer | undefined;
   #removed = false;
   constructor(
-    where: { path: string; key: Buffer } | { bytes: Buffer },
+    where: SpoolLocation,
     readonly head: Uint8Array,
     readonly size: number,
   ) {
@@ -108,6 +111,18 @@ export class SpooledMessage {
   /** Whether the message went to a file (false: small enough to stay in memory). */
   get onDisk(): boolean {
     return this.#path !== undefined;
+  }
+
+  /**
+   * Where the message is, for a thread of this same process to read it (the worker's delivery
+   * thread): the file and its key, or the bytes. The key is copied, never written anywhere;
+   * the receiver zeroes its copy when done. Only this object removes the file.
+   */
+  location(): SpoolLocation {
+    if (this.#removed) throw new SpoolError("the spooled message was removed");
+    return this.#path === undefined
+      ? { bytes: this.#bytes as Buffer }
+      : { path: this.#path, key: Buffer.from(this.#key) };
   }
 
   /** The message from its first byte, decrypted record by record; each call reads the file again. */
