@@ -36,7 +36,8 @@ describe("bin/sealbox-worker", () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const line = JSON.parse(out.split("\n").find((l) => l.includes("worker started")) ?? "{}");
-    expect(line).toMatchObject({ msg: "worker started", store: "sqlite" });
+    // On SQLite the delivery thread is on unless SEALBOX_SMTP_DELIVERY_THREAD=0.
+    expect(line).toMatchObject({ msg: "worker started", store: "sqlite", deliveryThread: true });
     const stopAt = Date.now();
     child.kill("SIGTERM");
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       workerId: env.workerId,
       smtp: `${env.smtpHost}:${worker.smtpPort}`,
       tls: env.smtpTlsCert !== undefined,
+      deliveryThread: worker.deliveryThread,
       relay: env.relay ? `${env.relay.host}:${env.relay.port}` : null,
     },
     "worker started",

@@ -20,6 +20,8 @@ export interface RunningWorker {
   readonly smtpPort: number;
   readonly smtp: SmtpListener;
   readonly relay: RelayConsumers | undefined;
+  /** Whether accepted messages are stored in the delivery thread. */
+  readonly deliveryThread: boolean;
   /**
    * Graceful stop (SIGTERM): stop accepting, let in-flight SMTP transactions and relay sends
    * finish within `graceMs`, answer 421 to the rest and put unfinished jobs back in the queue.
@@ -43,13 +45,14 @@ export async function startWorker(
     stagedSweepEveryMs?: number;
     /**
      * Where the store is, for the delivery thread to open its own connection (main.ts; only
-     * when config.smtpDeliveryThread). Without it messages are stored on the SMTP thread.
+     * when config.smtpDeliveryThread says so, or by engine when unset). Without it messages are
+     * stored on the SMTP thread.
      */
     storeLocation?: { url: string; base: string };
   } = {},
 ): Promise<RunningWorker> {
   const deliveryThread =
-    deps.storeLocation && config.smtpDeliveryThread
+    deps.storeLocation && (config.smtpDeliveryThread ?? store.kind === "sqlite")
       ? await startDeliveryThread({ ...deps.storeLocation, log: log.child({ component: "smtp" }) })
       : undefined;
   const tls =
@@ -109,6 +112,7 @@ export async function startWorker(
     smtpPort: smtp.port,
     smtp,
     relay,
+    deliveryThread: deliveryThread !== undefined,
     async stop(graceMs) {
       clearInterval(sweeper);
       await Promise.all([smtp.close(graceMs), relay?.stop(graceMs), sweeping]);

@@ -84,6 +84,15 @@ describe("SMTP greeting pause (SEALBOX_SMTP_GREET_PAUSE_MS)", () => {
   });
   afterAll(() => cleanup());
 
+  it("reads SEALBOX_SMTP_DELIVERY_THREAD: unset decides by engine, 1 and 0 force it, anything else is refused", () => {
+    expect(readWorkerEnv({}).smtpDeliveryThread).toBeUndefined();
+    expect(readWorkerEnv({ SEALBOX_SMTP_DELIVERY_THREAD: "1" }).smtpDeliveryThread).toBe(true);
+    expect(readWorkerEnv({ SEALBOX_SMTP_DELIVERY_THREAD: "0" }).smtpDeliveryThread).toBe(false);
+    expect(() => readWorkerEnv({ SEALBOX_SMTP_DELIVERY_THREAD: "maybe" })).toThrow(
+      /SEALBOX_SMTP_DELIVERY_THREAD/,
+    );
+  });
+
   it("reads the pause from SEALBOX_SMTP_GREET_PAUSE_MS, 0 by default like Postfix's smtpd", () => {
     expect(readWorkerEnv({}).smtpGreetPauseMs).toBe(0);
     expect(readWorkerEnv({ SEALBOX_SMTP_GREET_PAUSE_MS: "300" }).smtpGreetPauseMs).toBe(300);
