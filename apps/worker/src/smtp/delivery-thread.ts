@@ -44,6 +44,17 @@ type FromThread =
   | { type: "failed"; id: number; error: Record<string, unknown> }
   | { type: "log"; line: DeliveryLogLine };
 
+interface Waiter {
+  resolve: (outcome: DeliveryOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+interface Instance {
+  ready: Promise<Worker>;
+  pending: Map<number, Waiter>;
+  dead: boolean;
+}
+
 export interface DeliveryThread {
   deliver: Deliver;
   /** Waits for the messages in hand (the listener's grace period bounds that), then ends the thread. */
@@ -59,22 +70,20 @@ export async function startDeliveryThread(options: {
   log: Logger;
 }): Promise<DeliveryThread> {
   const { log } = options;
-  const pending = new Map<number, { resolve: (o: DeliveryOutcome) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let closing = false;
-  let current: Promise<Worker> | undefined;
+  /** The thread now serving; each thread settles only the messages it was given. */
+  let current: Instance | undefined;
 
-  const start = (): Promise<Worker> =>
-    new Promise<Worker>((resolve, reject) => {
+  const start = (): Instance => {
+    const pending = new Map<number, Waiter>();
+    const ready = new Promise<Worker>((resolve, reject) => {
       const data: ThreadData = { sealboxDeliveryThread: true, url: options.url, base: options.base };
       // No flags of the parent's (a test runner's resolve conditions would point it at sources).
       const worker = new Worker(new URL(import.meta.url), { workerData: data, execArgv: [] });
-      let ready = false;
       worker.on("message", (m: FromThread) => {
-        if (m.type === "ready") {
-          ready = true;
-          resolve(worker);
-        } else if (m.type === "open-failed")
+        if (m.type === "ready") resolve(worker);
+        else if (m.type === "open-failed")
           reject(new Error(`the delivery thread could not open the store: ${m.error.error}`));
         else if (m.type === "log") log[m.line.level](m.line.fields, m.line.message);
         else {
@@ -87,29 +96,38 @@ export async function startDeliveryThread(options: {
             );
         }
       });
+      // 'error' is followed by 'exit': the first one counts.
       const died = (why: string) => {
-        if (current && !ready) reject(new Error(why));
-        current = undefined;
+        if (instance.dead) return;
+        instance.dead = true;
+        reject(new Error(why)); // no effect once it was ready
+        if (current === instance) current = undefined;
         if (!closing) log.error({ inHand: pending.size }, why);
         for (const waiter of pending.values()) waiter.reject(new Error(why));
         pending.clear();
       };
       worker.on("error", (error) => died(`the delivery thread failed: ${error.message}`));
-      worker.on("exit", (code) => {
-        if (current) died(`the delivery thread exited (${code})`);
-      });
+      worker.on("exit", (code) => died(`the delivery thread exited (${code})`));
     });
+    // The events above come later, when this is set.
+    const instance: Instance = { ready, pending, dead: false };
+    return instance;
+  };
 
   current = start();
-  await current;
+  await current.ready;
 
   return {
     async deliver(request, message) {
       current ??= start();
-      const worker = await current;
+      const instance = current;
+      const worker = await instance.ready;
+      if (instance.dead) throw new Error("the delivery thread stopped");
       const location = message.location();
       const id = nextId++;
-      const outcome = new Promise<DeliveryOutcome>((resolve, reject) => pending.set(id, { resolve, reject }));
+      const outcome = new Promise<DeliveryOutcome>((resolve, reject) =>
+        instance.pending.set(id, { resolve, reject }),
+      );
       const send: ToThread = {
         type: "deliver",
         id,
@@ -124,12 +142,12 @@ export async function startDeliveryThread(options: {
       return outcome;
     },
     async terminate() {
-      const worker = await current?.catch(() => undefined);
+      const worker = await current?.ready.catch(() => undefined);
       await worker?.terminate();
     },
     async close() {
       closing = true;
-      const worker = await current?.catch(() => undefined);
+      const worker = await current?.ready.catch(() => undefined);
       if (!worker) return;
       const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
       worker.postMessage({ type: "close" } satisfies ToThread);

@@ -4,7 +4,13 @@ import { domainById, writableCipher } from "../domains/domains.js";
 import { errorAt, StoreError } from "../errors.js";
 import type { AccountsTable } from "../schema.js";
 import { endSessionsOf } from "../sessions/sessions.js";
-import { type Account, accountById } from "./accounts.js";
+import {
+  type Account,
+  accountById,
+  accountIdByAddress,
+  passwordHashOf,
+  updateAccountRow,
+} from "./accounts.js";
 import { parseAddress } from "./address.js";
 import type { LoginGuard } from "./login-guard.js";
 import { hashPassword, verifyPassword } from "./password-hash.js";
@@ -63,19 +69,15 @@ export function accountSettingsUseCases(ctx: StoreContext, guard: LoginGuard) {
         }
         if (from) {
           // Mail "from" a colleague would be believed by every reader: another account's address is theirs alone.
-          const owner = await trx
-            .selectFrom("accounts")
-            .select("id")
-            .where("address_lower", "=", from.lower)
-            .executeTakeFirst();
-          if (owner && owner.id !== accountId)
+          const owner = await accountIdByAddress(trx, from.lower);
+          if (owner !== undefined && owner !== accountId)
             throw invalid(`${from.address} is another account's address`, "fromAddress");
         }
-        await trx
-          .updateTable("accounts")
-          .set({ real_name: realName, from_address: from?.address ?? null, from_lower: from?.lower ?? null })
-          .where("id", "=", accountId)
-          .execute();
+        await updateAccountRow(trx, accountId, {
+          real_name: realName,
+          from_address: from?.address ?? null,
+          from_lower: from?.lower ?? null,
+        });
         return accountById(trx, accountId);
       }),
 
@@ -107,8 +109,7 @@ export function accountSettingsUseCases(ctx: StoreContext, guard: LoginGuard) {
         if (settings.alwaysSign !== undefined) columns.always_sign = toFlag(settings.alwaysSign);
         if (settings.encryptWhenPossible !== undefined)
           columns.encrypt_when_possible = toFlag(settings.encryptWhenPossible);
-        if (Object.keys(columns).length > 0)
-          await trx.updateTable("accounts").set(columns).where("id", "=", accountId).execute();
+        await updateAccountRow(trx, accountId, columns);
         return accountById(trx, accountId);
       }),
 
@@ -129,12 +130,7 @@ export function accountSettingsUseCases(ctx: StoreContext, guard: LoginGuard) {
       } catch (error) {
         throw error instanceof StoreError ? errorAt(error, "currentPassword") : error;
       }
-      const row = await ctx.db
-        .selectFrom("accounts")
-        .select("password_hash")
-        .where("id", "=", accountId)
-        .executeTakeFirstOrThrow();
-      if (!(await verifyPassword(change.currentPassword, row.password_hash)))
+      if (!(await verifyPassword(change.currentPassword, await passwordHashOf(ctx.db, accountId))))
         throw new StoreError("wrong-password", "the current password is wrong", { field: "currentPassword" });
       await attempt.succeeded();
       let newHash: string;
@@ -144,11 +140,7 @@ export function accountSettingsUseCases(ctx: StoreContext, guard: LoginGuard) {
         throw error instanceof StoreError ? errorAt(error, "newPassword") : error;
       }
       await write(ctx, async (trx) => {
-        await trx
-          .updateTable("accounts")
-          .set({ password_hash: newHash })
-          .where("id", "=", accountId)
-          .execute();
+        await updateAccountRow(trx, accountId, { password_hash: newHash });
         await endSessionsOf(trx, accountId, options.keepSessionId);
       });
     },

@@ -3,7 +3,14 @@ import type { Selectable, Updateable } from "kysely";
 import { createAddressBook } from "../address-books/address-books.js";
 import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../context.js";
 import { isUniqueViolation } from "../db-errors.js";
-import { type Domain, findDomain, insertDomain, toDomain, writableCipher } from "../domains/domains.js";
+import {
+  type Domain,
+  domainRows,
+  findDomain,
+  insertDomain,
+  toDomain,
+  writableCipher,
+} from "../domains/domains.js";
 import { StoreError } from "../errors.js";
 import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
@@ -170,6 +177,48 @@ export async function accountIdByAddress(q: Executor, addressLower: string): Pro
   return row?.id;
 }
 
+/** What Log In checks: the account with this (lower-case) address, its password hash and state. */
+export async function credentialsByAddress(
+  q: Executor,
+  addressLower: string,
+): Promise<{ id: string; password_hash: string; disabled: Flag } | undefined> {
+  return q
+    .selectFrom("accounts")
+    .select(["id", "password_hash", "disabled"])
+    .where("address_lower", "=", addressLower)
+    .executeTakeFirst();
+}
+
+/**
+ * Locks the account's row until the caller's transaction ends (PostgreSQL): per-account
+ * counters kept in other tables (wrong Secure Mail Passwords) are then read and written by one
+ * transaction at a time. SQLite's single writer already does this.
+ */
+export async function lockAccountRow(q: Executor, accountId: string): Promise<void> {
+  await q.selectFrom("accounts").select("id").where("id", "=", accountId).forUpdate().execute();
+}
+
+/** An account's login password hash (changing the password checks the current one). */
+export async function passwordHashOf(q: Executor, accountId: string): Promise<string> {
+  const row = await q
+    .selectFrom("accounts")
+    .select("password_hash")
+    .where("id", "=", accountId)
+    .executeTakeFirst();
+  if (!row) throw new StoreError("not-found", `no account with id ${accountId}`);
+  return row.password_hash;
+}
+
+/** Writes the given columns of one account (the settings use-cases decide what they hold). */
+export async function updateAccountRow(
+  q: Executor,
+  accountId: string,
+  columns: Updateable<AccountsTable>,
+): Promise<void> {
+  if (Object.keys(columns).length === 0) return;
+  await q.updateTable("accounts").set(columns).where("id", "=", accountId).execute();
+}
+
 /** The domain an account belongs to (its settings: unlock lifetime, hide-subject …). */
 export async function domainOfAccount(q: Executor, accountId: string): Promise<Domain> {
   const row = await q
@@ -306,9 +355,7 @@ export function accountRepository(ctx: StoreContext) {
         if (!found) throw new StoreError("not-found", `no domain ${domain}`);
         query = query.where("domain_id", "=", found.id);
       }
-      const domains = new Map(
-        (await ctx.db.selectFrom("domains").selectAll().execute()).map((d) => [d.id, d] as const),
-      );
+      const domains = new Map((await domainRows(ctx.db)).map((d) => [d.id, d] as const));
       return (await query.execute()).map((row) =>
         toAccount(row, domains.get(row.domain_id) as Selectable<DomainsTable>),
       );

@@ -1,6 +1,6 @@
 import type { StoreContext } from "../context.js";
 import { StoreError } from "../errors.js";
-import { type Account, accountById } from "./accounts.js";
+import { type Account, accountById, credentialsByAddress } from "./accounts.js";
 import { parseAddress } from "./address.js";
 import type { LoginGuard } from "./login-guard.js";
 import { hashPassword, verifyPassword } from "./password-hash.js";
@@ -46,13 +46,7 @@ export function loginUseCase(ctx: StoreContext, guard: LoginGuard) {
         return { ok: false, reason: "rate-limited", message: error.message };
       throw error;
     }
-    const row = lower
-      ? await ctx.db
-          .selectFrom("accounts")
-          .select(["id", "password_hash", "disabled"])
-          .where("address_lower", "=", lower)
-          .executeTakeFirst()
-      : undefined;
+    const row = lower ? await credentialsByAddress(ctx.db, lower) : undefined;
     if (!row) {
       decoy ??= hashPassword("decoy password, never matches", ctx.passwordHashing);
       await verifyPassword(password.length > 0 ? password : "x", await decoy);

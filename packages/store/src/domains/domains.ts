@@ -111,6 +111,11 @@ const domainByName = hotQuery((db, name: string) =>
   db.selectFrom("domains").selectAll().where("name", "=", name),
 );
 
+/** Every domain's row (the account listing pairs each account with its domain). */
+export function domainRows(q: Executor): Promise<Array<Selectable<DomainsTable>>> {
+  return q.selectFrom("domains").selectAll().execute();
+}
+
 export async function findDomain(q: Executor, name: string): Promise<Domain | undefined> {
   const [row] = await domainByName(q, normalizeDomain(name));
   return row ? toDomain(row) : undefined;

@@ -6,6 +6,7 @@ import { StoreError } from "../errors.js";
 import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { Database } from "../schema.js";
+import { isServerCaCertificate, serverCaCertificates } from "../secure-mail/server-ca.js";
 import { normalizeDomain } from "./domain-name.js";
 import { findDomain } from "./domains.js";
 
@@ -133,11 +134,7 @@ export function trustAnchorRepository(ctx: StoreContext) {
      */
     list: async (domain: string | null): Promise<TrustAnchor[]> => {
       const id = (await scope(domain))?.id ?? null;
-      const ca = await ctx.db
-        .selectFrom("server_ca")
-        .select(["id", "certificate", "certificate_sha256"])
-        .orderBy("created_at")
-        .execute();
+      const ca = await serverCaCertificates(ctx.db);
       let query = ctx.db
         .selectFrom("trust_anchors")
         .leftJoin("domains", "domains.id", "trust_anchors.domain_id");
@@ -235,12 +232,7 @@ export function trustAnchorRepository(ctx: StoreContext) {
               source: "configured" as const,
             };
         }
-        const ca = await trx
-          .selectFrom("server_ca")
-          .select("id")
-          .where("certificate_sha256", "=", hex)
-          .executeTakeFirst();
-        if (ca)
+        if (await isServerCaCertificate(trx, hex))
           throw new StoreError(
             "forbidden",
             `${hex} is the server CA's certificate, which is always trusted; it cannot be removed as a trust anchor`,

@@ -6,7 +6,7 @@ import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { MailboxesTable } from "../schema.js";
 import { forgetOldPages } from "./forget-old-pages.js";
-import { deleteMessagesWhere } from "./messages.js";
+import { countsByMailbox, deleteMessagesWhere } from "./messages.js";
 
 /** What `account add` creates. */
 export const STANDARD_MAILBOXES = ["INBOX", "Sent", "Drafts", "Trash"] as const;
@@ -120,18 +120,7 @@ export function mailboxRepository(ctx: StoreContext) {
       const boxes = (
         await ctx.db.selectFrom("mailboxes").selectAll().where("account_id", "=", accountId).execute()
       ).map(toMailbox);
-      const counts = await ctx.db
-        .selectFrom("messages")
-        .select((eb) => [
-          "mailbox_id",
-          eb.fn.countAll<number>().as("total"),
-          eb.fn.sum<number>(eb.case().when("seen", "=", 0).then(1).else(0).end()).as("unseen"),
-        ])
-        .where("mailbox_id", "in", (eb) =>
-          eb.selectFrom("mailboxes").select("id").where("account_id", "=", accountId),
-        )
-        .groupBy("mailbox_id")
-        .execute();
+      const counts = await countsByMailbox(ctx.db, accountId);
       const byId = new Map(counts.map((c) => [c.mailbox_id, c] as const));
       return boxes.sort(order).map((m) => ({
         ...m,

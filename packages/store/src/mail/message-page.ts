@@ -1,8 +1,7 @@
-import { sql } from "kysely";
 import type { StoreContext } from "../context.js";
 import { StoreError } from "../errors.js";
 import { mailboxById } from "./mailboxes.js";
-import { type MessageSummary, SUMMARY_COLUMNS, toSummary } from "./messages.js";
+import { listingRows, type MessageSummary, toSummary } from "./messages.js";
 
 export interface PageOptions {
   /** 1–1000; default 50. */
@@ -51,31 +50,13 @@ export function messagePager(ctx: StoreContext) {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       throw new StoreError("invalid-argument", "page size must be 1–1000");
     await mailboxById(ctx.db, accountId, mailboxId);
-    let query = ctx.db
-      .selectFrom("messages")
-      .select(SUMMARY_COLUMNS)
-      .where("mailbox_id", "=", mailboxId)
-      .orderBy("date", "desc")
-      .orderBy("id", "desc")
-      .limit(limit + 1);
-    if (options.cursor) {
-      const after = decodeCursor(options.cursor);
-      query = query.where((eb) =>
-        // `date <= d` bounds the index range; the OR only trims ties at its edge.
-        eb.and([eb("date", "<=", after.date), eb.or([eb("date", "<", after.date), eb("id", "<", after.id)])]),
-      );
-    }
     const search = options.search;
-    if (search && search.text.trim() !== "") {
-      const pattern = likePattern(search.text.trim());
-      const where = search.in ?? "both";
-      query = query.where((eb) => {
-        const subject = sql<boolean>`${eb.ref("subject_lower")} like ${pattern} escape '!'`;
-        const from = sql<boolean>`${eb.ref("from_lower")} like ${pattern} escape '!'`;
-        return where === "subject" ? subject : where === "from" ? from : eb.or([subject, from]);
-      });
-    }
-    const rows = await query.execute();
+    const text = search?.text.trim() ?? "";
+    const rows = await listingRows(ctx.db, mailboxId, {
+      limit,
+      ...(options.cursor ? { after: decodeCursor(options.cursor) } : {}),
+      ...(text !== "" ? { pattern: { like: likePattern(text), in: search?.in ?? "both" } } : {}),
+    });
     const page = rows.slice(0, limit).map(toSummary);
     const last = page[page.length - 1];
     return {

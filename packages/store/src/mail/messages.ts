@@ -1,4 +1,4 @@
-import type { Selectable, SelectQueryBuilder } from "kysely";
+import { type Selectable, type SelectQueryBuilder, sql } from "kysely";
 import { type Executor, fromFlag, type StoreContext, toFlag, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { hotQuery } from "../hot-query.js";
@@ -82,6 +82,99 @@ export function toSummary(row: SummaryRow): MessageSummary {
     cipher: row.cipher,
     createdAt: row.created_at,
   };
+}
+
+/** Message and unseen counts of each of an account's mailboxes that holds any. */
+export async function countsByMailbox(
+  q: Executor,
+  accountId: string,
+): Promise<Array<{ mailbox_id: string; total: number; unseen: number }>> {
+  return q
+    .selectFrom("messages")
+    .select((eb) => [
+      "mailbox_id",
+      eb.fn.countAll<number>().as("total"),
+      eb.fn.sum<number>(eb.case().when("seen", "=", 0).then(1).else(0).end()).as("unseen"),
+    ])
+    .where("mailbox_id", "in", (eb) =>
+      eb.selectFrom("mailboxes").select("id").where("account_id", "=", accountId),
+    )
+    .groupBy("mailbox_id")
+    .execute();
+}
+
+/**
+ * One page of a mailbox's listing rows, newest first (date, then id), after a keyset position,
+ * optionally filtered by a LIKE pattern (escape `!`) on the subject and/or the sender. Asks for
+ * one row more than `limit`, which tells the caller whether a next page exists.
+ */
+export async function listingRows(
+  q: Executor,
+  mailboxId: string,
+  options: {
+    limit: number;
+    after?: { date: number; id: string };
+    pattern?: { like: string; in: "subject" | "from" | "both" };
+  },
+): Promise<SummaryRow[]> {
+  let query = q
+    .selectFrom("messages")
+    .select(SUMMARY_COLUMNS)
+    .where("mailbox_id", "=", mailboxId)
+    .orderBy("date", "desc")
+    .orderBy("id", "desc")
+    .limit(options.limit + 1);
+  const after = options.after;
+  if (after)
+    query = query.where((eb) =>
+      // `date <= d` bounds the index range; the OR only trims ties at its edge.
+      eb.and([eb("date", "<=", after.date), eb.or([eb("date", "<", after.date), eb("id", "<", after.id)])]),
+    );
+  const pattern = options.pattern;
+  if (pattern)
+    query = query.where((eb) => {
+      const subject = sql<boolean>`${eb.ref("subject_lower")} like ${pattern.like} escape '!'`;
+      const from = sql<boolean>`${eb.ref("from_lower")} like ${pattern.like} escape '!'`;
+      return pattern.in === "subject" ? subject : pattern.in === "from" ? from : eb.or([subject, from]);
+    });
+  return query.execute() as Promise<SummaryRow[]>;
+}
+
+/** Encrypted rows listed with no cipher (stored before core's classification), by id, a batch at a time. */
+export async function encryptedRowsWithoutCipher(
+  q: Executor,
+  after: string,
+  limit: number,
+): Promise<Array<{ id: string; blob_id: string; size: number; security: SecurityKind }>> {
+  const rows = await q
+    .selectFrom("messages")
+    .select(["id", "blob_id", "size", "security"])
+    .where("security", "in", ["encrypted", "signed+encrypted"])
+    .where("cipher", "is", null)
+    .where("id", ">", after)
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...r, size: Number(r.size) }));
+}
+
+/**
+ * Sets the listing's security and cipher of a row still holding `blobId` and no cipher (a
+ * Decrypt in place meanwhile replaced it with another row, listed from its own bytes). Whether
+ * it changed.
+ */
+export async function setClassification(
+  q: Executor,
+  row: { id: string; blobId: string; security: SecurityKind; cipher: string | null },
+): Promise<boolean> {
+  const result = await q
+    .updateTable("messages")
+    .set({ security: row.security, cipher: row.cipher })
+    .where("id", "=", row.id)
+    .where("blob_id", "=", row.blobId)
+    .where("cipher", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 function checkFlags(flags: readonly string[]): MessageFlag[] {

@@ -3,6 +3,7 @@ import { type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import type { SecurityKind } from "../schema.js";
 import { HEADER_CAPTURE_BYTES } from "./incoming-message.js";
+import { encryptedRowsWithoutCipher, setClassification } from "./messages.js";
 
 /** The name under which the step is recorded in `store_maintenance` once it has finished. */
 export const RECLASSIFY_STEP = "reclassify-encrypted-cipher";
@@ -30,22 +31,14 @@ export async function reclassifyStoredMessages(ctx: StoreContext): Promise<numbe
   let changed = 0;
   let after = "";
   for (;;) {
-    const rows = await ctx.db
-      .selectFrom("messages")
-      .select(["id", "blob_id", "size", "security"])
-      .where("security", "in", ["encrypted", "signed+encrypted"])
-      .where("cipher", "is", null)
-      .where("id", ">", after)
-      .orderBy("id")
-      .limit(BATCH)
-      .execute();
+    const rows = await encryptedRowsWithoutCipher(ctx.db, after, BATCH);
     if (rows.length === 0) break;
     after = rows[rows.length - 1]?.id as string;
     const updates: Array<{ id: string; blobId: string; security: SecurityKind; cipher: string | null }> = [];
     for (const row of rows) {
       const start = await firstBytes(ctx, row.blob_id);
       if (!start) continue; // its bytes are gone (a concurrent delete): nothing to list
-      const classified = classifyMessage(start, { complete: start.byteLength >= Number(row.size) });
+      const classified = classifyMessage(start, { complete: start.byteLength >= row.size });
       if (classified.basis !== "cms") continue;
       const encrypted = classified.kind === "encrypted" || classified.kind === "auth-encrypted";
       const security: SecurityKind = encrypted
@@ -67,16 +60,7 @@ export async function reclassifyStoredMessages(ctx: StoreContext): Promise<numbe
     // replaced it with another, listed by then from its own bytes).
     changed += await write(ctx, async (trx) => {
       let n = 0;
-      for (const u of updates) {
-        const result = await trx
-          .updateTable("messages")
-          .set({ security: u.security, cipher: u.cipher })
-          .where("id", "=", u.id)
-          .where("blob_id", "=", u.blobId)
-          .where("cipher", "is", null)
-          .executeTakeFirst();
-        n += Number(result.numUpdatedRows);
-      }
+      for (const u of updates) if (await setClassification(trx, u)) n++;
       return n;
     });
   }

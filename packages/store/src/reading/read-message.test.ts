@@ -559,6 +559,47 @@ describe.each(backends)("reading messages on $name", (backend) => {
     }
   });
 
+  it("with the domain's Hide Subject, a Store Encrypted delivery lists [...] and shows its own Subject once opened and after Decrypt", async () => {
+    const hana = (await store.accounts.add(`hana@${DOMAIN}`, { password: "pw" })).account;
+    await store.secureMail.generate(hana.id, PW, { keyAlgorithm: "EC-P256" });
+    await store.rules.add(
+      { accountId: hana.id },
+      { name: "everything sealed", actions: [{ action: "Store Encrypted in", argument: "INBOX" }] },
+    );
+    const hanaInbox = (await store.mailboxes.require(hana.id, "INBOX")).id;
+    await store.domains.set(DOMAIN, { hideSubjectWhenEncrypting: true });
+    try {
+      const subject = "quarterly figures, not for the list";
+      const result = await store.deliver(
+        hana,
+        message(
+          { From: "Carol <carol@elsewhere.example>", To: `hana@${DOMAIN}`, Subject: subject },
+          "figures\r\n",
+        ),
+      );
+      expect(result.stored).toEqual([expect.objectContaining({ encrypted: true })]);
+      const raw = Buffer.from(await store.messages.raw(hana.id, result.stored[0]!.id)).toString("latin1");
+      // RFC 9788: the outer Subject is "[...]"; the real one is only inside the encryption.
+      expect(raw).toMatch(/^Subject: \[\.\.\.\]\r$/m);
+      expect(raw).not.toContain(subject);
+      const listed = (await store.listMessages(hana.id, hanaInbox)).messages;
+      expect(listed.map((m) => m.subject)).toEqual(["[...]"]);
+      const locked = await store.reading.read(hana.id, listed[0]!.id);
+      expect(locked.headers.subject).toBe("[...]");
+      const view = await store.reading.read(hana.id, listed[0]!.id, { access: await unlockedSession(hana) });
+      expect(view.headers.subject).toBe(subject);
+      const plain = await store.messageCrypto.decryptInPlace(hana.id, listed[0]!.id, PW);
+      expect((await store.listMessages(hana.id, hanaInbox)).messages.map((m) => m.subject)).toEqual([
+        subject,
+      ]);
+      expect(Buffer.from(await store.messages.raw(hana.id, plain.id)).toString("latin1")).toContain(
+        `Subject: ${subject}`,
+      );
+    } finally {
+      await store.domains.set(DOMAIN, { hideSubjectWhenEncrypting: false });
+    }
+  });
+
   it("Take Certificate files the signer under the certificate's name and address in the selected book", async () => {
     const id = await append(await signedBy(bobKey, `"Not Bob" <bob@${DOMAIN}>`, "take my certificate\r\n"));
     const taken = await store.reading.takeCertificate(alice.id, id, { layer: 0, index: 0 });

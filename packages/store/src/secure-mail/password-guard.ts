@@ -1,3 +1,4 @@
+import { lockAccountRow } from "../accounts/accounts.js";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
@@ -49,8 +50,7 @@ export function passwordGuard(ctx: StoreContext) {
     /** Refuses with `rate-limited` while the account must wait; otherwise starts an attempt. */
     async begin(accountId: string): Promise<UnlockAttempt> {
       const attemptId = await write(ctx, async (trx) => {
-        if (ctx.engine === "postgres")
-          await trx.selectFrom("accounts").select("id").where("id", "=", accountId).forUpdate().execute();
+        if (ctx.engine === "postgres") await lockAccountRow(trx, accountId);
         const now = ctx.now();
         const failures = await failuresInWindow(trx, accountId, now);
         if (failures.length >= FREE_FAILURES) {

@@ -115,6 +115,27 @@ const revocationOf = hotQuery((db, certificateSha256: string) =>
  * from an existing corporate CA or intermediate. Its key is sealed under the server secret
  * and unsealed only for the moment it signs.
  */
+/** Every certificate the server CA has had, oldest first (each is a trust anchor everywhere). */
+export function serverCaCertificates(
+  q: Executor,
+): Promise<Array<{ id: string; certificate: Uint8Array; certificate_sha256: string }>> {
+  return q
+    .selectFrom("server_ca")
+    .select(["id", "certificate", "certificate_sha256"])
+    .orderBy("created_at")
+    .execute();
+}
+
+/** Whether a certificate (by the hex SHA-256 of its DER) is one of the server CA's. */
+export async function isServerCaCertificate(q: Executor, sha256: string): Promise<boolean> {
+  const row = await q
+    .selectFrom("server_ca")
+    .select("id")
+    .where("certificate_sha256", "=", sha256)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export function serverCaUseCases(
   ctx: StoreContext,
   secret: Uint8Array | undefined,
