@@ -48,6 +48,7 @@ import { type OutgoingJobs, outgoingJobs } from "./outgoing/outgoing-jobs.js";
 
 import type { OutgoingMessage } from "./outgoing/outgoing-message.js";
 import { queueOutgoingUseCase } from "./outgoing/queue-outgoing.js";
+import { COPY_BINARY_MARKER, runCopyBinary } from "./pg-copy-binary.js";
 import { type Reading, readingUseCases } from "./reading/read-message.js";
 import { type RuleRepository, ruleRepository } from "./rules/rules.js";
 import type { Database as Schema } from "./schema.js";
@@ -340,6 +341,7 @@ function preparedStatements(client: pg.PoolClient, statementNames: Map<string, s
   ) => {
     if (typeof text !== "string" || callback !== undefined || !Array.isArray(values))
       return query(text, values, callback);
+    if (text.startsWith(COPY_BINARY_MARKER)) return runCopyBinary(client, text);
     let name = statementNames.get(text);
     if (!name && statementNames.size < MAX_NAMED_STATEMENTS) {
       name = `sealbox_${statementNames.size}`;

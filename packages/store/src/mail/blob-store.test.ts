@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { sql } from "kysely";
+import { CompiledQuery, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, testClock } from "../../test/fresh-store.js";
 import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { openStore, type Store } from "../open-store.js";
+import { copyChunkSql } from "../pg-copy-binary.js";
 import { BLOB_CHUNK_BYTES, tableBlobStore as blobs, STAGED_GRACE_MS } from "./blob-store.js";
 
 const C = BLOB_CHUNK_BYTES;
@@ -163,6 +164,28 @@ describe.each(backends)("chunked blob store on $name", (backend) => {
     expect(Buffer.concat(back).equals(bytes)).toBe(true);
     await blobs.discardStaged(storeInternals(store).db, [staged.id]);
   });
+
+  it.runIf(backend.name === "postgres")(
+    "on PostgreSQL, a chunk comes back through a binary COPY exactly (every byte value), as the reader gets it",
+    async () => {
+      const db = storeInternals(store).db;
+      const bytes = Buffer.concat([
+        Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+        randomBytes(BLOB_CHUNK_BYTES - 256),
+        Buffer.from("\\x00'\"\r\n"),
+      ]);
+      const id = await blobs.put(db, bytes, clock.now());
+      const copy = copyChunkSql(id, 1);
+      expect(copy).toMatch(/^\/\* sealbox:copy-binary \*\/ copy \(select data from message_blob_chunks/);
+      const { rows } = await db.executeQuery<{ data: Buffer }>(CompiledQuery.raw(copy as string));
+      expect(rows).toHaveLength(1);
+      expect(Buffer.from(rows[0]?.data ?? []).equals(bytes.subarray(BLOB_CHUNK_BYTES))).toBe(true);
+      const back: Buffer[] = [];
+      for await (const part of blobs.read(db, id)) back.push(Buffer.from(part));
+      expect(Buffer.concat(back).equals(bytes)).toBe(true);
+      await blobs.delete(db, [id]);
+    },
+  );
 
   it.runIf(backend.name === "postgres")(
     "on PostgreSQL, chunk bytes are stored out of line without a compression attempt",

@@ -3,6 +3,7 @@ import type { Executor } from "../context.js";
 import { StoreError } from "../errors.js";
 import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
+import { copyChunkSql } from "../pg-copy-binary.js";
 
 /**
  * The one interface the raw message bytes go through. Today: the `message_blobs` table (one
@@ -170,14 +171,18 @@ async function blobSize(q: Executor, id: string): Promise<number> {
 async function* readChunks(q: Executor, id: string): AsyncGenerator<Uint8Array> {
   const size = await blobSize(q, id);
   const count = Math.ceil(size / BLOB_CHUNK_BYTES);
+  const postgres = q.getExecutor().adapter instanceof PostgresAdapter;
   for (let seq = 0; seq < count; seq++) {
-    const row = await q
-      .selectFrom("message_blob_chunks")
-      .select("data")
-      .where("blob_id", "=", id)
-      .where("seq", "=", seq)
-      .executeTakeFirst();
-    if (!row) throw missing(id);
+    const copy = postgres ? copyChunkSql(id, seq) : undefined;
+    const row = copy
+      ? (await q.executeQuery<{ data: Uint8Array | null }>(CompiledQuery.raw(copy))).rows[0]
+      : await q
+          .selectFrom("message_blob_chunks")
+          .select("data")
+          .where("blob_id", "=", id)
+          .where("seq", "=", seq)
+          .executeTakeFirst();
+    if (!row?.data) throw missing(id);
     yield row.data;
   }
 }
