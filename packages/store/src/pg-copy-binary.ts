@@ -82,13 +82,14 @@ class CopyOutQuery {
 
   handleCommandComplete(): void {}
 
+  // At once, as pg's own queries do: a lost connection sends no ReadyForQuery after it.
   handleError(error: Error): void {
     this.error = error;
+    this.settle.reject(error);
   }
 
   handleReadyForQuery(): void {
-    if (this.error) this.settle.reject(this.error);
-    else this.settle.resolve(Buffer.concat(this.parts));
+    if (!this.error) this.settle.resolve(Buffer.concat(this.parts));
   }
 }
 

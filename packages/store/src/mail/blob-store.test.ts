@@ -184,6 +184,13 @@ describe.each(backends)("chunked blob store on $name", (backend) => {
       for await (const part of blobs.read(db, id)) back.push(Buffer.from(part));
       expect(Buffer.concat(back).equals(bytes)).toBe(true);
       await blobs.delete(db, [id]);
+      // A COPY the server refuses fails like any query, and the connection stays usable.
+      const refused = copyChunkSql(id, 0)?.replace("message_blob_chunks", "no_such_table") as string;
+      await expect(db.executeQuery(CompiledQuery.raw(refused))).rejects.toThrow(/no_such_table/);
+      await expect(
+        db.transaction().execute((trx) => trx.executeQuery(CompiledQuery.raw(refused))),
+      ).rejects.toThrow(/no_such_table/);
+      expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }]);
     },
   );
 
