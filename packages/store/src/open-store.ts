@@ -60,6 +60,7 @@ import { storeEncryptedHook } from "./secure-mail/store-encrypted.js";
 import { type Composer, composerUseCases } from "./sending/composer.js";
 import { type SendOptions, type SendResult, sendUseCase } from "./sending/send.js";
 import { type SessionRepository, sessionRepository } from "./sessions/sessions.js";
+import { BACKSTOP_CHECKPOINT_PAGES, startWalCheckpointer } from "./sqlite-checkpointer.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { parseStoreUrl, type StoreLocation } from "./store-url.js";
 
@@ -139,6 +140,14 @@ export interface OpenStoreOptions {
   base: string;
   /** SQLite busy timeout in ms (several processes share one file). */
   busyTimeoutMs?: number;
+  /**
+   * SQLite: who copies the WAL into the database file. "on-commit" (default): SQLite's own,
+   * inside the commit that takes the WAL past 1000 pages. "background": a thread of this
+   * store's (sqlite-checkpointer.ts), so the connection's commits do not pay for it; the
+   * connection's own threshold becomes a backstop. For the connection that takes a process's
+   * heavy write load (the worker's delivery thread). Ignored on PostgreSQL.
+   */
+  walCheckpoints?: "on-commit" | "background";
   /** The clock (epoch ms). Default Date.now. */
   now?: () => number;
   /** Where store logs (never contents or secrets). Default: one line per event on stderr. */
@@ -204,6 +213,11 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
   await reclassifyStoredMessages(context).catch((error: unknown) =>
     logger.warn({ error: String(error) }, "stored messages not reclassified"),
   );
+  // A thread that cannot start has said why (logged); the backstop threshold then applies.
+  const checkpointer =
+    location.kind === "sqlite" && options.walCheckpoints === "background"
+      ? await startWalCheckpointer(location.path, logger).catch(() => undefined)
+      : undefined;
   const ca = serverCaUseCases(context, options.serverSecret, {
     ...(crlDistributionPoint ? { crlDistributionPoint } : {}),
   });
@@ -238,6 +252,8 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     sweepStagedBlobs,
     close: async () => {
       await bulk.stopAll();
+      // First: SQLite removes the WAL when its last connection closes.
+      await checkpointer?.close();
       await db.destroy();
       walSync?.close?.();
     },
@@ -287,6 +303,8 @@ function openSqlite(path: string, options: OpenStoreOptions): Kysely<Schema> {
   database.pragma("secure_delete = ON");
   database.pragma("foreign_keys = ON");
   database.pragma("synchronous = FULL");
+  if (options.walCheckpoints === "background")
+    database.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   return new Kysely({ dialect: new ImmediateSqliteDialect(database, busyTimeoutMs) });
 }
 

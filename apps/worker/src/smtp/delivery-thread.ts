@@ -170,7 +170,8 @@ async function threadMain(data: ThreadData): Promise<void> {
   };
   let store: Store;
   try {
-    store = await openStore(data.url, { base: data.base, logger });
+    // This connection takes the worker's write load: WAL checkpoints run beside it, not in its commits.
+    store = await openStore(data.url, { base: data.base, logger, walCheckpoints: "background" });
   } catch (error) {
     post({ type: "open-failed", error: errorFields(error) });
     return;
