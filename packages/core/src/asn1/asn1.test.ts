@@ -41,6 +41,23 @@ describe("DER writer and BER reader round trips (property)", () => {
     );
   });
 
+  it("OBJECT IDENTIFIER arcs past 2^53 (2.25.<UUID>) and a second arc past 39 under 2", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 1n << 130n }),
+        fc.array(fc.bigInt({ min: 0n, max: 1n << 130n }), { maxLength: 4 }),
+        (b, rest) => {
+          const dotted = [2n, b, ...rest].join(".");
+          const bytes = der.oid(dotted);
+          expect(readOid(bytes, readRoot(bytes))).toBe(dotted);
+        },
+      ),
+    );
+    // X.690 §8.19.5's example: {2 999 3} is 88 37 03.
+    expect(Buffer.from(der.oid("2.999.3")).toString("hex")).toBe("0603883703");
+    expect(Buffer.from(der.oid("1.2.840.113549.1.7.3")).toString("hex")).toBe("06092a864886f70d010703");
+  });
+
   it("OCTET STRING of any length, and SEQUENCE nesting", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 70_000 }), (data) => {

@@ -95,23 +95,35 @@ export function unsignedInteger(magnitude: Bytes): Bytes {
 }
 
 export function oid(dotted: string): Bytes {
-  const arcs = dotted.split(".").map((a) => {
+  const parts = dotted.split(".");
+  if (parts.length < 2) throw new CoreError("invalid-argument", `bad OID "${dotted}"`);
+  const arcs = parts.map((a) => {
     if (!/^\d+$/.test(a)) throw new CoreError("invalid-argument", `bad OID "${dotted}"`);
-    return BigInt(a);
+    // Numbers while exact (every registered arc); BigInt past 2^53 (2.25.<UUID> arcs).
+    return a.length <= 15 ? Number(a) : BigInt(a);
   });
-  if (arcs.length < 2) throw new CoreError("invalid-argument", `bad OID "${dotted}"`);
-  const [a, b, ...rest] = arcs as [bigint, bigint, ...bigint[]];
+  const [a, b, ...rest] = arcs as [number | bigint, number | bigint, ...Array<number | bigint>];
+  const first = typeof a === "number" && typeof b === "number" ? a * 40 + b : BigInt(a) * 40n + BigInt(b);
   const out: number[] = [];
-  for (const arc of [a * 40n + b, ...rest]) {
-    const chunk: number[] = [Number(arc & 0x7fn)];
-    let v = arc >> 7n;
-    while (v > 0n) {
-      chunk.unshift(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
-    }
-    out.push(...chunk);
-  }
+  for (const arc of [first, ...rest]) base128(out, arc);
   return tlv(TAG.OID, Uint8Array.from(out));
+}
+
+/** One subidentifier: base 128, most significant group first, high bit on all but the last. */
+function base128(out: number[], arc: number | bigint): void {
+  const groups: number[] = [];
+  if (typeof arc === "number") {
+    for (let v = arc; ; v = Math.floor(v / 128)) {
+      groups.push(v % 128);
+      if (v < 128) break;
+    }
+  } else {
+    for (let v = arc; ; v >>= 7n) {
+      groups.push(Number(v & 0x7fn));
+      if (v < 128n) break;
+    }
+  }
+  for (let i = groups.length - 1; i >= 0; i--) out.push((groups[i] as number) | (i > 0 ? 0x80 : 0));
 }
 
 export const utf8String = (s: string): Bytes => tlv(TAG.UTF8_STRING, Buffer.from(s, "utf8"));
