@@ -53,6 +53,10 @@ describe("DER writer and BER reader round trips (property)", () => {
         },
       ),
     );
+    // A first subidentifier past 2^53 even when both arcs look small (not a valid OID, but exact).
+    const bytes = der.oid("999999999999999.999999999999999");
+    // Read back as X.690 reads any first subidentifier past 79: 2.(value − 80).
+    expect(readOid(bytes, readRoot(bytes))).toBe(`2.${999999999999999n * 40n + 999999999999999n - 80n}`);
     // X.690 §8.19.5's example: {2 999 3} is 88 37 03.
     expect(Buffer.from(der.oid("2.999.3")).toString("hex")).toBe("0603883703");
     expect(Buffer.from(der.oid("1.2.840.113549.1.7.3")).toString("hex")).toBe("06092a864886f70d010703");

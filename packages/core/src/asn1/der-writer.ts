@@ -103,7 +103,8 @@ export function oid(dotted: string): Bytes {
     return a.length <= 15 ? Number(a) : BigInt(a);
   });
   const [a, b, ...rest] = arcs as [number | bigint, number | bigint, ...Array<number | bigint>];
-  const first = typeof a === "number" && typeof b === "number" ? a * 40 + b : BigInt(a) * 40n + BigInt(b);
+  const small = typeof a === "number" && typeof b === "number" ? a * 40 + b : Number.NaN;
+  const first = Number.isSafeInteger(small) ? small : BigInt(a) * 40n + BigInt(b);
   const out: number[] = [];
   for (const arc of [first, ...rest]) base128(out, arc);
   return tlv(TAG.OID, Uint8Array.from(out));

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OID } from "../algorithms.js";
 import { CoreError } from "../errors.js";
+import { parseEntity } from "../mime/parse-entity.js";
 import { classifyMessage } from "./classify-message.js";
 import { openMessage } from "./open.js";
 import {
@@ -144,6 +145,17 @@ describe("classifyMessage follows open's rules, not the label", () => {
     );
     expect(pgp).not.toBe(detached);
     expect(classifyMessage(Buffer.from(pgp, "latin1"))).toMatchObject({ kind: "plain", basis: "headers" });
+  });
+
+  it("reads the caller's parse of the header block instead of parsing the bytes again", () => {
+    const detached = Buffer.from(openssl.sign(pki, ENTITY, bob));
+    const plain = Buffer.from("From: a@example.test\r\n\r\nhello\r\n");
+    // The entity given decides: it is the parse the caller already made.
+    expect(classifyMessage(plain, { entity: parseEntity(detached) })).toMatchObject({
+      kind: "signed",
+      form: "detached",
+    });
+    expect(classifyMessage(plain)).toMatchObject({ kind: "plain" });
   });
 
   it("an unreadable body falls back to the label, with no cipher and the reason", () => {

@@ -40,6 +40,11 @@ export interface MessageClass {
 export interface ClassifyOptions {
   /** Whether `bytes` is the whole message (default) or only its first bytes. */
   complete?: boolean;
+  /**
+   * parseEntity's result for `bytes` (or for them past an mbox "From " line), when the caller
+   * has parsed the header block already: it is used instead of parsing it again.
+   */
+  entity?: MimeEntity;
 }
 
 /**
@@ -55,7 +60,7 @@ export interface ClassifyOptions {
 export function classifyMessage(bytes: Uint8Array, options: ClassifyOptions = {}): MessageClass {
   let entity: MimeEntity;
   try {
-    entity = parseEntity(bytes);
+    entity = options.entity ?? parseEntity(bytes);
   } catch (error) {
     if (!(error instanceof CoreError)) throw error;
     return result("plain", { note: `the header block cannot be read (${error.message})` });

@@ -102,6 +102,23 @@ describe("encryptWholeMessageStream", () => {
     expect(decrypted.content.includes(Buffer.from("Subject: quarterly numbers\r\n"))).toBe(true);
   }, 60_000);
 
+  it("takes the caller's parse of the header block instead of parsing the stream again", async () => {
+    const raw = message(120 * 1024);
+    const options = { recipients: [bob.certificate], contentLength: raw.length };
+    const parsedOnce = await collect(
+      encryptWholeMessageStream(chunked(raw, 4096), { ...options, header: parseEntity(raw) }),
+    );
+    const parsedHere = await collect(encryptWholeMessageStream(chunked(raw, 4096), options));
+    expect(headerOf(parsedOnce)).toBe(headerOf(parsedHere));
+    const decrypted = openssl.decrypt(pki, parsedOnce, bob, ["-binary"]);
+    expect(decrypted.ok, decrypted.stderr).toBe(true);
+    expect(decrypted.content.equals(raw)).toBe(true);
+    // The envelope's fields come from the entity given, not from the stream.
+    const other = parseEntity(Buffer.from("From: other@example.test\r\nSubject: given\r\n\r\n", "latin1"));
+    const fromGiven = await collect(encryptWholeMessageStream([raw], { ...options, header: other }));
+    expect(headerOf(fromGiven)).toMatch(/^From: other@example\.test\r\nSubject: given\r\n/);
+  }, 60_000);
+
   it("refuses misuse before streaming: no recipient, unknown cipher", () => {
     expect(() => encryptWholeMessageStream([message(10)], { recipients: [] })).toThrow(/recipient/);
     expect(() =>

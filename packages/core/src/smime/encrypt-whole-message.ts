@@ -28,6 +28,12 @@ export interface EncryptWholeMessageStreamOptions extends EncryptWholeMessageOpt
   contentLength?: number;
   /** Randomness for the CEK / IV (tests); default node:crypto. */
   rng?: (n: number) => Uint8Array;
+  /**
+   * parseEntity's result for the source's header block, when the caller has it (delivery parses
+   * it once for the rules): the envelope's fields are copied from it and the stream is not
+   * parsed again. It must be the header block the source starts with.
+   */
+  header?: MimeEntity;
 }
 
 /**
@@ -94,8 +100,9 @@ async function* streamWhole(
 ): AsyncGenerator<Uint8Array> {
   const reader = new StreamReader(source);
   try {
-    const head = await readEntityHead(reader, resolveMimeLimits());
-    const der = encryptEnvelopedStream(wholeContent(head, reader), {
+    const head = options.header ?? (await readEntityHead(reader, resolveMimeLimits()));
+    const content = options.header ? reader.rest() : wholeContent(head, reader);
+    const der = encryptEnvelopedStream(content, {
       recipients: options.recipients,
       cipher,
       oaep: options.oaep ? { hash: "SHA-256" } : false,

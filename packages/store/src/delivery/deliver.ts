@@ -1,3 +1,4 @@
+import type { MimeEntity } from "@sealbox/core";
 import { type Account, accountById } from "../accounts/accounts.js";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
@@ -24,6 +25,8 @@ export type EncryptForAccount = (
   account: Account,
   message: AsyncIterable<Uint8Array>,
   size: number,
+  /** Core's parse of the header block `message` starts with, when delivery has it: not to be parsed again. */
+  header?: MimeEntity,
 ) => Promise<
   | { stream: AsyncIterable<Uint8Array>; cipher: string }
   | { raw: Uint8Array; cipher: string }
@@ -145,6 +148,8 @@ export async function prepareDelivery(
   const added = addedHeaderBytes(message.head, headers);
   const plainSize = message.size + added.byteLength;
   const plainStream = () => prefixed(added, message.open());
+  // The encryptor reuses the rules' parse when the copy starts with that very header block.
+  const parsedHead = added.byteLength === 0 && message.header.start === 0 ? message.header.entity : undefined;
 
   const notes: string[] = [];
   type HookResult = Awaited<ReturnType<EncryptForAccount>>;
@@ -157,7 +162,7 @@ export async function prepareDelivery(
     else if (!current.smimeEnabled) skipped = "S/MIME is off for this account or its domain";
     else if (!encryptForAccount) skipped = "no encryption is configured for delivery";
     else {
-      firstResult = await encryptForAccount(current, plainStream(), plainSize);
+      firstResult = await encryptForAccount(current, plainStream(), plainSize, parsedHead);
       if ("skipped" in firstResult) skipped = firstResult.skipped;
       else encrypting = true;
     }
@@ -177,7 +182,7 @@ export async function prepareDelivery(
   const plainFields = added.byteLength > 0 ? [...readHeader(added).fields, ...fields] : fields;
   /** One encrypted copy: the hook's first answer, then a fresh encryption (own key) for any further one. */
   const encryptCopy = async (): Promise<Version> => {
-    const result = firstResult ?? (await encryptForAccount?.(current, plainStream(), plainSize));
+    const result = firstResult ?? (await encryptForAccount?.(current, plainStream(), plainSize, parsedHead));
     firstResult = undefined;
     if (!result || "skipped" in result)
       throw new StoreError("invalid-argument", "encryptForAccount refused a further copy");

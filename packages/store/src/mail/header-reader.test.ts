@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { encryptedElsewhere } from "../../test/encrypted-elsewhere.js";
 import { headerValue, headerValues, readHeader } from "./header-reader.js";
+import { incomingMessage } from "./incoming-message.js";
 import { extractMetadata, formatAddress } from "./message-metadata.js";
 
 const bytes = (s: string) => Buffer.from(s, "utf8");
@@ -17,6 +19,15 @@ describe("header block (through core's MIME parser)", () => {
     expect(headerValues(fields, "X-A")).toEqual(["1", "2"]);
     expect(headerValue(fields, "SUBJECT")).toBe("a  folded\tline");
     expect(raw.subarray(bodyOffset).toString()).toBe("body");
+  });
+
+  it("classifies a message behind an mbox From_ line by its content, from the one parse", () => {
+    const sealed = encryptedElsewhere("-aes-128-cbc");
+    const message = incomingMessage(
+      Buffer.concat([bytes("From alice@example.com Mon Jan  1 00:00:00 2024\r\n"), sealed]),
+    );
+    expect(message.header.start).toBeGreaterThan(0);
+    expect(message.classification).toMatchObject({ kind: "encrypted", cipher: "AES-128-CBC", basis: "cms" });
   });
 
   it("accepts bare LF line ends", () => {
@@ -42,7 +53,7 @@ describe("header block (through core's MIME parser)", () => {
       bytes("X-Junk: y\r\n".repeat(40_000)),
       bytes("\r\nbody"),
     ]);
-    expect(readHeader(bomb)).toEqual({ fields: [], bodyOffset: bomb.length, fieldsEnd: 0 });
+    expect(readHeader(bomb)).toEqual({ fields: [], bodyOffset: bomb.length, fieldsEnd: 0, start: 0 });
     expect(extractMetadata(bomb, 7)).toMatchObject({
       subject: "",
       date: 7,

@@ -1,4 +1,4 @@
-import { type HeaderField, isCoreError, parseEntity } from "@sealbox/core";
+import { type HeaderField, isCoreError, type MimeEntity, parseEntity } from "@sealbox/core";
 import { StoreError } from "../errors.js";
 
 /**
@@ -15,6 +15,13 @@ export interface HeaderBlock {
   bodyOffset: number;
   /** Offset just past the last field's line ending (the blank line, if any, follows). */
   fieldsEnd: number;
+  /**
+   * Core's parse of the block, for core calls that would otherwise parse it again (the
+   * classifier, the Store Encrypted encryptor); absent when the block was over core's limits.
+   */
+  entity?: MimeEntity;
+  /** Where the message proper starts: past an mbox "From " line, else 0. */
+  start: number;
 }
 
 const FROM_LINE = Buffer.from("From ");
@@ -30,6 +37,8 @@ function parseHeader(raw: Uint8Array): HeaderBlock {
     fields: entity.headers,
     bodyOffset: skip + entity.bodyOffset,
     fieldsEnd: skip + entity.headerBytes.byteLength,
+    entity,
+    start: skip,
   };
 }
 
@@ -43,7 +52,7 @@ export function readHeader(raw: Uint8Array): HeaderBlock {
     return parseHeader(raw);
   } catch (error) {
     if (isCoreError(error) && error.code === "limit-exceeded")
-      return { fields: [], bodyOffset: raw.byteLength, fieldsEnd: 0 };
+      return { fields: [], bodyOffset: raw.byteLength, fieldsEnd: 0, start: 0 };
     throw error;
   }
 }

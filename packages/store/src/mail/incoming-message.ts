@@ -61,12 +61,17 @@ export function incomingMessage(source: Uint8Array | MessageSource | IncomingMes
       "invalid-argument",
       `message source: head must hold the first ${HEADER_CAPTURE_BYTES} bytes`,
     );
+  const header = requireHeader(base.head);
   const message: IncomingMessage = Object.freeze({
     head: base.head,
     size: base.size,
     open: () => base.open(),
-    header: requireHeader(base.head),
-    classification: classifyMessage(base.head, { complete: base.head.byteLength === base.size }),
+    header,
+    // The classifier reads the same parse (past any mbox "From " line), not a second one.
+    classification: classifyMessage(base.head.subarray(header.start), {
+      complete: base.head.byteLength === base.size,
+      ...(header.entity ? { entity: header.entity } : {}),
+    }),
     bytes,
   });
   parsed.add(message);

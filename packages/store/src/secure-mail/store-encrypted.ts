@@ -1,4 +1,9 @@
-import { type Certificate, encryptWholeMessageStream, parseCertificate } from "@sealbox/core";
+import {
+  type Certificate,
+  encryptWholeMessageStream,
+  type MimeEntity,
+  parseCertificate,
+} from "@sealbox/core";
 import type { Account } from "../accounts/accounts.js";
 import type { StoreContext } from "../context.js";
 import { fromFlag } from "../context.js";
@@ -16,7 +21,7 @@ const CACHE_LIMIT = 256;
  */
 export function storeEncryptedHook(ctx: StoreContext): EncryptForAccount {
   const parsed = new Map<string, Certificate>();
-  return async (account: Account, message: AsyncIterable<Uint8Array>, size: number) => {
+  return async (account: Account, message: AsyncIterable<Uint8Array>, size: number, header?: MimeEntity) => {
     const row = await currentKeyForEncryption(ctx.db, account.id);
     if (!row) return { skipped: "the account has no Secure Mail certificate" };
     let certificate = parsed.get(row.sha256);
@@ -33,6 +38,7 @@ export function storeEncryptedHook(ctx: StoreContext): EncryptForAccount {
       cipher: account.encryptionMethod,
       hideSubject: fromFlag(row.hideSubject),
       contentLength: size,
+      ...(header ? { header } : {}),
     });
     return { stream, cipher: account.encryptionMethod };
   };
