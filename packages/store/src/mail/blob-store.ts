@@ -169,7 +169,14 @@ async function blobSize(q: Executor, id: string): Promise<number> {
 
 /** One query per chunk: a reader holds one chunk, and no lock is held between chunks. */
 async function* readChunks(q: Executor, id: string): AsyncGenerator<Uint8Array> {
-  const size = await blobSize(q, id);
+  yield* readChunksOfSize(q, id, await blobSize(q, id));
+}
+
+/**
+ * readChunks when the blob's size is known; on PostgreSQL each chunk comes by a binary COPY
+ * (pg-copy-binary.ts), never as hex.
+ */
+export async function* readChunksOfSize(q: Executor, id: string, size: number): AsyncGenerator<Uint8Array> {
   const count = Math.ceil(size / BLOB_CHUNK_BYTES);
   const postgres = q.getExecutor().adapter instanceof PostgresAdapter;
   for (let seq = 0; seq < count; seq++) {
@@ -220,7 +227,7 @@ export const tableBlobStore: BlobStore = {
     const size = await blobSize(q, id);
     const whole = new Uint8Array(size);
     let at = 0;
-    for await (const chunk of readChunks(q, id)) {
+    for await (const chunk of readChunksOfSize(q, id, size)) {
       if (at + chunk.byteLength > size) throw missing(id);
       whole.set(chunk, at);
       at += chunk.byteLength;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message, testClock } from "../../test/fresh-store.js";
@@ -77,6 +78,41 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
       await store.messages.remove(alice.id, m.id);
     }
   });
+
+  it.runIf(backend.name === "postgres")(
+    "on PostgreSQL, opening a message fetches its bytes by binary COPY, never as hex text (PostgreSQL only)",
+    async () => {
+      // Every statement the store's connections send, recorded from their first one on.
+      const sent: string[] = [];
+      const original = pg.Client.prototype.query;
+      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+        const first = args[0] as string | { text?: string } | undefined;
+        sent.push(typeof first === "string" ? first : (first?.text ?? ""));
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof original;
+      const own = await freshStore(backend);
+      try {
+        const { account } = await own.store.accounts.add("hex@mail.example", {
+          password: "pw",
+          createDomain: true,
+        });
+        const inbox = await own.store.mailboxes.require(account.id, "INBOX");
+        for (const size of [2_000, 2 * BLOB_CHUNK_BYTES + 7]) {
+          const raw = Buffer.concat([message({ Subject: "no hex" }), randomBytes(size)]);
+          const m = await own.store.messages.append(account.id, inbox.id, raw);
+          sent.length = 0;
+          const opened = await ownedMessageWithRaw(storeInternals(own.store).context, account.id, m.id);
+          expect(Buffer.from(opened.raw).equals(raw)).toBe(true);
+          const chunkReads = sent.filter((text) => /message_blob_chunks/.test(text));
+          expect(chunkReads.length).toBeGreaterThan(0);
+          expect(chunkReads.every((text) => text.startsWith("/* sealbox:copy-binary */"))).toBe(true);
+        }
+      } finally {
+        pg.Client.prototype.query = original;
+        await own.cleanup();
+      }
+    },
+  );
 
   it("reads a message's bytes through whichever blob store the store was opened with", async () => {
     const gets: string[] = [];

@@ -4,7 +4,7 @@ import { StoreError } from "../errors.js";
 import { hotQuery } from "../hot-query.js";
 import { newId } from "../ids.js";
 import type { Database, Flag, MessagesTable, SecurityKind } from "../schema.js";
-import { tableBlobStore } from "./blob-store.js";
+import { readChunksOfSize, tableBlobStore } from "./blob-store.js";
 import { mboxrdMessage } from "./export-mbox.js";
 import { forgetOldPages } from "./forget-old-pages.js";
 import { findMailbox, mailboxById } from "./mailboxes.js";
@@ -410,7 +410,10 @@ export async function ownedMessage(
   return row;
 }
 
-/** The row, its size and its first chunk in one query (opening a message: every read asks). */
+/**
+ * The row, its size and its first chunk in one query (opening a message: every read asks).
+ * SQLite only: PostgreSQL would send the chunk as hex text (ownedRowWithSize there).
+ */
 const ownedRowWithRaw = hotQuery((db, accountId: string, messageId: string) =>
   db
     .selectFrom("messages")
@@ -423,6 +426,18 @@ const ownedRowWithRaw = hotQuery((db, accountId: string, messageId: string) =>
     )
     .select(SUMMARY_COLUMNS.map((c) => `messages.${c}` as const))
     .select(["messages.blob_id", "message_blobs.size as blobSize", "message_blob_chunks.data as first"])
+    .where("mailboxes.account_id", "=", accountId)
+    .where("messages.id", "=", messageId),
+);
+
+/** The row and its blob's size in one query; the bytes follow by binary COPY. */
+const ownedRowWithSize = hotQuery((db, accountId: string, messageId: string) =>
+  db
+    .selectFrom("messages")
+    .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
+    .leftJoin("message_blobs", "message_blobs.id", "messages.blob_id")
+    .select(SUMMARY_COLUMNS.map((c) => `messages.${c}` as const))
+    .select(["messages.blob_id", "message_blobs.size as blobSize"])
     .where("mailboxes.account_id", "=", accountId)
     .where("messages.id", "=", messageId),
 );
@@ -495,6 +510,23 @@ export async function ownedMessageWithRaw(
   if (ctx.blobs !== tableBlobStore) {
     const row = await ownedMessage(ctx.db, accountId, messageId);
     return { row, raw: await ctx.blobs.get(ctx.db, row.blob_id) };
+  }
+  if (ctx.engine === "postgres") {
+    const [found] = await ownedRowWithSize(ctx.db, accountId, messageId);
+    if (!found) throw new StoreError("not-found", `no message ${messageId}`);
+    const { blobSize, ...row } = found;
+    if (blobSize === null) throw new StoreError("not-found", `message bytes ${row.blob_id} are missing`);
+    const size = Number(blobSize);
+    const raw = new Uint8Array(size);
+    let at = 0;
+    for await (const chunk of readChunksOfSize(ctx.db, row.blob_id, size)) {
+      if (at + chunk.byteLength > size) break;
+      raw.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    // The same refusal as the blob store's own get.
+    if (at !== size) throw new StoreError("not-found", `message bytes ${row.blob_id} are missing`);
+    return { row, raw };
   }
   const [found] = await ownedRowWithRaw(ctx.db, accountId, messageId);
   if (!found) throw new StoreError("not-found", `no message ${messageId}`);
