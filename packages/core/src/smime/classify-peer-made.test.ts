@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLASSIFY_BODY_BYTES, classifyMessage } from "./classify-message.js";
 import { isMultipartSigned, wrapPkcs7, wrapSigned } from "./test-support/mime-craft.js";
 import { expectAgreement, opensslCmsView } from "./test-support/openssl-cms-print.js";
-import { Gpgsm, Nss } from "./test-support/peers.js";
+import { Gpgsm, Nss, openssl } from "./test-support/peers.js";
 import { type Party, SmimePki } from "./test-support/pki.js";
 
 /**
- * classifyMessage on messages made here by the real peers — gpgsm and NSS cmsutil, each cipher
- * and signing form they write — against openssl's `cms -cmsout -print` of the same bytes, from
+ * classifyMessage on messages made here by the real peers — gpgsm, NSS cmsutil and OpenSSL
+ * (the one of them that writes AuthEnvelopedData), each cipher and signing form they write — against openssl's `cms -cmsout -print` of the same bytes, from
  * the whole message and from the prefix streaming delivery classifies (header block plus
  * CLASSIFY_BODY_BYTES). The committed peer corpora (classify-peer-corpora.test.ts) need data
  * kept outside the repository; these run wherever the peers are installed, which the test
@@ -137,5 +137,36 @@ describe("NSS cmsutil-made messages are classified as openssl reads them", () =>
         { kind: "signed", form: "detached" },
       );
     }
+  });
+});
+
+describe("OpenSSL-made messages are classified as openssl reads them", () => {
+  /** openssl's S/MIME output (CRLF lines) behind the message's own header fields. */
+  const asMessage = (smime: Buffer) => Buffer.concat([Buffer.from(`${headers.join("\r\n")}\r\n`), smime]);
+
+  it.each([
+    ["-aes-128-gcm", "auth-encrypted", "AES-128-GCM"],
+    ["-aes-256-gcm", "auth-encrypted", "AES-256-GCM"],
+    ["-aes-256-cbc", "encrypted", "AES-256-CBC"],
+  ] as const)("cms -encrypt %s, DER and streamed BER", (flag, kind, cipher) => {
+    for (const size of sizes)
+      for (const stream of [[], ["-stream"]]) {
+        const smime = openssl.encrypt(
+          pki,
+          entity(randomBytes(size)),
+          [{ party: bob }],
+          [flag, "-crlfeol", ...stream],
+        );
+        check(asMessage(smime), { kind, cipher });
+      }
+  });
+
+  it("cms -sign -nodetach (opaque) and detached (multipart/signed)", () => {
+    const content = entity(randomBytes(2_000));
+    check(asMessage(openssl.sign(pki, content, alice, ["-nodetach", "-crlfeol"])), {
+      kind: "signed",
+      form: "opaque",
+    });
+    check(asMessage(openssl.sign(pki, content, alice, ["-crlfeol"])), { kind: "signed", form: "detached" });
   });
 });
