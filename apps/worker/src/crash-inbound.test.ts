@@ -1,6 +1,6 @@
 import type { Store } from "@sealbox/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sqlite } from "../test/backends.js";
+import { postgres, sqlite } from "../test/backends.js";
 import { giveCertificate, mail, openTestStore } from "../test/harness.js";
 import { freePort } from "../test/postgres-cluster.js";
 import { sendAllRetrying } from "../test/retrying-client.js";
@@ -27,13 +27,13 @@ const bodyMarker = (i: number) => `crash-body-${i}-end`;
  * (a kill after the commit, before the reply); the copies of a two-recipient message are
  * always equal in number (one transaction for both); Store Encrypted copies are encrypted.
  */
-describe("SIGKILL during inbound SMTP (SQLite)", () => {
+describe.each([sqlite, postgres])("SIGKILL during inbound SMTP ($name)", (backend) => {
   let store: Store;
-  let target: Awaited<ReturnType<typeof sqlite.fresh>>;
+  let target: Awaited<ReturnType<typeof backend.fresh>>;
   const ids = new Map<string, string>();
 
   beforeAll(async () => {
-    target = await sqlite.fresh();
+    target = await backend.fresh();
     store = await openTestStore(target);
     await store.domains.add("local.test");
     for (const name of ACCOUNTS) {
