@@ -24,6 +24,12 @@ export function copyChunkSql(blobId: string, seq: number): string | undefined {
   );
 }
 
+/** The COPY that sends a job's payload (a small outgoing message inline), or undefined as above. */
+export function copyJobPayloadSql(jobId: string): string | undefined {
+  if (!PLAIN_ID.test(jobId)) return undefined;
+  return `${COPY_BINARY_MARKER} copy (select payload from jobs where id = '${jobId}') to stdout (format binary)`;
+}
+
 const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
 
 /** The values of a one-column COPY binary stream (PostgreSQL's "Binary Format" of COPY), in order. */

@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, testClock } from "../../test/fresh-store.js";
@@ -27,6 +28,37 @@ describe.each(backends)("job queue on $name", (backend) => {
     store = fresh.store;
   });
   afterAll(() => fresh.cleanup());
+
+  it("hands a payload back byte for byte (every byte value); on PostgreSQL by binary COPY, not as hex", async () => {
+    const payload = Buffer.concat(
+      Array.from({ length: 300 }, () => Buffer.from(Array.from({ length: 256 }, (_, i) => i))),
+    );
+    // Every statement the store's connections send while the job is read.
+    const sent: string[] = [];
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0] as string | { text?: string } | undefined;
+      sent.push(typeof first === "string" ? first : (first?.text ?? ""));
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    const own = await freshStore(backend, { now: clock.now });
+    try {
+      const queued = await own.store.jobs.enqueue("bytes", payload);
+      sent.length = 0;
+      const got = await own.store.jobs.get(queued.id);
+      const claimed = await own.store.jobs.claim("w-bytes", 60_000, ["bytes"]);
+      expect(Buffer.from(got?.payload ?? []).equals(payload)).toBe(true);
+      expect(Buffer.from(claimed?.payload ?? []).equals(payload)).toBe(true);
+      if (backend.name === "postgres") {
+        const payloadReads = sent.filter((text) => /payload/.test(text) && !/^insert/i.test(text));
+        expect(payloadReads).toHaveLength(2);
+        expect(payloadReads.every((text) => text.startsWith("/* sealbox:copy-binary */"))).toBe(true);
+      }
+    } finally {
+      pg.Client.prototype.query = original;
+      await own.cleanup();
+    }
+  });
 
   it("enqueues, claims the oldest due job of a kind, completes it and purges its payload", async () => {
     const later = await store.jobs.enqueue("smtp", Buffer.from("later"), { runAt: clock.now() + 60_000 });

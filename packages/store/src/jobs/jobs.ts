@@ -1,8 +1,9 @@
-import { type Selectable, sql } from "kysely";
+import { CompiledQuery, type Selectable, sql } from "kysely";
 import { type Executor, type StoreContext, write } from "../context.js";
 import { StoreError } from "../errors.js";
 import { newId } from "../ids.js";
 import { forgetOldPages } from "../mail/forget-old-pages.js";
+import { copyJobPayloadSql } from "../pg-copy-binary.js";
 import type { JobState, JobsTable } from "../schema.js";
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from "./backoff.js";
 
@@ -79,6 +80,40 @@ export async function insertJob(
   return toJob(row);
 }
 
+/** Every column but the payload: on PostgreSQL a payload (a whole small message) is read apart. */
+const COLUMNS_BUT_PAYLOAD = [
+  "id",
+  "kind",
+  "blob_id",
+  "state",
+  "attempts",
+  "max_attempts",
+  "run_at",
+  "lease_until",
+  "leased_by",
+  "last_error",
+  "created_at",
+  "completed_at",
+] as const;
+
+/**
+ * A job row read without its payload, completed with the payload by a binary COPY: node-postgres
+ * would bring a bytea beside the row as hex text (pg-copy-binary.ts). An id that cannot go into
+ * the COPY's text is read the usual way.
+ */
+async function withPayload(
+  q: Executor,
+  row: Omit<Selectable<JobsTable>, "payload">,
+): Promise<Selectable<JobsTable>> {
+  const copy = copyJobPayloadSql(row.id);
+  if (!copy) {
+    const found = await q.selectFrom("jobs").select("payload").where("id", "=", row.id).executeTakeFirst();
+    return { ...row, payload: found?.payload ?? null };
+  }
+  const result = await q.executeQuery<{ data: Uint8Array | null }>(CompiledQuery.raw(copy));
+  return { ...row, payload: result.rows[0]?.data ?? null };
+}
+
 const toJob = (row: Selectable<JobsTable>): Job => ({
   id: row.id,
   kind: row.kind,
@@ -141,7 +176,7 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
         if (ctx.engine === "postgres") pick = pick.forUpdate().skipLocked();
         const picked = await pick.executeTakeFirst();
         if (!picked) return null;
-        const row = await trx
+        const lease = trx
           .updateTable("jobs")
           .set((eb) => ({
             state: "leased",
@@ -150,9 +185,12 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
             leased_by: workerId,
           }))
           .where("id", "=", picked.id)
-          .where("state", "=", "queued")
-          .returningAll()
-          .executeTakeFirst();
+          .where("state", "=", "queued");
+        if (ctx.engine === "postgres") {
+          const row = await lease.returning(COLUMNS_BUT_PAYLOAD).executeTakeFirst();
+          return row ? toJob(await withPayload(trx, row)) : null;
+        }
+        const row = await lease.returningAll().executeTakeFirst();
         return row ? toJob(row) : null;
       });
     },
@@ -277,6 +315,14 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
     },
 
     get: async (id: string): Promise<Job | undefined> => {
+      if (ctx.engine === "postgres") {
+        const row = await ctx.db
+          .selectFrom("jobs")
+          .select(COLUMNS_BUT_PAYLOAD)
+          .where("id", "=", id)
+          .executeTakeFirst();
+        return row ? toJob(await withPayload(ctx.db, row)) : undefined;
+      }
       const row = await ctx.db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
       return row ? toJob(row) : undefined;
     },
