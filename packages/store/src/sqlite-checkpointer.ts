@@ -10,11 +10,13 @@ import type { StoreLogger } from "./logger.js";
  * (1000 by default) copies the WAL into the database file and fsyncs both, inside that
  * commit. Under SMTP load that was about a tenth of the delivery thread's CPU plus an fsync
  * stall every ~4 MB, during which no message of any session was stored. Here a second
- * connection on its own thread runs PASSIVE checkpoints (they never wait for, or block, the
- * writer or readers) while the writer goes on; the writer's own threshold is raised to
- * BACKSTOP_CHECKPOINT_PAGES, so the WAL stays bounded if this thread falls behind or stops
- * (SQLite rewinds the WAL only when a write begins with every frame copied, which a checkpoint
- * racing a busy writer may not reach for a while).
+ * connection on its own thread runs PASSIVE checkpoints (they wait for no writer or reader,
+ * and block none; only another checkpoint starting meanwhile, such as the store's TRUNCATE
+ * after a delete, finds the checkpoint lock taken and retries) while the writer goes on. The
+ * writer's own threshold is raised to BACKSTOP_CHECKPOINT_PAGES: SQLite rewinds the WAL only
+ * when a write begins with every frame copied, which a checkpoint racing a busy writer may not
+ * reach for a while, and the writer's own checkpoint (which this thread's, lasting
+ * milliseconds, rarely meets) then bounds it, as it does if this thread stops.
  *
  * Durability is unchanged: a checkpoint syncs the WAL before it copies a frame into the
  * database file and syncs the file after (the checkpointing connection runs synchronous=FULL).
@@ -57,17 +59,21 @@ db.pragma("busy_timeout = 0");
 db.pragma("synchronous = FULL");
 let delay = workerData.everyMs;
 let last = "";
+// Changes whenever another connection commits: a WAL rewound to the same size is not "idle".
+const version = db.prepare("pragma data_version").pluck();
 let loggedAt = 0;
 let timer;
 const tick = () => {
   try {
     const [result] = db.pragma("wal_checkpoint(PASSIVE)");
-    const seen = result.log + "/" + result.checkpointed;
+    const seen = version.get() + "/" + result.log + "/" + result.checkpointed;
     delay = seen === last ? Math.min(delay * 2, workerData.idleMs) : workerData.everyMs;
     last = seen;
   } catch (error) {
     const now = Date.now();
-    if (now - loggedAt >= workerData.failureLogEveryMs) {
+    // Busy (another process recovering the WAL, a schema change): the next turn retries.
+    const busy = String(error && error.code).startsWith("SQLITE_BUSY");
+    if (!busy && now - loggedAt >= workerData.failureLogEveryMs) {
       loggedAt = now;
       parentPort.postMessage({ type: "failed", code: error && error.code, error: String(error && error.message) });
     }
@@ -103,13 +109,19 @@ export async function startWalCheckpointer(
     idleMs: options.idleMs ?? CHECKPOINT_IDLE_MS,
     failureLogEveryMs: FAILURE_LOG_EVERY_MS,
   };
-  // No flags of the parent's (a test runner's loader hooks have no business here).
+  // No flags of the parent's (a test runner's loader hooks have no business here). Like the
+  // store's connections it keeps the process alive until the store is closed.
   const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: data, execArgv: [] });
-  // It must never be what keeps a process alive.
-  worker.unref();
-  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   let running = true;
+  const exited = new Promise<void>((resolve) =>
+    worker.once("exit", () => {
+      running = false;
+      resolve();
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
+    // An exit before "ready" (and before any error event) would otherwise leave the open waiting.
+    void exited.then(() => reject(new Error("the WAL checkpoint thread could not start: it exited")));
     worker.on("message", (message: FromThread) => {
       if (message.type === "ready") resolve();
       else if (message.type === "failed")

@@ -40,10 +40,7 @@ export interface MessageClass {
 export interface ClassifyOptions {
   /** Whether `bytes` is the whole message (default) or only its first bytes. */
   complete?: boolean;
-  /**
-   * parseEntity's result for `bytes` (or for them past an mbox "From " line), when the caller
-   * has parsed the header block already: it is used instead of parsing it again.
-   */
+  /** parseEntity(bytes), when the caller has it already: it is used instead of parsing again. */
   entity?: MimeEntity;
 }
 

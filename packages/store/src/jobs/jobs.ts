@@ -315,14 +315,19 @@ export function jobQueue(ctx: StoreContext, options: JobQueueOptions = {}) {
     },
 
     get: async (id: string): Promise<Job | undefined> => {
-      if (ctx.engine === "postgres") {
-        const row = await ctx.db
-          .selectFrom("jobs")
-          .select(COLUMNS_BUT_PAYLOAD)
-          .where("id", "=", id)
-          .executeTakeFirst();
-        return row ? toJob(await withPayload(ctx.db, row)) : undefined;
-      }
+      if (ctx.engine === "postgres")
+        // One snapshot for the row and its payload (a job completed in between is seen whole).
+        return ctx.db
+          .transaction()
+          .setIsolationLevel("repeatable read")
+          .execute(async (trx) => {
+            const row = await trx
+              .selectFrom("jobs")
+              .select(COLUMNS_BUT_PAYLOAD)
+              .where("id", "=", id)
+              .executeTakeFirst();
+            return row ? toJob(await withPayload(trx, row)) : undefined;
+          });
       const row = await ctx.db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
       return row ? toJob(row) : undefined;
     },

@@ -67,10 +67,11 @@ export function incomingMessage(source: Uint8Array | MessageSource | IncomingMes
     size: base.size,
     open: () => base.open(),
     header,
-    // The classifier reads the same parse (past any mbox "From " line), not a second one.
-    classification: classifyMessage(base.head.subarray(header.start), {
+    // The classifier reads the same parse, not a second one. Behind an mbox "From " line (kept
+    // in the stored copy, which readers then see as plain) it classifies the bytes as stored.
+    classification: classifyMessage(base.head, {
       complete: base.head.byteLength === base.size,
-      ...(header.entity ? { entity: header.entity } : {}),
+      ...(header.entity && header.start === 0 ? { entity: header.entity } : {}),
     }),
     bytes,
   });

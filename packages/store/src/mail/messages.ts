@@ -499,8 +499,9 @@ export async function markSeen(q: Executor, messageId: string): Promise<void> {
 
 /**
  * A message of the account with its raw bytes. Opening a message asks on every request, so
- * with the bytes in the database (the table blob store) row, size and first chunk come in one
- * query (all of a message up to BLOB_CHUNK_BYTES); any other blob store is asked as usual.
+ * with the bytes in the database (the table blob store): on SQLite row, size and first chunk
+ * come in one query (all of a message up to BLOB_CHUNK_BYTES); on PostgreSQL row and size,
+ * then the bytes by binary COPY. Any other blob store is asked as usual.
  */
 export async function ownedMessageWithRaw(
   ctx: StoreContext,
