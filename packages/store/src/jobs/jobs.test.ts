@@ -1,7 +1,7 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, testClock } from "../../test/fresh-store.js";
+import { recordPgStatements } from "../../test/pg-statements.js";
 import { storeInternals } from "../internals.js";
 import { silentLogger } from "../logger.js";
 import { openStore, type Store } from "../open-store.js";
@@ -33,14 +33,8 @@ describe.each(backends)("job queue on $name", (backend) => {
     const payload = Buffer.concat(
       Array.from({ length: 300 }, () => Buffer.from(Array.from({ length: 256 }, (_, i) => i))),
     );
-    // Every statement the store's connections send while the job is read.
-    const sent: string[] = [];
-    const original = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const first = args[0] as string | { text?: string } | undefined;
-      sent.push(typeof first === "string" ? first : (first?.text ?? ""));
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
+    const recording = recordPgStatements();
+    const { sent } = recording;
     const own = await freshStore(backend, { now: clock.now });
     try {
       const queued = await own.store.jobs.enqueue("bytes", payload);
@@ -55,7 +49,7 @@ describe.each(backends)("job queue on $name", (backend) => {
         expect(payloadReads.every((text) => text.startsWith("/* sealbox:copy-binary */"))).toBe(true);
       }
     } finally {
-      pg.Client.prototype.query = original;
+      recording.stop();
       await own.cleanup();
     }
   });

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../test/backends.js";
 import { type FreshStore, freshStore, message, testClock } from "../../test/fresh-store.js";
+import { recordPgStatements } from "../../test/pg-statements.js";
 import type { Account } from "../accounts/accounts.js";
 import { storeInternals } from "../internals.js";
 import type { Store } from "../open-store.js";
@@ -82,14 +82,8 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
   it.runIf(backend.name === "postgres")(
     "on PostgreSQL, opening a message fetches its bytes by binary COPY, never as hex text (PostgreSQL only)",
     async () => {
-      // Every statement the store's connections send, recorded from their first one on.
-      const sent: string[] = [];
-      const original = pg.Client.prototype.query;
-      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-        const first = args[0] as string | { text?: string } | undefined;
-        sent.push(typeof first === "string" ? first : (first?.text ?? ""));
-        return (original as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof original;
+      const recording = recordPgStatements();
+      const { sent } = recording;
       const own = await freshStore(backend);
       try {
         const { account } = await own.store.accounts.add("hex@mail.example", {
@@ -108,7 +102,7 @@ describe.each(backends)("mailboxes and messages on $name", (backend) => {
           expect(chunkReads.every((text) => text.startsWith("/* sealbox:copy-binary */"))).toBe(true);
         }
       } finally {
-        pg.Client.prototype.query = original;
+        recording.stop();
         await own.cleanup();
       }
     },
